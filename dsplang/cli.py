@@ -1,0 +1,115 @@
+"""The `dsp` command. Imports nothing heavy at module level so `dsp --help` stays fast."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from dsplang import __version__
+
+EXIT_OK, EXIT_ERROR, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dsp", description="dsplang: write programs of language-model calls, then compile them.")
+    parser.add_argument("--version", action="version", version=f"dsp {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run a .dsp program")
+    run.add_argument("file", help="the .dsp file to run")
+    run.add_argument("--lm", metavar="MODEL", help="default LM when the program has no `use` (a litellm model string)")
+    run.add_argument("--no-cache", action="store_true", help="neither read nor write the LM cache")
+    run.add_argument("--quiet", action="store_true", help="hide the LM usage summary at the end")
+    run.add_argument("--trace", metavar="PATH", help="write every predictor call to PATH as JSON lines")
+    run.add_argument("--show-prompts", action="store_true", help="print each prompt as it is sent")
+    run.add_argument("--debug", action="store_true", help="show Python tracebacks for errors")
+
+    check = sub.add_parser("check", help="parse and statically check .dsp files (exit 1 on problems)")
+    check.add_argument("files", nargs="+", metavar="FILE")
+    check.add_argument("--debug", action="store_true", help="show Python tracebacks for internal errors")
+
+    preview = sub.add_parser("preview", help="show the messages a signature or predictor would send, without an LM call")
+    preview.add_argument("file")
+    preview.add_argument("name", help="a signature, a predictor, or a module attribute path like qa.respond")
+    preview.add_argument("--input", "-i", action="append", default=[], metavar="FIELD=VALUE",
+                         help="an input value (repeatable); missing inputs are shown as placeholders")
+    preview.add_argument("--debug", action="store_true")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_OK
+    handler = {"run": cmd_run, "check": cmd_check, "preview": cmd_preview}[args.command]
+    debug = getattr(args, "debug", False)
+    try:
+        return handler(args)
+    except KeyboardInterrupt:
+        print("dsp: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # the edge: render every error once
+        return report(exc, debug)
+
+
+def report(exc: BaseException, debug: bool) -> int:
+    from dsplang.errors import DspError, render
+    if debug:
+        import traceback
+        traceback.print_exception(exc)
+        original = getattr(exc, "original", None)
+        if original is not None and original is not exc.__cause__:
+            traceback.print_exception(original)
+    if isinstance(exc, DspError):
+        print(render(exc), file=sys.stderr)
+        return EXIT_ERROR
+    print(f"dsp: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+    if not debug:
+        print("  (run again with --debug to see the Python traceback, and please report it)", file=sys.stderr)
+    return EXIT_INTERNAL
+
+
+def cmd_run(args) -> int:
+    from dsplang import runtime
+    options = runtime.RunOptions(lm=args.lm, cache=not args.no_cache, trace_path=args.trace,
+                                 show_prompts=args.show_prompts, quiet=args.quiet)
+    runtime.run_file(args.file, options)
+    return EXIT_OK
+
+
+def cmd_check(args) -> int:
+    from dsplang.errors import render
+    from dsplang.interpreter.checker import check_file
+    problems = 0
+    for path in args.files:
+        found = check_file(path)
+        for err in found:
+            print(render(err), file=sys.stderr)
+        problems += len(found)
+        if not found:
+            print(f"{path}: ok")
+    if problems:
+        print(f"{problems} problem{'s' if problems != 1 else ''} found", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_OK
+
+
+def cmd_preview(args) -> int:
+    from dsplang import runtime
+    inputs = {}
+    for item in args.input:
+        key, sep, value = item.partition("=")
+        if not sep:
+            from dsplang.errors import DspArgumentError
+            raise DspArgumentError(f"--input needs FIELD=VALUE, got {item!r}")
+        inputs[key] = value
+    print(runtime.preview(args.file, args.name, inputs))
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

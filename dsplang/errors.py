@@ -1,0 +1,201 @@
+"""The DspError tree and the one function that renders an error for a person.
+
+The interpreter, parser and runtime raise these; only the edges (CLI, REPL,
+language server) call :func:`render`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Iterable
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A region of source: 1-based line and column, end exclusive."""
+
+    file: str
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+class DspError(Exception):
+    """Base of every error a user can cause. `kind` is the word shown after the position."""
+
+    kind = "error"
+
+    def __init__(self, message: str, span: Span | None = None, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.span = span
+        self.hint = hint
+        self.notes: list[str] = []
+
+    def with_span(self, span: Span | None) -> "DspError":
+        """Attach a span if this error has none yet (errors raised from Python code)."""
+        if self.span is None and span is not None:
+            self.span = span
+        return self
+
+    def __str__(self) -> str:
+        where = f"{self.span}: " if self.span else ""
+        return f"{where}{self.kind}: {self.message}"
+
+
+class DspSyntaxError(DspError):
+    kind = "syntax error"
+
+
+class DspNameError(DspError):
+    kind = "name error"
+
+
+class DspTypeError(DspError):
+    kind = "type error"
+
+
+class DspValueError(DspError):
+    kind = "value error"
+
+
+class DspArgumentError(DspError):
+    kind = "argument error"
+
+
+class DspImportError(DspError):
+    kind = "import error"
+
+
+class DspRuntimeError(DspError):
+    kind = "runtime error"
+
+
+class DspZeroDivisionError(DspError):
+    kind = "zero division error"
+
+
+class DspIndexError(DspError):
+    kind = "index error"
+
+
+class DspKeyError(DspError):
+    kind = "key error"
+
+
+class DspAttributeError(DspError):
+    kind = "attribute error"
+
+
+class DspPythonError(DspError):
+    """An exception raised inside Python code the program called (a tool, an imported function)."""
+
+    kind = "python error"
+
+    def __init__(self, message: str, span: Span | None = None, hint: str | None = None,
+                 original: BaseException | None = None):
+        super().__init__(message, span, hint)
+        self.original = original
+
+
+class DspFileError(DspError):
+    kind = "file error"
+
+
+class DspLMError(DspError):
+    """A provider failure: bad request, auth, retries exhausted, no LM configured."""
+
+    kind = "lm error"
+
+
+class DspOutputParseError(DspError):
+    """An LM reply that could not be parsed into the signature's output fields."""
+
+    kind = "output parse error"
+
+
+class DspRequireError(DspError):
+    kind = "requirement failed"
+
+
+class DspNotAvailableError(DspError):
+    kind = "not available"
+
+
+class DspCheckError(DspError):
+    """One problem found by the static checker."""
+
+    kind = "check error"
+
+    def __init__(self, message: str, span: Span | None = None, hint: str | None = None,
+                 kind: str | None = None):
+        super().__init__(message, span, hint)
+        if kind:
+            self.kind = kind
+
+
+class DspUserError(DspError):
+    """Raised by a program's own `raise` statement."""
+
+    kind = "error"
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
+    """A 'did you mean ...?' hint for the closest candidate, or None."""
+    matches = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
+    return f"did you mean {matches[0]!r}?" if matches else None
+
+
+class SourceRegistry:
+    """Remembers the text of every file parsed, so an error can show its line."""
+
+    def __init__(self) -> None:
+        self._sources: dict[str, str] = {}
+
+    def add(self, filename: str, text: str) -> None:
+        self._sources[filename] = text
+
+    def line(self, filename: str, lineno: int) -> str | None:
+        text = self._sources.get(filename)
+        if text is None:
+            try:
+                with open(filename, encoding="utf-8") as fh:
+                    text = fh.read()
+            except OSError:
+                return None
+            self._sources[filename] = text
+        lines = text.splitlines()
+        if 1 <= lineno <= len(lines):
+            return lines[lineno - 1]
+        return None
+
+
+SOURCES = SourceRegistry()
+
+
+def render(err: DspError, sources: SourceRegistry | None = None) -> str:
+    """`file:line:col: kind: message`, then the source line with a caret, then hints and notes."""
+    sources = sources or SOURCES
+    out = [str(err)]
+    span = err.span
+    if span is not None:
+        text = sources.line(span.file, span.line)
+        if text is not None:
+            expanded = text.expandtabs(4)
+            prefix = f"{span.line:>5} | "
+            out.append(prefix + expanded)
+            width = 1
+            if span.end_line == span.line and span.end_col > span.col:
+                width = span.end_col - span.col
+            width = max(1, min(width, len(expanded) - span.col + 2))
+            out.append(" " * (len(prefix) + span.col - 1) + "^" * width)
+    if err.hint:
+        out.append(f"  hint: {err.hint}")
+    for note in err.notes:
+        out.append(f"  note: {note}")
+    return "\n".join(out)

@@ -1,0 +1,183 @@
+"""The post-lexer: Python-style indentation and bracket tracking, plus per-parse state.
+
+`DspIndenter` turns `_NEWLINE` tokens into `_INDENT`/`_DEDENT` tokens (as Lark's `Indenter`
+does) but keeps its state in a `ParseState` made for each parse, so parses can nest (an
+f-string's `{expr}` is parsed while its file is being parsed). Indentation is measured
+like Python measures it: a tab advances to the next multiple of 8 columns.
+
+`ParseState` also records what error messages need (the last tokens seen, the open brackets,
+the first token of the current and previous logical lines) and maps token positions of a
+sub-parse (a string's contents) to positions in the file.
+"""
+
+from __future__ import annotations
+
+from lark import Token
+from lark.indenter import Indenter
+
+from dsplang.errors import DspSyntaxError, Span
+
+OPENERS = {"LPAR": ")", "LSQB": "]", "LBRACE": "}"}
+CLOSERS = {"RPAR": "(", "RSQB": "[", "RBRACE": "{"}
+LAYOUT = frozenset({"_NEWLINE", "_INDENT", "_DEDENT"})
+TAB_SIZE = 8
+
+
+class ParseState:
+    """What one parse knows: its file, its position offset, and what the lexer has seen.
+
+    `line0`/`col0` shift positions when the text parsed starts inside a file (line0 lines
+    down; col0 columns right on its first line). `flat` parses ignore newlines (expressions
+    inside f-strings, signature strings, type strings).
+    """
+
+    __slots__ = ("file", "line0", "col0", "flat", "brackets", "prev", "cur", "last_real",
+                 "line_first", "header", "eq_seen")
+
+    def __init__(self, file: str, line0: int = 0, col0: int = 0, flat: bool = False):
+        self.file = file
+        self.line0 = line0
+        self.col0 = col0
+        self.flat = flat
+        self.brackets: list[tuple[Token, int]] = []   # open bracket, indentation of its line
+        self.prev: Token | None = None                 # token before `cur`
+        self.cur: Token | None = None                  # last token handed to the parser
+        self.last_real: Token | None = None            # last token that is not layout
+        self.line_first: Token | None = None           # first token of the current line
+        self.header: Token | None = None               # first token of the previous line
+        self.eq_seen = False                           # '=' seen on the current line
+
+    def pos(self, line: int, col: int) -> tuple[int, int]:
+        """File position of a (line, col) position in the parsed text."""
+        if line == 1:
+            return self.line0 + 1, col + self.col0
+        return line + self.line0, col
+
+    def span(self, line: int, col: int, end_line: int, end_col: int) -> Span:
+        """A Span in the file for a region of the parsed text."""
+        l1, c1 = self.pos(line, col)
+        l2, c2 = self.pos(end_line, end_col)
+        return Span(self.file, l1, c1, l2, c2)
+
+    def token_span(self, tok: Token) -> Span:
+        """The file span of a token (at least one column wide)."""
+        end_line = tok.end_line or tok.line
+        end_col = tok.end_column or tok.column + 1
+        if tok.type == "_NEWLINE":
+            end_line, end_col = tok.line, tok.column + 1
+        return self.span(tok.line, tok.column, end_line, end_col)
+
+    def end_span(self) -> Span:
+        """A one-column span just after the last real token (where end of input is)."""
+        tok = self.last_real
+        if tok is None:
+            return self.span(1, 1, 1, 2)
+        return self.span(tok.end_line, tok.end_column, tok.end_line, tok.end_column + 1)
+
+    def error(self, message: str, tok: Token, incomplete: bool = False) -> DspSyntaxError:
+        """A DspSyntaxError at `tok`; `incomplete` marks errors that more input could fix."""
+        err = DspSyntaxError(message, self.token_span(tok))
+        err.incomplete = incomplete
+        return err
+
+
+class _Holder:
+    """The ParseState of the parse running now (parses are serialised by parser._LOCK)."""
+
+    state: ParseState | None = None
+
+
+HOLDER = _Holder()
+
+
+def _layout(kind: str, at: Token, value: str = "") -> Token:
+    """An _INDENT/_DEDENT token placed where the next line's first token starts."""
+    return Token(kind, value, at.end_pos, at.end_line, at.end_column,
+                 at.end_line, at.end_column, at.end_pos)
+
+
+class DspIndenter(Indenter):
+    """Lark post-lexer producing _INDENT/_DEDENT tokens, with per-parse state."""
+
+    NL_type = "_NEWLINE"
+    OPEN_PAREN_types = list(OPENERS)
+    CLOSE_PAREN_types = list(CLOSERS)
+    INDENT_type = "_INDENT"
+    DEDENT_type = "_DEDENT"
+    tab_len = TAB_SIZE
+
+    def process(self, stream):
+        """Post-lex one token stream with the ParseState of the parse running now."""
+        return _process(stream, HOLDER.state)
+
+
+def _process(stream, st: ParseState):
+    """Yield the tokens of `stream` with layout tokens added; raise on bad layout."""
+    indents = [0]
+    at_line_start = True
+    first = True
+    for tok in stream:
+        kind = tok.type
+        if kind == "_NEWLINE":
+            if st.brackets or st.flat:
+                continue
+            st.header = st.line_first
+            yield from _newline(tok, indents, st)
+            at_line_start = True
+            first = False
+            continue
+        if at_line_start:
+            if first and tok.column > 1 and not st.flat:
+                raise st.error("unexpected indent", tok)
+            st.line_first = tok
+            st.eq_seen = False
+            at_line_start = first = False
+        if kind in OPENERS:
+            st.brackets.append((tok, indents[-1]))
+        elif kind in CLOSERS:
+            _close(tok, st)
+        elif kind == "EQUAL":
+            st.eq_seen = True
+        st.prev, st.cur, st.last_real = st.cur, tok, tok
+        yield tok
+    if st.brackets:
+        opener = st.brackets[-1][0]
+        raise st.error(f"unclosed '{opener.value}' opened at line {st.pos(opener.line, 1)[0]}",
+                       opener, incomplete=True)
+    last = st.cur
+    while len(indents) > 1 and last is not None:
+        indents.pop()
+        dedent = _layout("_DEDENT", last)
+        st.prev, st.cur = st.cur, dedent
+        yield dedent
+
+
+def _close(tok: Token, st: ParseState) -> None:
+    """Pop the bracket `tok` closes; raise if it closes nothing or the wrong bracket."""
+    if not st.brackets:
+        raise st.error(f"unmatched '{tok.value}'", tok)
+    opener = st.brackets.pop()[0]
+    if OPENERS[opener.type] != tok.value:
+        line = st.pos(opener.line, 1)[0]
+        raise st.error(f"closing '{tok.value}' does not match '{opener.value}' opened at "
+                       f"line {line}", tok)
+
+
+def _newline(tok: Token, indents: list[int], st: ParseState):
+    """Yield the newline token and the indent/dedent tokens the next line's indentation needs."""
+    st.prev, st.cur = st.cur, tok
+    yield tok
+    indent = len(tok.value.rsplit("\n", 1)[1].expandtabs(TAB_SIZE))
+    if indent > indents[-1]:
+        indents.append(indent)
+        layout = _layout("_INDENT", tok)
+        st.prev, st.cur = st.cur, layout
+        yield layout
+        return
+    while indent < indents[-1]:
+        indents.pop()
+        layout = _layout("_DEDENT", tok)
+        st.prev, st.cur = st.cur, layout
+        yield layout
+    if indent != indents[-1]:
+        raise st.error("unindent does not match any outer indentation level", _layout("_DEDENT", tok))

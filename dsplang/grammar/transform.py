@@ -1,0 +1,431 @@
+"""Lark parse tree -> AST: one method per grammar rule, run inline while the LALR parser reduces.
+
+The parser is built with `keep_all_tokens=True`, so each method receives every token of its
+rule (keywords and brackets included) and computes its node's span from the first to the last
+of them. Positions go through the running parse's `ParseState`, which shifts them when the
+text parsed is a piece of a file (an f-string field, a signature string).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from lark import Token, Transformer
+
+from dsplang.errors import DspSyntaxError, Span
+from dsplang.grammar import ast
+from dsplang.grammar.helpers import Clause, Doc, Dotted, Op, check_params, span_of, target
+from dsplang.grammar.helpers import describe, doc_and_body, number, string_node, token_span
+
+_CONSTS = {"true": True, "True": True, "false": False, "False": False, "none": None,
+           "None": None}
+
+
+def _items(c, kind=ast.Node) -> tuple:
+    """The children of type `kind` (punctuation tokens and placeholders dropped)."""
+    return tuple(x for x in c if isinstance(x, kind))
+
+
+def _names(c) -> list[Token]:
+    """The NAME tokens among the children."""
+    return [x for x in c if isinstance(x, Token) and x.type == "NAME"]
+
+
+class DspTransformer(Transformer):
+    """Builds `dsplang.grammar.ast` nodes; `parse_expr(text, line, col)` parses f-string fields."""
+
+    def __init__(self, parse_expr: Callable[[str, int, int], ast.Node]):
+        super().__init__(visit_tokens=False)
+        self.parse_expr = parse_expr
+
+    # ------------------------------------------------------------ start rules and suites
+
+    def start(self, c):
+        return _items(c)
+
+    def expr_start(self, c):
+        return c[0]
+
+    def type_start(self, c):
+        return c[0]
+
+    def sigspec_start(self, c):
+        inputs, outputs = c[0] or (), c[2]
+        fields = [ast.SigField(sp, "input", n, t, None) for n, t, sp in inputs]
+        fields += [ast.SigField(sp, "output", n, t, None) for n, t, sp in outputs]
+        return ast.SigSpec(span_of(c), tuple(fields))
+
+    def sig_params(self, c):
+        return [x for x in c if isinstance(x, tuple)]
+
+    def sig_param(self, c):
+        return (c[0].value, c[2], span_of(c))
+
+    def line(self, c):
+        return c[0]
+
+    def suite_line(self, c):
+        return (c[0],)
+
+    def suite_block(self, c):
+        return _items(c)
+
+    # ------------------------------------------------------------ simple statements
+
+    def expr_stmt(self, c):
+        return ast.ExprStmt(c[0].span, c[0])
+
+    def assign(self, c):
+        return ast.Assign(span_of(c), target(c[0], "assign to"), c[2])
+
+    def aug_assign(self, c):
+        tgt = target(c[0], "assign to", augmented=True)
+        return ast.AugAssign(span_of(c), tgt, c[1].value[:-1], c[2])
+
+    def let_stmt(self, c):
+        return ast.Let(span_of(c), c[1], c[3], c[5])
+
+    def target_names(self, c):
+        names = tuple(ast.Name(token_span(t), t.value) for t in _names(c))
+        return names[0] if len(names) == 1 else ast.TupleTarget(span_of(c), names)
+
+    def pass_stmt(self, c):
+        return ast.Pass(span_of(c))
+
+    def break_stmt(self, c):
+        return ast.Break(span_of(c))
+
+    def continue_stmt(self, c):
+        return ast.Continue(span_of(c))
+
+    def return_stmt(self, c):
+        return ast.Return(span_of(c), c[1])
+
+    def raise_stmt(self, c):
+        return ast.Raise(span_of(c), c[1])
+
+    def ensure_stmt(self, c):
+        return ast.Ensure(span_of(c), c[1], c[3])
+
+    def require_stmt(self, c):
+        return ast.Require(span_of(c), c[1], c[3])
+
+    def use_stmt(self, c):
+        return ast.Use(span_of(c), c[1])
+
+    def compile_stmt(self, c):
+        return ast.CompileStmt(span_of(c), c[1].value, c[3], c[5], c[7], c[9])
+
+    def save_stmt(self, c):
+        return ast.SaveStmt(span_of(c), c[1].value, c[3])
+
+    def load_stmt(self, c):
+        return ast.LoadStmt(span_of(c), c[1].value, c[3])
+
+    def import_py(self, c):
+        return ast.ImportPython(span_of(c), c[1].name, c[3].value if c[3] else None)
+
+    def import_dsp(self, c):
+        path = string_node((c[1],), self.parse_expr)
+        if not isinstance(path, ast.Const):
+            raise DspSyntaxError("the path of an import must be a plain string", path.span)
+        return ast.ImportDsp(span_of(c), path.value, c[3].value if c[3] else None)
+
+    def from_import(self, c):
+        return ast.FromImport(span_of(c), c[1].name, c[3])
+
+    def import_list(self, c):
+        return _items(c, ast.ImportName)
+
+    def import_name(self, c):
+        return ast.ImportName(span_of(c), c[0].value, c[2].value if c[2] else None)
+
+    def dotted_name(self, c):
+        return Dotted(".".join(t.value for t in _names(c)), span_of(c))
+
+    def sig_alias(self, c):
+        spec = string_node((c[3],), self.parse_expr)
+        if not isinstance(spec, ast.Const):
+            raise DspSyntaxError("a signature string cannot be an f-string", spec.span)
+        return ast.SignatureAlias(span_of(c), c[1].value, spec.value, spec.span)
+
+    # ------------------------------------------------------------ compound statements
+
+    def if_stmt(self, c):
+        elifs = [x for x in c[4:] if isinstance(x, ast.If)]
+        tail = c[-1] if isinstance(c[-1], Clause) else None
+        orelse = tail.body if tail else ()
+        for clause in reversed(elifs):
+            span = span_of((clause, orelse))
+            orelse = (ast.If(span, clause.test, clause.body, orelse),)
+        return ast.If(span_of(c), c[1], c[3], orelse)
+
+    def elif_clause(self, c):
+        return ast.If(span_of(c), c[1], c[3], ())
+
+    def else_clause(self, c):
+        return Clause("else", c[2], span_of(c))
+
+    def finally_clause(self, c):
+        return Clause("finally", c[2], span_of(c))
+
+    def for_stmt(self, c):
+        return ast.For(span_of(c), c[1], c[3], c[5])
+
+    def while_stmt(self, c):
+        return ast.While(span_of(c), c[1], c[3])
+
+    def try_stmt(self, c):
+        handlers = _items(c, ast.ExceptHandler)
+        clauses = {x.kind: x.body for x in c if isinstance(x, Clause)}
+        return ast.Try(span_of(c), c[2], handlers, clauses.get("else", ()),
+                       clauses.get("finally", ()))
+
+    def try_finally(self, c):
+        return ast.Try(span_of(c), c[2], (), (), c[3].body)
+
+    def except_clause(self, c):
+        names = _names(c)
+        return ast.ExceptHandler(span_of(c), names[0].value if names else None,
+                                 names[1].value if len(names) > 1 else None, c[-1])
+
+    def with_stmt(self, c):
+        return ast.With(span_of(c), c[1], c[3].value if c[3] else None, c[5])
+
+    def funcdef(self, c):
+        doc, body = doc_and_body(c[8])
+        return ast.FuncDef(span_of(c), c[1].value, c[3] or (), c[6], doc, body)
+
+    def params(self, c):
+        return check_params(_items(c, ast.Param))
+
+    lambda_params = params
+
+    def param(self, c):
+        return ast.Param(span_of(c), c[0].value, c[2], c[4])
+
+    def lambda_param(self, c):
+        return ast.Param(span_of(c), c[0].value, None, c[2])
+
+    def star_param(self, c):
+        return ast.Param(span_of(c), c[1].value, None, None, "star")
+
+    def dstar_param(self, c):
+        return ast.Param(span_of(c), c[1].value, None, None, "dstar")
+
+    # ------------------------------------------------------------ declarations
+
+    def docline(self, c):
+        node = string_node(c[:-1], self.parse_expr)
+        if not isinstance(node, ast.Const):
+            raise DspSyntaxError("a docstring cannot be an f-string", node.span)
+        return Doc(node.value, node.span)
+
+    def module_decl(self, c):
+        params = next((x for x in c if isinstance(x, tuple)), ())
+        doc = next((x.text for x in c if isinstance(x, Doc)), None)
+        return ast.ModuleDecl(span_of(c), c[1].value, params, doc,
+                              _items(c, ast.AttrDecl), _items(c, ast.FuncDef))
+
+    def attr_decl(self, c):
+        return ast.AttrDecl(span_of(c), c[0].value, c[2])
+
+    def pass_item(self, c):
+        return None
+
+    def type_decl(self, c):
+        doc = next((x.text for x in c if isinstance(x, Doc)), None)
+        return ast.TypeDecl(span_of(c), c[1].value, doc, _items(c, ast.FieldDecl))
+
+    def field_decl(self, c):
+        return ast.FieldDecl(span_of(c), c[0].value, c[2], self._desc(c[3]), c[5])
+
+    def sig_decl(self, c):
+        doc = next((x.text for x in c if isinstance(x, Doc)), None)
+        return ast.SignatureDecl(span_of(c), c[1].value, doc, _items(c, ast.SigField))
+
+    def sig_field(self, c):
+        return ast.SigField(span_of(c), c[0].value, c[1].value, c[3], self._desc(c[4]))
+
+    def _desc(self, tok: Token | None) -> str | None:
+        """The text of a field description string, or None."""
+        if tok is None:
+            return None
+        node = string_node((tok,), self.parse_expr)
+        if not isinstance(node, ast.Const):
+            raise DspSyntaxError("a field description cannot be an f-string", node.span)
+        return node.value
+
+    def enum_decl(self, c):
+        members: list[str] = []
+        for group in c[3:]:
+            for tok in group if isinstance(group, list) else ():
+                member = tok.value if tok.type == "NAME" else self._desc(tok)
+                if member in members:
+                    raise DspSyntaxError(f"duplicate enum member {member!r}", token_span(tok))
+                members.append(member)
+        return ast.EnumDecl(span_of(c), c[1].value, tuple(members))
+
+    def enum_members(self, c):
+        return [x for x in c if isinstance(x, Token) and x.type in ("NAME", "STRING")]
+
+    # ------------------------------------------------------------ types
+
+    def type_name(self, c):
+        return ast.TypeName(span_of(c), c[0].name)
+
+    def type_opt(self, c):
+        return ast.TypeOptional(span_of(c), c[0])
+
+    def neg_number(self, c):
+        return ast.Const(span_of(c), -number(c[1]))
+
+    def type_generic(self, c):
+        name, args = c[0].name, [x for x in c[2:-1] if x is not None and not _is_comma(x)]
+        if name == "literal":
+            return ast.TypeLiteral(span_of(c), tuple(self._literal_arg(a) for a in args))
+        for arg in args:
+            if not isinstance(arg, (ast.TypeName, ast.TypeGeneric, ast.TypeOptional,
+                                    ast.TypeLiteral)):
+                raise DspSyntaxError(f"expected a type in {name}[...]", span_of((arg,)))
+        return ast.TypeGeneric(span_of(c), name, tuple(args))
+
+    def _literal_arg(self, arg) -> object:
+        """The value of one `literal[...]` argument (a string, number, boolean or none)."""
+        if isinstance(arg, ast.Const):
+            return arg.value
+        if isinstance(arg, Token) and arg.type in ("STRING", "NUMBER", "CONST"):
+            return self.const((arg,)).value if arg.type == "CONST" else (
+                number(arg) if arg.type == "NUMBER" else self._desc(arg))
+        raise DspSyntaxError("literal[...] takes constant values such as \"a\" or 1",
+                             span_of((arg,)))
+
+    # ------------------------------------------------------------ expressions
+
+    def tuple_bare(self, c):
+        return ast.TupleExpr(span_of(c), _items(c))
+
+    def ifexp(self, c):
+        return ast.IfExp(span_of(c), c[2], c[0], c[4])
+
+    def lambdef(self, c):
+        return ast.Lambda(span_of(c), c[1] or (), c[3])
+
+    def or_op(self, c):
+        return ast.BoolOp(span_of(c), "or", _items(c))
+
+    def and_op(self, c):
+        return ast.BoolOp(span_of(c), "and", _items(c))
+
+    def not_op(self, c):
+        return ast.UnaryOp(span_of(c), "not", c[1])
+
+    def compare(self, c):
+        ops = tuple(x.text for x in c[1::2])
+        return ast.Compare(span_of(c), c[0], ops, tuple(c[2::2]))
+
+    def comp_op(self, c):
+        return Op(" ".join(t.value for t in c), span_of(c))
+
+    def binop(self, c):
+        return ast.BinOp(span_of(c), c[1].value, c[0], c[2])
+
+    def unary(self, c):
+        return ast.UnaryOp(span_of(c), c[0].value, c[1])
+
+    def call(self, c):
+        args, keywords = c[2] if c[2] is not None else ((), ())
+        return ast.Call(span_of(c), c[0], args, keywords)
+
+    def arguments(self, c):
+        args, keywords, seen = [], [], set()
+        for item in _items(c):
+            if isinstance(item, ast.Keyword):
+                if item.name is not None and item.name in seen:
+                    raise DspSyntaxError(f"keyword argument {item.name!r} repeated", item.span)
+                seen.add(item.name)
+                keywords.append(item)
+            elif keywords and not isinstance(item, ast.Starred):
+                raise DspSyntaxError("positional argument follows keyword argument", item.span)
+            else:
+                args.append(item)
+        return tuple(args), tuple(keywords)
+
+    def genexp_arg(self, c):
+        comp = ast.ListComp(span_of(c), c[0], _items(c[1:], ast.Comprehension))
+        return (comp,), ()
+
+    def kwarg(self, c):
+        return ast.Keyword(span_of(c), c[0].value, c[2])
+
+    def star_arg(self, c):
+        return ast.Starred(span_of(c), c[1])
+
+    def dstar_arg(self, c):
+        return ast.Keyword(span_of(c), None, c[1])
+
+    def getitem(self, c):
+        return ast.Index(span_of(c), c[0], c[2])
+
+    def tuple_sub(self, c):
+        return ast.TupleExpr(span_of(c), _items(c))
+
+    def slice(self, c):
+        parts: list = [None, None, None]
+        slot = 0
+        for x in c:
+            if isinstance(x, Token) and x.type == "COLON":
+                slot += 1
+            elif isinstance(x, ast.Node):
+                parts[slot] = x
+        return ast.Slice(span_of(c), *parts)
+
+    def getattr(self, c):
+        return ast.Attribute(span_of(c), c[0], c[2].value)
+
+    def name(self, c):
+        return ast.Name(token_span(c[0]), c[0].value)
+
+    def number(self, c):
+        return ast.Const(token_span(c[0]), number(c[0]))
+
+    def const(self, c):
+        return ast.Const(token_span(c[0]), _CONSTS[c[0].value])
+
+    def string(self, c):
+        return string_node(c, self.parse_expr)
+
+    def paren(self, c):
+        return c[1]
+
+    def tuple_lit(self, c):
+        return ast.TupleExpr(span_of(c), _items(c))
+
+    def list_lit(self, c):
+        return ast.ListExpr(span_of(c), _items(c))
+
+    def dict_lit(self, c):
+        pairs = [x for x in c if isinstance(x, tuple)]
+        return ast.DictExpr(span_of(c), tuple(k for k, _ in pairs), tuple(v for _, v in pairs))
+
+    def dict_item(self, c):
+        return (c[0], c[2])
+
+    def listcomp(self, c):
+        return ast.ListComp(span_of(c), c[1], _items(c[2:], ast.Comprehension))
+
+    def dictcomp(self, c):
+        return ast.DictComp(span_of(c), c[1], c[3], _items(c[4:], ast.Comprehension))
+
+    def comp_for(self, c):
+        return ast.Comprehension(span_of(c), c[1], c[3], tuple(c[4:]))
+
+    def comp_if(self, c):
+        return c[1]
+
+
+def _is_comma(x) -> bool:
+    return isinstance(x, Token) and x.type == "COMMA"
+
+
+__all__ = ["DspTransformer", "describe", "Span"]

@@ -1,0 +1,71 @@
+"""The calling convention, and the boundary with Python code.
+
+A `DspCallable` gets the call's span. A plain Python callable is called with its
+arguments; an exception it raises becomes a DspError at the .dsp line of the call
+(the original is kept for `--debug`).
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+
+from dsplang.errors import (DspArgumentError, DspError, DspKeyError, DspPythonError, DspRuntimeError,
+                            DspTypeError, DspValueError, DspZeroDivisionError, Span)
+from dsplang.interpreter.values import DspCallable
+
+# Callables whose errors are the user's own mistakes rather than "an error inside Python code".
+BUILTIN_CALLABLES: set[int] = set()
+
+
+def call_value(f, args: tuple, kwargs: dict, span: Span):
+    if isinstance(f, DspCallable):
+        return f.call(args, kwargs, span)
+    try:
+        return f(*args, **kwargs)
+    except DspError as err:
+        raise err.with_span(span)
+    except RecursionError:
+        raise
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:
+        if not callable(f):
+            raise DspTypeError(f"a {type(f).__name__} value is not callable", span) from None
+        raise python_error(exc, f, span) from exc
+
+
+def python_error(exc: Exception, f, span: Span) -> DspError:
+    """Turn an exception raised by Python code into a DspError at the call's span."""
+    name = getattr(f, "__name__", None) or type(f).__name__
+    if id(f) in BUILTIN_CALLABLES or isinstance(f, type) and f.__module__ == "builtins":
+        return _builtin_error(exc, name, span)
+    err = DspPythonError(f"{type(exc).__name__} in {name}(): {exc}", span, original=exc)
+    where = _raise_site(exc)
+    if where:
+        err.notes.append(f"raised at {where}")
+    return err
+
+
+def _builtin_error(exc: Exception, name: str, span: Span) -> DspError:
+    message = f"{name}(): {exc}"
+    if isinstance(exc, TypeError):
+        if "argument" in str(exc):
+            return DspArgumentError(message, span)
+        return DspTypeError(message, span)
+    if isinstance(exc, ZeroDivisionError):
+        return DspZeroDivisionError(message, span)
+    if isinstance(exc, KeyError):
+        return DspKeyError(message, span)
+    if isinstance(exc, ValueError):
+        return DspValueError(message, span)
+    return DspRuntimeError(message, span)
+
+
+def _raise_site(exc: BaseException) -> str | None:
+    """`file.py:LINE in func` of the innermost frame of the exception, if known."""
+    tb = traceback.extract_tb(exc.__traceback__)
+    if not tb:
+        return None
+    frame = tb[-1]
+    return f"{os.path.basename(frame.filename)}:{frame.lineno} in {frame.name}"

@@ -1,0 +1,239 @@
+"""Checks of expressions: names in scope, members of imported .dsp files,
+signature strings given to predictors, and the arity of calls to functions and
+modules declared in .dsp source.
+"""
+
+from __future__ import annotations
+
+from dsplang.errors import Span, did_you_mean
+from dsplang.grammar import ast
+from dsplang.interpreter.checker_scopes import BUILTIN, Binding, StaticScope, format_params, target_names
+from dsplang.stdlib import names
+
+BUILTIN_NAMES = names.GLOBAL_NAMES | names.CONSTANTS
+
+# Builtins whose first argument (or `signature=`) may be a short-form signature string.
+SIGNATURE_TAKERS = frozenset({
+    "Predict", "ChainOfThought", "ProgramOfThought", "ReAct", "MultiChainComparison", "Signature",
+})
+
+CALLABLE_DECLS = (ast.FuncDef, ast.ModuleDecl)
+
+
+class ExprChecks:
+    """Mixin for the Checker: needs `self.scope`, `self.report` and `self.check_sigspec`."""
+
+    def expr(self, node) -> None:
+        """Check one expression (None is allowed and ignored)."""
+        if node is not None:
+            getattr(self, "expr_" + type(node).__name__)(node)
+
+    def exprs(self, nodes) -> None:
+        for node in nodes:
+            self.expr(node)
+
+    # ------------------------------------------------------------ names
+
+    def resolve(self, name: str, span: Span) -> Binding | None:
+        """The binding `name` refers to here; reports an unknown or not-yet-declared name."""
+        binding = self.scope.lookup(name)
+        if binding is not None:
+            return binding
+        if name in BUILTIN_NAMES:
+            return BUILTIN
+        line = self.scope.pending_line(name)
+        if line is not None:
+            self.report("name error", f"{name!r} is used before it is declared (line {line})", span)
+        else:
+            self.report("name error", f"name {name!r} is not defined", span,
+                        did_you_mean(name, self.scope.visible() | BUILTIN_NAMES))
+        return None
+
+    def expr_Name(self, node: ast.Name) -> None:
+        self.resolve(node.id, node.span)
+
+    def expr_Const(self, node: ast.Const) -> None:
+        pass
+
+    def expr_FString(self, node: ast.FString) -> None:
+        for part in node.parts:
+            if isinstance(part, ast.FormattedValue):
+                self.expr(part.expr)
+
+    def expr_FormattedValue(self, node: ast.FormattedValue) -> None:
+        self.expr(node.expr)
+
+    def expr_ListExpr(self, node: ast.ListExpr) -> None:
+        self.exprs(node.items)
+
+    expr_TupleExpr = expr_ListExpr
+
+    def expr_DictExpr(self, node: ast.DictExpr) -> None:
+        self.exprs(node.keys)
+        self.exprs(node.values)
+
+    def expr_Attribute(self, node: ast.Attribute) -> None:
+        value = node.value
+        if isinstance(value, ast.Name):
+            binding = self.resolve(value.id, value.span)
+            if binding is not None and binding.kind == "dspmodule":
+                self._check_member(binding, node)
+        else:
+            self.expr(value)
+
+    def _check_member(self, binding: Binding, node: ast.Attribute) -> None:
+        """`n.Foo` where `n` is an imported .dsp file: Foo must be one of its declarations."""
+        exports = binding.node.exports
+        if node.attr not in exports:
+            self.report("name error", f"{binding.name!r} has no declaration {node.attr!r}", node.span,
+                        did_you_mean(node.attr, exports))
+
+    def expr_Index(self, node: ast.Index) -> None:
+        self.expr(node.value)
+        self.expr(node.index)
+
+    def expr_Slice(self, node: ast.Slice) -> None:
+        self.expr(node.lower)
+        self.expr(node.upper)
+        self.expr(node.step)
+
+    def expr_Starred(self, node: ast.Starred) -> None:
+        self.expr(node.value)
+
+    def expr_Keyword(self, node: ast.Keyword) -> None:
+        self.expr(node.value)
+
+    def expr_BinOp(self, node: ast.BinOp) -> None:
+        self.expr(node.left)
+        self.expr(node.right)
+
+    def expr_UnaryOp(self, node: ast.UnaryOp) -> None:
+        self.expr(node.operand)
+
+    def expr_BoolOp(self, node: ast.BoolOp) -> None:
+        self.exprs(node.values)
+
+    def expr_Compare(self, node: ast.Compare) -> None:
+        self.expr(node.left)
+        self.exprs(node.comparators)
+
+    def expr_IfExp(self, node: ast.IfExp) -> None:
+        self.expr(node.test)
+        self.expr(node.body)
+        self.expr(node.orelse)
+
+    # ------------------------------------------------------------ local scopes
+
+    def expr_ListComp(self, node: ast.ListComp) -> None:
+        self._comprehension(node.generators, (node.elt,))
+
+    def expr_DictComp(self, node: ast.DictComp) -> None:
+        self._comprehension(node.generators, (node.key, node.value))
+
+    def _comprehension(self, generators, results) -> None:
+        """Targets are local; the first iterable is read outside, later ones inside."""
+        outer = self.scope
+        local = StaticScope(outer)
+        try:
+            for gen in generators:
+                self.expr(gen.iter)
+                self.scope = local
+                for name in target_names(gen.target):
+                    local.declare(Binding(name.id, "comp", name.span.line))
+                self.exprs(gen.ifs)
+            self.scope = local
+            self.exprs(results)
+        finally:
+            self.scope = outer
+
+    def expr_Lambda(self, node: ast.Lambda) -> None:
+        self.check_params(node.params, "lambda")
+        outer = self.scope
+        self.scope = StaticScope(outer)
+        try:
+            for p in node.params:
+                self.scope.declare(Binding(p.name, "param", p.span.line))
+            self.expr(node.body)
+        finally:
+            self.scope = outer
+
+    def check_params(self, params: tuple[ast.Param, ...], owner: str) -> None:
+        """Duplicate parameter names, parameter types and default values."""
+        seen: dict[str, int] = {}
+        for p in params:
+            if p.name in seen:
+                self.report("name error", f"duplicate parameter {p.name!r} in {owner}", p.span)
+            seen.setdefault(p.name, p.span.line)
+            self.check_type(p.type)
+            self.expr(p.default)
+
+    # ------------------------------------------------------------ calls
+
+    def expr_Call(self, node: ast.Call) -> None:
+        self.expr(node.func)
+        self.exprs(node.args)
+        self.exprs(node.keywords)
+        callee, label = self._callee(node.func)
+        if callee is BUILTIN and node.func.id in SIGNATURE_TAKERS:
+            self._check_signature_args(node)
+        elif isinstance(callee, CALLABLE_DECLS):
+            self.check_arity(node, self._call_params(callee, label), label)
+
+    def _call_params(self, decl, label: str) -> tuple[ast.Param, ...]:
+        """The parameters a call fills: a method's explicit leading `self` is filled for it."""
+        params = decl.params
+        binding = self.scope.lookup(label)
+        if binding is not None and binding.kind == "method" and params and params[0].name == "self":
+            return params[1:]
+        return params
+
+    def _callee(self, func) -> tuple[object, str]:
+        """What a call calls, without reporting: BUILTIN, a FuncDef/ModuleDecl, or None."""
+        if isinstance(func, ast.Name):
+            binding = self.scope.lookup(func.id)
+            if binding is None:
+                return (BUILTIN if func.id in BUILTIN_NAMES else None), func.id
+            if binding.kind in ("decl", "imported", "method"):
+                return binding.node, func.id
+            return None, func.id
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            binding = self.scope.lookup(func.value.id)
+            if binding is not None and binding.kind == "dspmodule":
+                return binding.node.exports.get(func.attr), f"{func.value.id}.{func.attr}"
+        return None, ""
+
+    def _check_signature_args(self, node: ast.Call) -> None:
+        """A string given where a signature is expected is parsed and its types checked."""
+        specs = list(node.args[:1]) + [k.value for k in node.keywords if k.name == "signature"]
+        for spec in specs:
+            if isinstance(spec, ast.Const) and isinstance(spec.value, str):
+                self.check_sigspec(spec.value, spec.span)
+
+    def check_arity(self, node: ast.Call, params: tuple[ast.Param, ...], label: str) -> None:
+        """Too many positional arguments, unknown or repeated keywords, missing arguments."""
+        if any(p.kind != "normal" for p in params) or \
+                any(isinstance(a, ast.Starred) for a in node.args) or \
+                any(k.name is None for k in node.keywords):
+            return
+        listing = f"{label}{format_params(params)}"
+        if len(node.args) > len(params):
+            self.report("argument error", f"{label}() takes {len(params)} positional argument"
+                        f"{'s' if len(params) != 1 else ''} but {len(node.args)} were given; "
+                        f"its parameters are {listing}", node.args[len(params)].span)
+            return
+        filled = {p.name for p in params[:len(node.args)]}
+        known = [p.name for p in params]
+        for kw in node.keywords:
+            if kw.name not in known:
+                self.report("argument error", f"{label}() has no parameter {kw.name!r}; "
+                            f"its parameters are {listing}", kw.span, did_you_mean(kw.name, known))
+            elif kw.name in filled:
+                self.report("argument error", f"{label}() got multiple values for argument "
+                            f"{kw.name!r}", kw.span)
+            filled.add(kw.name)
+        missing = [p.name for p in params if p.default is None and p.name not in filled]
+        if missing:
+            quoted = ", ".join(repr(m) for m in missing)
+            self.report("argument error", f"{label}() is missing required argument"
+                        f"{'s' if len(missing) > 1 else ''} {quoted}; its parameters are {listing}",
+                        node.span)

@@ -1,0 +1,106 @@
+"""The interpreter: runs a parsed program.
+
+A file runs in three steps: its nodes are compiled to closures (see expressions.py and
+statements.py), its top-level imports and declarations are made (declarations are
+visible to the whole file), then its other top-level statements run in order.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from dsplang.errors import DspError, DspRuntimeError, DspTypeError
+from dsplang.grammar import ast
+from dsplang.interpreter.declarations import DeclCompiler
+from dsplang.interpreter.imports import Importer
+from dsplang.interpreter.scope import Scope
+from dsplang.interpreter.values import BREAK, CONTINUE, Namespace, Return
+
+IMPORTS = (ast.FromImport, ast.ImportPython, ast.ImportDsp)
+# The order declarations are made in: a signature needs its types, a type its enums.
+DECL_ORDER = (ast.EnumDecl, ast.TypeDecl, (ast.SignatureDecl, ast.SignatureAlias), (ast.FuncDef, ast.ModuleDecl))
+RECURSION_LIMIT = 12000
+
+
+class Interpreter:
+    """Runs programs; holds the builtins and the files imported so far."""
+
+    def __init__(self) -> None:
+        from dsplang.stdlib.builtins import build
+        self.builtins = Scope(None, build())
+        self.importer = Importer(self)
+
+    def new_globals(self) -> Scope:
+        return Scope(self.builtins)
+
+    def run_source(self, source: str, filename: str = "<string>", scope: Scope | None = None) -> Namespace:
+        from dsplang.grammar.parser import parse
+        program = parse(source, filename)
+        scope = scope if scope is not None else self.new_globals()
+        self.execute(program, filename, scope)
+        return Namespace(filename, scope.vars)
+
+    def run_file(self, path: str) -> Namespace:
+        source = self.importer.read(path, None)
+        return self.run_source(source, path)
+
+    def execute(self, program: ast.Program, filename: str, scope: Scope, declare_only: bool = False) -> None:
+        """Compile `program`, make its imports and declarations, then run its statements."""
+        compiler = DeclCompiler(self, filename)
+        body = program.body
+        compiled = [compiler.stmt(s) for s in body]
+        old_limit = sys.getrecursionlimit()
+        if old_limit < RECURSION_LIMIT:
+            sys.setrecursionlimit(RECURSION_LIMIT)
+        try:
+            self._declare(body, compiled, scope)
+            if not declare_only:
+                self._run_statements(body, compiled, scope)
+        except RecursionError:
+            raise DspRuntimeError("maximum recursion depth exceeded") from None
+
+    def _declare(self, body, compiled, scope: Scope) -> None:
+        for node, run in zip(body, compiled):
+            if isinstance(node, IMPORTS):
+                run(scope)
+        for kinds in DECL_ORDER:
+            pending = [(n, r) for n, r in zip(body, compiled) if isinstance(n, kinds)]
+            if kinds is ast.TypeDecl:
+                self._declare_types(pending, scope)
+            else:
+                for _, run in pending:
+                    run(scope)
+
+    @staticmethod
+    def _declare_types(pending, scope: Scope) -> None:
+        """Make record types, retrying those that refer to a record declared later in the file."""
+        while pending:
+            failed, first_error = [], None
+            for node, run in pending:
+                try:
+                    run(scope)
+                except DspError as err:
+                    failed.append((node, run))
+                    first_error = first_error or err
+            if len(failed) == len(pending):
+                raise first_error
+            pending = failed
+
+    @staticmethod
+    def _run_statements(body, compiled, scope: Scope) -> None:
+        skip = IMPORTS + tuple(k for group in DECL_ORDER for k in (group if isinstance(group, tuple) else (group,)))
+        for node, run in zip(body, compiled):
+            if isinstance(node, skip):
+                continue
+            signal = run(scope)
+            if signal is not None:
+                word = "return" if isinstance(signal, Return) else ("break" if signal is BREAK else "continue")
+                if signal is BREAK or signal is CONTINUE or isinstance(signal, Return):
+                    raise DspTypeError(f"'{word}' outside of a {'function' if word == 'return' else 'loop'}",
+                                       node.span)
+
+    def import_dsp(self, path: str, from_file: str, span):
+        return self.importer.import_dsp(path, from_file, span)
+
+    def import_python(self, module: str, from_file: str, span):
+        return self.importer.import_python(module, from_file, span)

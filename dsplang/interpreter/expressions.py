@@ -1,0 +1,414 @@
+"""Expressions: each AST node is turned once into a Python closure `f(scope) -> value`.
+
+`visit_<NodeName>` returns the closure. Turning the tree into closures before running
+it makes the hot paths (names, arithmetic, calls) a plain Python call each.
+"""
+
+from __future__ import annotations
+
+import operator
+
+from dsplang.errors import (DspAttributeError, DspError, DspIndexError, DspKeyError, DspNameError,
+                            DspTypeError, DspValueError, DspZeroDivisionError, Span, did_you_mean)
+from dsplang.grammar import ast
+from dsplang.interpreter.calls import call_value
+from dsplang.interpreter.scope import Scope
+from dsplang.interpreter.values import MISSING, Function, ParamSpec
+
+BINARY = {
+    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+    "//": operator.floordiv, "%": operator.mod, "**": operator.pow,
+}
+
+COMPARE = {
+    "<": operator.lt, ">": operator.gt, "<=": operator.le, ">=": operator.ge,
+    "==": operator.eq, "!=": operator.ne, "in": lambda a, b: a in b,
+    "not in": lambda a, b: a not in b, "is": operator.is_, "is not": operator.is_not,
+}
+
+
+def arith_error(exc: Exception, op: str, left, right, span: Span) -> DspError:
+    """A DspError for an exception raised by a binary operator."""
+    if isinstance(exc, ZeroDivisionError):
+        return DspZeroDivisionError("division by zero" if op != "%" else "modulo by zero", span)
+    if isinstance(exc, OverflowError):
+        return DspValueError(f"number too large for {op!r}", span)
+    return DspTypeError(f"unsupported operand types for {op}: {_tname(left)!r} and {_tname(right)!r}",
+                        span)
+
+
+def _tname(value) -> str:
+    return {type(None): "none", bool: "bool"}.get(type(value), type(value).__name__)
+
+
+class ExprCompiler:
+    """Turns expression nodes into closures."""
+
+    def expr(self, node):
+        return getattr(self, "visit_" + type(node).__name__)(node)
+
+    # ---------------------------------------------------------- atoms
+
+    def visit_Const(self, node: ast.Const):
+        value = node.value
+        return lambda scope: value
+
+    def visit_Name(self, node: ast.Name):
+        name, span = node.id, node.span
+
+        def name_value(scope):
+            s = scope
+            while s is not None:
+                vars = s.vars
+                if name in vars:
+                    return vars[name]
+                s = s.parent
+            raise DspNameError(f"name {name!r} is not defined", span,
+                               hint=did_you_mean(name, scope.visible_names()))
+        return name_value
+
+    def visit_FString(self, node: ast.FString):
+        parts = []
+        for part in node.parts:
+            if isinstance(part, str):
+                parts.append((part, None, None, None))
+            else:
+                parts.append((None, self.expr(part.expr), part.conversion, part.format_spec))
+        span = node.span
+
+        def fstring(scope):
+            out = []
+            for text, ev, conv, spec in parts:
+                if ev is None:
+                    out.append(text)
+                    continue
+                value = ev(scope)
+                if conv == "r":
+                    value = repr(value)
+                elif conv == "s":
+                    value = str(value)
+                try:
+                    out.append(format(value, spec) if spec else str(value))
+                except (ValueError, TypeError) as exc:
+                    raise DspValueError(f"cannot format {_tname(value)} with {spec!r}: {exc}", span)
+            return "".join(out)
+        return fstring
+
+    def visit_ListExpr(self, node: ast.ListExpr):
+        items = self.sequence(node.items)
+        return lambda scope: items(scope)
+
+    def visit_TupleExpr(self, node: ast.TupleExpr):
+        items = self.sequence(node.items)
+        return lambda scope: tuple(items(scope))
+
+    def sequence(self, nodes):
+        """A closure returning a new list of the values of `nodes` (with `*x` spread)."""
+        if any(isinstance(n, ast.Starred) for n in nodes):
+            parts = [(isinstance(n, ast.Starred), self.expr(n.value if isinstance(n, ast.Starred) else n))
+                     for n in nodes]
+
+            def spread(scope):
+                out = []
+                for star, ev in parts:
+                    if star:
+                        out.extend(ev(scope))
+                    else:
+                        out.append(ev(scope))
+                return out
+            return spread
+        evs = [self.expr(n) for n in nodes]
+        return lambda scope: [ev(scope) for ev in evs]
+
+    def visit_DictExpr(self, node: ast.DictExpr):
+        pairs = [(self.expr(k), self.expr(v)) for k, v in zip(node.keys, node.values)]
+        span = node.span
+
+        def make_dict(scope):
+            out = {}
+            for k, v in pairs:
+                key = k(scope)
+                try:
+                    out[key] = v(scope)
+                except TypeError:
+                    raise DspTypeError(f"a {_tname(key)} cannot be a dict key", span)
+            return out
+        return make_dict
+
+    # ---------------------------------------------------------- access
+
+    def visit_Attribute(self, node: ast.Attribute):
+        value, attr, span = self.expr(node.value), node.attr, node.span
+
+        def attribute(scope):
+            obj = value(scope)
+            try:
+                return getattr(obj, attr)
+            except DspError as err:
+                raise err.with_span(span)
+            except AttributeError:
+                raise attribute_error(obj, attr, span) from None
+        return attribute
+
+    def visit_Index(self, node: ast.Index):
+        value, span = self.expr(node.value), node.span
+        index = self.slice(node.index) if isinstance(node.index, ast.Slice) else self.expr(node.index)
+
+        def subscript(scope):
+            obj = value(scope)
+            key = index(scope)
+            try:
+                return obj[key]
+            except DspError as err:
+                raise err.with_span(span)
+            except Exception as exc:
+                raise index_error(exc, obj, key, span) from None
+        return subscript
+
+    def slice(self, node: ast.Slice):
+        parts = [self.expr(p) if p is not None else None for p in (node.lower, node.upper, node.step)]
+        lo, hi, st = parts
+        return lambda scope: slice(lo(scope) if lo else None, hi(scope) if hi else None,
+                                   st(scope) if st else None)
+
+    # ---------------------------------------------------------- operators
+
+    def visit_BinOp(self, node: ast.BinOp):
+        op, fn, span = node.op, BINARY[node.op], node.span
+        left, right = self.expr(node.left), self.expr(node.right)
+        if isinstance(node.right, ast.Const):
+            const = node.right.value
+
+            def binop_const(scope):
+                a = left(scope)
+                try:
+                    return fn(a, const)
+                except DspError:
+                    raise
+                except Exception as exc:
+                    raise arith_error(exc, op, a, const, span) from None
+            return binop_const
+
+        def binop(scope):
+            a = left(scope)
+            b = right(scope)
+            try:
+                return fn(a, b)
+            except DspError:
+                raise
+            except Exception as exc:
+                raise arith_error(exc, op, a, b, span) from None
+        return binop
+
+    def visit_UnaryOp(self, node: ast.UnaryOp):
+        operand, span = self.expr(node.operand), node.span
+        if node.op == "not":
+            return lambda scope: not operand(scope)
+        fn = operator.neg if node.op == "-" else operator.pos
+
+        def unary(scope):
+            value = operand(scope)
+            try:
+                return fn(value)
+            except TypeError:
+                raise DspTypeError(f"bad operand type for unary {node.op}: {_tname(value)!r}", span)
+        return unary
+
+    def visit_BoolOp(self, node: ast.BoolOp):
+        values = [self.expr(v) for v in node.values]
+        if node.op == "and":
+            def and_(scope):
+                result = True
+                for v in values:
+                    result = v(scope)
+                    if not result:
+                        return result
+                return result
+            return and_
+
+        def or_(scope):
+            result = False
+            for v in values:
+                result = v(scope)
+                if result:
+                    return result
+            return result
+        return or_
+
+    def visit_Compare(self, node: ast.Compare):
+        left, span = self.expr(node.left), node.span
+        steps = [(op, COMPARE[op], self.expr(c)) for op, c in zip(node.ops, node.comparators)]
+        if len(steps) == 1:
+            op, fn, right = steps[0]
+
+            def compare1(scope):
+                a = left(scope)
+                b = right(scope)
+                try:
+                    return fn(a, b)
+                except TypeError:
+                    raise DspTypeError(f"cannot compare {_tname(a)!r} {op} {_tname(b)!r}", span) from None
+            return compare1
+
+        def compare(scope):
+            a = left(scope)
+            for op, fn, right in steps:
+                b = right(scope)
+                try:
+                    if not fn(a, b):
+                        return False
+                except TypeError:
+                    raise DspTypeError(f"cannot compare {_tname(a)!r} {op} {_tname(b)!r}", span) from None
+                a = b
+            return True
+        return compare
+
+    def visit_IfExp(self, node: ast.IfExp):
+        test, body, orelse = self.expr(node.test), self.expr(node.body), self.expr(node.orelse)
+        return lambda scope: body(scope) if test(scope) else orelse(scope)
+
+    # ---------------------------------------------------------- calls and functions
+
+    def visit_Call(self, node: ast.Call):
+        func, span = self.expr(node.func), node.span
+        simple_args = not any(isinstance(a, ast.Starred) for a in node.args)
+        if simple_args and not node.keywords:
+            argv = [self.expr(a) for a in node.args]
+            return lambda scope: call_value(func(scope), tuple([a(scope) for a in argv]), {}, span)
+        args = self.sequence(node.args)
+        keywords = [(k.name, self.expr(k.value), k.span) for k in node.keywords]
+
+        def call(scope):
+            f = func(scope)
+            kwargs: dict = {}
+            for name, ev, kspan in keywords:
+                if name is not None:
+                    kwargs[name] = ev(scope)
+                    continue
+                extra = ev(scope)
+                if not isinstance(extra, dict):
+                    raise DspTypeError(f"** needs a dict, not {_tname(extra)}", kspan)
+                kwargs.update(extra)
+            return call_value(f, tuple(args(scope)), kwargs, span)
+        return call
+
+    def visit_Lambda(self, node: ast.Lambda):
+        body = self.expr(node.body)
+        make_params = self.params(node.params)
+        return lambda scope: Function("<lambda>", make_params(scope), body, scope, is_lambda=True)
+
+    def params(self, params: tuple[ast.Param, ...]):
+        """A closure that evaluates defaults (at definition time) and returns a ParamSpec."""
+        names = tuple(p.name for p in params if p.kind == "normal")
+        defaults = [self.expr(p.default) if p.default is not None else None
+                    for p in params if p.kind == "normal"]
+        star = next((p.name for p in params if p.kind == "star"), None)
+        dstar = next((p.name for p in params if p.kind == "dstar"), None)
+        if not any(defaults):
+            spec = ParamSpec(names, (MISSING,) * len(names), star, dstar)
+            return lambda scope: spec
+        return lambda scope: ParamSpec(
+            names, tuple(d(scope) if d else MISSING for d in defaults), star, dstar)
+
+    # ---------------------------------------------------------- comprehensions
+
+    def visit_ListComp(self, node: ast.ListComp):
+        elt = self.expr(node.elt)
+        loops = self.generators(node.generators)
+
+        def listcomp(scope):
+            out: list = []
+            loops(Scope(scope), lambda s: out.append(elt(s)))
+            return out
+        return listcomp
+
+    def visit_DictComp(self, node: ast.DictComp):
+        key, value = self.expr(node.key), self.expr(node.value)
+        loops = self.generators(node.generators)
+
+        def dictcomp(scope):
+            out: dict = {}
+
+            def add(s):
+                out[key(s)] = value(s)
+            loops(Scope(scope), add)
+            return out
+        return dictcomp
+
+    def generators(self, gens):
+        """A closure `run(scope, emit)` that runs nested for/if clauses, calling emit per item."""
+        run = None
+        for gen in reversed(gens):
+            run = self._generator(gen, run)
+        return run
+
+    def _generator(self, gen: ast.Comprehension, inner):
+        iterable, bind = self.expr(gen.iter), self.binder(gen.target)
+        ifs = [self.expr(c) for c in gen.ifs]
+        span = gen.iter.span
+
+        def run(scope, emit):
+            for item in iterate(iterable(scope), span):
+                bind(scope.vars, item)
+                if all(c(scope) for c in ifs):
+                    if inner is None:
+                        emit(scope)
+                    else:
+                        inner(scope, emit)
+        return run
+
+    def binder(self, target):
+        """A function `bind(vars, value)` for a loop/let target (a name or a tuple of names)."""
+        if isinstance(target, ast.Name):
+            name = target.id
+
+            def bind_name(vars, value):
+                vars[name] = value
+            return bind_name
+        names, span = [n.id for n in target.names], target.span
+
+        def bind_tuple(vars, value):
+            try:
+                values = list(value)
+            except TypeError:
+                raise DspTypeError(f"cannot unpack a {_tname(value)} into {len(names)} names", span) from None
+            if len(values) != len(names):
+                raise DspValueError(f"expected {len(names)} values to unpack, got {len(values)}", span)
+            for n, v in zip(names, values):
+                vars[n] = v
+        return bind_tuple
+
+    def visit_Starred(self, node: ast.Starred):
+        raise DspTypeError("'*' is only allowed in a call's arguments or a list", node.span)
+
+    def visit_Slice(self, node: ast.Slice):
+        return self.slice(node)
+
+
+def iterate(value, span: Span):
+    try:
+        return iter(value)
+    except TypeError:
+        raise DspTypeError(f"a {_tname(value)} is not iterable", span) from None
+
+
+def attribute_error(obj, attr: str, span: Span) -> DspAttributeError:
+    names = [n for n in dir(obj) if not n.startswith("_")]
+    hint = did_you_mean(attr, names)
+    if isinstance(obj, dict) and attr in obj:
+        hint = f"use [{attr!r}] to read a dict key"
+    elif isinstance(obj, dict) and hint is None:
+        hint = did_you_mean(attr, [k for k in obj if isinstance(k, str)])
+        hint = hint and f"use [...] to read a dict key; {hint}"
+    return DspAttributeError(f"{_tname(obj)} has no attribute {attr!r}", span, hint=hint)
+
+
+def index_error(exc: Exception, obj, key, span: Span) -> DspError:
+    if isinstance(exc, KeyError):
+        keys = [k for k in obj if isinstance(k, str)] if isinstance(obj, dict) else []
+        hint = did_you_mean(key, keys) if isinstance(key, str) else None
+        return DspKeyError(f"key {key!r} not found", span, hint=hint)
+    if isinstance(exc, IndexError):
+        size = len(obj) if hasattr(obj, "__len__") else "?"
+        return DspIndexError(f"index {key!r} out of range for a {_tname(obj)} of length {size}", span)
+    return DspTypeError(f"a {_tname(obj)} cannot be indexed by a {_tname(key)}", span)

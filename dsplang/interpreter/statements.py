@@ -1,0 +1,301 @@
+"""Statements: each node becomes a closure `f(scope) -> signal`.
+
+A statement returns None to go on, BREAK / CONTINUE, or a `Return`. A block that
+declares names (`let`, `def`, ...) runs in a new scope each time it is entered; a
+block that contains `ensure`/`require` remembers which of its statements called a
+predictor, so that a failed assertion can re-run from there.
+"""
+
+from __future__ import annotations
+
+from dsplang.errors import DspError, DspNameError, DspRequireError, DspTypeError, DspUserError, Span
+from dsplang.grammar import ast
+from dsplang.interpreter import assertions, trace
+from dsplang.interpreter.expressions import BINARY, ExprCompiler, arith_error, iterate
+from dsplang.interpreter.scope import Scope
+from dsplang.interpreter.values import BREAK, CONTINUE, Return
+
+DECLARING = (ast.Let, ast.FuncDef, ast.ModuleDecl, ast.SignatureDecl, ast.SignatureAlias, ast.TypeDecl,
+             ast.EnumDecl, ast.FromImport, ast.ImportPython, ast.ImportDsp, ast.CompileStmt)
+
+
+class StmtCompiler(ExprCompiler):
+    """Turns statement nodes and blocks into closures."""
+
+    def stmt(self, node):
+        return getattr(self, "visit_" + type(node).__name__)(node)
+
+    def block(self, stmts, new_scope: bool = True):
+        """A closure running `stmts`; in a fresh child scope if the block declares names."""
+        compiled = [self.stmt(s) for s in stmts]
+        if any(isinstance(s, (ast.Ensure, ast.Require)) for s in stmts):
+            run = self._asserting_block(stmts, compiled)
+        elif len(compiled) == 1:
+            run = compiled[0]
+        else:
+            def run(scope):
+                for st in compiled:
+                    signal = st(scope)
+                    if signal is not None:
+                        return signal
+                return None
+        if new_scope and any(isinstance(s, DECLARING) for s in stmts):
+            return lambda scope: run(Scope(scope))
+        return run
+
+    def _asserting_block(self, stmts, compiled):
+        """Run a block, re-running from the last predictor-calling statement when an assertion fails."""
+        checks = {i: self._assertion(s, i) for i, s in enumerate(stmts)
+                  if isinstance(s, (ast.Ensure, ast.Require))}
+        count = len(compiled)
+
+        def run(scope):
+            last_caller = None
+            for i in range(count):
+                if i in checks:
+                    signal = checks[i](scope, compiled, last_caller)
+                else:
+                    before = assertions.call_count()
+                    signal = compiled[i](scope)
+                    if assertions.call_count() != before:
+                        last_caller = i
+                if signal is not None:
+                    return signal
+            return None
+        return run
+
+    def _assertion(self, node, index: int):
+        test = self.expr(node.test)
+        message = self.expr(node.message) if node.message is not None else None
+        kind = "require" if isinstance(node, ast.Require) else "ensure"
+        span = node.span
+
+        def check(scope, compiled, last_caller):
+            if test(scope):
+                return None
+            text = str(message(scope)) if message else f"{kind} failed"
+            retries = 0
+            predictor, previous = assertions.last_call()
+            while last_caller is not None and predictor is not None and retries < assertions.DEFAULT_RETRIES:
+                retries += 1
+                with assertions.giving_feedback(predictor, text, previous):
+                    for st in compiled[last_caller:index]:
+                        signal = st(scope)
+                        if signal is not None:
+                            return signal
+                if test(scope):
+                    trace.record(trace.AssertionRecord(kind, text, True, retries, span))
+                    return None
+                predictor, previous = assertions.last_call()
+            trace.record(trace.AssertionRecord(kind, text, False, retries, span))
+            if kind == "require":
+                raise DspRequireError(text, span)
+            return None
+        return check
+
+    def visit_Ensure(self, node):
+        check = self._assertion(node, 0)
+        return lambda scope: check(scope, (), None)
+
+    visit_Require = visit_Ensure
+
+    # ---------------------------------------------------------- simple statements
+
+    def visit_ExprStmt(self, node: ast.ExprStmt):
+        ev = self.expr(node.expr)
+
+        def expr_stmt(scope):
+            ev(scope)
+        return expr_stmt
+
+    def visit_Pass(self, node):
+        return lambda scope: None
+
+    def visit_Break(self, node):
+        return lambda scope: BREAK
+
+    def visit_Continue(self, node):
+        return lambda scope: CONTINUE
+
+    def visit_Return(self, node: ast.Return):
+        if node.value is None:
+            return lambda scope: Return(None)
+        ev = self.expr(node.value)
+        return lambda scope: Return(ev(scope))
+
+    def visit_Raise(self, node: ast.Raise):
+        ev, span = self.expr(node.value), node.span
+
+        def raise_(scope):
+            value = ev(scope)
+            if isinstance(value, DspError):
+                if value.span is None:
+                    value.span = span
+                raise value
+            raise DspUserError(str(value), span)
+        return raise_
+
+    def visit_Let(self, node: ast.Let):
+        ev, bind = self.expr(node.value), self.binder(node.target)
+
+        def let(scope):
+            bind(scope.vars, ev(scope))
+        return let
+
+    def visit_Assign(self, node: ast.Assign):
+        ev = self.expr(node.value)
+        store = self.store(node.target)
+
+        def assign(scope):
+            store(scope, ev(scope))
+        return assign
+
+    def visit_AugAssign(self, node: ast.AugAssign):
+        load, store = self.expr(node.target), self.store(node.target)
+        ev, op, fn, span = self.expr(node.value), node.op, BINARY[node.op], node.span
+
+        def aug_assign(scope):
+            a, b = load(scope), ev(scope)
+            try:
+                result = fn(a, b)
+            except DspError:
+                raise
+            except Exception as exc:
+                raise arith_error(exc, op, a, b, span) from None
+            store(scope, result)
+        return aug_assign
+
+    def store(self, target):
+        """A closure `store(scope, value)` for an assignment target."""
+        span = target.span
+        if isinstance(target, ast.Name):
+            name = target.id
+
+            def store_name(scope, value):
+                vars = scope.vars
+                if name in vars and scope.parent is not None:
+                    vars[name] = value
+                else:
+                    scope.assign(name, value, span)
+            return store_name
+        if isinstance(target, ast.TupleTarget):
+            stores = [self.store(n) for n in target.names]
+            bind = self.binder(ast.TupleTarget(target.span, tuple(ast.Name(n.span, f"#{i}")
+                                                                   for i, n in enumerate(target.names))))
+
+            def store_tuple(scope, value):
+                temp: dict = {}
+                bind(temp, value)
+                for i, st in enumerate(stores):
+                    st(scope, temp[f"#{i}"])
+            return store_tuple
+        obj = self.expr(target.value)
+        if isinstance(target, ast.Attribute):
+            attr = target.attr
+
+            def store_attr(scope, value):
+                o = obj(scope)
+                try:
+                    setattr(o, attr, value)
+                except DspError as err:
+                    raise err.with_span(span)
+                except (AttributeError, TypeError) as exc:
+                    raise DspTypeError(f"cannot set attribute {attr!r} of a {type(o).__name__}: {exc}",
+                                       span) from None
+            return store_attr
+        key = self.slice(target.index) if isinstance(target.index, ast.Slice) else self.expr(target.index)
+
+        def store_item(scope, value):
+            o = obj(scope)
+            try:
+                o[key(scope)] = value
+            except DspError as err:
+                raise err.with_span(span)
+            except (TypeError, IndexError) as exc:
+                raise DspTypeError(f"cannot assign into a {type(o).__name__}: {exc}", span) from None
+        return store_item
+
+    # ---------------------------------------------------------- compound statements
+
+    def visit_If(self, node: ast.If):
+        test, body = self.expr(node.test), self.block(node.body)
+        orelse = self.block(node.orelse) if node.orelse else None
+
+        def if_(scope):
+            if test(scope):
+                return body(scope)
+            if orelse is not None:
+                return orelse(scope)
+            return None
+        return if_
+
+    def visit_While(self, node: ast.While):
+        test, body = self.expr(node.test), self.block(node.body)
+
+        def while_(scope):
+            while test(scope):
+                signal = body(scope)
+                if signal is not None:
+                    if signal is BREAK:
+                        break
+                    if signal is not CONTINUE:
+                        return signal
+            return None
+        return while_
+
+    def visit_For(self, node: ast.For):
+        iterable, bind, span = self.expr(node.iter), self.binder(node.target), node.iter.span
+        body = self.block(node.body, new_scope=False)
+        fresh = any(isinstance(s, DECLARING) for s in node.body)
+
+        def for_(scope):
+            loop_scope = Scope(scope)
+            for item in iterate(iterable(scope), span):
+                if fresh:
+                    loop_scope = Scope(scope)
+                bind(loop_scope.vars, item)
+                signal = body(loop_scope)
+                if signal is not None:
+                    if signal is BREAK:
+                        break
+                    if signal is not CONTINUE:
+                        return signal
+            return None
+        return for_
+
+    def visit_Try(self, node: ast.Try):
+        body = self.block(node.body)
+        handlers = [(self.error_class(h), h.alias, self.block(h.body, new_scope=False)) for h in node.handlers]
+        orelse = self.block(node.orelse) if node.orelse else None
+        final = self.block(node.finalbody) if node.finalbody else None
+
+        def try_(scope):
+            try:
+                try:
+                    signal = body(scope)
+                except DspError as err:
+                    for cls, alias, handler in handlers:
+                        if cls is None or isinstance(err, cls):
+                            inner = Scope(scope)
+                            if alias:
+                                inner.vars[alias] = err
+                            return handler(inner)
+                    raise
+                if orelse is not None and signal is None:
+                    return orelse(scope)
+                return signal
+            finally:
+                if final is not None:
+                    final(scope)
+        return try_
+
+    def error_class(self, handler: ast.ExceptHandler):
+        from dsplang.stdlib.builtins import ERROR_CLASSES
+        if handler.type_name is None:
+            return None
+        cls = ERROR_CLASSES.get(handler.type_name)
+        if cls is None:
+            from dsplang.errors import did_you_mean
+            raise DspNameError(f"{handler.type_name!r} is not an error type", handler.span,
+                               hint=did_you_mean(handler.type_name, ERROR_CLASSES))
+        return cls

@@ -1,0 +1,125 @@
+"""Typed trace records, written in one place.
+
+`record(rec)` appends a record to every active `Trace` (the run's, an optimizer's,
+an evaluation's). Traces are collected per context, so threads started through
+`contextvars.copy_context()` add to the traces of the code that started them.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import threading
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from typing import Any, Iterator
+
+from dsplang.errors import Span
+
+
+@dataclass(slots=True)
+class PredictorCall:
+    """One call of a predictor: what was asked, what came back, what it cost."""
+
+    path: str                       # dotted predictor path, e.g. "respond.predict"
+    signature: str                  # signature name
+    inputs: dict[str, Any]
+    messages: list[dict]
+    replies: list[str]
+    outputs: dict[str, Any] | None  # parsed outputs of the first completion; None on failure
+    model: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: float | None = None
+    latency: float = 0.0
+    cache_hit: bool = False
+    adapter: str = "chat"
+    span: Span | None = None
+    error: str | None = None
+    predictor: Any = field(default=None, repr=False, compare=False)
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data.pop("predictor", None)
+        data["span"] = str(self.span) if self.span else None
+        data["kind"] = "predictor_call"
+        return data
+
+
+@dataclass(slots=True)
+class AssertionRecord:
+    """An `ensure` or `require` that failed (after its retries) or passed after retrying."""
+
+    kind: str           # "ensure" or "require"
+    message: str
+    passed: bool
+    retries: int
+    span: Span | None = None
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["span"] = str(self.span) if self.span else None
+        data["kind"] = f"{self.kind}_record"
+        return data
+
+
+class Trace:
+    """An append-only, thread-safe list of trace records."""
+
+    def __init__(self) -> None:
+        self._records: list = []
+        self._lock = threading.Lock()
+
+    def add(self, rec) -> None:
+        with self._lock:
+            self._records.append(rec)
+
+    @property
+    def records(self) -> list:
+        with self._lock:
+            return list(self._records)
+
+    def predictor_calls(self) -> list[PredictorCall]:
+        return [r for r in self.records if isinstance(r, PredictorCall)]
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def write_jsonl(self, path: str) -> None:
+        with open(path, "w", encoding="utf-8") as fh:
+            for rec in self.records:
+                fh.write(json.dumps(rec.to_json(), default=_json_default) + "\n")
+
+
+def _json_default(value):
+    dump = getattr(value, "model_dump", None)
+    if callable(dump):
+        return dump()
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict):
+        return to_dict()
+    return str(value)
+
+
+_active: contextvars.ContextVar[tuple[Trace, ...]] = contextvars.ContextVar("dsp_traces", default=())
+
+
+def record(rec) -> None:
+    """Add `rec` to every active trace."""
+    for trace in _active.get():
+        trace.add(rec)
+
+
+@contextmanager
+def collecting(trace: Trace | None = None) -> Iterator[Trace]:
+    """Make `trace` (or a new one) active for the code inside the block."""
+    trace = trace if trace is not None else Trace()
+    token = _active.set(_active.get() + (trace,))
+    try:
+        yield trace
+    finally:
+        _active.reset(token)
+
+
+def active() -> bool:
+    return bool(_active.get())

@@ -1,0 +1,312 @@
+"""Runtime values the interpreter creates: functions, module classes and instances, namespaces.
+
+Everything else a program touches is a plain Python value (list, dict, str, pydantic
+record, StrEnum member) or a stdlib object (Predict, LM, Example, ...).
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterator
+
+from dsplang.errors import DspArgumentError, DspAttributeError, DspTypeError, Span, did_you_mean
+from dsplang.interpreter.scope import Scope
+
+MISSING = object()
+
+
+class Return:
+    """The signal a `return` statement hands up to its function."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
+class _LoopSignal:
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+BREAK = _LoopSignal("break")
+CONTINUE = _LoopSignal("continue")
+
+
+class DspCallable:
+    """A callable that wants the call site: `call(args, kwargs, span)`.
+
+    Python code may call it like any function; it then has no span.
+    """
+
+    def call(self, args: tuple, kwargs: dict, span: Span | None):
+        raise NotImplementedError
+
+    def __call__(self, *args, **kwargs):
+        return self.call(args, kwargs, None)
+
+
+class Learnable:
+    """Marker base of predictors: the parameters an optimizer rewrites (instructions, demos)."""
+
+
+class ParamSpec:
+    """A parameter list evaluated at definition time: names, defaults, star/double-star."""
+
+    __slots__ = ("names", "defaults", "star", "dstar", "required", "positional")
+
+    def __init__(self, names: tuple[str, ...], defaults: tuple, star: str | None, dstar: str | None):
+        self.names = names
+        self.defaults = defaults          # same length as names; MISSING when required
+        self.star = star
+        self.dstar = dstar
+        self.required = tuple(n for n, d in zip(names, defaults) if d is MISSING)
+        self.positional = len(names)
+
+    def bind(self, owner: str, args: tuple, kwargs: dict, span: Span | None) -> dict:
+        """Match call arguments to parameters, returning the new local variables."""
+        names = self.names
+        if not kwargs and len(args) == self.positional and self.star is None and self.dstar is None:
+            return dict(zip(names, args))
+        out: dict = {}
+        if len(args) > len(names):
+            if self.star is None:
+                raise DspArgumentError(
+                    f"{owner}() takes {_count(len(names), 'argument')} but {len(args)} were given", span)
+            out[self.star] = tuple(args[len(names):])
+        elif self.star is not None:
+            out[self.star] = ()
+        for name, value in zip(names, args):
+            out[name] = value
+        extra: dict = {}
+        for key, value in kwargs.items():
+            if key in out and key in names:
+                raise DspArgumentError(f"{owner}() got several values for argument {key!r}", span)
+            if key in names:
+                out[key] = value
+            elif self.dstar is not None:
+                extra[key] = value
+            else:
+                raise DspArgumentError(f"{owner}() got an unknown keyword argument {key!r}", span,
+                                       hint=did_you_mean(key, names) or _params_hint(names))
+        if self.dstar is not None:
+            out[self.dstar] = extra
+        for name, default in zip(names, self.defaults):
+            if name not in out:
+                if default is MISSING:
+                    raise DspArgumentError(f"{owner}() is missing the argument {name!r}", span,
+                                           hint=_params_hint(names))
+                out[name] = default
+        return out
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _params_hint(names) -> str:
+    return "its parameters are: " + (", ".join(names) if names else "(none)")
+
+
+class Function(DspCallable):
+    """A `def` or `lambda`: parameters, a compiled body and the scope it closes over."""
+
+    __slots__ = ("name", "params", "body", "closure", "doc", "decl", "is_lambda")
+
+    def __init__(self, name: str, params: ParamSpec, body: Callable, closure: Scope,
+                 doc: str | None = None, decl=None, is_lambda: bool = False):
+        self.name = name
+        self.params = params
+        self.body = body
+        self.closure = closure
+        self.doc = doc
+        self.decl = decl
+        self.is_lambda = is_lambda
+
+    @property
+    def __doc__(self):  # so Python tooling (and tool descriptions) see the docstring
+        return self.doc
+
+    @property
+    def __name__(self):
+        return self.name
+
+    def call(self, args: tuple, kwargs: dict, span: Span | None):
+        scope = Scope(self.closure, self.params.bind(self.name, args, kwargs, span))
+        if self.is_lambda:
+            return self.body(scope)
+        result = self.body(scope)
+        if result.__class__ is Return:
+            return result.value
+        return None
+
+    def rebind(self, closure: Scope) -> "Function":
+        return Function(self.name, self.params, self.body, closure, self.doc, self.decl, self.is_lambda)
+
+    def __repr__(self) -> str:
+        return f"<function {self.name}>"
+
+
+class ModuleClass(DspCallable):
+    """A `module NAME(params):` declaration; calling it makes a ModuleInstance."""
+
+    def __init__(self, name: str, params: ParamSpec, attrs: list[tuple[str, Callable]],
+                 methods: list[tuple[str, ParamSpec, Callable, str | None, object]],
+                 closure: Scope, doc: str | None, decl=None):
+        self.name = name
+        self.params = params
+        self.attrs = attrs
+        self.methods = methods
+        self.closure = closure
+        self.doc = doc
+        self.decl = decl
+
+    def call(self, args: tuple, kwargs: dict, span: Span | None):
+        scope = Scope(self.closure, self.params.bind(self.name, args, kwargs, span))
+        instance = ModuleInstance(self, scope)
+        scope.vars["self"] = instance
+        for name, params, body, doc, decl in self.methods:
+            scope.vars[name] = Function(name, params, body, scope, doc, decl)
+        for name, value in self.attrs:
+            made = value(scope)
+            scope.vars[name] = made
+            hint = getattr(made, "set_path_hint", None)
+            if hint is not None and not isinstance(made, type):
+                hint(name)
+        return instance
+
+    def __repr__(self) -> str:
+        return f"<module {self.name}>"
+
+
+class ModuleInstance(DspCallable):
+    """An instance of a .dsp module: its names live in its own scope, which its methods close over."""
+
+    def __init__(self, cls: ModuleClass, scope: Scope):
+        object.__setattr__(self, "cls", cls)
+        object.__setattr__(self, "scope", scope)
+
+    def call(self, args: tuple, kwargs: dict, span: Span | None):
+        forward = self.scope.vars.get("forward")
+        if forward is None:
+            raise DspTypeError(f"module {self.cls.name} has no forward method, so it cannot be called", span)
+        return forward.call(args, kwargs, span)
+
+    def __getattr__(self, name: str):
+        vars = object.__getattribute__(self, "scope").vars
+        if name in vars:
+            return vars[name]
+        raise DspAttributeError(f"{self.cls.name} has no attribute {name!r}",
+                                hint=did_you_mean(name, [n for n in vars if n != "self"]))
+
+    def __setattr__(self, name: str, value) -> None:
+        self.scope.vars[name] = value
+
+    def __dir__(self) -> list[str]:
+        return [n for n in self.scope.vars if n != "self"]
+
+    def named_predictors(self) -> list[tuple[str, object]]:
+        """Every predictor reachable from this instance, with its stable dotted path."""
+        out: list[tuple[str, object]] = []
+        seen: set[int] = {id(self)}
+        for name, value in self.scope.vars.items():
+            if name == "self" or isinstance(value, Function):
+                continue
+            _collect(name, value, out, seen)
+        return out
+
+    def clone(self) -> "ModuleInstance":
+        """A deep copy of the learnable state: predictors and sub-modules are copied, methods rebound."""
+        return _clone_instance(self, {})
+
+    def __repr__(self) -> str:
+        return f"<{self.cls.name} instance>"
+
+
+def _collect(path: str, value, out: list, seen: set) -> None:
+    if id(value) in seen:
+        return
+    if isinstance(value, Learnable):
+        seen.add(id(value))
+        out.append((path, value))
+        for sub, pred in getattr(value, "named_sub_predictors", lambda: [])():
+            out.append((f"{path}.{sub}", pred))
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _collect(f"{path}[{i}]", item, out, seen)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _collect(f"{path}[{key!r}]", item, out, seen)
+    elif hasattr(value, "named_predictors") and not isinstance(value, type):
+        seen.add(id(value))
+        for sub, pred in value.named_predictors():
+            out.append((f"{path}.{sub}", pred))
+
+
+def _clone_value(value, memo: dict):
+    if id(value) in memo:
+        return memo[id(value)]
+    if isinstance(value, ModuleInstance):
+        return _clone_instance(value, memo)
+    if isinstance(value, list):
+        return [_clone_value(v, memo) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_clone_value(v, memo) for v in value)
+    if isinstance(value, dict):
+        return {k: _clone_value(v, memo) for k, v in value.items()}
+    clone = getattr(value, "clone", None)
+    if callable(clone) and not isinstance(value, type):
+        copied = clone()
+        memo[id(value)] = copied
+        return copied
+    return value
+
+
+def _clone_instance(inst: ModuleInstance, memo: dict) -> ModuleInstance:
+    scope = Scope(inst.scope.parent, {})
+    new = ModuleInstance(inst.cls, scope)
+    memo[id(inst)] = new
+    for name, value in inst.scope.vars.items():
+        if name == "self":
+            scope.vars[name] = new
+        elif isinstance(value, Function) and value.closure is inst.scope:
+            scope.vars[name] = value.rebind(scope)
+        else:
+            scope.vars[name] = _clone_value(value, memo)
+    return new
+
+
+class Namespace:
+    """The names of a loaded file: `import "x.dsp" as n`, and `dsplang.load()`'s result."""
+
+    def __init__(self, name: str, vars: dict):
+        object.__setattr__(self, "_name", name)
+        object.__setattr__(self, "_vars", vars)
+
+    def __getattr__(self, name: str):
+        vars = object.__getattribute__(self, "_vars")
+        if name in vars:
+            return vars[name]
+        raise DspAttributeError(f"{self._name} has no name {name!r}", hint=did_you_mean(name, vars))
+
+    def __getitem__(self, name: str):
+        return self._vars[name]
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._vars
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._vars)
+
+    def __dir__(self) -> list[str]:
+        return list(self._vars)
+
+    def names(self) -> list[str]:
+        return list(self._vars)
+
+    def __repr__(self) -> str:
+        return f"<namespace {self._name}>"

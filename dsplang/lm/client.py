@@ -1,0 +1,222 @@
+"""`LM`: a language model reached through litellm, with our cache, retries and accounting.
+
+litellm is imported only when a request misses the cache (it takes seconds to import), so
+importing this module, building an `LM` and answering from the cache stay fast.
+
+Every request runs the same path: cache lookup -> `_complete` under the retry policy ->
+store the successful reply -> `usage.record`. `ScriptedLM` overrides only `_complete`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable
+
+from dsplang.errors import DspLMError
+from dsplang.lm import cache as _cache
+from dsplang.lm import usage as _usage
+from dsplang.lm.retry import RATE_LIMITS, RateLimitSignal, RetryPolicy, call_with_retries
+from dsplang.lm.usage import Usage
+
+__all__ = ["LM", "LMResponse", "RATE_LIMITS", "RateLimitSignal"]
+
+ReplyFormatter = Callable[[dict], str]
+_OWN_SETTINGS = ("cache", "num_retries", "retry_base_delay", "retry_max_delay")
+_DEFAULTS = {"cache": True, "num_retries": 5, "retry_base_delay": 1.0, "retry_max_delay": 30.0}
+_NOT_SENT = frozenset({"stream", "model_type"})
+
+
+@dataclass(frozen=True, slots=True)
+class LMResponse:
+    """One reply: `n` texts, usage (zero on a cache hit), where it came from, how long it took."""
+
+    texts: list[str]
+    usage: Usage
+    cache_hit: bool
+    latency: float
+    model: str
+    tool_calls: list | None = field(default=None)
+
+    @property
+    def text(self) -> str:
+        """The first text (most requests ask for one)."""
+        return self.texts[0] if self.texts else ""
+
+    def to_stored(self) -> dict:
+        """What the cache keeps: the texts, the original usage and the tool calls."""
+        return {"texts": list(self.texts), "usage": self.usage.to_dict(),
+                "tool_calls": self.tool_calls}
+
+    @classmethod
+    def from_stored(cls, data: dict, *, model: str, latency: float) -> "LMResponse":
+        """A cache hit: the stored texts with zero usage, so it costs nothing."""
+        return cls(list(data["texts"]), _usage.ZERO, True, latency, model,
+                   data.get("tool_calls"))
+
+
+class LM:
+    """A litellm model string plus default request parameters.
+
+    `LM("openai/gpt-4o-mini", temperature=0.0)`; any litellm model string works
+    (`anthropic/...`, `ollama/...`, `hosted_vllm/...`, or `openai/NAME` with `api_base=` for
+    an OpenAI-compatible server). Keyword arguments go to litellm on every request;
+    `model_type="text"` uses the text-completion endpoint. `cache`, `num_retries`,
+    `retry_base_delay` and `retry_max_delay` (seconds) are ours and are not sent.
+    """
+
+    def __init__(self, model: str, *, cache: bool = True, num_retries: int = 5,
+                 retry_base_delay: float = 1.0, retry_max_delay: float = 30.0, **kwargs: Any):
+        if not isinstance(model, str) or not model.strip():
+            raise DspLMError(f"LM needs a model name such as 'openai/gpt-4o-mini', "
+                             f"got {model!r}")
+        if not isinstance(num_retries, int) or num_retries < 0:
+            raise DspLMError(f"num_retries must be a whole number >= 0, got {num_retries!r}")
+        self.model = model
+        self.cache = bool(cache)
+        self.num_retries = num_retries
+        self.retry_base_delay = float(retry_base_delay)
+        self.retry_max_delay = float(retry_max_delay)
+        self.kwargs: dict[str, Any] = dict(kwargs)
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(self.num_retries, self.retry_base_delay, self.retry_max_delay)
+
+    def request(self, messages: list[dict], *, n: int = 1, rollout_id: Any = None,
+                reply_formatter: ReplyFormatter | None = None, **overrides: Any) -> LMResponse:
+        """Send chat `messages` (or answer from the cache) and return `n` texts.
+
+        `overrides` replace this LM's parameters for this request only. `rollout_id` makes
+        a distinct cache entry and is never sent. `reply_formatter` is used only by
+        ScriptedLM. Raises DspLMError when the provider fails for good.
+        """
+        params = {**self.kwargs, **overrides}
+        default_n = params.pop("n", 1)
+        n = int(default_n if n == 1 else n)
+        start = time.perf_counter()
+        key = self._cache_key(messages, params, n, rollout_id)
+        if key is not None:
+            stored = _cache.get_cache().get(key)
+            if stored is not None:
+                hit = LMResponse.from_stored(stored, model=self.model,
+                                             latency=time.perf_counter() - start)
+                _usage.record(hit)
+                return hit
+        reply = call_with_retries(lambda: self._complete(messages, n, params, reply_formatter),
+                                  policy=self.retry_policy, model=self.model)
+        reply = replace(reply, latency=time.perf_counter() - start)
+        if key is not None:
+            _cache.get_cache().put(key, reply.to_stored())
+        _usage.record(reply)
+        return reply
+
+    def _cache_key(self, messages: list[dict], params: dict, n: int,
+                   rollout_id: Any) -> str | None:
+        """The cache key, or None when this LM or the whole process runs without a cache."""
+        if not (self.cache and _cache.is_enabled()):
+            return None
+        return _cache.cache_key(self.model, messages, params, n=n, rollout_id=rollout_id)
+
+    def _complete(self, messages: list[dict], n: int, params: dict,
+                  reply_formatter: ReplyFormatter | None) -> LMResponse:
+        """One provider call through litellm, without retries (the caller retries)."""
+        litellm = _import_litellm()
+        call = {k: v for k, v in params.items() if k not in _NOT_SENT}
+        call.update(num_retries=0, max_retries=0, caching=False)
+        call.setdefault("drop_params", True)
+        if n != 1:
+            call["n"] = n
+        if call.get("tools") and importlib.util.find_spec("mcp") is None:
+            # litellm routes any `tools` through its MCP bridge, which needs the optional
+            # `mcp` package; plain function tools do not, so skip the bridge without it.
+            call["_skip_mcp_handler"] = True
+        if params.get("model_type") == "text":
+            raw = litellm.text_completion(model=self.model, prompt=_prompt(messages), **call)
+            texts = [choice.text or "" for choice in raw.choices]
+            tool_calls = None
+        else:
+            raw = litellm.completion(model=self.model, messages=messages, **call)
+            texts = [choice.message.content or "" for choice in raw.choices]
+            tool_calls = _tool_calls(raw)
+        if not texts and not tool_calls:
+            raise DspLMError(f"{self.model}: the provider sent a reply with no choices")
+        return LMResponse(texts, _usage_of(litellm, raw), False, 0.0, self.model, tool_calls)
+
+    def copy(self, **overrides: Any) -> "LM":
+        """A new LM with the same settings, `overrides` (including `model=`) replacing them."""
+        settings = {**self._settings(), **self.kwargs, **overrides}
+        model = settings.pop("model", self.model)
+        return type(self)(model, **settings)
+
+    def _settings(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in _OWN_SETTINGS}
+
+    def __repr__(self) -> str:
+        shown = {k: v for k, v in self._settings().items() if v != _DEFAULTS[k]}
+        shown.update(self.kwargs)
+        args = [repr(self.model)] + [
+            f"{k}={'***' if _cache.is_secret(k) and v else repr(v)}" for k, v in shown.items()]
+        return f"{type(self).__name__}({', '.join(args)})"
+
+
+def _prompt(messages: list[dict]) -> str:
+    """The messages as one text-completion prompt: their contents, blank-line separated."""
+    parts = []
+    for message in messages:
+        content = message.get("content")
+        if isinstance(content, list):  # content parts: keep the text ones
+            content = "\n".join(p.get("text", "") for p in content if isinstance(p, dict))
+        if content:
+            parts.append(str(content))
+    return "\n\n".join(parts)
+
+
+def _tool_calls(raw: Any) -> list | None:
+    """The first choice's tool calls as plain dicts, or None."""
+    try:
+        calls = raw.choices[0].message.tool_calls
+    except (AttributeError, IndexError):
+        return None
+    if not calls:
+        return None
+    return [call.model_dump() if hasattr(call, "model_dump") else dict(call) for call in calls]
+
+
+def _usage_of(litellm: Any, raw: Any) -> Usage:
+    """Token counts from the reply, and the cost when litellm knows the model's price."""
+    counts = getattr(raw, "usage", None)
+    prompt = int(getattr(counts, "prompt_tokens", 0) or 0)
+    completion = int(getattr(counts, "completion_tokens", 0) or 0)
+    try:
+        cost = float(litellm.completion_cost(completion_response=raw))
+    except Exception:  # noqa: BLE001 - no price known for this model
+        cost = None
+    return Usage(prompt, completion, cost)
+
+
+_litellm_module: Any = None
+_litellm_lock = threading.Lock()
+
+
+def _import_litellm() -> Any:
+    """Import and quiet litellm once: local price table, no debug banners, no own caching."""
+    global _litellm_module
+    if _litellm_module is not None:
+        return _litellm_module
+    with _litellm_lock:
+        if _litellm_module is None:
+            os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
+            import litellm
+
+            litellm.suppress_debug_info = True
+            litellm.telemetry = False
+            litellm.cache = None
+            for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "litellm"):
+                logging.getLogger(name).setLevel(logging.ERROR)
+            _litellm_module = litellm
+    return _litellm_module

@@ -1,0 +1,137 @@
+"""Usage accounting: tokens, cost, calls, cache hits and latency, per call and in total.
+
+Every `LM.request` ends in :func:`record`, which adds the response to the process-wide
+:data:`TOTAL` and to every tracker opened with :func:`track` in the current context.
+Trackers nest (an optimizer's tracker inside a run's tracker both see a call) and are
+found through a contextvar, so a thread pool that runs its work with
+``contextvars.copy_context().run`` charges the trackers of the code that started it.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Iterator, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Tokens and cost of one LM call. `cost` is None when the price is not known."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: float | None = None
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def to_dict(self) -> dict:
+        return {"prompt_tokens": self.prompt_tokens,
+                "completion_tokens": self.completion_tokens, "cost": self.cost}
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "Usage":
+        data = data or {}
+        return cls(int(data.get("prompt_tokens") or 0), int(data.get("completion_tokens") or 0),
+                   data.get("cost"))
+
+
+ZERO = Usage(0, 0, 0.0)
+
+
+class _Recordable(Protocol):
+    usage: Usage
+    cache_hit: bool
+    latency: float
+    model: str
+
+
+class UsageTotals:
+    """A thread-safe running total of LM calls. `summary()` is the one-line report."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.calls = 0
+        self.cache_hits = 0
+        self.prompt_tokens = 0
+        self.completion_tokens = 0
+        self.cost = 0.0
+        self.priced_calls = 0
+        self.latency = 0.0
+
+    def add(self, response: _Recordable) -> None:
+        """Count one response (a cache hit carries zero usage, so it costs nothing)."""
+        usage = response.usage
+        with self._lock:
+            self.calls += 1
+            self.cache_hits += 1 if response.cache_hit else 0
+            self.prompt_tokens += usage.prompt_tokens
+            self.completion_tokens += usage.completion_tokens
+            if usage.cost is not None:
+                self.cost += usage.cost
+                self.priced_calls += 1
+            self.latency += response.latency
+
+    def reset(self) -> None:
+        """Set every count back to zero."""
+        with self._lock:
+            self.calls = self.cache_hits = self.prompt_tokens = self.completion_tokens = 0
+            self.priced_calls = 0
+            self.cost = self.latency = 0.0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def to_dict(self) -> dict:
+        """The counts as a plain dict (for reports and JSON output)."""
+        with self._lock:
+            return {"calls": self.calls, "cache_hits": self.cache_hits,
+                    "prompt_tokens": self.prompt_tokens,
+                    "completion_tokens": self.completion_tokens,
+                    "cost": self.cost if self.priced_calls else None,
+                    "latency": self.latency}
+
+    def summary(self) -> str:
+        """E.g. `LM: 12 calls (3 cached), 1,234 prompt + 456 completion tokens, $0.0012, 2.3 s`.
+
+        The cost is left out when no call had a known price; latency is the summed time
+        spent waiting for replies, not wall-clock time.
+        """
+        d = self.to_dict()
+        parts = [f"LM: {d['calls']:,} call{'' if d['calls'] == 1 else 's'} "
+                 f"({d['cache_hits']:,} cached)",
+                 f"{d['prompt_tokens']:,} prompt + {d['completion_tokens']:,} completion tokens"]
+        if d["cost"] is not None:
+            parts.append(f"${d['cost']:.4f}")
+        parts.append(f"{d['latency']:.1f} s")
+        return ", ".join(parts)
+
+    def __repr__(self) -> str:
+        return f"<UsageTotals {self.summary()}>"
+
+
+TOTAL = UsageTotals()
+_trackers: contextvars.ContextVar[tuple[UsageTotals, ...]] = contextvars.ContextVar(
+    "dsplang_usage_trackers", default=())
+
+
+def record(response: _Recordable) -> None:
+    """Add a response to the global total and to every tracker open in this context."""
+    TOTAL.add(response)
+    for tracker in _trackers.get():
+        tracker.add(response)
+
+
+@contextmanager
+def track() -> Iterator[UsageTotals]:
+    """`with usage.track() as t:` — `t` counts every LM call made inside the block."""
+    tracker = UsageTotals()
+    token = _trackers.set(_trackers.get() + (tracker,))
+    try:
+        yield tracker
+    finally:
+        _trackers.reset(token)

@@ -1,0 +1,63 @@
+"""Running a program the way `dsp run` and the Python API do: settings, trace, usage summary."""
+
+from __future__ import annotations
+
+import contextvars
+import sys
+from dataclasses import dataclass
+
+from dsplang.interpreter.values import Namespace
+
+
+@dataclass
+class RunOptions:
+    lm: str | None = None            # default LM when the program has no `use`
+    cache: bool = True
+    trace_path: str | None = None    # write the trace as JSON lines here
+    show_prompts: bool = False
+    quiet: bool = False
+
+
+def configure(options: RunOptions) -> None:
+    """Apply the options that are process-wide settings."""
+    from dsplang.lm import cache, context
+    from dsplang.stdlib import settings
+    cache.set_enabled(options.cache)
+    context.set_cli_default(options.lm)
+    settings.SHOW_PROMPTS = options.show_prompts
+
+
+def run_file(path: str, options: RunOptions | None = None) -> Namespace:
+    """Run a .dsp file with the given options; prints the LM usage summary unless quiet."""
+    options = options or RunOptions()
+    return contextvars.copy_context().run(_run_file, path, options)
+
+
+def _run_file(path: str, options: RunOptions) -> Namespace:
+    """Runs inside a copied context, so `use` in the program does not leak to the caller."""
+    from dsplang.interpreter import trace
+    from dsplang.interpreter.evaluator import Interpreter
+    from dsplang.lm import usage
+    configure(options)
+    interp = Interpreter()
+    with trace.collecting() as collected, usage.track() as used:
+        try:
+            return interp.run_file(path)
+        finally:
+            sys.stdout.flush()
+            if options.trace_path:
+                collected.write_jsonl(options.trace_path)
+            if not options.quiet and used.calls:
+                print(used.summary(), file=sys.stderr)
+
+
+def preview(path: str, name: str, inputs: dict) -> str:
+    """The messages the signature or predictor `name` of the file would send, rendered as text."""
+    from dsplang.interpreter.evaluator import Interpreter
+    from dsplang.stdlib.preview import render_preview
+    from dsplang.grammar.parser import parse
+    interp = Interpreter()
+    program = parse(interp.importer.read(path, None), path)
+    scope = interp.new_globals()
+    interp.execute(program, path, scope, declare_only=True)
+    return render_preview(scope, name, inputs)

@@ -1,0 +1,122 @@
+"""Example: a row of data — named fields, some of them marked as the program's inputs."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from dsplang.errors import DspAttributeError, DspKeyError, did_you_mean
+
+
+class Example:
+    """Fields in insertion order; `with_inputs("a", "b")` marks which are inputs."""
+
+    __slots__ = ("_data", "_inputs")
+
+    def __init__(self, base: dict | "Example" | None = None, /, **fields: Any):
+        data: dict = {}
+        if isinstance(base, Example):
+            data.update(base._data)
+        elif isinstance(base, dict):
+            data.update(base)
+        data.update(fields)
+        object.__setattr__(self, "_data", data)
+        object.__setattr__(self, "_inputs", base._inputs if isinstance(base, Example) else None)
+
+    def with_inputs(self, *names: str) -> "Example":
+        unknown = [n for n in names if n not in self._data]
+        if unknown:
+            raise DspKeyError(f"with_inputs: no field {unknown[0]!r} in this example",
+                              hint=did_you_mean(unknown[0], self._data))
+        new = Example(self._data)
+        object.__setattr__(new, "_inputs", tuple(names))
+        return new
+
+    @property
+    def input_keys(self) -> tuple[str, ...] | None:
+        return self._inputs
+
+    def inputs(self) -> "Example":
+        """A copy holding only the input fields."""
+        if self._inputs is None:
+            raise DspKeyError("this example has no inputs marked; use .with_inputs(\"field\", ...)")
+        new = Example({k: v for k, v in self._data.items() if k in self._inputs})
+        object.__setattr__(new, "_inputs", self._inputs)
+        return new
+
+    def labels(self) -> "Example":
+        """A copy holding only the fields that are not inputs."""
+        keep = self._inputs or ()
+        return Example({k: v for k, v in self._data.items() if k not in keep})
+
+    def __getattr__(self, name: str) -> Any:
+        data = object.__getattribute__(self, "_data")
+        if name in data:
+            return data[name]
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise DspAttributeError(f"Example has no field {name!r}", hint=did_you_mean(name, data))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self._data[name] = value
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return self._data[key]
+        except KeyError:
+            raise DspKeyError(f"Example has no field {key!r}", hint=did_you_mean(key, self._data)) from None
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._data[key] = value
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._data
+
+    def __iter__(self):
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Example) and self._data == other._data and self._inputs == other._inputs
+
+    def __hash__(self) -> int:
+        return hash(tuple((k, repr(v)) for k, v in self._data.items()))
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._data.get(key, default)
+
+    def keys(self) -> list[str]:
+        return list(self._data)
+
+    def values(self) -> list:
+        return list(self._data.values())
+
+    def items(self) -> list[tuple[str, Any]]:
+        return list(self._data.items())
+
+    def to_dict(self) -> dict:
+        return dict(self._data)
+
+    toDict = to_dict
+
+    def copy(self, **changes: Any) -> "Example":
+        new = Example(self, **changes)
+        return new
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{k}={_short(v)}" for k, v in self._data.items())
+        marked = f" (inputs: {', '.join(self._inputs)})" if self._inputs else ""
+        return f"Example({fields}){marked}"
+
+    __str__ = __repr__
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def examples(rows: Iterable[dict], inputs: Iterable[str]) -> list[Example]:
+    names = tuple(inputs)
+    return [Example(row).with_inputs(*names) for row in rows]

@@ -1,0 +1,147 @@
+"""Predict: one LM call for one signature — format, send, parse, trace.
+
+Its learnable parameters are the signature's instructions and field descriptions and
+its demos; optimizers rewrite them.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+from dsplang.errors import DspArgumentError, DspError, DspOutputParseError, DspTypeError, Span
+from dsplang.interpreter import assertions, trace
+from dsplang.interpreter.values import DspCallable, Learnable
+from dsplang.stdlib import settings
+from dsplang.stdlib.prediction import Prediction
+from dsplang.stdlib.signature import Signature
+
+FEEDBACK_FIELDS = (
+    ("previous_answer", "your previous answer, which did not pass a check"),
+    ("feedback", "what was wrong with the previous answer; fix it this time"),
+)
+
+
+def as_signature(value, span: Span | None = None) -> Signature:
+    """A Signature from a Signature or the short string form."""
+    if isinstance(value, Signature):
+        return value
+    if isinstance(value, str):
+        return Signature.from_string(value)
+    raise DspTypeError(f"expected a signature, got a {type(value).__name__}", span,
+                       hint='declare one with `signature NAME:` or write "question -> answer"')
+
+
+class Predict(Learnable, DspCallable):
+    """`Predict(signature, **config)`: call with the signature's inputs as keyword arguments."""
+
+    def __init__(self, signature, /, *, adapter=None, lm=None, demos=None, **config: Any):
+        self.signature = as_signature(signature)
+        self.adapter = adapter
+        self.lm = lm
+        self.demos: list = list(demos or [])
+        self.config = config
+        self.name = self.signature.name
+
+    # ---------------------------------------------------------- learnable state
+
+    def clone(self) -> "Predict":
+        new = Predict(self.signature, adapter=self.adapter, lm=self.lm, demos=list(self.demos), **self.config)
+        new.name = self.name
+        return new
+
+    def set_path_hint(self, path: str) -> None:
+        self.name = path
+
+    # ---------------------------------------------------------- calling
+
+    def call(self, args: tuple, kwargs: dict, span: Span | None):
+        if args:
+            raise DspArgumentError(
+                f"{self.name}: a predictor takes keyword arguments, not positional ones", span,
+                hint="its inputs are: " + ", ".join(self.signature.input_names))
+        config = {}
+        if "config" in kwargs and "config" not in self.signature.input_names:
+            config = kwargs.pop("config") or {}
+        return self.forward(kwargs, span, config)
+
+    def forward(self, inputs: dict, span: Span | None, config: dict | None = None) -> Prediction:
+        signature = self.signature
+        signature.validate_inputs(inputs, span)
+        feedback = assertions.feedback_for(self)
+        if feedback is not None:
+            signature, inputs = _with_feedback(signature, inputs, feedback)
+        lm = self._lm(span)
+        options = {**self.config, **(config or {})}
+        outputs, completions = self._run(lm, signature, inputs, options, span)
+        assertions.note_call(self, outputs)
+        return Prediction(outputs, completions)
+
+    def _lm(self, span):
+        if self.lm is not None:
+            return self.lm
+        from dsplang.lm.context import current_lm
+        try:
+            return current_lm()
+        except DspError as err:
+            raise err.with_span(span)
+
+    def _run(self, lm, signature: Signature, inputs: dict, options: dict, span):
+        from dsplang.stdlib.adapters import ChatAdapter, JSONAdapter
+        adapter = self.adapter or ChatAdapter()
+        try:
+            return self._attempt(lm, adapter, signature, inputs, options, span)
+        except DspOutputParseError as first:
+            if isinstance(adapter, JSONAdapter) or self.adapter is not None:
+                raise first.with_span(span)
+            try:
+                return self._attempt(lm, JSONAdapter(), signature, inputs, options, span)
+            except DspOutputParseError:
+                raise first.with_span(span) from None
+
+    def _attempt(self, lm, adapter, signature, inputs, options, span):
+        messages = adapter.format(signature, self.demos, inputs)
+        if settings.SHOW_PROMPTS:
+            _show(self.name, messages)
+        request = {**adapter.request_kwargs(lm, signature), **options}
+        started = time.perf_counter()
+        try:
+            response = lm.request(messages, reply_formatter=lambda outs: adapter.format_reply(signature, outs),
+                                  **request)
+        except DspError as err:
+            raise err.with_span(span)
+        record = trace.PredictorCall(
+            path=self.name, signature=signature.name, inputs=dict(inputs), messages=messages,
+            replies=list(response.texts), outputs=None, model=lm.model,
+            prompt_tokens=response.usage.prompt_tokens, completion_tokens=response.usage.completion_tokens,
+            cost=response.usage.cost, latency=time.perf_counter() - started, cache_hit=response.cache_hit,
+            adapter=adapter.name, span=span, predictor=self)
+        try:
+            completions = [adapter.parse(signature, text) for text in response.texts]
+        except DspOutputParseError as err:
+            record.error = err.message
+            trace.record(record)
+            raise
+        record.outputs = completions[0]
+        trace.record(record)
+        return completions[0], completions
+
+    def __repr__(self) -> str:
+        return f"Predict({self.signature.name})"
+
+
+def _with_feedback(signature: Signature, inputs: dict, feedback) -> tuple[Signature, dict]:
+    """The signature and inputs of a retry after a failed `ensure`/`require`."""
+    for name, desc in FEEDBACK_FIELDS:
+        signature = signature.append_input(name, str, desc)
+    previous = "\n".join(f"{k}: {v}" for k, v in feedback.previous.items())
+    return signature, {**inputs, "previous_answer": previous, "feedback": feedback.message}
+
+
+def _show(name: str, messages: list[dict]) -> None:
+    out = sys.stderr
+    out.write(f"----- prompt of {name} -----\n")
+    for message in messages:
+        out.write(f"[{message['role']}]\n{message['content']}\n\n")
+    out.flush()

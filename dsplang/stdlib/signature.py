@@ -1,0 +1,271 @@
+"""Signatures: the typed inputs and outputs of one LM call, plus its instructions.
+
+A `Signature` is immutable and compares by content. It is built from a
+`signature` block (`from_decl`), from the short string form
+(`from_string("a, b: int -> c: list[str]")`) or from `FieldSpec`s
+(`from_fields`). Predictors derive new signatures from it
+(`prepend_output`, `with_instructions`, ...). Work that depends only on the
+signature (adapters' prompt parts, the output model) is cached on it with
+`cached(key, build)`, so equal signatures built once are formatted cheaply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping
+
+import pydantic
+
+from dsplang.errors import DspArgumentError, DspNameError, DspValueError, Span, did_you_mean
+from dsplang.grammar import ast
+from dsplang.stdlib.types import allows_none, annotation_from_typeexpr, type_name
+
+__all__ = ["FieldSpec", "Signature", "INPUT", "OUTPUT"]
+
+INPUT = "input"
+OUTPUT = "output"
+
+Lookup = Callable[[str, Span], object]
+
+
+def _no_names(name: str, span: Span) -> None:
+    """The default lookup: no record or enum names are known."""
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """One field of a signature. `direction` is "input" or "output"; `desc` may be None."""
+
+    name: str
+    annotation: object
+    desc: str | None
+    direction: str
+
+    @property
+    def type_name(self) -> str:
+        """The field's type as a user writes it (`list[str]`)."""
+        return type_name(self.annotation)
+
+    def to_json(self) -> dict:
+        """A JSON-ready dict; the type is stored as its `type_name` string."""
+        return {"name": self.name, "direction": self.direction, "type": self.type_name,
+                "desc": self.desc}
+
+
+def _default_instructions(inputs: Iterable[FieldSpec], outputs: Iterable[FieldSpec]) -> str:
+    """DSPy's default: "Given the fields `a`, `b`, produce the fields `c`."."""
+    ins = ", ".join(f"`{f.name}`" for f in inputs)
+    outs = ", ".join(f"`{f.name}`" for f in outputs)
+    return f"Given the fields {ins}, produce the fields {outs}."
+
+
+@dataclass(frozen=True)
+class Signature:
+    """An immutable signature: name, instructions, ordered input and output fields."""
+
+    name: str
+    instructions: str
+    inputs: tuple[FieldSpec, ...]
+    outputs: tuple[FieldSpec, ...]
+    _cache: dict = field(default_factory=dict, compare=False, repr=False, hash=False)
+
+    # ------------------------------------------------------------ construction
+
+    @classmethod
+    def from_fields(cls, name: str, instructions: str | None, fields: Iterable[FieldSpec],
+                    span: Span | None = None) -> "Signature":
+        """A signature from fields in order (inputs and outputs may be interleaved).
+
+        Empty or missing instructions get DSPy's default. A repeated field name,
+        a bad direction or a signature without outputs raises at `span`.
+        """
+        fields = list(fields)
+        _check_fields(name, fields, span)
+        inputs = tuple(f for f in fields if f.direction == INPUT)
+        outputs = tuple(f for f in fields if f.direction == OUTPUT)
+        text = instructions.strip() if instructions else ""
+        return cls(name, text or _default_instructions(inputs, outputs), inputs, outputs)
+
+    @classmethod
+    def from_sigfields(cls, name: str, instructions: str | None, sigfields: Iterable[ast.SigField],
+                       lookup: Lookup = _no_names, candidates: Iterable[str] = (),
+                       span: Span | None = None) -> "Signature":
+        """A signature from AST fields; a field without a type is `str`."""
+        candidates = list(candidates)
+        specs = []
+        for sf in sigfields:
+            annotation = str if sf.type is None else annotation_from_typeexpr(sf.type, lookup,
+                                                                                candidates)
+            specs.append(FieldSpec(sf.name, annotation, sf.desc, sf.direction))
+        return cls.from_fields(name, instructions, specs, span)
+
+    @classmethod
+    def from_decl(cls, decl: ast.SignatureDecl, lookup: Lookup = _no_names,
+                  candidates: Iterable[str] = ()) -> "Signature":
+        """A signature from a `signature NAME:` block."""
+        return cls.from_sigfields(decl.name, decl.doc, decl.fields, lookup, candidates, decl.span)
+
+    @classmethod
+    def from_string(cls, spec: str, *, name: str | None = None, lookup: Lookup = _no_names,
+                    span: Span | None = None, instructions: str | None = None,
+                    candidates: Iterable[str] = ()) -> "Signature":
+        """A signature from the short form `"a, b: int -> c: list[str]"`.
+
+        The name defaults to the spec text itself. Syntax errors are positioned
+        inside the string by the parser when `span` is the string's span.
+        """
+        from dsplang.grammar.parser import parse_sigspec  # lark loads on first use
+
+        span = span or Span("<signature>", 1, 1, 1, len(spec) + 1)
+        sigspec = parse_sigspec(spec, span)
+        label = name or " ".join(spec.split())
+        return cls.from_sigfields(label, instructions, sigspec.fields, lookup, candidates, span)
+
+    # ------------------------------------------------------------ reading
+
+    @property
+    def fields(self) -> tuple[FieldSpec, ...]:
+        """Inputs then outputs."""
+        return self.inputs + self.outputs
+
+    @property
+    def input_names(self) -> tuple[str, ...]:
+        return self.cached("input_names", lambda: tuple(f.name for f in self.inputs))
+
+    @property
+    def output_names(self) -> tuple[str, ...]:
+        return self.cached("output_names", lambda: tuple(f.name for f in self.outputs))
+
+    def field(self, name: str) -> FieldSpec:
+        """The field called `name`; `DspNameError` with a hint when there is none."""
+        for spec in self.fields:
+            if spec.name == name:
+                return spec
+        raise DspNameError(f"signature {self.name} has no field {name!r}",
+                           hint=did_you_mean(name, [f.name for f in self.fields]))
+
+    def cached(self, key: Any, build: Callable[[], Any]) -> Any:
+        """The value stored under `key` for this signature, built by `build()` the first time."""
+        try:
+            return self._cache[key]
+        except KeyError:
+            value = self._cache[key] = build()
+            return value
+
+    def __hash__(self) -> int:
+        return self.cached("__hash__", lambda: hash((self.name, self.instructions,
+                                                     self.inputs, self.outputs)))
+
+    def __copy__(self) -> "Signature":
+        return self  # immutable: copies of a program share their signatures (and caches)
+
+    def __deepcopy__(self, memo: dict) -> "Signature":
+        return self
+
+    def output_model(self) -> type[pydantic.BaseModel]:
+        """A pydantic model with one field per output (built once): JSON schemas, validation."""
+        return self.cached("output_model", self._build_output_model)
+
+    def _build_output_model(self) -> type[pydantic.BaseModel]:
+        definitions = {f.name: (f.annotation, pydantic.Field(description=f.desc))
+                       for f in self.outputs}
+        safe = "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in self.name) or "Signature"
+        return pydantic.create_model(f"{safe}Outputs", **definitions)
+
+    def __str__(self) -> str:
+        ins = ", ".join(f"{f.name}: {f.type_name}" for f in self.inputs)
+        outs = ", ".join(f"{f.name}: {f.type_name}" for f in self.outputs)
+        return f"{self.name}({ins} -> {outs})"
+
+    # ------------------------------------------------------------ deriving
+
+    def _replace(self, **changes: Any) -> "Signature":
+        values = {"name": self.name, "instructions": self.instructions,
+                  "inputs": self.inputs, "outputs": self.outputs, **changes}
+        _check_fields(values["name"], [*values["inputs"], *values["outputs"]], None)
+        return Signature(**values)
+
+    def with_name(self, name: str) -> "Signature":
+        return self._replace(name=name)
+
+    def with_instructions(self, text: str) -> "Signature":
+        """The same fields with new instructions (what instruction optimizers produce)."""
+        return self._replace(instructions=text)
+
+    def prepend_output(self, name: str, annotation: object = str, desc: str | None = None) -> "Signature":
+        """A new first output (ChainOfThought puts `reasoning` before the other outputs)."""
+        return self._replace(outputs=(FieldSpec(name, annotation, desc, OUTPUT), *self.outputs))
+
+    def append_output(self, name: str, annotation: object = str, desc: str | None = None) -> "Signature":
+        return self._replace(outputs=(*self.outputs, FieldSpec(name, annotation, desc, OUTPUT)))
+
+    def append_input(self, name: str, annotation: object = str, desc: str | None = None) -> "Signature":
+        return self._replace(inputs=(*self.inputs, FieldSpec(name, annotation, desc, INPUT)))
+
+    def with_field_desc(self, name: str, desc: str | None) -> "Signature":
+        """The same signature with field `name` described by `desc`."""
+        target = self.field(name)
+        swap = lambda specs: tuple(FieldSpec(f.name, f.annotation, desc, f.direction)  # noqa: E731
+                                   if f is target else f for f in specs)
+        return self._replace(inputs=swap(self.inputs), outputs=swap(self.outputs))
+
+    # ------------------------------------------------------------ checking inputs
+
+    def validate_inputs(self, kwargs: Mapping[str, Any], span: Span | None = None) -> None:
+        """Raise `DspArgumentError` for an unknown input keyword or a missing input.
+
+        An input whose type allows none (`optional[T]`) may be left out.
+        """
+        names = self.input_names
+        for key in kwargs:
+            if key not in names:
+                hint = did_you_mean(key, names) or f"its inputs are: {', '.join(names)}"
+                raise DspArgumentError(f"signature {self.name} has no input {key!r}", span, hint=hint)
+        missing = [f.name for f in self.inputs if f.name not in kwargs and not allows_none(f.annotation)]
+        if missing:
+            words = ", ".join(repr(m) for m in missing)
+            noun = "input" if len(missing) == 1 else "inputs"
+            raise DspArgumentError(f"missing {noun} {words} for signature {self.name}", span,
+                                   hint=f"its inputs are: {', '.join(names)}")
+
+    # ------------------------------------------------------------ saving
+
+    def to_json(self) -> dict:
+        """A JSON-ready dict (types as their `type_name` strings)."""
+        return {"name": self.name, "instructions": self.instructions,
+                "fields": [f.to_json() for f in self.fields]}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], lookup: Lookup = _no_names,
+                  span: Span | None = None) -> "Signature":
+        """The signature `to_json` produced; record and enum names resolve through `lookup`."""
+        from dsplang.grammar.parser import parse_type  # lark loads on first use
+
+        try:
+            specs = []
+            for item in data["fields"]:
+                text = item.get("type") or "str"
+                where = span or Span("<saved signature>", 1, 1, 1, len(text) + 1)
+                annotation = annotation_from_typeexpr(parse_type(text, where), lookup)
+                specs.append(FieldSpec(item["name"], annotation, item.get("desc"), item["direction"]))
+            return cls.from_fields(data["name"], data.get("instructions"), specs, span)
+        except (KeyError, TypeError) as err:
+            raise DspValueError(f"malformed saved signature: missing or bad {err}", span) from None
+
+
+def _check_fields(name: str, fields: list[FieldSpec], span: Span | None) -> None:
+    """Reject repeated names, unknown directions, non-identifier names, and no outputs."""
+    seen: set[str] = set()
+    for spec in fields:
+        if spec.direction not in (INPUT, OUTPUT):
+            raise DspValueError(f"field {spec.name!r} has direction {spec.direction!r}; "
+                                "expected 'input' or 'output'", span)
+        if not spec.name.isidentifier():
+            raise DspNameError(f"{spec.name!r} is not a valid field name in signature {name}", span)
+        if spec.name in seen:
+            raise DspNameError(f"field {spec.name!r} appears twice in signature {name}", span)
+        seen.add(spec.name)
+    if not any(spec.direction == OUTPUT for spec in fields):
+        raise DspValueError(f"signature {name} has no output fields", span)
+

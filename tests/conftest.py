@@ -1,0 +1,43 @@
+"""Fixtures shared by the whole test suite. Add yours below; keep each small and generic."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).parent
+
+
+def load_helper(relative: str):
+    """Import a helper module that lives in tests/ (e.g. "lm/openai_server.py") by path.
+
+    It is registered under its file's stem, so a test module's own `import openai_server`
+    gets the same module object.
+    """
+    path = TESTS / relative
+    name = path.stem
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+@pytest.fixture(autouse=True)
+def _lm_cache_in_tmp(tmp_path_factory, monkeypatch):
+    """No test reads or writes the user's ~/.cache/dsplang: the LM cache lives in a tmp dir."""
+    monkeypatch.setenv("DSP_CACHE_DIR", str(tmp_path_factory.mktemp("dsp-cache")))
+
+
+@pytest.fixture
+def openai_server():
+    """A local OpenAI-compatible server (tests/lm/openai_server.py); `.url` is its api_base."""
+    server = load_helper("lm/openai_server.py").OpenAIServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -1,0 +1,167 @@
+"""A local OpenAI-compatible HTTP server for offline tests of the real litellm path.
+
+    server = OpenAIServer().start()
+    server.queue(Error(429), Reply("hello"))      # what the next requests get, in order
+    LM("openai/test-model", api_base=server.url, api_key="sk-test")
+    server.requests                                # every request body received (dicts)
+
+When the queue is empty, `server.default` answers (a Reply("ok") unless changed).
+Serves POST /v1/chat/completions and /v1/completions on 127.0.0.1, a random port.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Reply:
+    """A successful completion; with `n` > 1 in the request, texts[i] (or text + index)."""
+
+    text: str | list[str] = "ok"
+    prompt_tokens: int = 11
+    completion_tokens: int = 7
+    tool_calls: list | None = None
+
+    def body(self, request: dict, path: str) -> dict:
+        n = int(request.get("n") or 1)
+        texts = self.text if isinstance(self.text, list) else (
+            [self.text] if n == 1 else [f"{self.text} {i}" for i in range(n)])
+        if path.endswith("/completions") and "chat" not in path:
+            choices = [{"index": i, "text": t, "finish_reason": "stop"}
+                       for i, t in enumerate(texts)]
+            kind = "text_completion"
+        else:
+            choices = [{"index": i, "finish_reason": "stop",
+                        "message": {"role": "assistant", "content": t,
+                                    **({"tool_calls": self.tool_calls} if self.tool_calls
+                                       else {})}} for i, t in enumerate(texts)]
+            kind = "chat.completion"
+        return {"id": "cmpl-test", "object": kind, "created": int(time.time()),
+                "model": request.get("model", "test-model"), "choices": choices,
+                "usage": {"prompt_tokens": self.prompt_tokens,
+                          "completion_tokens": self.completion_tokens,
+                          "total_tokens": self.prompt_tokens + self.completion_tokens}}
+
+
+@dataclass
+class Error:
+    """An HTTP error with an OpenAI-style JSON error body."""
+
+    status: int
+    message: str = "something went wrong"
+    headers: dict = field(default_factory=dict)
+
+
+@dataclass
+class Sleep:
+    """Wait `seconds` (or until the server stops), then behave as `then`."""
+
+    seconds: float
+    then: object = field(default_factory=Reply)
+
+
+@dataclass
+class Raw:
+    """Exactly these bytes as the body (e.g. malformed JSON)."""
+
+    body: bytes
+    status: int = 200
+    content_type: str = "application/json"
+
+
+class OpenAIServer:
+    """The server; `start()` runs it on a background thread, `stop()` ends it."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict] = []
+        self.paths: list[str] = []
+        self.headers: list[dict] = []
+        self.default: object = Reply()
+        self._queue: deque = deque()
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._httpd: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        assert self._httpd is not None, "server not started"
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
+
+    def queue(self, *behaviours: object) -> None:
+        with self._lock:
+            self._queue.extend(behaviours)
+
+    def start(self) -> "OpenAIServer":
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
+        self._httpd.daemon_threads = True
+        self._httpd.block_on_close = False
+        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02},
+                         daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+
+    def _next(self, request: dict, path: str, headers: dict) -> object:
+        with self._lock:
+            self.requests.append(request)
+            self.paths.append(path)
+            self.headers.append(headers)
+            return self._queue.popleft() if self._queue else self.default
+
+
+def _make_handler(server: OpenAIServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            length = int(self.headers.get("Content-Length") or 0)
+            try:
+                request = json.loads(self.rfile.read(length) or b"{}")
+            except ValueError:
+                request = {}
+            behaviour = server._next(request, self.path, dict(self.headers))
+            while isinstance(behaviour, Sleep):
+                if server._stopping.wait(behaviour.seconds):
+                    return
+                behaviour = behaviour.then
+            try:
+                self._respond(behaviour, request)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up (a timeout test)
+
+        def _respond(self, behaviour: object, request: dict) -> None:
+            if isinstance(behaviour, Reply):
+                self._send(200, json.dumps(behaviour.body(request, self.path)).encode())
+            elif isinstance(behaviour, Error):
+                body = {"error": {"message": behaviour.message, "type": "test_error",
+                                  "code": behaviour.status}}
+                self._send(behaviour.status, json.dumps(body).encode(), behaviour.headers)
+            elif isinstance(behaviour, Raw):
+                self._send(behaviour.status, behaviour.body, {}, behaviour.content_type)
+            else:
+                raise TypeError(f"unknown behaviour {behaviour!r}")
+
+        def _send(self, status: int, body: bytes, headers: dict | None = None,
+                  content_type: str = "application/json") -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            pass
+
+    return Handler
