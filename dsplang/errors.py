@@ -80,15 +80,20 @@ class DspZeroDivisionError(DspError):
     kind = "zero division error"
 
 
-class DspIndexError(DspError):
+class DspIndexError(DspError, IndexError):
     kind = "index error"
 
 
-class DspKeyError(DspError):
+class DspKeyError(DspError, KeyError):
     kind = "key error"
 
+    def __str__(self) -> str:  # KeyError would quote the message
+        return DspError.__str__(self)
 
-class DspAttributeError(DspError):
+
+class DspAttributeError(DspError, AttributeError):
+    """Also an AttributeError, so Python's getattr(obj, name, default) and hasattr work."""
+
     kind = "attribute error"
 
 
@@ -197,5 +202,5 @@ def render(err: DspError, sources: SourceRegistry | None = None) -> str:
     if err.hint:
         out.append(f"  hint: {err.hint}")
     for note in err.notes:
-        out.append(f"  note: {note}")
+        out.append("  note: " + note.replace("\n", "\n        "))
     return "\n".join(out)

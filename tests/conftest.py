@@ -41,3 +41,10 @@ def openai_server():
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _no_local_lm_fallback(monkeypatch):
+    """No test falls back to the embedded local model unless it asks to (see
+    tests/lm/test_local_model.py), so "no LM configured" stays an error in every other test."""
+    monkeypatch.setenv("DSP_NO_LOCAL_LM", "1")

@@ -32,7 +32,7 @@ class ParseState:
     """
 
     __slots__ = ("file", "line0", "col0", "flat", "brackets", "prev", "cur", "last_real",
-                 "line_first", "header", "eq_seen")
+                 "line_first", "header", "eq_tok", "row_first")
 
     def __init__(self, file: str, line0: int = 0, col0: int = 0, flat: bool = False):
         self.file = file
@@ -45,7 +45,8 @@ class ParseState:
         self.last_real: Token | None = None            # last token that is not layout
         self.line_first: Token | None = None           # first token of the current line
         self.header: Token | None = None               # first token of the previous line
-        self.eq_seen = False                           # '=' seen on the current line
+        self.eq_tok: Token | None = None               # first '=' of the current line
+        self.row_first: Token | None = None            # first token of the physical line
 
     def pos(self, line: int, col: int) -> tuple[int, int]:
         """File position of a (line, col) position in the parsed text."""
@@ -63,7 +64,7 @@ class ParseState:
         """The file span of a token (at least one column wide)."""
         end_line = tok.end_line or tok.line
         end_col = tok.end_column or tok.column + 1
-        if tok.type == "_NEWLINE":
+        if tok.type == "_NEWLINE" or (end_line, end_col) <= (tok.line, tok.column):
             end_line, end_col = tok.line, tok.column + 1
         return self.span(tok.line, tok.column, end_line, end_col)
 
@@ -130,14 +131,16 @@ def _process(stream, st: ParseState):
             if first and tok.column > 1 and not st.flat:
                 raise st.error("unexpected indent", tok)
             st.line_first = tok
-            st.eq_seen = False
+            st.eq_tok = None
             at_line_start = first = False
+        if st.last_real is None or tok.line != st.last_real.end_line:
+            st.row_first = tok
         if kind in OPENERS:
             st.brackets.append((tok, indents[-1]))
         elif kind in CLOSERS:
             _close(tok, st)
-        elif kind == "EQUAL":
-            st.eq_seen = True
+        elif kind == "EQUAL" and st.eq_tok is None:
+            st.eq_tok = tok
         st.prev, st.cur, st.last_real = st.cur, tok, tok
         yield tok
     if st.brackets:

@@ -8,14 +8,15 @@ text parsed is a piece of a file (an f-string field, a signature string).
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Callable
 
 from lark import Token, Transformer
 
-from dsplang.errors import DspSyntaxError, Span
+from dsplang.errors import DspSyntaxError
 from dsplang.grammar import ast
-from dsplang.grammar.helpers import Clause, Doc, Dotted, Op, check_params, span_of, target
-from dsplang.grammar.helpers import describe, doc_and_body, number, string_node, token_span
+from dsplang.grammar.helpers import (Clause, Doc, Dotted, Op, check_params, doc_and_body,
+                                     number, span_of, string_node, target, token_span)
 
 _CONSTS = {"true": True, "True": True, "false": False, "False": False, "none": None,
            "None": None}
@@ -221,6 +222,8 @@ class DspTransformer(Transformer):
             raise DspSyntaxError("a docstring cannot be an f-string", node.span)
         return Doc(node.value, node.span)
 
+    module_doc = type_doc = sig_doc = docline
+
     def module_decl(self, c):
         params = next((x for x in c if isinstance(x, tuple)), ())
         doc = next((x.text for x in c if isinstance(x, Doc)), None)
@@ -232,6 +235,8 @@ class DspTransformer(Transformer):
 
     def pass_item(self, c):
         return None
+
+    module_pass = type_pass = sig_pass = pass_item
 
     def type_decl(self, c):
         doc = next((x.text for x in c if isinstance(x, Doc)), None)
@@ -396,7 +401,9 @@ class DspTransformer(Transformer):
         return string_node(c, self.parse_expr)
 
     def paren(self, c):
-        return c[1]
+        """A parenthesised expression: the node itself, its span widened to the parentheses
+        (so an enclosing node starts at the '(')."""
+        return dataclasses.replace(c[1], span=span_of(c))
 
     def tuple_lit(self, c):
         return ast.TupleExpr(span_of(c), _items(c))
@@ -427,5 +434,3 @@ class DspTransformer(Transformer):
 def _is_comma(x) -> bool:
     return isinstance(x, Token) and x.type == "COMMA"
 
-
-__all__ = ["DspTransformer", "describe", "Span"]

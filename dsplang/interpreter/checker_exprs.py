@@ -14,7 +14,7 @@ BUILTIN_NAMES = names.GLOBAL_NAMES | names.CONSTANTS
 
 # Builtins whose first argument (or `signature=`) may be a short-form signature string.
 SIGNATURE_TAKERS = frozenset({
-    "Predict", "ChainOfThought", "ProgramOfThought", "ReAct", "MultiChainComparison", "Signature",
+    "Predict", "ChainOfThought", "ProgramOfThought", "ReAct", "MultiChainComparison",
 })
 
 CALLABLE_DECLS = (ast.FuncDef, ast.ModuleDecl)
@@ -26,7 +26,16 @@ class ExprChecks:
     def expr(self, node) -> None:
         """Check one expression (None is allowed and ignored)."""
         if node is not None:
-            getattr(self, "expr_" + type(node).__name__)(node)
+            getattr(self, "expr_" + type(node).__name__, self.children)(node)
+
+    def children(self, node) -> None:
+        """Check the sub-expressions of a node this checker has no rule for."""
+        for name in getattr(node, "__dataclass_fields__", ()):
+            value = getattr(node, name)
+            if isinstance(value, ast.Node):
+                self.expr(value)
+            elif isinstance(value, tuple):
+                self.exprs(v for v in value if isinstance(v, ast.Node))
 
     def exprs(self, nodes) -> None:
         for node in nodes:

@@ -129,10 +129,11 @@ class PyModules:
 
 
 def _locate(module: str, folder: str) -> PyModule | None:
-    """Find a module beside the file, then as an installed module; never execute it."""
+    """Find a module beside the file or in the working directory, then as an installed
+    module; never execute it."""
     top = module.split(".")[0]
     try:
-        spec = importlib.machinery.PathFinder.find_spec(top, [folder])
+        spec = importlib.machinery.PathFinder.find_spec(top, [folder, os.getcwd()])
         if spec is None:
             spec = importlib.util.find_spec(top)
     except (ImportError, ValueError):

@@ -19,7 +19,7 @@ class StmtChecks:
     """Mixin for the Checker."""
 
     def stmt(self, node) -> None:
-        getattr(self, "stmt_" + type(node).__name__)(node)
+        getattr(self, "stmt_" + type(node).__name__, self.children)(node)
 
     # ------------------------------------------------------------ simple statements
 
@@ -143,16 +143,14 @@ class StmtChecks:
             self.later(self.scope, lambda: self.exprs(defaults))
 
     def stmt_EnumDecl(self, node: ast.EnumDecl) -> None:
-        self.declare_nested(node)
-        seen: set[str] = set()
-        for member in node.members:
-            if member in seen:
-                self.report("name error", f"enum {node.name} lists {member!r} twice", node.span)
-            seen.add(member)
+        self.declare_nested(node)  # the parser already rejects repeated members
 
     def stmt_SignatureDecl(self, node: ast.SignatureDecl) -> None:
         self.declare_nested(node)
         self.check_fields(node.fields, "signature")
+        if not any(f.direction == "output" for f in node.fields):
+            self.report("value error", f"signature {node.name} has no output fields", node.span,
+                        "add a line `output NAME: TYPE`")
 
     def stmt_SignatureAlias(self, node: ast.SignatureAlias) -> None:
         self.declare_nested(node)
@@ -221,7 +219,7 @@ class StmtChecks:
         if found is None:
             nearby = _python_modules_in(self.folder)
             self.report("import error", f"no Python module named {module.split('.')[0]!r} "
-                        f"(looked beside the file and in installed modules)", span,
+                        f"(looked beside the file, in the working directory and in installed modules)", span,
                         did_you_mean(module.split(".")[0], nearby))
         return found
 

@@ -31,7 +31,10 @@ class TypeChecks:
 
     def _check_generic(self, node: ast.TypeGeneric) -> None:
         arity = GENERIC_ARITY.get(node.name)
-        if arity is None:
+        if arity is None and node.name not in names.TYPE_NAMES and self.scope.lookup(node.name) is None:
+            self.report("name error", f"unknown type {node.name!r}", node.span,
+                        did_you_mean(node.name, GENERIC_ARITY))
+        elif arity is None:
             self.report("type error", f"type {node.name!r} does not take type arguments", node.span)
         elif len(node.args) != arity:
             word = "argument" if arity == 1 else "arguments"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dsplang.errors import DspError, DspNameError, DspTypeError, did_you_mean
 from dsplang.grammar import ast
 from dsplang.interpreter.statements import StmtCompiler
-from dsplang.interpreter.values import MISSING, Function, ModuleClass
+from dsplang.interpreter.values import Function, ModuleClass
 
 
 class DeclCompiler(StmtCompiler):
@@ -64,7 +64,7 @@ class DeclCompiler(StmtCompiler):
         defaults = {f.name: self.expr(f.default) for f in node.fields if f.default is not None}
 
         def define(scope):
-            from dsplang.stdlib.types import make_record
+            from dsplang.stdlib.types import MISSING, make_record
             fields = [(f.name, self.annotation(f.type, scope), f.desc,
                        defaults[f.name](scope) if f.name in defaults else MISSING) for f in node.fields]
             scope.vars[node.name] = make_record(node.name, fields, node.doc)

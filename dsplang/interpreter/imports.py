@@ -15,6 +15,12 @@ from dsplang.interpreter.values import Namespace
 DECLARATIONS = (ast.SignatureDecl, ast.SignatureAlias, ast.TypeDecl, ast.EnumDecl, ast.ModuleDecl, ast.FuncDef)
 
 
+def display_path(path: str) -> str:
+    """`path` relative to the working directory when it lies below it (for error messages)."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
+
+
 def base_dir(filename: str | None) -> str:
     if not filename or filename.startswith("<"):
         return os.getcwd()
@@ -54,11 +60,11 @@ class Importer:
                                  hint=self._near_file(full))
         source = self.read(full, span)
         from dsplang.grammar.parser import parse
-        program = parse(source, full)
+        program = parse(source, display_path(full))
         scope = self.interp.new_globals()
         self.stack.append(full)
         try:
-            self.interp.execute(program, full, scope)
+            self.interp.execute(program, display_path(full), scope)
         finally:
             self.stack.pop()
         declared = {n.name for n in program.body if isinstance(n, DECLARATIONS)}

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Callable, Iterator
 
-from dsplang.errors import DspArgumentError, DspAttributeError, DspTypeError, Span, did_you_mean
+from dsplang.errors import (DspArgumentError, DspAttributeError, DspRuntimeError, DspTypeError, Span,
+                            did_you_mean)
 from dsplang.interpreter.scope import Scope
 
 MISSING = object()
@@ -137,9 +138,12 @@ class Function(DspCallable):
 
     def call(self, args: tuple, kwargs: dict, span: Span | None):
         scope = Scope(self.closure, self.params.bind(self.name, args, kwargs, span))
+        try:
+            result = self.body(scope)
+        except RecursionError:
+            raise DspRuntimeError(f"maximum recursion depth exceeded in {self.name}()", span) from None
         if self.is_lambda:
-            return self.body(scope)
-        result = self.body(scope)
+            return result
         if result.__class__ is Return:
             return result.value
         return None

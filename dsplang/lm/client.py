@@ -126,6 +126,10 @@ class LM:
                   reply_formatter: ReplyFormatter | None) -> LMResponse:
         """One provider call through litellm, without retries (the caller retries)."""
         litellm = _import_litellm()
+        if self.model.startswith("local/"):
+            from dsplang.lm import local  # in-process models: a litellm custom provider
+
+            local.prepare(litellm, self.model)
         call = {k: v for k, v in params.items() if k not in _NOT_SENT}
         call.update(num_retries=0, max_retries=0, caching=False)
         call.setdefault("drop_params", True)

