@@ -2,7 +2,7 @@
 
 Run: python benchmarks/parse_speed.py [LINES]
 Prints the import time, the first parse of a small file, and the best of 3 parses of the
-generated program in seconds and lines per second.
+generated program in seconds (wall clock and CPU time) and lines per second.
 """
 
 from __future__ import annotations
@@ -100,12 +100,13 @@ def main() -> None:
           f"{t2 - t1:.3f} s")
     source = program(target)
     n = source.count("\n")
-    best = float("inf")
+    best = cpu = float("inf")
     for _ in range(3):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         parse(source, "bench.dsp")
         best = min(best, time.perf_counter() - start)
-    print(f"{n} lines: best of 3 {best:.3f} s, {n / best:,.0f} lines/s")
+        cpu = min(cpu, time.process_time() - start_cpu)
+    print(f"{n} lines: best of 3 {best:.3f} s wall ({cpu:.3f} s CPU), {n / best:,.0f} lines/s")
 
 
 if __name__ == "__main__":

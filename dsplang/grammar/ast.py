@@ -289,8 +289,9 @@ class Return(Node):
 
 @dataclass(frozen=True, slots=True)
 class Raise(Node):
-    """`raise e` — e is usually a string or `Error("...")`."""
-    value: Expr
+    """`raise e` — e is usually a string or `Error("...")`; a bare `raise` (value None)
+    re-raises the error being handled."""
+    value: "Expr | None"
 
 
 @dataclass(frozen=True, slots=True)

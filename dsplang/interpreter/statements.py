@@ -8,12 +8,16 @@ predictor, so that a failed assertion can re-run from there.
 
 from __future__ import annotations
 
-from dsplang.errors import DspError, DspNameError, DspRequireError, DspTypeError, DspUserError, Span
+from dsplang.errors import (DspError, DspNameError, DspRequireError, DspRuntimeError, DspTypeError,
+                            DspUserError, Span)
 from dsplang.grammar import ast
 from dsplang.interpreter import assertions, trace
 from dsplang.interpreter.expressions import BINARY, ExprCompiler, arith_error, iterate
 from dsplang.interpreter.scope import Scope
 from dsplang.interpreter.values import BREAK, CONTINUE, Return
+
+# The hidden name under which an `except` block keeps the error it handles (for a bare `raise`).
+HANDLING = "#handling"
 
 DECLARING = (ast.Let, ast.FuncDef, ast.ModuleDecl, ast.SignatureDecl, ast.SignatureAlias, ast.TypeDecl,
              ast.EnumDecl, ast.FromImport, ast.ImportPython, ast.ImportDsp, ast.CompileStmt)
@@ -124,7 +128,15 @@ class StmtCompiler(ExprCompiler):
         return lambda scope: Return(ev(scope))
 
     def visit_Raise(self, node: ast.Raise):
-        ev, span = self.expr(node.value), node.span
+        span = node.span
+        if node.value is None:
+            def reraise(scope):
+                handling = scope.find(HANDLING)
+                if handling is None:
+                    raise DspRuntimeError("a bare `raise` is only allowed inside an `except` block", span)
+                raise handling.vars[HANDLING]
+            return reraise
+        ev = self.expr(node.value)
 
         def raise_(scope):
             value = ev(scope)
@@ -277,6 +289,7 @@ class StmtCompiler(ExprCompiler):
                     for cls, alias, handler in handlers:
                         if cls is None or isinstance(err, cls):
                             inner = Scope(scope)
+                            inner.vars[HANDLING] = err
                             if alias:
                                 inner.vars[alias] = err
                             return handler(inner)

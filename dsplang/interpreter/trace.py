@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextvars
 import json
 import threading
+from collections import deque
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterator
@@ -101,11 +102,16 @@ def _json_default(value):
     return str(value)
 
 
+# The most recent predictor calls of the process, for `inspect_history(n)` and the REPL.
+HISTORY: deque = deque(maxlen=1000)
+
 _active: contextvars.ContextVar[tuple[Trace, ...]] = contextvars.ContextVar("dsp_traces", default=())
 
 
 def record(rec) -> None:
-    """Add `rec` to every active trace."""
+    """Add `rec` to every active trace (and a predictor call to HISTORY)."""
+    if isinstance(rec, PredictorCall):
+        HISTORY.append(rec)
     for trace in _active.get():
         trace.add(rec)
 

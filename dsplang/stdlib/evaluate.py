@@ -22,6 +22,8 @@ from __future__ import annotations
 import io
 import json
 import math
+import numbers
+import operator
 import os
 import shutil
 import sys
@@ -31,6 +33,7 @@ from typing import Any, Callable
 from dsplang.errors import DspArgumentError, DspError, DspFileError, DspTypeError, DspValueError
 from dsplang.interpreter.values import DspCallable
 from dsplang.stdlib.example import Example
+from dsplang.stdlib.prediction import Prediction
 from dsplang.stdlib.parallel_runner import RunResult, TooManyErrors, run_parallel
 
 _CELL_CHARS = 80
@@ -99,11 +102,9 @@ def _call(f, args: tuple, kwargs: dict):
 
 def _as_score(value: Any, metric) -> float:
     """A metric's return value as a number: bools count as 1/0."""
-    if isinstance(value, bool):
+    if isinstance(value, numbers.Real):          # bool, int, float (and numpy numbers)
         return float(value)
-    if isinstance(value, (int, float)):
-        return float(value)
-    if hasattr(value, "__contains__") and not isinstance(value, str) and "score" in value:
+    if isinstance(value, (Prediction, dict)) and "score" in value:
         return _as_score(value["score"], metric)
     raise DspTypeError(f"the metric {_name_of(metric)} returned {type(value).__name__} "
                        f"{_short(value, 40)}; a metric must return a bool or a number")
@@ -225,28 +226,25 @@ class EvaluationResult:
     def __float__(self) -> float:
         return float(self.score)
 
-    def _key(self, other) -> float:
+    def _compare(self, other, op) -> bool:
+        """Compare scores with another result or a number."""
         if isinstance(other, EvaluationResult):
-            return other.score
-        if isinstance(other, (int, float)) and not isinstance(other, bool):
-            return other
+            return op(self.score, other.score)
+        if isinstance(other, numbers.Real) and not isinstance(other, bool):
+            return op(self.score, other)
         return NotImplemented
 
     def __lt__(self, other):
-        key = self._key(other)
-        return key if key is NotImplemented else self.score < key
+        return self._compare(other, operator.lt)
 
     def __le__(self, other):
-        key = self._key(other)
-        return key if key is NotImplemented else self.score <= key
+        return self._compare(other, operator.le)
 
     def __gt__(self, other):
-        key = self._key(other)
-        return key if key is NotImplemented else self.score > key
+        return self._compare(other, operator.gt)
 
     def __ge__(self, other):
-        key = self._key(other)
-        return key if key is NotImplemented else self.score >= key
+        return self._compare(other, operator.ge)
 
     def __format__(self, spec: str) -> str:
         return format(self.score, spec) if spec else str(self)

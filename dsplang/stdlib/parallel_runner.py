@@ -132,7 +132,7 @@ def run_parallel(fn: Callable[[Any], Any], items: Iterable, *, threads: int = 1,
     finally:
         unsubscribe()
         pool.shutdown(wait=not result.interrupted, cancel_futures=True)
-    if run.too_many:
+    if run.too_many and not result.interrupted:
         raise _too_many(result, max_errors)
     return result
 

@@ -1,0 +1,195 @@
+"""Transformer rules for expressions and types (mixed into transform.DspTransformer)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from lark import Token
+
+from dsplang.errors import DspSyntaxError
+from dsplang.grammar import ast
+from dsplang.grammar.helpers import Op, number, span_of, string_node, token_span
+
+_CONSTS = {"true": True, "True": True, "false": False, "False": False, "none": None,
+           "None": None}
+
+
+def items(c, kind=ast.Node) -> tuple:
+    """The children of type `kind` (punctuation tokens and placeholders dropped)."""
+    return tuple(x for x in c if isinstance(x, kind))
+
+
+
+
+class ExpressionRules:
+    """One method per expression or type rule; `self.parse_expr` parses f-string fields."""
+
+    def _desc(self, tok: Token | None) -> str | None:
+        """The text of a field description string, or None."""
+        if tok is None:
+            return None
+        node = string_node((tok,), self.parse_expr)
+        if not isinstance(node, ast.Const):
+            raise DspSyntaxError("a field description cannot be an f-string", node.span)
+        return node.value
+
+    # ------------------------------------------------------------ types
+
+    def type_name(self, c):
+        return ast.TypeName(span_of(c), c[0].name)
+
+    def type_opt(self, c):
+        return ast.TypeOptional(span_of(c), c[0])
+
+    def neg_number(self, c):
+        return ast.Const(span_of(c), -number(c[1]))
+
+    def type_generic(self, c):
+        name, args = c[0].name, [x for x in c[2:-1] if x is not None and not _is_comma(x)]
+        if name == "literal":
+            return ast.TypeLiteral(span_of(c), tuple(self._literal_arg(a) for a in args))
+        for arg in args:
+            if not isinstance(arg, (ast.TypeName, ast.TypeGeneric, ast.TypeOptional,
+                                    ast.TypeLiteral)):
+                raise DspSyntaxError(f"expected a type in {name}[...]", span_of((arg,)))
+        return ast.TypeGeneric(span_of(c), name, tuple(args))
+
+    def _literal_arg(self, arg) -> object:
+        """The value of one `literal[...]` argument (a string, number, boolean or none)."""
+        if isinstance(arg, ast.Const):
+            return arg.value
+        if isinstance(arg, Token) and arg.type in ("STRING", "NUMBER", "CONST"):
+            return self.const((arg,)).value if arg.type == "CONST" else (
+                number(arg) if arg.type == "NUMBER" else self._desc(arg))
+        raise DspSyntaxError("literal[...] takes constant values such as \"a\" or 1",
+                             span_of((arg,)))
+
+    # ------------------------------------------------------------ expressions
+
+    def tuple_bare(self, c):
+        return ast.TupleExpr(span_of(c), items(c))
+
+    def ifexp(self, c):
+        return ast.IfExp(span_of(c), c[2], c[0], c[4])
+
+    def lambdef(self, c):
+        return ast.Lambda(span_of(c), c[1] or (), c[3])
+
+    def or_op(self, c):
+        return ast.BoolOp(span_of(c), "or", items(c))
+
+    def and_op(self, c):
+        return ast.BoolOp(span_of(c), "and", items(c))
+
+    def not_op(self, c):
+        return ast.UnaryOp(span_of(c), "not", c[1])
+
+    def compare(self, c):
+        ops = tuple(x.text for x in c[1::2])
+        return ast.Compare(span_of(c), c[0], ops, tuple(c[2::2]))
+
+    def comp_op(self, c):
+        return Op(" ".join(t.value for t in c), span_of(c))
+
+    def binop(self, c):
+        return ast.BinOp(span_of(c), c[1].value, c[0], c[2])
+
+    def unary(self, c):
+        return ast.UnaryOp(span_of(c), c[0].value, c[1])
+
+    def call(self, c):
+        args, keywords = c[2] if c[2] is not None else ((), ())
+        return ast.Call(span_of(c), c[0], args, keywords)
+
+    def arguments(self, c):
+        args, keywords, seen = [], [], set()
+        for item in items(c):
+            if isinstance(item, ast.Keyword):
+                if item.name is not None and item.name in seen:
+                    raise DspSyntaxError(f"keyword argument {item.name!r} repeated", item.span)
+                seen.add(item.name)
+                keywords.append(item)
+            elif keywords and not isinstance(item, ast.Starred):
+                raise DspSyntaxError("positional argument follows keyword argument", item.span)
+            else:
+                args.append(item)
+        return tuple(args), tuple(keywords)
+
+    def genexp_arg(self, c):
+        comp = ast.ListComp(span_of(c), c[0], items(c[1:], ast.Comprehension))
+        return (comp,), ()
+
+    def kwarg(self, c):
+        return ast.Keyword(span_of(c), c[0].value, c[2])
+
+    def star_arg(self, c):
+        return ast.Starred(span_of(c), c[1])
+
+    def dstar_arg(self, c):
+        return ast.Keyword(span_of(c), None, c[1])
+
+    def getitem(self, c):
+        return ast.Index(span_of(c), c[0], c[2])
+
+    def tuple_sub(self, c):
+        return ast.TupleExpr(span_of(c), items(c))
+
+    def slice(self, c):
+        parts: list = [None, None, None]
+        slot = 0
+        for x in c:
+            if isinstance(x, Token) and x.type == "COLON":
+                slot += 1
+            elif isinstance(x, ast.Node):
+                parts[slot] = x
+        return ast.Slice(span_of(c), *parts)
+
+    def getattr(self, c):
+        return ast.Attribute(span_of(c), c[0], c[2].value)
+
+    def name(self, c):
+        return ast.Name(token_span(c[0]), c[0].value)
+
+    def number(self, c):
+        return ast.Const(token_span(c[0]), number(c[0]))
+
+    def const(self, c):
+        return ast.Const(token_span(c[0]), _CONSTS[c[0].value])
+
+    def string(self, c):
+        return string_node(c, self.parse_expr)
+
+    def paren(self, c):
+        """A parenthesised expression: the node itself, its span widened to the parentheses
+        (so an enclosing node starts at the '(')."""
+        return dataclasses.replace(c[1], span=span_of(c))
+
+    def tuple_lit(self, c):
+        return ast.TupleExpr(span_of(c), items(c))
+
+    def list_lit(self, c):
+        return ast.ListExpr(span_of(c), items(c))
+
+    def dict_lit(self, c):
+        pairs = [x for x in c if isinstance(x, tuple)]
+        return ast.DictExpr(span_of(c), tuple(k for k, _ in pairs), tuple(v for _, v in pairs))
+
+    def dict_item(self, c):
+        return (c[0], c[2])
+
+    def listcomp(self, c):
+        return ast.ListComp(span_of(c), c[1], items(c[2:], ast.Comprehension))
+
+    def dictcomp(self, c):
+        return ast.DictComp(span_of(c), c[1], c[3], items(c[4:], ast.Comprehension))
+
+    def comp_for(self, c):
+        return ast.Comprehension(span_of(c), c[1], c[3], tuple(c[4:]))
+
+    def comp_if(self, c):
+        return c[1]
+
+
+def _is_comma(x) -> bool:
+    return isinstance(x, Token) and x.type == "COMMA"
+

@@ -1,0 +1,110 @@
+"""What the REPL can learn about values in scope: attribute names, call parameters, and the
+predictors a value holds. Used by the completer and by `:preview`; imports no prompt_toolkit."""
+
+from __future__ import annotations
+
+import inspect
+import re
+
+from dsplang.interpreter.scope import Scope
+from dsplang.interpreter.values import Function, ModuleClass, ModuleInstance, Namespace
+
+DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def resolve(path: str, scope: Scope):
+    """The value of a dotted name like `qa.respond` in `scope`; raises LookupError if any part
+    is missing. Only names and attributes are followed: nothing is called."""
+    first, *rest = [part.strip() for part in path.split(".")]
+    if scope.find(first) is None:
+        raise LookupError(path)
+    value = scope.lookup(first)
+    for part in rest:
+        try:
+            value = getattr(value, part)
+        except Exception:  # any failing attribute simply means "nothing to complete"
+            raise LookupError(path) from None
+    return value
+
+
+def attributes_of(value) -> list[str]:
+    """The names worth completing after `value.`: data fields first, then the rest."""
+    fields = _fields(value)
+    rest = sorted(n for n in _public_dir(value) if n not in fields)
+    return fields + rest
+
+
+def _fields(value) -> list[str]:
+    """Data fields: a module instance's names, a Prediction's/Example's fields, a record's fields."""
+    if isinstance(value, ModuleInstance):
+        return [n for n in dir(value) if n != "self"]
+    if isinstance(value, Namespace):
+        return value.names()
+    from dsplang.stdlib.example import Example
+    from dsplang.stdlib.prediction import Prediction
+    if isinstance(value, (Prediction, Example)):
+        return list(value.keys())
+    model_fields = getattr(type(value) if not isinstance(value, type) else value, "model_fields", None)
+    if isinstance(model_fields, dict):
+        return list(model_fields)
+    members = getattr(value, "__members__", None) if isinstance(value, type) else None
+    if members:
+        return list(members)
+    return []
+
+
+def _public_dir(value) -> list[str]:
+    """Public attribute names of a Python object (none for the REPL's own value types)."""
+    if isinstance(value, (ModuleInstance, Namespace)):
+        return []
+    try:
+        names = dir(value)
+    except Exception:
+        return []
+    return [n for n in names if not n.startswith("_") and not n.startswith("model_")]
+
+
+def parameter_names(value) -> list[str]:
+    """Keyword names a call of `value` accepts: a predictor's signature inputs, a function's or
+    module's parameters, or a Python callable's keyword-capable parameters."""
+    signature = getattr(value, "signature", None) if not isinstance(value, type) else None
+    names = getattr(signature, "input_names", None)
+    if isinstance(names, tuple):
+        return list(names)
+    if isinstance(value, ModuleInstance):
+        forward = value.scope.vars.get("forward")
+        return list(forward.params.names) if isinstance(forward, Function) else []
+    if isinstance(value, (Function, ModuleClass)):
+        return list(value.params.names)
+    return _python_parameters(value)
+
+
+def _python_parameters(value) -> list[str]:
+    if not callable(value):
+        return []
+    try:
+        params = inspect.signature(value).parameters.values()
+    except (TypeError, ValueError):
+        return []
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return [p.name for p in params if p.kind in kinds and p.name != "self"]
+
+
+def predictors_of(value, path: str) -> list[tuple[str, object]]:
+    """The Predict objects `value` holds, with their dotted paths (itself when it is one)."""
+    from dsplang.stdlib.modules.predict import Predict
+    if isinstance(value, Predict):
+        return [(path, value)]
+    inner = getattr(value, "predict", None)
+    if isinstance(inner, Predict):
+        return [(f"{path}.predict", inner)]
+    named = getattr(value, "named_predictors", None)
+    if not callable(named) or isinstance(value, type):
+        return []
+    found, seen = [], set()
+    for sub, pred in named():
+        for item in predictors_of(pred, f"{path}.{sub}"):
+            if id(item[1]) not in seen:
+                seen.add(id(item[1]))
+                found.append(item)
+    return found

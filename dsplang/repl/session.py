@@ -1,0 +1,139 @@
+"""The state of one REPL session and how one input runs in it.
+
+A session keeps one Interpreter, one global scope and one `contextvars.Context`; every
+input runs inside that context, so `use LM(...)`, the session's trace and its usage
+tracker persist from one input to the next. Each input is parsed on its own under the
+name `<repl:N>` (its text is registered for error rendering by `parse`).
+
+Ctrl-C: inputs run in the main thread, so SIGINT raises KeyboardInterrupt wherever the
+input is — in the interpreter, in a `time.sleep` of a ScriptedLM, in a socket read of a
+provider call. `run` catches it, prints `KeyboardInterrupt`, and the session goes on.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import sys
+import traceback
+from contextlib import ExitStack
+
+from dsplang.errors import DspError, DspRuntimeError, render
+from dsplang.grammar import ast
+from dsplang.grammar.parser import parse
+from dsplang.interpreter import trace
+from dsplang.interpreter.declarations import DeclCompiler
+from dsplang.interpreter.evaluator import RECURSION_LIMIT, Interpreter
+from dsplang.lm import usage
+from dsplang.runtime import RunOptions, configure
+
+DEBUG_HINT = "(use :debug to see tracebacks)"
+
+
+class QuitSession(Exception):
+    """Raised by `:quit` to end the session."""
+
+
+class Session:
+    """One interpreter, scope, context, trace and list of inputs, kept across inputs."""
+
+    def __init__(self, options: RunOptions | None = None, debug: bool = False):
+        self.options = options or RunOptions()
+        self.debug = debug
+        self.context = contextvars.copy_context()
+        self._exits = ExitStack()
+        self.trace, self.usage = self.context.run(self._start)
+        self.interp = Interpreter()
+        self.scope = self.interp.new_globals()
+        self.count = 0
+        self.inputs: list[str] = []
+        self.loaded: str | None = None
+        self.last_traceback: str | None = None
+        if sys.getrecursionlimit() < RECURSION_LIMIT:
+            sys.setrecursionlimit(RECURSION_LIMIT)
+
+    def _start(self) -> tuple[trace.Trace, usage.UsageTotals]:
+        """Apply the run options and open the session's trace and usage tracker (in its context)."""
+        configure(self.options)
+        return (self._exits.enter_context(trace.collecting()),
+                self._exits.enter_context(usage.track()))
+
+    def close(self) -> None:
+        """Close the trace and tracker (inside the context they were opened in)."""
+        self.context.run(self._exits.close)
+
+    # ---------------------------------------------------------- one input
+
+    def run(self, text: str) -> None:
+        """Run one input (a meta-command or code), printing its value or its error.
+        Raises QuitSession for `:quit`; every other failure is printed and the session goes on."""
+        if not text.strip():
+            return
+        try:
+            if text.lstrip().startswith(":"):
+                from dsplang.repl.commands import run_command
+                self.context.run(run_command, self, text.strip())
+            else:
+                self.context.run(self.execute, text)
+        except QuitSession:
+            raise
+        except KeyboardInterrupt:
+            print("KeyboardInterrupt", file=sys.stderr)
+        except Exception as exc:  # the REPL is an edge: render every error once, keep going
+            self.report(exc)
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+
+    def execute(self, text: str) -> None:
+        """Parse and run code; a lone expression's value is printed with repr unless it is none."""
+        self.count += 1
+        filename = f"<repl:{self.count}>"
+        program = parse(text, filename)
+        body = program.body
+        if len(body) == 1 and isinstance(body[0], ast.ExprStmt):
+            value = self._evaluate(body[0].expr, filename)
+            self.inputs.append(text)
+            if value is not None:
+                print(repr(value))
+            return
+        self.interp.execute(program, filename, self.scope)
+        self.inputs.append(text)
+
+    def _evaluate(self, expr: ast.Node, filename: str):
+        try:
+            return DeclCompiler(self.interp, filename).expr(expr)(self.scope)
+        except RecursionError:
+            raise DspRuntimeError("maximum recursion depth exceeded", expr.span) from None
+
+    # ---------------------------------------------------------- files
+
+    def load(self, path: str) -> None:
+        """Run the file `path` into the session's scope; it becomes the file `:reload` re-runs."""
+        self.loaded = path
+        source = self.interp.importer.read(path, None)
+        self.interp.execute(parse(source, path), path, self.scope)
+
+    def reload(self) -> None:
+        """Re-run the last loaded file in a fresh interpreter and scope (re-reading its imports)."""
+        if self.loaded is None:
+            raise DspRuntimeError("no file loaded yet", hint="use :load FILE first")
+        self.interp = Interpreter()
+        self.scope = self.interp.new_globals()
+        self.load(self.loaded)
+
+    # ---------------------------------------------------------- errors
+
+    def report(self, exc: BaseException) -> None:
+        """Print a user error as in files; an internal error as one line and a hint."""
+        self.last_traceback = "".join(traceback.format_exception(exc))
+        if self.debug:
+            print(self.last_traceback, end="", file=sys.stderr)
+        if isinstance(exc, DspError):
+            print(render(exc), file=sys.stderr)
+            return
+        print(f"internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        if not self.debug:
+            print(DEBUG_HINT, file=sys.stderr)
+
+    def predictor_calls(self) -> list[trace.PredictorCall]:
+        return self.trace.predictor_calls()
