@@ -36,6 +36,13 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--input", "-i", action="append", default=[], metavar="FIELD=VALUE",
                          help="an input value (repeatable); missing inputs are shown as placeholders")
     preview.add_argument("--debug", action="store_true")
+
+    repl = sub.add_parser("repl", help="an interactive session (optionally after running FILE)")
+    repl.add_argument("file", nargs="?", help="a .dsp file to run into the session first")
+    repl.add_argument("--lm", metavar="MODEL", help="default LM when the session sets none (a litellm model string)")
+    repl.add_argument("--no-cache", action="store_true", help="neither read nor write the LM cache")
+    repl.add_argument("--show-prompts", action="store_true", help="print each prompt as it is sent")
+    repl.add_argument("--debug", action="store_true", help="show Python tracebacks for errors")
     return parser
 
 
@@ -45,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_OK
-    handler = {"run": cmd_run, "check": cmd_check, "preview": cmd_preview}[args.command]
+    handler = {"run": cmd_run, "check": cmd_check, "preview": cmd_preview,
+               "repl": cmd_repl}[args.command]
     debug = getattr(args, "debug", False)
     try:
         return handler(args)
@@ -109,6 +117,13 @@ def cmd_preview(args) -> int:
         inputs[key] = value
     print(runtime.preview(args.file, args.name, inputs))
     return EXIT_OK
+
+
+def cmd_repl(args) -> int:
+    from dsplang import runtime
+    from dsplang.repl.app import main as repl_main
+    options = runtime.RunOptions(lm=args.lm, cache=not args.no_cache, show_prompts=args.show_prompts)
+    return repl_main(args.file, options, debug=args.debug)
 
 
 if __name__ == "__main__":

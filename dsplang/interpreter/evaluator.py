@@ -42,7 +42,8 @@ class Interpreter:
 
     def run_file(self, path: str) -> Namespace:
         source = self.importer.read(path, None)
-        return self.run_source(source, path)
+        with self.importer.running(path):  # so an import cycle back to this file is named
+            return self.run_source(source, path)
 
     def execute(self, program: ast.Program, filename: str, scope: Scope, declare_only: bool = False) -> None:
         """Compile `program`, make its imports and declarations, then run its statements."""
@@ -57,7 +58,10 @@ class Interpreter:
             if not declare_only:
                 self._run_statements(body, compiled, scope)
         except RecursionError:
-            raise DspRuntimeError("maximum recursion depth exceeded") from None
+            raise DspRuntimeError("maximum recursion depth exceeded", program.span) from None
+        finally:
+            if old_limit < RECURSION_LIMIT:
+                sys.setrecursionlimit(old_limit)
 
     def _declare(self, body, compiled, scope: Scope) -> None:
         for node, run in zip(body, compiled):

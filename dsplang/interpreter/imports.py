@@ -4,6 +4,8 @@ reported) and Python modules (the program's own folder is importable)."""
 from __future__ import annotations
 
 import importlib
+from contextlib import contextmanager
+from typing import Iterator
 import os
 import sys
 
@@ -32,6 +34,15 @@ class Importer:
         self.interp = interpreter
         self.done: dict[str, tuple[dict, Namespace]] = {}
         self.stack: list[str] = []
+
+    @contextmanager
+    def running(self, path: str) -> Iterator[None]:
+        """Mark the file `path` as being run (the main file is on the import stack too)."""
+        self.stack.append(os.path.normpath(os.path.abspath(path)))
+        try:
+            yield
+        finally:
+            self.stack.pop()
 
     def read(self, path: str, span: Span | None) -> str:
         try:

@@ -23,7 +23,7 @@ from dsplang.lm import usage as _usage
 from dsplang.lm.retry import RATE_LIMITS, RateLimitSignal, RetryPolicy, call_with_retries
 from dsplang.lm.usage import Usage
 
-__all__ = ["LM", "LMResponse", "RATE_LIMITS", "RateLimitSignal"]
+__all__ = ["LM", "LMResponse", "RATE_LIMITS", "RateLimitSignal", "is_context_window_error"]
 
 ReplyFormatter = Callable[[dict], str]
 _OWN_SETTINGS = ("cache", "num_retries", "retry_base_delay", "retry_max_delay")
@@ -167,6 +167,30 @@ class LM:
             f"{k}={'***' if _cache.is_secret(k) and v else repr(v)}" for k, v in shown.items()]
         return f"{type(self).__name__}({', '.join(args)})"
 
+
+# How providers word "the prompt does not fit" when the error class does not say so.
+_CONTEXT_WINDOW_WORDS = ("context window", "context length", "context_length_exceeded",
+                         "maximum context", "prompt is too long", "input is too long")
+
+
+def is_context_window_error(err: BaseException) -> bool:
+    """Whether `err` says the prompt is longer than the model's context window.
+
+    `err` is the DspLMError a request raised (its cause is the provider's exception) or
+    the provider's exception itself: litellm's ContextWindowExceededError, or a message
+    in the provider's words. Modules that can shorten their prompt (ReAct) retry on it.
+    """
+    link: BaseException | None = err
+    for _ in range(10):
+        if link is None:
+            return False
+        if any(cls.__name__ == "ContextWindowExceededError" for cls in type(link).__mro__):
+            return True
+        text = str(getattr(link, "message", None) or link).lower()
+        if any(words in text for words in _CONTEXT_WINDOW_WORDS):
+            return True
+        link = link.__cause__ or link.__context__
+    return False
 
 def _prompt(messages: list[dict]) -> str:
     """The messages as one text-completion prompt: their contents, blank-line separated."""

@@ -15,6 +15,7 @@ for them. Settings: env ``DSP_LOCAL_N_CTX`` (context length, default 4096) and
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import os
 import threading
@@ -159,12 +160,23 @@ def loaded_model(name: str) -> LoadedModel:
         if name not in _models:
             path = model_path(name)
             try:
+                if not _models:
+                    atexit.register(_close_all)
                 _models[name] = LoadedModel(name, path)
             except (ValueError, RuntimeError, OSError) as exc:
                 raise DspLMError(f"{PROVIDER}/{name}: could not load {str(path)!r}: {exc}",
                                  hint="is it a GGUF file this llama-cpp-python can read?"
                                  ) from exc
         return _models[name]
+
+
+def _close_all() -> None:
+    """Free every loaded model at exit, while llama_cpp can still do it cleanly (its own
+    finalizer, run during interpreter teardown, fails with a traceback)."""
+    with _models_lock:
+        for model in _models.values():
+            model.llama.close()
+        _models.clear()
 
 
 def _generation_args(params: dict) -> dict:

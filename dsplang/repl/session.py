@@ -90,6 +90,10 @@ class Session:
         filename = f"<repl:{self.count}>"
         program = parse(text, filename)
         body = program.body
+        if not body and program.doc is not None:  # a lone string parses as a docstring
+            self.inputs.append(text)
+            print(repr(program.doc))
+            return
         if len(body) == 1 and isinstance(body[0], ast.ExprStmt):
             value = self._evaluate(body[0].expr, filename)
             self.inputs.append(text)

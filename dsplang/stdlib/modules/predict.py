@@ -6,9 +6,11 @@ its demos; optimizers rewrite them.
 
 from __future__ import annotations
 
+import contextvars
 import sys
 import time
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 from dsplang.errors import DspArgumentError, DspError, DspOutputParseError, DspTypeError, Span
 from dsplang.interpreter import assertions, trace
@@ -21,6 +23,28 @@ FEEDBACK_FIELDS = (
     ("previous_answer", "your previous answer, which did not pass a check"),
     ("feedback", "what was wrong with the previous answer; fix it this time"),
 )
+HINT_FIELD = ("hint_", "a hint to the module from an earlier run")
+
+# Set by BestOfN and Refine around one try of a program: LM request parameters for every
+# predictor call inside (rollout_id, temperature) and hints by predictor id (Refine's advice).
+_TRY: contextvars.ContextVar[tuple[dict, dict]] = contextvars.ContextVar("dsp_try", default=({}, {}))
+
+
+@contextmanager
+def trying(request: dict, hints: dict | None = None) -> Iterator[None]:
+    """Inside, every predictor call adds `request` to its LM request parameters (its own
+    config wins), and a predictor whose id is in `hints` gets that text as a `hint_` input."""
+    outer_request, outer_hints = _TRY.get()
+    token = _TRY.set(({**outer_request, **request}, {**outer_hints, **(hints or {})}))
+    try:
+        yield
+    finally:
+        _TRY.reset(token)
+
+
+def current_try() -> tuple[dict, dict]:
+    """The (request parameters, hints by predictor id) set by the enclosing `trying` blocks."""
+    return _TRY.get()
 
 
 def as_signature(value, span: Span | None = None) -> Signature:
@@ -72,8 +96,12 @@ class Predict(Learnable, DspCallable):
         feedback = assertions.feedback_for(self)
         if feedback is not None:
             signature, inputs = _with_feedback(signature, inputs, feedback)
+        request, hints = _TRY.get()
+        if id(self) in hints:
+            signature = signature.append_input(HINT_FIELD[0], str, HINT_FIELD[1])
+            inputs = {**inputs, HINT_FIELD[0]: hints[id(self)]}
         lm = self._lm(span)
-        options = {**self.config, **(config or {})}
+        options = {**request, **self.config, **(config or {})}
         outputs, completions = self._run(lm, signature, inputs, options, span)
         assertions.note_call(self, outputs)
         return Prediction(outputs, completions)

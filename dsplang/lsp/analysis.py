@@ -1,0 +1,73 @@
+"""Parsed documents and the project of files they import.
+
+An `Analysis` is one version of one document: its text, the Program recovered from it
+(statements that parse, even when others do not) and its static `Index`. A `Project`
+makes analyses and caches those of imported files, reading the editor's copy of a file
+when it is open and the disk otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Callable
+
+from dsplang.grammar import ast
+from dsplang.lsp.index import Index
+from dsplang.lsp.text import split_lines
+
+
+class Analysis:
+    """One document version: `source`, `lines`, `program` (may be None) and `index`."""
+
+    def __init__(self, path: str, source: str, load: Callable[[str], Index | None]):
+        from dsplang.grammar.parser import parse_recovering
+        self.path = path
+        self.source = source
+        self.lines = split_lines(source)
+        program, self.syntax_errors = parse_recovering(source, path)
+        self.program: ast.Program | None = program
+        self.index = Index(path, self.lines, program, load)
+
+
+class Project:
+    """Analyses of the files a workspace touches; `open_text(path)` reads editor buffers."""
+
+    def __init__(self, open_text: Callable[[str], str | None] = lambda path: None):
+        self.open_text = open_text
+        self._cache: dict[str, tuple[str, Analysis]] = {}
+        self._loading: set[str] = set()
+
+    def analyse(self, path: str, source: str) -> Analysis:
+        """The analysis of `source` as the text of `path` (cached while the text is the same)."""
+        cached = self._cache.get(path)
+        if cached is not None and cached[0] == source:
+            return cached[1]
+        self._loading.add(path)
+        try:
+            analysis = Analysis(path, source, self.load_index)
+        finally:
+            self._loading.discard(path)
+        self._cache[path] = (source, analysis)
+        return analysis
+
+    def load_index(self, path: str) -> Index | None:
+        """The Index of an imported file, or None when it cannot be read or imports itself."""
+        if path in self._loading:
+            return None
+        source = self.read(path)
+        if source is None:
+            return None
+        return self.analyse(path, source).index
+
+    def read(self, path: str) -> str | None:
+        """The text of `path`: the editor's buffer if open, else the file on disk."""
+        text = self.open_text(path)
+        if text is not None:
+            return text
+        try:
+            if os.path.getsize(path) > 5_000_000:
+                return None
+            with open(path, encoding="utf-8") as fh:
+                return fh.read()
+        except (OSError, UnicodeDecodeError, ValueError):
+            return None

@@ -1,0 +1,164 @@
+"""Text helpers for the language server: positions, words and call sites found in raw text.
+
+Positions here are `(line, col)` tuples, 1-based like `Span` (col counts code points).
+Everything works on raw lines so it keeps working while the file does not parse.
+"""
+
+from __future__ import annotations
+
+import re
+
+from dsplang.errors import Span
+
+Pos = tuple[int, int]
+
+IDENT_CHAR = re.compile(r"\w")
+IDENT = re.compile(r"[^\W\d]\w*")
+_CHAIN_TAIL = re.compile(r"((?:[^\W\d]\w*\s*\.\s*)*)([^\W\d]\w*)?$")
+_MAX_CALL_SCAN = 4000
+
+
+def split_lines(source: str) -> list[str]:
+    """The lines of a document, line endings dropped (a final empty line is kept)."""
+    return source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def line_at(lines: list[str], line: int) -> str:
+    """Line `line` (1-based), or '' when out of range."""
+    return lines[line - 1] if 1 <= line <= len(lines) else ""
+
+
+def span_start(span: Span) -> Pos:
+    return (span.line, span.col)
+
+
+def span_end(span: Span) -> Pos:
+    return (span.end_line, span.end_col)
+
+
+def contains(span: Span, pos: Pos) -> bool:
+    """True when `pos` lies inside `span` (its end included, so a cursor after a word counts)."""
+    return span_start(span) <= pos <= span_end(span)
+
+
+def word_at(lines: list[str], pos: Pos) -> tuple[int, int, str] | None:
+    """(start col, end col exclusive, word) of the identifier under or just before `pos`."""
+    text = line_at(lines, pos[0])
+    i = min(max(pos[1] - 1, 0), len(text))
+    start, end = i, i
+    while start > 0 and IDENT_CHAR.match(text[start - 1]):
+        start -= 1
+    while end < len(text) and IDENT_CHAR.match(text[end]):
+        end += 1
+    word = text[start:end]
+    if not word or not IDENT.fullmatch(word):
+        return None
+    return start + 1, end + 1, word
+
+
+def chain_before(text: str) -> tuple[list[str], bool]:
+    """The dotted names just before the end of `text`, and whether a '.' ends them.
+
+    `"x = self.respond."` gives (["self", "respond"], True); `"qa.res"` gives (["qa"], True)
+    with the partial word dropped; `"prin"` gives ([], False).
+    """
+    match = _CHAIN_TAIL.search(text)
+    if match is None:
+        return [], False
+    dotted = match.group(1)
+    names = [part.strip() for part in dotted.split(".") if part.strip()]
+    if match.start() > 0 and text[match.start() - 1] in ").]}\"'":
+        return [], bool(names)
+    return names, bool(names)
+
+
+def prefix_at(lines: list[str], pos: Pos) -> str:
+    """The identifier characters just before `pos` (what the user is typing)."""
+    text = line_at(lines, pos[0])[:max(pos[1] - 1, 0)]
+    match = re.search(r"\w*$", text)
+    return match.group(0) if match else ""
+
+
+def in_comment_or_string(lines: list[str], pos: Pos) -> bool:
+    """A quick look at the current line: is `pos` inside a comment or a one-line string?"""
+    text = line_at(lines, pos[0])[:max(pos[1] - 1, 0)]
+    quote = ""
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif text.startswith(quote, i):
+                i += len(quote) - 1
+                quote = ""
+        elif ch == "#":
+            return True
+        elif ch in "'\"":
+            quote = ch * 3 if text.startswith(ch * 3, i) else ch
+            i += len(quote) - 1
+        i += 1
+    return bool(quote)
+
+
+def open_call(lines: list[str], pos: Pos) -> tuple[list[str], set[str]] | None:
+    """The call whose parentheses enclose `pos`: (callee as dotted names, keywords used).
+
+    Scans backwards over at most a few thousand characters, skipping balanced brackets
+    and simple strings. None when the cursor is not inside a call's parentheses.
+    """
+    before = "\n".join(lines[max(0, pos[0] - 30):pos[0] - 1] + [line_at(lines, pos[0])[:pos[1] - 1]])
+    before = before[-_MAX_CALL_SCAN:]
+    depth, i, quote = 0, len(before) - 1, ""
+    while i >= 0:
+        ch = before[i]
+        if quote:
+            if ch == quote and (i == 0 or before[i - 1] != "\\"):
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch in ")]}":
+            depth += 1
+        elif ch in "([{":
+            if depth == 0:
+                if ch != "(":
+                    return None
+                names, _ = chain_before(before[:i].rstrip())
+                word = re.search(r"[^\W\d]\w*$", before[:i].rstrip())
+                if word is None:
+                    return None
+                callee = names + [word.group(0)]
+                used = set(re.findall(r"([^\W\d]\w*)\s*=(?!=)", before[i + 1:]))
+                return callee, used
+            depth -= 1
+        i -= 1
+    return None
+
+
+def find_word(lines: list[str], span: Span, word: str, skip_first: bool = False) -> Span:
+    """The span of the first whole-word `word` inside `span` (the whole span if absent).
+
+    `skip_first` skips the span's first word (a keyword such as `def` or `input`).
+    """
+    pattern = re.compile(rf"(?<!\w){re.escape(word)}(?!\w)")
+    for line in range(span.line, min(span.end_line, len(lines)) + 1):
+        text = lines[line - 1]
+        start = span.col - 1 if line == span.line else 0
+        if skip_first and line == span.line:
+            first = IDENT.match(text, start)
+            if first is not None:
+                start = first.end()
+        match = pattern.search(text, start)
+        if match is not None:
+            return Span(span.file, line, match.start() + 1, line, match.end() + 1)
+    return Span(span.file, span.line, span.col, span.line, span.col + max(len(word), 1))
+
+
+def span_text(lines: list[str], span: Span, limit: int = 80) -> str:
+    """The source text of a span on its first line, cut to `limit` characters."""
+    text = line_at(lines, span.line)
+    end = span.end_col - 1 if span.end_line == span.line else len(text)
+    piece = text[span.col - 1:end].strip()
+    if span.end_line != span.line:
+        piece += " ..."
+    return piece if len(piece) <= limit else piece[:limit - 3] + "..."

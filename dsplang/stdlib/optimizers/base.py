@@ -1,0 +1,173 @@
+"""The base of every optimizer: settings, budgets, progress, the compile report, concurrency.
+
+A subclass implements `_compile(run, student, trainset, valset, teacher)` and returns the
+compiled program (a copy; the student is never changed). `Optimizer.compile` wraps it:
+it checks the data, counts LM usage with `usage.track()`, gives `_compile` a `CompileRun`
+(budget checks, the thread pool, the reporter) and prints the report at the end.
+
+Settings every optimizer takes: `threads=1` (work done at once), `seed=0` (all randomness
+comes from it), `verbose=True` (progress and report on stderr), `max_calls=None` and
+`max_cost=None` (a budget: when reached, the search stops cleanly with the best program so far).
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from typing import Any, Callable
+
+from dsplang.errors import DspArgumentError, did_you_mean
+from dsplang.stdlib import program as prog
+from dsplang.stdlib.optimizers.report import CompileReport, Reporter
+from dsplang.stdlib.parallel_runner import RunResult, run_parallel
+
+# Settings that change how a compile runs but never what it produces.
+_NOT_RESULT_SETTINGS = frozenset({"threads", "num_threads", "verbose"})
+
+
+class Budget:
+    """`max_calls` / `max_cost` checked against a usage tracker between units of work."""
+
+    def __init__(self, tracker, max_calls: int | None, max_cost: float | None) -> None:
+        self.tracker = tracker
+        self.max_calls = max_calls
+        self.max_cost = max_cost
+
+    def exhausted(self) -> str | None:
+        """Why the budget is used up, or None while there is some left."""
+        if self.max_calls is not None and self.tracker.calls >= self.max_calls:
+            return f"max_calls={self.max_calls} reached"
+        if self.max_cost is not None and self.tracker.cost >= self.max_cost:
+            return f"max_cost={self.max_cost} reached"
+        return None
+
+
+class CompileRun:
+    """What one compile shares between its steps: budget, threads, reporter, report."""
+
+    def __init__(self, optimizer: "Optimizer", tracker, reporter: Reporter, report: CompileReport) -> None:
+        self.budget = Budget(tracker, optimizer.max_calls, optimizer.max_cost)
+        self.threads = optimizer.threads
+        self.reporter = reporter
+        self.report = report
+
+    def out_of_budget(self) -> bool:
+        """True once the budget is used up (and the report says so)."""
+        reason = self.budget.exhausted()
+        if reason and not self.report.stopped:
+            self.report.stopped = reason
+            self.reporter.note(f"stopping: {reason}")
+        return reason is not None
+
+    def parallel(self, fn: Callable[[Any], Any], items: list, *, max_errors: int | None = None) -> RunResult:
+        """`run_parallel` on this compile's threads, advancing the progress bar; Ctrl-C re-raised."""
+        result = run_parallel(fn, items, threads=self.threads, max_errors=max_errors,
+                              on_done=lambda index, res: self.reporter.advance())
+        if result.interrupted:
+            raise KeyboardInterrupt
+        return result
+
+
+class Optimizer:
+    """Base class; see the module docstring. After `compile`, `.report` holds the CompileReport."""
+
+    def __new__(cls, *args, **kwargs):
+        # Check the arguments here so a mistake is a dsplang error with a hint, not a Python TypeError.
+        params = inspect.signature(cls.__init__).parameters
+        names = [n for n in params if n != "self"]
+        for key in kwargs:
+            if key not in params:
+                raise DspArgumentError(f"{cls.__name__}() got an unknown keyword argument {key!r}",
+                                       hint=did_you_mean(key, names) or "its parameters are: " + ", ".join(names))
+        try:
+            inspect.signature(cls.__init__).bind(None, *args, **kwargs)
+        except TypeError as err:
+            raise DspArgumentError(f"{cls.__name__}(): {err}", hint="its parameters are: " + ", ".join(names)) from None
+        return super().__new__(cls)
+
+    def __init__(self, *, threads: int = 1, seed: int = 0, verbose: bool = True,
+                 max_calls: int | None = None, max_cost: float | None = None) -> None:
+        if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
+            raise DspArgumentError(f"threads must be a whole number of at least 1, got {threads!r}")
+        if not isinstance(seed, int) or isinstance(seed, bool):
+            raise DspArgumentError(f"seed must be a whole number, got {seed!r}")
+        self.threads = threads
+        self.seed = seed
+        self.verbose = bool(verbose)
+        self.max_calls = max_calls
+        self.max_cost = max_cost
+        self.report: CompileReport | None = None
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    # ---------------------------------------------------------- compiling
+
+    def compile(self, student, *, trainset, valset=None, teacher=None):
+        """The compiled copy of `student` (which is left untouched)."""
+        from dsplang.lm import usage
+        prog.check_program(student)
+        trainset = prog.check_examples(trainset, "trainset")
+        valset = prog.check_examples(valset, "valset") if valset is not None else None
+        report = CompileReport(self.name, prog.describe(student), valset_size=len(valset or []))
+        started = time.perf_counter()
+        with usage.track() as tracker:
+            reporter = Reporter(self.name, self.verbose, tracker)
+            run = CompileRun(self, tracker, reporter, report)
+            try:
+                compiled = self._compile(run, student, trainset, valset, teacher)
+            finally:
+                report.usage = tracker.to_dict()
+                report.usage.pop("latency", None)
+                report.wall_time = time.perf_counter() - started
+                reporter.close()
+        self.report = report
+        reporter.finish(report)
+        return compiled
+
+    def _compile(self, run: CompileRun, student, trainset: list, valset: list | None, teacher):
+        raise NotImplementedError
+
+    def empty_result(self, student):
+        """An uncompiled program of the shape `compile` returns, to load a saved artifact into."""
+        return prog.reset_copy(student)
+
+    # ---------------------------------------------------------- describing
+
+    def settings(self) -> dict:
+        """The settings that decide the result, as JSON (saved in artifacts; part of the reuse key)."""
+        out = {}
+        for name in inspect.signature(type(self).__init__).parameters:
+            if name in ("self", "kwargs") or name in _NOT_RESULT_SETTINGS:
+                continue
+            out[name] = describe_setting(getattr(self, name, None))
+        return out
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{k}={v!r}" for k, v in self.settings().items() if v is not None)
+        return f"{self.name}({shown})"
+
+
+def describe_setting(value) -> Any:
+    """A setting as JSON: functions by name and source hash, programs and data by hash."""
+    from dsplang.interpreter.values import Function, ModuleInstance
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, dict):
+        return {str(k): describe_setting(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        if value and all(hasattr(v, "input_keys") for v in value):
+            return {"examples": len(value), "hash": prog.data_hash(value)}
+        return [describe_setting(v) for v in value]
+    if isinstance(value, ModuleInstance) or hasattr(value, "named_predictors"):
+        return {"program": prog.describe(value), "source_hash": prog.source_hash(value)}
+    if hasattr(value, "model") and hasattr(value, "kwargs"):
+        from dsplang.stdlib.artifacts import lm_settings
+        return {"lm": lm_settings(value)}
+    if isinstance(value, Function):
+        return {"function": value.name, "source_hash": prog.sha256(prog.declaration_text(value))}
+    if callable(value):
+        return {"function": getattr(value, "__qualname__", None) or type(value).__name__,
+                "module": getattr(value, "__module__", None)}
+    return {"object": type(value).__name__}

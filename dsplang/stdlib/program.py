@@ -1,0 +1,182 @@
+"""What optimizers need to know about a program: its predictors, copies, calls, and hashes.
+
+A *program* is anything `compile` accepts: an instance of a .dsp module, a lone predictor
+(`Predict`), or a predictor wrapper such as `ChainOfThought` (anything with
+`named_predictors()` and `clone()`). Its predictors are `Predict` objects reached by stable
+dotted paths; a lone `Predict` is the path `self` (as in DSPy).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import numbers
+
+from dsplang.errors import SOURCES, DspTypeError, DspValueError
+from dsplang.interpreter.values import DspCallable, Function, Learnable, ModuleInstance
+from dsplang.stdlib.example import Example
+from dsplang.stdlib.prediction import Prediction
+
+
+def named_predictors(program) -> list[tuple[str, object]]:
+    """Every learnable predictor of `program` with its dotted path."""
+    if isinstance(program, Learnable):
+        return [("self", program)]
+    method = getattr(program, "named_predictors", None)
+    if callable(method) and not isinstance(program, type):
+        return list(method())
+    raise DspTypeError(f"a {type(program).__name__} is not a program: compile, save and load need "
+                       "a module instance or a predictor",
+                       hint="for example: compile qa = MyModule() with BootstrapFewShot(...) on train")
+
+
+def check_program(program) -> list[tuple[str, object]]:
+    """`named_predictors(program)`, refusing a program without any predictor."""
+    found = named_predictors(program)
+    if not found:
+        raise DspValueError(f"{describe(program)} has no predictors, so there is nothing to compile",
+                            hint="give the module an attribute such as `respond = Predict(...)`")
+    return found
+
+
+def clone(program):
+    """A copy whose predictors can be changed without touching the original."""
+    copy = getattr(program, "clone", None)
+    if not callable(copy):
+        raise DspTypeError(f"a {type(program).__name__} cannot be copied, so it cannot be compiled")
+    return copy()
+
+
+def reset_copy(program):
+    """A copy with every predictor's demos removed (DSPy's `reset_copy`)."""
+    copy = clone(program)
+    for _, predictor in named_predictors(copy):
+        predictor.demos = []
+    return copy
+
+
+def describe(program) -> str:
+    """A short name for reports: the module's name or the predictor's repr."""
+    if isinstance(program, ModuleInstance):
+        return program.cls.name
+    return repr(program)
+
+
+# ------------------------------------------------------------------ calling
+
+
+def call(f, *args, **kwargs):
+    """Call a .dsp callable (module, predictor, function) or a Python callable."""
+    if isinstance(f, DspCallable):
+        return f.call(args, kwargs, None)
+    return f(*args, **kwargs)
+
+
+def run_on(program, example: Example):
+    """Run `program` on an example's inputs."""
+    return call(program, **example.inputs().to_dict())
+
+
+def call_metric(metric, example, prediction, trace=None):
+    """`metric(example, prediction, trace)`; the trace is left out for a two-argument metric."""
+    if trace is not None and _takes_trace(metric):
+        return call(metric, example, prediction, trace)
+    return call(metric, example, prediction)
+
+
+def _takes_trace(metric) -> bool:
+    if isinstance(metric, Function):
+        return metric.params.positional >= 3 or metric.params.star is not None
+    try:
+        params = inspect.signature(metric).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return len(positional) >= 3 or any(p.kind is p.VAR_POSITIONAL for p in params)
+
+
+def as_score(value) -> float:
+    """A metric's value as a number: bools count 1/0, a result with `score` gives its score."""
+    if isinstance(value, numbers.Real):
+        return float(value)
+    if isinstance(value, (Prediction, dict)) and "score" in value:
+        return as_score(value["score"])
+    raise DspTypeError(f"a metric returned a {type(value).__name__}; it must return a bool or a number")
+
+
+def passes(value, threshold: float | None) -> bool:
+    """Whether a metric value accepts a bootstrapped trace (DSPy: `>= threshold`, else truthy)."""
+    if threshold is not None:
+        return as_score(value) >= threshold
+    return bool(as_score(value))
+
+
+# ------------------------------------------------------------------ identity and hashes
+
+
+def check_examples(data, what: str) -> list[Example]:
+    """`data` as a list of Examples with inputs marked, or a clear error naming `what`."""
+    if not isinstance(data, (list, tuple)):
+        raise DspTypeError(f"the {what} must be a list of Examples, got a {type(data).__name__}")
+    for i, example in enumerate(data):
+        if not isinstance(example, Example):
+            raise DspTypeError(f"item {i + 1} of the {what} is a {type(example).__name__}, not an Example")
+        if example.input_keys is None:
+            raise DspValueError(f"example {i + 1} of the {what} has no inputs marked",
+                                hint='mark them with .with_inputs("question"), or load(path, inputs=[...])')
+    return list(data)
+
+
+def sha256(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def data_hash(*datasets) -> str:
+    """A hash of the examples (fields, values and input marks) of every dataset given."""
+    from dsplang.lm.cache import canonical_json
+    rows = [[(ex.to_dict(), list(ex.input_keys or ())) for ex in data or []] for data in datasets]
+    return sha256(canonical_json(rows))
+
+
+def source_hash(program) -> str:
+    """A hash of what defines the program: the source text of its module declarations (and of
+    the modules nested in it) and each predictor's path, signature and settings."""
+    from dsplang.lm.cache import canonical_json
+    parts = [declaration_text(cls) for cls in _module_classes(program)]
+    for path, predictor in named_predictors(program):
+        parts.append(canonical_json([path, predictor.signature.to_json(), sorted(predictor.config)]))
+    return sha256("\n".join(parts))
+
+
+def declaration_text(decl_owner) -> str:
+    """The source lines of a module class's (or function's) declaration, if known."""
+    decl = getattr(decl_owner, "decl", None)
+    span = getattr(decl, "span", None)
+    if span is None:
+        return getattr(decl_owner, "name", "")
+    lines = (SOURCES.line(span.file, n) for n in range(span.line, span.end_line + 1))
+    return "\n".join(line for line in lines if line is not None)
+
+
+def _module_classes(program) -> list:
+    """The module classes of `program` and of every module instance inside it, first seen first."""
+    found, seen = [], set()
+
+    def visit(value) -> None:
+        if isinstance(value, ModuleInstance) and id(value) not in seen:
+            seen.add(id(value))
+            if value.cls not in found:
+                found.append(value.cls)
+            for name, item in value.scope.vars.items():
+                if name != "self":
+                    visit(item)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                visit(item)
+        elif isinstance(value, dict):
+            for item in value.values():
+                visit(item)
+        elif hasattr(value, "programs") and isinstance(value.programs, list):
+            visit(value.programs)
+    visit(program)
+    return found

@@ -1,0 +1,79 @@
+"""Random mutations of real programs either run or fail with a positioned DspError —
+never another exception, never a hang."""
+
+from __future__ import annotations
+
+import contextvars
+import io
+import re
+import threading
+from contextlib import redirect_stdout
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dsplang.errors import DspError
+from dsplang.interpreter.evaluator import Interpreter
+from dsplang.lm import context
+
+ROOT = Path(__file__).resolve().parents[2]
+# Programs without `while`: a mutation of one cannot loop forever.
+SOURCES = [p for p in sorted((ROOT / "tests" / "programs").glob("*.dsp"))
+           + sorted((ROOT / "examples").glob("*.dsp"))
+           if "while" not in p.read_text() and not p.name.startswith("_") and "import" not in p.read_text()]
+TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|\w+|[^\w\s]|\n|[ ]+')
+
+
+def mutate(source: str, ops: list[tuple[int, int, int, str]]) -> str:
+    tokens = TOKEN.findall(source)
+    for kind, i, j, text in ops:
+        if not tokens:
+            break
+        i, j = i % len(tokens), j % len(tokens)
+        if kind == 0:
+            del tokens[i]
+        elif kind == 1:
+            tokens.insert(i, tokens[i])
+        elif kind == 2:
+            tokens[i], tokens[j] = tokens[j], tokens[i]
+        else:
+            tokens.insert(i, text)
+    return "".join(tokens)
+
+
+def run_with_deadline(source: str, seconds: float = 10.0) -> BaseException | None:
+    outcome: list = []
+
+    def target():
+        try:
+            with redirect_stdout(io.StringIO()):
+                Interpreter().run_source(source, "mutant.dsp")
+            outcome.append(None)
+        except BaseException as exc:  # the assertion below judges it
+            outcome.append(exc)
+
+    ctx = contextvars.copy_context()
+    ctx.run(context.set_default, None)
+    thread = threading.Thread(target=ctx.run, args=(target,), daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert outcome, f"the program did not finish in {seconds} s:\n{source}"
+    return outcome[0]
+
+
+ops = st.lists(st.tuples(st.integers(0, 3), st.integers(0, 10_000), st.integers(0, 10_000),
+                         st.sampled_from(["(", ")", ":", "\n", "    ", "let", "=", ",", "[", "]", "\"", "1",
+                                          "x", ".", "-", "*", "\x00", "é", "\t", "def", "return"])),
+               min_size=1, max_size=4)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(index=st.integers(0, len(SOURCES) - 1), operations=ops)
+def test_mutated_programs_fail_cleanly(index, operations):
+    source = mutate(SOURCES[index].read_text(), operations)
+    error = run_with_deadline(source)
+    if error is None:
+        return
+    assert isinstance(error, DspError), f"{type(error).__name__}: {error}\n--- program ---\n{source}"
+    assert error.span is not None, f"no position for: {error}\n--- program ---\n{source}"

@@ -1,0 +1,94 @@
+"""The `dsp` command: exit codes, --version, check, and lazy imports for a fast start."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dsplang import __version__
+from dsplang.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.dsp"))
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0 and capsys.readouterr().out.strip() == f"dsp {__version__}"
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_every_example_passes_check(example, capsys):
+    assert main(["check", str(example)]) == 0, capsys.readouterr().err
+
+
+def test_check_reports_every_problem_with_did_you_mean(tmp_path, capsys):
+    path = tmp_path / "typos.dsp"
+    path.write_text('let message = "hi"\nprint(mesage)\ntotal = 1\ndef f(a):\n    return a\nf(1, 2)\n')
+    assert main(["check", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "typos.dsp:2:7: name error: name 'mesage' is not defined" in err
+    assert "did you mean 'message'?" in err
+    assert "typos.dsp:3:1:" in err and "undeclared" in err
+    assert "typos.dsp:6:" in err and "3 problems found" in err
+
+
+def test_check_a_missing_file(capsys):
+    assert main(["check", "no/such/file.dsp"]) == 1
+    assert "no/such/file.dsp" in capsys.readouterr().err
+
+
+def test_run_a_missing_file(capsys):
+    assert main(["run", "no/such/file.dsp"]) == 1
+    err = capsys.readouterr().err
+    assert "file error: no such file: no/such/file.dsp" in err and "Traceback" not in err
+
+
+def test_internal_errors_hint_at_debug(tmp_path, capsys, monkeypatch):
+    import dsplang.runtime as runtime
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr(runtime, "run_file", boom)
+    assert main(["run", "x.dsp"]) == 2
+    err = capsys.readouterr().err
+    assert "internal error: RuntimeError: kaboom" in err and "--debug" in err and "Traceback" not in err
+    assert main(["run", "x.dsp", "--debug"]) == 2
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_runtime_errors_show_a_traceback_only_with_debug(tmp_path, capsys):
+    path = tmp_path / "div.dsp"
+    path.write_text("print(1 / 0)\n")
+    assert main(["run", str(path)]) == 1
+    assert "Traceback" not in capsys.readouterr().err
+    assert main(["run", str(path), "--debug"]) == 1
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_help_and_check_do_not_import_heavy_modules():
+    code = ("import sys, dsplang.cli as c\n"
+            "try:\n    c.main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "heavy = [m for m in ('litellm', 'lark', 'pydantic', 'prompt_toolkit', 'rich', 'pygls', 'optuna')"
+            " if m in sys.modules]\n"
+            "print('HEAVY', heavy)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "HEAVY []" in out
+    code = ("import sys, dsplang.cli as c\n"
+            f"c.main(['check', {str(EXAMPLES[0])!r}])\n"
+            "print('HEAVY', [m for m in ('litellm', 'pydantic', 'optuna') if m in sys.modules])\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "HEAVY []" in out
+
+
+def test_preview_renders_without_an_lm(capsys):
+    program = ROOT / "tests" / "programs" / "multihop.dsp"
+    assert main(["preview", str(program), "MultiHop.respond", "-i", "question=Who won?"]) == 0
+    out = capsys.readouterr().out
+    assert "----- system -----" in out and "[[ ## completed ## ]]" in out
+    assert "Who won?" in out and "{context}" in out
