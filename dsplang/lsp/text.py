@@ -14,7 +14,7 @@ Pos = tuple[int, int]
 
 IDENT_CHAR = re.compile(r"\w")
 IDENT = re.compile(r"[^\W\d]\w*")
-_CHAIN_TAIL = re.compile(r"((?:[^\W\d]\w*\s*\.\s*)*)([^\W\d]\w*)?$")
+_CHAIN_TAIL = re.compile(r"((?:[^\W\d]\w*\s*\.\s*)+)$")
 _MAX_CALL_SCAN = 4000
 
 
@@ -57,19 +57,21 @@ def word_at(lines: list[str], pos: Pos) -> tuple[int, int, str] | None:
 
 
 def chain_before(text: str) -> tuple[list[str], bool]:
-    """The dotted names just before the end of `text`, and whether a '.' ends them.
+    """The dotted names just before the end of `text`, and whether `text` ends with '.'.
 
-    `"x = self.respond."` gives (["self", "respond"], True); `"qa.res"` gives (["qa"], True)
-    with the partial word dropped; `"prin"` gives ([], False).
+    `"x = self.respond."` gives (["self", "respond"], True); `"f()."` gives ([], True)
+    (an attribute of something that cannot be named); `"print("` gives ([], False).
     """
-    match = _CHAIN_TAIL.search(text)
-    if match is None:
+    stripped = text.rstrip()
+    if not stripped.endswith("."):
         return [], False
-    dotted = match.group(1)
-    names = [part.strip() for part in dotted.split(".") if part.strip()]
-    if match.start() > 0 and text[match.start() - 1] in ").]}\"'":
-        return [], bool(names)
-    return names, bool(names)
+    match = _CHAIN_TAIL.search(stripped)
+    if match is None:
+        return [], True
+    before = stripped[:match.start()].rstrip()
+    if before.endswith((".", ")", "]", "}", '"', "'")) or (before and before[-1].isdigit()):
+        return [], True
+    return [part.strip() for part in match.group(1).split(".") if part.strip()], True
 
 
 def prefix_at(lines: list[str], pos: Pos) -> str:
@@ -123,9 +125,12 @@ def open_call(lines: list[str], pos: Pos) -> tuple[list[str], set[str]] | None:
             if depth == 0:
                 if ch != "(":
                     return None
-                names, _ = chain_before(before[:i].rstrip())
-                word = re.search(r"[^\W\d]\w*$", before[:i].rstrip())
+                head = before[:i].rstrip()
+                word = re.search(r"[^\W\d]\w*$", head)
                 if word is None:
+                    return None
+                names, dotted = chain_before(head[:word.start()])
+                if dotted and not names:
                     return None
                 callee = names + [word.group(0)]
                 used = set(re.findall(r"([^\W\d]\w*)\s*=(?!=)", before[i + 1:]))

@@ -115,7 +115,7 @@ def prompt_session(session: Session) -> PromptSession:
     return PromptSession(
         PROMPT, multiline=True, prompt_continuation=CONTINUATION,
         lexer=PygmentsLexer(DspLexer), completer=DspCompleter(lambda: session.scope, commands),
-        complete_while_typing=True, history=_history(), auto_suggest=AutoSuggestFromHistory(),
+        complete_while_typing=False, history=_history(), auto_suggest=AutoSuggestFromHistory(),
         key_bindings=key_bindings(), enable_open_in_editor=False)
 
 

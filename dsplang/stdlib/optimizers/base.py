@@ -129,7 +129,7 @@ class Optimizer:
     def _compile(self, run: CompileRun, student, trainset: list, valset: list | None, teacher):
         raise NotImplementedError
 
-    def empty_result(self, student):
+    def empty_result(self, student, trainset: list):
         """An uncompiled program of the shape `compile` returns, to load a saved artifact into."""
         return prog.reset_copy(student)
 

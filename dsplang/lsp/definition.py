@@ -1,0 +1,47 @@
+"""Go to definition: a name to its declaration, `let`, parameter or import — also in
+another file brought in by `import "x.dsp"` — and an import's path to that file."""
+
+from __future__ import annotations
+
+import re
+
+from lsprotocol import types
+
+from dsplang.lsp.analysis import Analysis
+from dsplang.lsp.diagnostics import to_range
+from dsplang.lsp.lookup import target_at, to_pos
+from dsplang.lsp.text import line_at
+
+_IMPORT = re.compile(r"""^\s*import\s+(["'])(.+?)\1""")
+
+
+def path_to_uri(path: str) -> str:
+    """A file URI for a path (paths that are already URIs pass through)."""
+    if "://" in path or path.startswith("untitled:"):
+        return path
+    from pygls.uris import from_fs_path
+    return from_fs_path(path) or path
+
+
+def definition(analysis: Analysis, position: types.Position) -> list[types.Location]:
+    """Where the name at `position` is defined ([] for builtins and unknown names)."""
+    imported = _import_target(analysis, position)
+    if imported is not None:
+        return [imported]
+    target = target_at(analysis, position)
+    if target is None or target.definition is None:
+        return []
+    found = target.definition
+    return [types.Location(uri=path_to_uri(found.index.path), range=to_range(found.span))]
+
+
+def _import_target(analysis: Analysis, position: types.Position) -> types.Location | None:
+    """On the path of `import "x.dsp"`: the start of that file."""
+    pos = to_pos(position)
+    match = _IMPORT.match(line_at(analysis.lines, pos[0]))
+    if match is None or not match.start(2) <= pos[1] - 1 <= match.end(2):
+        return None
+    from dsplang.interpreter.checker_imports import resolve_dsp_path
+    path = resolve_dsp_path(match.group(2), analysis.path)
+    start = types.Position(0, 0)
+    return types.Location(uri=path_to_uri(path), range=types.Range(start, start))

@@ -1,0 +1,216 @@
+"""BootstrapFewShot: demos made by running a teacher program on training examples.
+
+As DSPy: the teacher (a copy of the student holding `max_labeled_demos` labeled demos,
+unless a `teacher` program is given) runs on the training examples in order, each under a
+trace. When the metric accepts the prediction (called as `metric(example, prediction, trace)`
+where `trace` is the list of PredictorCall records), every predictor call of that run becomes
+a demo for the predictor at the same path: its inputs and parsed outputs, in an `Example`
+marked `augmented=True` (bootstrapped; labeled demos are the training examples themselves).
+Up to `max_bootstrapped_demos` examples are bootstrapped (each tried `max_rounds` times;
+rounds after the first use the LM at temperature 0.7 + 0.001 * round, a fresh cache entry);
+the remaining examples, shuffled with the seed, fill each predictor up to
+`max_labeled_demos` demos.
+
+With `threads > 1` examples are tried `threads` at a time; only the first successes in
+training-set order are used, so the result is the same whatever the thread count.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from contextlib import ExitStack, contextmanager
+
+from dsplang.errors import DspArgumentError, DspRuntimeError, DspValueError
+from dsplang.interpreter import trace
+from dsplang.stdlib import program as prog
+from dsplang.stdlib.example import Example
+from dsplang.stdlib.optimizers.base import Optimizer
+from dsplang.stdlib.optimizers.candidates import report_single
+from dsplang.stdlib.optimizers.labeled_few_shot import labeled
+
+_SKIPPED = "skipped"   # an example not tried because the budget ran out
+
+
+class BootstrapFewShot(Optimizer):
+    """`BootstrapFewShot(metric=None, metric_threshold=None, teacher_settings=None,
+    max_bootstrapped_demos=4, max_labeled_demos=16, max_rounds=1, max_errors=10, teacher=None)`
+    plus the common settings (threads, seed, verbose, max_calls, max_cost)."""
+
+    def __init__(self, metric=None, metric_threshold: float | None = None, teacher_settings: dict | None = None,
+                 max_bootstrapped_demos: int = 4, max_labeled_demos: int = 16, max_rounds: int = 1,
+                 max_errors: int | None = 10, *, teacher=None, threads: int = 1, seed: int = 0,
+                 verbose: bool = True, max_calls: int | None = None, max_cost: float | None = None) -> None:
+        super().__init__(threads=threads, seed=seed, verbose=verbose, max_calls=max_calls, max_cost=max_cost)
+        self.metric = metric
+        self.metric_threshold = metric_threshold
+        self.teacher_settings = _check_teacher_settings(teacher_settings)
+        self.max_bootstrapped_demos = max_bootstrapped_demos
+        self.max_labeled_demos = max_labeled_demos
+        self.max_rounds = max_rounds
+        self.max_errors = max_errors
+        self.teacher = teacher
+
+    def _compile(self, run, student, trainset, valset, teacher):
+        compiled, count = self.build(run, student, teacher or self.teacher, trainset)
+        label = f"{count} bootstrapped + labeled demos"
+        report_single(run, label, compiled, self.metric, valset, self.max_errors)
+        return compiled
+
+    def build(self, run, student, teacher, trainset: list) -> tuple[object, int]:
+        """The compiled copy of `student` and how many examples were bootstrapped.
+
+        Other optimizers call this with their own CompileRun (budget, threads, reporter).
+        """
+        compiled = prog.reset_copy(student)
+        teacher = self._teacher(student, teacher, trainset)
+        _check_same_shape(compiled, teacher)
+        traces, used = self._bootstrap(run, teacher, trainset)
+        validation = [ex for i, ex in enumerate(trainset) if i not in used]
+        random.Random(self.seed).shuffle(validation)
+        self._fill(compiled, traces, validation)
+        return compiled, len(used)
+
+    # ---------------------------------------------------------- the teacher
+
+    def _teacher(self, student, teacher, trainset: list):
+        """The teacher: a copy of `teacher` or of the student, with labeled demos (as DSPy)."""
+        if teacher is None:
+            base = prog.clone(student)
+        else:
+            base = prog.clone(teacher)
+            if any(p.demos for _, p in prog.named_predictors(base)):
+                return base            # already compiled: keep its demos
+        if self.max_labeled_demos:
+            return labeled(base, trainset, self.max_labeled_demos, seed=self.seed)
+        return base
+
+    @contextmanager
+    def _teacher_lm(self, round_index: int):
+        """The teacher's LM (`teacher_settings={"lm": ...}`), warmer after the first round."""
+        from dsplang.lm import context
+        with ExitStack() as stack:
+            if self.teacher_settings.get("lm") is not None:
+                stack.enter_context(context.using(self.teacher_settings["lm"]))
+            if round_index > 0:
+                warmer = context.current_lm().copy(temperature=0.7 + 0.001 * round_index)
+                stack.enter_context(context.using(warmer))
+            yield
+
+    # ---------------------------------------------------------- bootstrapping
+
+    def _bootstrap(self, run, teacher, trainset: list) -> tuple[dict[str, list], list[int]]:
+        """Demos by predictor path from the first successful examples, and those examples' indices."""
+        needed = self.max_bootstrapped_demos
+        successes: dict[int, dict] = {}
+        errors: list[tuple[int, Exception]] = []
+        start, wave = 0, max(1, run.threads)
+        run.reporter.phase(f"bootstrapping up to {needed} traces", total=len(trainset))
+        while start < len(trainset) and len(successes) < needed and not run.out_of_budget():
+            indices = list(range(start, min(start + wave, len(trainset))))
+            result = run.parallel(lambda i: self._one(run, teacher, trainset[i]), indices)
+            for k, index in enumerate(indices):
+                if k in result.errors:
+                    errors.append((index, result.errors[k]))
+                elif result.values[k] and result.values[k] is not _SKIPPED:
+                    successes[index] = result.values[k]
+            self._check_errors(errors)
+            start += wave
+        used = sorted(successes)[:needed]
+        traces: dict[str, list] = {}
+        for index in used:
+            for path, demos in successes[index].items():
+                traces.setdefault(path, []).extend(demos)
+        run.reporter.note(f"bootstrapped {len(used)} of {min(start, len(trainset))} examples tried")
+        return traces, used
+
+    def _check_errors(self, errors: list) -> None:
+        if self.max_errors is not None and len(errors) >= self.max_errors:
+            index, first = errors[0]
+            message = getattr(first, "message", None) or f"{type(first).__name__}: {first}"
+            raise DspRuntimeError(f"{self.name}: stopped after {len(errors)} errors "
+                                  f"(max_errors={self.max_errors}); the first, on training example "
+                                  f"{index + 1}: {message}", hint="fix the cause, or pass a larger max_errors=") from first
+
+    def _one(self, run, teacher, example: Example):
+        """Demos by path from one example (tried up to max_rounds times); {} when none passed."""
+        for round_index in range(self.max_rounds):
+            if run.budget.exhausted():
+                return _SKIPPED if round_index == 0 else {}
+            demos = self._attempt(teacher, example, round_index)
+            if demos is not None:
+                return demos
+        return {}
+
+    def _attempt(self, teacher, example: Example, round_index: int) -> dict | None:
+        """Run a private copy of the teacher on the example; its demos if the metric passes."""
+        local = prog.clone(teacher)
+        paths = {}
+        for path, predictor in prog.named_predictors(local):
+            predictor.demos = [d for d in predictor.demos if d != example]
+            paths[id(predictor)] = path
+        with self._teacher_lm(round_index), trace.collecting() as collected:
+            prediction = prog.run_on(local, example)
+        calls = collected.predictor_calls()
+        if self.metric is not None:
+            value = prog.call_metric(self.metric, example, prediction, calls)
+            if not prog.passes(value, self.metric_threshold):
+                return None
+        return _demos_from(calls, paths)
+
+    # ---------------------------------------------------------- the student
+
+    def _fill(self, compiled, traces: dict[str, list], validation: list) -> None:
+        """Bootstrapped demos first, then labeled ones sampled with the seed (as DSPy)."""
+        rng = random.Random(self.seed)
+        raw = validation
+        for path, predictor in prog.named_predictors(compiled):
+            augmented = traces.get(path, [])[: self.max_bootstrapped_demos]
+            size = max(0, min(self.max_labeled_demos - len(augmented), len(raw)))
+            raw = rng.sample(raw, size)
+            predictor.demos = augmented + raw
+
+
+def _demos_from(calls: list, paths: dict[int, str]) -> dict[str, list]:
+    """One bootstrapped demo per predictor path from a run's successful predictor calls.
+
+    A predictor called several times in the run gives one of its calls: the last, or one of
+    the earlier ones, 50/50 (DSPy's rule), drawn from a hash of the calls.
+    """
+    by_path: dict[str, list] = {}
+    for call in calls:
+        path = paths.get(id(call.predictor))
+        if path is None or call.outputs is None:
+            continue
+        signature = call.predictor.signature
+        fields = {k: v for k, v in call.inputs.items() if k in signature.input_names}
+        fields.update({k: v for k, v in call.outputs.items() if k in signature.output_names})
+        by_path.setdefault(path, []).append(Example(augmented=True, **fields))
+    for path, demos in by_path.items():
+        if len(demos) > 1:
+            rng = random.Random(_stable_hash(demos))
+            by_path[path] = [rng.choice(demos[:-1]) if rng.random() < 0.5 else demos[-1]]
+    return by_path
+
+
+def _stable_hash(demos: list) -> int:
+    from dsplang.lm.cache import canonical_json
+    text = canonical_json([d.to_dict() for d in demos])
+    return int(hashlib.sha256(text.encode("utf-8")).hexdigest()[:16], 16)
+
+
+def _check_teacher_settings(settings) -> dict:
+    if settings is None:
+        return {}
+    if not isinstance(settings, dict) or set(settings) - {"lm"}:
+        raise DspArgumentError("teacher_settings must be a dict with an `lm` entry",
+                               hint='for example: teacher_settings={"lm": LM("openai/gpt-4o")}')
+    return dict(settings)
+
+
+def _check_same_shape(student, teacher) -> None:
+    ours = [path for path, _ in prog.named_predictors(student)]
+    theirs = [path for path, _ in prog.named_predictors(teacher)]
+    if ours != theirs:
+        raise DspValueError(f"the teacher's predictors ({', '.join(theirs) or 'none'}) differ from the "
+                            f"student's ({', '.join(ours)}); a teacher must have the student's shape")

@@ -1,0 +1,132 @@
+"""KNNFewShot: per call, bootstrap demos from the `k` training examples nearest to the inputs.
+
+As DSPy: training examples are embedded as `"key: value | key: value"` of their input
+fields, the call's inputs the same way; the `k` examples with the highest dot product are
+the training set of a BootstrapFewShot run (its settings are the extra keyword arguments),
+and the program it compiles answers the call. Programs are remembered per set of neighbours,
+so repeated neighbourhoods cost nothing more.
+
+The embedder (`embedder=`, or DSPy's name `vectorizer=`) is any callable `texts -> vectors`,
+or an object with an `embed(texts)` method (such as `Embeddings`).
+"""
+
+from __future__ import annotations
+
+import threading
+
+from dsplang.errors import DspArgumentError, DspTypeError, Span
+from dsplang.interpreter.values import DspCallable
+from dsplang.stdlib import program as prog
+from dsplang.stdlib.optimizers.base import Optimizer
+from dsplang.stdlib.optimizers.bootstrap import BootstrapFewShot
+from dsplang.stdlib.optimizers.candidates import report_single
+
+
+class KNNFewShot(Optimizer):
+    """`KNNFewShot(k, trainset=None, embedder=None, vectorizer=None, **bootstrap_settings)`;
+    the trainset defaults to the one `compile` is given."""
+
+    def __init__(self, k: int = 3, trainset: list | None = None, embedder=None, vectorizer=None, *,
+                 metric=None, metric_threshold: float | None = None, max_bootstrapped_demos: int = 4,
+                 max_labeled_demos: int = 16, max_rounds: int = 1, max_errors: int | None = 10,
+                 threads: int = 1, seed: int = 0, verbose: bool = True,
+                 max_calls: int | None = None, max_cost: float | None = None) -> None:
+        super().__init__(threads=threads, seed=seed, verbose=verbose, max_calls=max_calls, max_cost=max_cost)
+        if not isinstance(k, int) or isinstance(k, bool) or k < 1:
+            raise DspArgumentError(f"KNNFewShot: k must be a whole number of at least 1, got {k!r}")
+        embed = embedder if embedder is not None else vectorizer
+        if embed is None:
+            raise DspArgumentError("KNNFewShot needs an embedder",
+                                   hint='for example: KNNFewShot(k=3, embedder=Embeddings("corpus.jsonl"))')
+        self.k = k
+        self.trainset = None if trainset is None else prog.check_examples(trainset, "trainset")
+        self.embedder = embed
+        self.vectorizer = None
+        self.metric = metric
+        self.bootstrap_settings = dict(metric=metric, metric_threshold=metric_threshold,
+                                       max_bootstrapped_demos=max_bootstrapped_demos,
+                                       max_labeled_demos=max_labeled_demos, max_rounds=max_rounds,
+                                       max_errors=max_errors, seed=seed)
+        self.metric_threshold, self.max_rounds, self.max_errors = metric_threshold, max_rounds, max_errors
+        self.max_bootstrapped_demos, self.max_labeled_demos = max_bootstrapped_demos, max_labeled_demos
+
+    def _compile(self, run, student, trainset, valset, teacher):
+        examples = self.trainset if self.trainset is not None else trainset
+        knn = KNNProgram(prog.reset_copy(student), examples, self.k, self.embedder, self.bootstrap_settings, teacher)
+        report_single(run, f"{self.k} nearest neighbours per call", knn, self.metric, valset, self.max_errors)
+        return knn
+
+    def empty_result(self, student, trainset: list):
+        examples = self.trainset if self.trainset is not None else trainset
+        return KNNProgram(prog.reset_copy(student), examples, self.k, self.embedder, self.bootstrap_settings, None,
+                          embed_now=False)
+
+
+class KNNProgram(DspCallable):
+    """The program KNNFewShot returns. Its saved parameters are the student's."""
+
+    def __init__(self, student, trainset: list, k: int, embedder, settings: dict, teacher, *,
+                 embed_now: bool = True) -> None:
+        self.student = student
+        self.trainset = trainset
+        self.k = k
+        self.embedder = embedder
+        self.settings = settings
+        self.teacher = teacher
+        self._vectors = _embed(embedder, [_text(ex.inputs().to_dict()) for ex in trainset]) if embed_now else None
+        self._compiled: dict[tuple[int, ...], object] = {}
+        self._lock = threading.Lock()
+
+    def named_predictors(self) -> list[tuple[str, object]]:
+        return prog.named_predictors(self.student)
+
+    def clone(self) -> "KNNProgram":
+        copy = KNNProgram(prog.clone(self.student), self.trainset, self.k, self.embedder, self.settings,
+                          self.teacher, embed_now=False)
+        copy._vectors = self._vectors
+        return copy
+
+    def neighbours(self, inputs: dict) -> list[int]:
+        """Indices of the k training examples nearest to `inputs`, nearest first (ties: earlier)."""
+        if self._vectors is None:
+            self._vectors = _embed(self.embedder, [_text(ex.inputs().to_dict()) for ex in self.trainset])
+        query = _embed(self.embedder, [_text(inputs)])[0]
+        scores = [sum(a * b for a, b in zip(vector, query)) for vector in self._vectors]
+        ranked = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
+        return ranked[: self.k]
+
+    def call(self, args: tuple, kwargs: dict, span: Span | None):
+        if args:
+            raise DspArgumentError("a compiled KNNFewShot program takes keyword arguments", span)
+        compiled = self._program_for(tuple(self.neighbours(kwargs)))
+        return prog.call(compiled, **kwargs)
+
+    def _program_for(self, indices: tuple[int, ...]):
+        with self._lock:
+            known = self._compiled.get(indices)
+        if known is not None:
+            return known
+        optimizer = BootstrapFewShot(**self.settings, verbose=False)
+        compiled = optimizer.compile(self.student, trainset=[self.trainset[i] for i in indices],
+                                     teacher=self.teacher)
+        with self._lock:
+            return self._compiled.setdefault(indices, compiled)
+
+    def __repr__(self) -> str:
+        return f"<KNNFewShot program of {prog.describe(self.student)}, k={self.k}>"
+
+
+def _text(fields: dict) -> str:
+    return " | ".join(f"{key}: {value}" for key, value in fields.items())
+
+
+def _embed(embedder, texts: list[str]) -> list[list[float]]:
+    method = getattr(embedder, "embed", None)
+    vectors = method(texts) if callable(method) else prog.call(embedder, texts)
+    try:
+        out = [[float(x) for x in vector] for vector in vectors]
+    except TypeError:
+        raise DspTypeError("the KNNFewShot embedder must return one list of numbers per text") from None
+    if len(out) != len(texts):
+        raise DspTypeError(f"the KNNFewShot embedder returned {len(out)} vectors for {len(texts)} texts")
+    return out

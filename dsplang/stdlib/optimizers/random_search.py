@@ -1,0 +1,97 @@
+"""BootstrapFewShotWithRandomSearch: many BootstrapFewShot candidates, the best on the valset.
+
+Candidates, as DSPy (seeds -3 .. num_candidate_programs - 1): the zero-shot program, the
+labeled-only program (LabeledFewShot with `max_labeled_demos`), BootstrapFewShot on the
+training set as given, then one BootstrapFewShot per seed on the training set shuffled with
+`random.Random(seed)` and a number of bootstrapped demos drawn from 1..max_bootstrapped_demos
+with the same seed. (The optimizer's `seed` shifts every candidate seed.)
+
+Unlike DSPy, candidates are compared by successive halving (see `candidates.py`): each is
+scored on a small minibatch of the valset first and clearly losing ones are dropped before
+the larger rungs, so the winner is found with far fewer LM calls. `halving=False` scores every
+candidate on the whole valset, exactly as DSPy.
+"""
+
+from __future__ import annotations
+
+import random
+
+from dsplang.stdlib import program as prog
+from dsplang.stdlib.optimizers.base import Optimizer
+from dsplang.stdlib.optimizers.bootstrap import BootstrapFewShot
+from dsplang.stdlib.optimizers.candidates import Candidate, CandidateScorer, HalvingSearch, report_candidates
+from dsplang.stdlib.optimizers.labeled_few_shot import labeled
+
+
+class BootstrapFewShotWithRandomSearch(Optimizer):
+    """`BootstrapFewShotWithRandomSearch(metric, teacher_settings=None, max_bootstrapped_demos=4,
+    max_labeled_demos=16, max_rounds=1, num_candidate_programs=16, num_threads=None,
+    max_errors=10, stop_at_score=None, metric_threshold=None, halving=True, min_batch=8)`
+    plus the common settings. `num_threads` (DSPy's name) and `threads` are the same setting."""
+
+    def __init__(self, metric, teacher_settings: dict | None = None, max_bootstrapped_demos: int = 4,
+                 max_labeled_demos: int = 16, max_rounds: int = 1, num_candidate_programs: int = 16,
+                 num_threads: int | None = None, max_errors: int | None = 10, stop_at_score: float | None = None,
+                 metric_threshold: float | None = None, *, halving: bool = True, min_batch: int = 8,
+                 labeled_sample: bool = True, teacher=None, threads: int = 1, seed: int = 0,
+                 verbose: bool = True, max_calls: int | None = None, max_cost: float | None = None) -> None:
+        super().__init__(threads=num_threads or threads, seed=seed, verbose=verbose,
+                         max_calls=max_calls, max_cost=max_cost)
+        self.metric = metric
+        self.teacher_settings = teacher_settings
+        self.max_bootstrapped_demos = max_bootstrapped_demos
+        self.max_labeled_demos = max_labeled_demos
+        self.max_rounds = max_rounds
+        self.num_candidate_programs = num_candidate_programs
+        self.max_errors = max_errors
+        self.stop_at_score = stop_at_score
+        self.metric_threshold = metric_threshold
+        self.halving = halving
+        self.min_batch = min_batch
+        self.labeled_sample = labeled_sample
+        self.teacher = teacher
+        self.candidate_programs: list[Candidate] = []
+
+    def _compile(self, run, student, trainset, valset, teacher):
+        valset = valset or trainset
+        scorer = CandidateScorer(run, self.metric, valset, max_errors=self.max_errors)
+        search = HalvingSearch(scorer, seed=self.seed, halving=self.halving, min_batch=self.min_batch,
+                               expected=self.num_candidate_programs + 3)
+        teacher = teacher or self.teacher
+        for seed in range(-3, self.num_candidate_programs):
+            if run.out_of_budget():
+                break
+            run.reporter.phase(f"building candidate {seed + 4} of {self.num_candidate_programs + 3}")
+            label, program = self._candidate(run, seed, student, teacher, trainset)
+            candidate = search.add(Candidate(label, program))
+            if self.stop_at_score is not None and (candidate.score or 0.0) >= self.stop_at_score:
+                run.reporter.note(f"{label} scored {candidate.score}% >= stop_at_score; stopping")
+                break
+        chosen = search.finish()
+        report_candidates(run, search.candidates, chosen)
+        self.candidate_programs = sorted(search.candidates, key=lambda c: -(c.score or 0.0))
+        if chosen is None:
+            return prog.reset_copy(student)
+        return search.candidates[chosen].program
+
+    def _candidate(self, run, seed: int, student, teacher, trainset: list) -> tuple[str, object]:
+        """The label and program of candidate `seed` (-3 zero-shot, -2 labeled, -1 unshuffled)."""
+        shifted = self.seed + seed
+        if seed == -3:
+            return "zero-shot", prog.reset_copy(student)
+        if seed == -2:
+            return (f"{self.max_labeled_demos} labeled demos",
+                    labeled(student, trainset, self.max_labeled_demos, sample=self.labeled_sample, seed=self.seed))
+        examples, size = list(trainset), self.max_bootstrapped_demos
+        if seed >= 0:
+            random.Random(shifted).shuffle(examples)
+            size = random.Random(shifted).randint(1, self.max_bootstrapped_demos)
+        program, count = self._bootstrapper(size).build(run, student, teacher, examples)
+        where = "unshuffled" if seed == -1 else f"seed {shifted}"
+        return f"bootstrap {where}: {count} traces", program
+
+    def _bootstrapper(self, size: int) -> BootstrapFewShot:
+        return BootstrapFewShot(metric=self.metric, metric_threshold=self.metric_threshold,
+                                teacher_settings=self.teacher_settings, max_bootstrapped_demos=size,
+                                max_labeled_demos=self.max_labeled_demos, max_rounds=self.max_rounds,
+                                max_errors=self.max_errors, seed=self.seed, verbose=False)

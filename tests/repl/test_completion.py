@@ -1,0 +1,135 @@
+"""The REPL's completer, without a terminal: a live session scope, a Document, a CompleteEvent."""
+
+from __future__ import annotations
+
+import pytest
+from prompt_toolkit.completion import CompleteEvent
+from prompt_toolkit.document import Document
+
+from dsplang.repl.commands import COMMANDS
+from dsplang.repl.completion import DspCompleter, scan
+from dsplang.repl.session import Session
+
+SETUP = '''
+type Point:
+    x: int
+    y: int
+
+module Pipeline():
+    respond = ChainOfThought("question, context -> answer")
+
+    def forward(question: str, hops: int = 1):
+        return respond(question=question, context="")
+
+def helper(alpha, beta=2):
+    return alpha
+
+let qa = Predict("question, context -> answer")
+let cot = ChainOfThought("topic -> summary")
+let pipeline = Pipeline()
+let point = Point(x=1, y=2)
+let example = Example(question="q", gold="a")
+let prediction = Prediction(answer="yes", score=0.5)
+'''
+
+
+@pytest.fixture(scope="module")
+def completer() -> DspCompleter:
+    session = Session()
+    session.context.run(session.execute, SETUP)
+    return DspCompleter(lambda: session.scope, COMMANDS)
+
+
+def complete(completer: DspCompleter, text: str) -> list[str]:
+    event = CompleteEvent(completion_requested=True)
+    return [c.text for c in completer.get_completions(Document(text), event)]
+
+
+def test_builtin_names_and_keywords(completer):
+    assert complete(completer, "pri") == ["print"]
+    assert "signature" in complete(completer, "sig")
+    assert "while" in complete(completer, "wh")
+
+
+def test_names_the_session_declared(completer):
+    assert complete(completer, "pip") == ["pipeline"]
+    assert complete(completer, "help") == ["helper"]
+
+
+def test_module_instance_attributes(completer):
+    found = complete(completer, "pipeline.")
+    assert "respond" in found and "forward" in found
+    assert "self" not in found
+    assert complete(completer, "pipeline.res") == ["respond"]
+
+
+def test_nested_attribute_path(completer):
+    assert "signature" in complete(completer, "pipeline.respond.pre") or \
+        complete(completer, "pipeline.respond.pre") == ["predict"]
+    assert "demos" in complete(completer, "pipeline.respond.predict.")
+
+
+def test_prediction_example_and_record_fields_come_first(completer):
+    assert complete(completer, "prediction.")[:2] == ["answer", "score"]
+    assert complete(completer, "example.")[:2] == ["question", "gold"]
+    assert complete(completer, "point.")[:2] == ["x", "y"]
+
+
+def test_python_object_public_attributes(completer):
+    found = complete(completer, "qa.")
+    assert "signature" in found and "demos" in found
+    assert not any(name.startswith("_") for name in found)
+
+
+def test_predictor_keyword_arguments(completer):
+    assert complete(completer, "qa(") == ["question=", "context="]
+    assert complete(completer, "qa(con") == ["context="]
+    assert complete(completer, 'qa(question="x", ') == ["context="]
+
+
+def test_chain_of_thought_and_function_and_module_arguments(completer):
+    assert complete(completer, "cot(") == ["topic="]
+    assert complete(completer, "helper(1, b") == ["beta="]
+    assert complete(completer, "pipeline(") == ["question=", "hops="]
+
+
+def test_keyword_arguments_of_the_innermost_call(completer):
+    assert complete(completer, 'print(qa(') == ["question=", "context="]
+    assert complete(completer, 'qa(question=helper(') == ["alpha=", "beta="]
+
+
+def test_no_keyword_arguments_inside_an_argument_value(completer):
+    assert "question=" not in complete(completer, "qa(question=q")
+
+
+def test_nothing_inside_strings_and_comments(completer):
+    assert complete(completer, 'print("pri') == []
+    assert complete(completer, "let x = 1  # pri") == []
+    assert complete(completer, '"""doc\npri') == []
+
+
+def test_nothing_after_a_call_or_unknown_name(completer):
+    assert complete(completer, "helper(1).") == []
+    assert complete(completer, "nosuchname.") == []
+    assert complete(completer, '"text".') == []
+
+
+def test_meta_commands(completer):
+    assert complete(completer, ":lo") == [":load"]
+    assert complete(completer, ":preview pipe") == ["pipeline"]
+    assert "respond" in complete(completer, ":preview pipeline.")
+
+
+def test_load_completes_paths(completer, tmp_path, monkeypatch):
+    (tmp_path / "program.dsp").write_text("let x = 1\n")
+    monkeypatch.chdir(tmp_path)
+    assert complete(completer, ":load prog") == ["ram.dsp"]
+
+
+def test_scan_tracks_strings_brackets_and_keywords():
+    inside, brackets = scan('f(a=1, b="x)", g(')
+    assert not inside
+    assert [b.opener for b in brackets] == ["(", "("]
+    assert brackets[0].keywords == {"a", "b"}
+    assert scan('f("open')[0] is True
+    assert scan("f(a == 1")[1][0].keywords == set()
