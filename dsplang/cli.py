@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from dsplang import __version__
@@ -52,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_OK
+    if not getattr(args, "debug", False):
+        import warnings
+        warnings.showwarning = _show_warning
     handler = {"run": cmd_run, "check": cmd_check, "preview": cmd_preview,
                "repl": cmd_repl}[args.command]
     debug = getattr(args, "debug", False)
@@ -62,6 +64,11 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except Exception as exc:  # the edge: render every error once
         return report(exc, debug)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings (a bypassed cache file, a stale compiled program) as one readable line."""
+    print(f"dsp: warning: {message}", file=sys.stderr)
 
 
 def report(exc: BaseException, debug: bool) -> int:

@@ -143,8 +143,9 @@ def source_hash(program) -> str:
     the modules nested in it) and each predictor's path, signature and settings."""
     from dsplang.lm.cache import canonical_json
     parts = [declaration_text(cls) for cls in _module_classes(program)]
-    for path, predictor in named_predictors(program):
-        parts.append(canonical_json([path, predictor.signature.to_json(), sorted(predictor.config)]))
+    for item in program if isinstance(program, (list, tuple)) else [program]:
+        for path, predictor in named_predictors(item):
+            parts.append(canonical_json([path, predictor.signature.to_json(), sorted(predictor.config)]))
     return sha256("\n".join(parts))
 
 

@@ -45,12 +45,13 @@ class CorpusRetriever:
         return [hit.text for hit in self.search(query, k)]
 
     def ensure_index(self) -> None:
-        """Load the cached index of the corpus as it is now, or build and cache it."""
+        """Load the cached index of the corpus as it is now, or build and cache it (once per
+        retriever: a retriever made after the files change indexes them again)."""
         with self._lock:
+            if self.index_status is not None:
+                return
             files = corpus.corpus_files(self.corpus_path)
             key = corpus.fingerprint(files, self.kind, *self.settings())
-            if self.index_status is not None and key == self._key:
-                return
             folder = corpus.index_dir(self.kind, key)
             if folder.is_dir() and self._try_load(folder):
                 self.index_status = "loaded"
@@ -59,9 +60,6 @@ class CorpusRetriever:
                 corpus.save_index(folder, lambda target: self._build_into(passages, target))
                 self.passages = passages
                 self.index_status = "built"
-            self._key = key
-
-    _key: str | None = None
 
     def _try_load(self, folder: Path) -> bool:
         try:

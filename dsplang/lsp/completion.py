@@ -1,0 +1,130 @@
+"""Completion: keywords, the names in scope at the cursor, attributes after `x.`, and a
+call's parameter names as `name=` inside its parentheses.
+
+While the file does not parse, the line being typed is replaced by `pass` and the file
+analysed again, so a half-written call (an unclosed `(`) does not hide the block around it.
+"""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+from dsplang.grammar import ast
+from dsplang.lsp.analysis import Analysis
+from dsplang.lsp.builtin_docs import builtin_doc
+from dsplang.lsp.index import DECL_WORDS, Definition
+from dsplang.lsp.infer import members, resolve_chain, shape_of
+from dsplang.lsp.lookup import to_pos
+from dsplang.lsp.text import Pos, chain_before, in_comment_or_string, line_at, open_call, prefix_at
+from dsplang.stdlib import names
+
+C = types.CompletionItemKind
+KEYWORDS = (
+    "and", "as", "break", "continue", "def", "elif", "else", "except", "finally", "for", "if",
+    "import", "in", "is", "lambda", "not", "or", "pass", "raise", "return", "try", "while",
+    "with", "let", "use", "ensure", "require", "compile", "save", "load", "from", "type",
+    "enum", "signature", "module", "input", "output", "on", "valset", "to",
+    "true", "false", "none",
+)
+_KINDS = {
+    "method": C.Method, "attr": C.Property, "import": C.Module, "namespace": C.Module,
+    "field": C.Field, "output": C.Field, "member": C.EnumMember,
+}
+_DECL_KINDS = {"signature": C.Interface, "type": C.Struct, "enum": C.Enum, "module": C.Class,
+               "def": C.Function}
+
+
+def completion(analysis: Analysis, position: types.Position) -> types.CompletionList:
+    """The completion items at `position`."""
+    pos = to_pos(position)
+    if in_comment_or_string(analysis.lines, pos):
+        return types.CompletionList(is_incomplete=False, items=[])
+    analysis = _typing_view(analysis, pos)
+    prefix = prefix_at(analysis.lines, pos)
+    before = line_at(analysis.lines, pos[0])[:max(pos[1] - 1 - len(prefix), 0)]
+    chain, dotted = chain_before(before)
+    if dotted:
+        items = _attributes(analysis, chain, pos) if chain else []
+    else:
+        items = _keyword_arguments(analysis, pos) + _names(analysis, pos)
+    return types.CompletionList(is_incomplete=False, items=items)
+
+
+def _typing_view(analysis: Analysis, pos: Pos) -> Analysis:
+    """The analysis to complete in: with the cursor's line blanked out if that parses better."""
+    if not analysis.syntax_errors or not 1 <= pos[0] <= len(analysis.lines):
+        return analysis
+    lines = list(analysis.lines)
+    text = lines[pos[0] - 1]
+    lines[pos[0] - 1] = text[:len(text) - len(text.lstrip())] + "pass"
+    patched = Analysis(analysis.path, "\n".join(lines), analysis.index.load)
+    if len(patched.syntax_errors) < len(analysis.syntax_errors):
+        patched.lines = analysis.lines
+        return patched
+    return analysis
+
+
+def kind_of(definition: Definition) -> types.CompletionItemKind:
+    """The completion kind that shows what a definition is."""
+    if definition.kind == "decl":
+        return _DECL_KINDS.get(DECL_WORDS.get(type(definition.node), "def"), C.Function)
+    return _KINDS.get(definition.kind, C.Variable)
+
+
+def _item(definition: Definition, sort: str) -> types.CompletionItem:
+    return types.CompletionItem(label=definition.name, kind=kind_of(definition),
+                                detail=_detail(definition), sort_text=sort + definition.name)
+
+
+def _detail(definition: Definition) -> str:
+    if definition.kind == "decl":
+        return DECL_WORDS.get(type(definition.node), "declaration")
+    return definition.kind
+
+
+def _attributes(analysis: Analysis, chain: list[str], pos: Pos) -> list[types.CompletionItem]:
+    """The members of what `chain` names (module attributes, fields, enum members, ...)."""
+    owner = resolve_chain(analysis.index, chain, pos)
+    return [_item(d, "1") for d in members(shape_of(owner)).values()]
+
+
+def _names(analysis: Analysis, pos: Pos) -> list[types.CompletionItem]:
+    """Names in scope, then builtins, then keywords."""
+    visible = analysis.index.visible(pos)
+    items = [_item(d, "2") for d in visible.values()]
+    for name in sorted(names.GLOBAL_NAMES - visible.keys()):
+        kind = C.Class if name[:1].isupper() else C.Function
+        items.append(types.CompletionItem(label=name, kind=kind, detail=builtin_doc(name),
+                                          sort_text="3" + name))
+    for word in KEYWORDS:
+        if word not in visible:
+            items.append(types.CompletionItem(label=word, kind=C.Keyword, sort_text="4" + word))
+    return items
+
+
+def _keyword_arguments(analysis: Analysis, pos: Pos) -> list[types.CompletionItem]:
+    """`name=` items for the parameters of the call around the cursor."""
+    call = open_call(analysis.lines, pos)
+    if call is None:
+        return []
+    callee, used = call
+    target = resolve_chain(analysis.index, callee, pos)
+    items = []
+    for name, detail in _parameters(target):
+        if name not in used:
+            items.append(types.CompletionItem(label=f"{name}=", kind=C.Variable, detail=detail,
+                                              insert_text=f"{name}=", sort_text="0" + name))
+    return items
+
+
+def _parameters(target: Definition | None) -> list[tuple[str, str]]:
+    """(name, detail) for what calling `target` accepts by keyword."""
+    shape = shape_of(target)
+    if shape is not None and shape.kind == "predictor":
+        return [(f.name, "input field") for f in shape.fields if f.direction == "input"]
+    node = target.node if target is not None else None
+    if shape is not None and shape.kind == "module":
+        node = next((m for m in shape.node.methods if m.name == "forward"), None)
+    if isinstance(node, (ast.FuncDef, ast.ModuleDecl)):
+        return [(p.name, "parameter") for p in node.params if p.kind == "normal"]
+    return []

@@ -1,0 +1,126 @@
+"""Parallel and batch: run programs on many inputs at once, results in input order.
+
+`Parallel(num_threads=8, max_errors=none)` is called with a list of `(module, inputs)`
+pairs; `inputs` is a dict or an Example (its marked inputs, or all its fields when none
+are marked) given as keyword arguments, or a list/tuple given as positional ones.
+`batch(program, inputs, threads=8, max_errors=none)` runs one program over a list of input
+dicts or Examples. Both run through the shared thread pool (`parallel_runner`): each call
+sees the caller's LM and traces, a provider 429 slows the pool down, Ctrl-C stops it.
+
+A call that fails leaves `none` in its place; at `max_errors` failures (none: no cap)
+the run stops with an error quoting the first failure. With
+`return_failed_examples=true` the result is `[results, failed_items, errors]`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dsplang.errors import DspArgumentError, DspTypeError, Span
+from dsplang.interpreter.calls import call_value
+from dsplang.stdlib.example import Example
+from dsplang.stdlib.parallel_runner import RunResult, TooManyErrors, run_parallel
+from dsplang.stdlib.prediction import Prediction
+from dsplang.interpreter.values import DspCallable
+
+DEFAULT_THREADS = 8
+
+
+class Parallel(DspCallable):
+    """`Parallel(num_threads=8, max_errors=none, return_failed_examples=false)`; call it with pairs."""
+
+    def __init__(self, num_threads: int = DEFAULT_THREADS, max_errors: int | None = None,
+                 return_failed_examples: bool = False):
+        self.num_threads = num_threads
+        self.max_errors = max_errors
+        self.return_failed_examples = bool(return_failed_examples)
+
+    def call(self, args: tuple, kwargs: dict, span: Span | None):
+        kwargs = dict(kwargs)
+        pairs = args[0] if len(args) == 1 else kwargs.pop("exec_pairs", None)
+        if pairs is None or len(args) > 1:
+            raise DspArgumentError("Parallel is called with one list of (module, inputs) pairs", span,
+                                   hint="e.g. Parallel(num_threads=4)([(qa, {\"question\": q}) for q in questions])")
+        threads = kwargs.pop("num_threads", None) or self.num_threads
+        if kwargs:
+            raise DspArgumentError(f"Parallel got an unknown keyword argument {next(iter(kwargs))!r}", span,
+                                   hint="it takes the pairs and num_threads=")
+        items = [_pair(item, i, span) for i, item in enumerate(_as_list(pairs, "pairs", span))]
+        return run_items(items, pairs, threads, self.max_errors, self.return_failed_examples, "Parallel", span)
+
+    def __repr__(self) -> str:
+        return f"Parallel(num_threads={self.num_threads}, max_errors={self.max_errors})"
+
+
+def batch(program, inputs, threads: int = DEFAULT_THREADS, max_errors: int | None = None,
+          return_failed_examples: bool = False, *, num_threads: int | None = None):
+    """Run `program` on every item of `inputs` (dicts or Examples) in parallel; see the module docstring."""
+    if not callable(program):
+        raise DspTypeError(f"batch(): the program must be callable, got a {type(program).__name__}")
+    data = _as_list(inputs, "inputs", None)
+    items = [(program, *_arguments(item, i, None)) for i, item in enumerate(data)]
+    return run_items(items, data, num_threads or threads, max_errors, return_failed_examples, "batch()", None)
+
+
+def run_items(items: list[tuple], originals: list, threads: int, max_errors: int | None,
+              return_failed: bool, who: str, span: Span | None):
+    """Call each `(callable, args, kwargs)` on the pool; the results (and failures) in order."""
+    try:
+        result = run_parallel(_Call(span), items, threads=threads, max_errors=max_errors)
+    except TooManyErrors as err:
+        raise TooManyErrors(f"{who} {err.message}", err.result, hint=err.hint).with_span(span) from err.__cause__
+    except DspArgumentError as err:
+        raise err.with_span(span)
+    if result.interrupted:
+        raise KeyboardInterrupt
+    values = list(result.values)
+    if not return_failed:
+        return values
+    failed = [originals[i] for i in sorted(result.errors)]
+    errors = [_message(result, i) for i in sorted(result.errors)]
+    return [values, failed, errors]
+
+
+class _Call:
+    """What the pool runs per item: one call of a module with its arguments."""
+
+    def __init__(self, span: Span | None) -> None:
+        self.span = span
+
+    def __call__(self, item: tuple) -> Any:
+        program, args, kwargs = item
+        return call_value(program, args, kwargs, self.span)
+
+
+def _as_list(value: Any, what: str, span: Span | None) -> list:
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    raise DspTypeError(f"the {what} must be a list, got a {type(value).__name__}", span)
+
+
+def _pair(item: Any, index: int, span: Span | None) -> tuple:
+    if not isinstance(item, (list, tuple)) or len(item) != 2:
+        raise DspTypeError(f"Parallel: item {index + 1} is not a (module, inputs) pair", span)
+    module, inputs = item
+    if not callable(module):
+        raise DspTypeError(f"Parallel: the module of item {index + 1} is a {type(module).__name__}, "
+                           "which cannot be called", span)
+    return (module, *_arguments(inputs, index, span))
+
+
+def _arguments(inputs: Any, index: int, span: Span | None) -> tuple[tuple, dict]:
+    """(positional, keyword) arguments from an Example, a dict or a list."""
+    if isinstance(inputs, Example):
+        data = inputs.inputs() if inputs.input_keys is not None else inputs
+        return (), data.to_dict()
+    if isinstance(inputs, (dict, Prediction)):
+        return (), dict(inputs.items())
+    if isinstance(inputs, (list, tuple)):
+        return tuple(inputs), {}
+    raise DspTypeError(f"item {index + 1}: the inputs must be a dict or an Example, got a "
+                       f"{type(inputs).__name__}", span)
+
+
+def _message(result: RunResult, index: int) -> str:
+    error = result.errors[index]
+    return getattr(error, "message", None) or f"{type(error).__name__}: {error}"

@@ -1,0 +1,93 @@
+"""Ensemble: one program that runs several programs and combines their predictions.
+
+`compile team = [qa1, qa2, qa3] with Ensemble() on train` (the training set is not used).
+Each call runs every program (or, with `size=N`, N of them drawn from a seed-derived
+generator keyed by the call's inputs, so the same inputs pick the same programs in any
+thread) and returns `reduce_fn(predictions)`; `reduce_fn=majority` by default
+(`reduce_fn=none` returns the list of predictions, as DSPy's default does).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+
+from dsplang.errors import DspArgumentError, DspTypeError, Span
+from dsplang.interpreter.values import DspCallable
+from dsplang.stdlib import program as prog
+from dsplang.stdlib.optimizers.base import Optimizer
+from dsplang.stdlib.optimizers.candidates import report_single
+
+_DEFAULT = object()
+
+
+class Ensemble(Optimizer):
+    """`Ensemble(reduce_fn=majority, size=None, metric=None)` plus the common settings;
+    `metric=` only scores the ensemble on a valset for the report."""
+
+    def __init__(self, *, reduce_fn=_DEFAULT, size: int | None = None, metric=None, threads: int = 1,
+                 seed: int = 0, verbose: bool = True, max_calls: int | None = None,
+                 max_cost: float | None = None) -> None:
+        super().__init__(threads=threads, seed=seed, verbose=verbose, max_calls=max_calls, max_cost=max_cost)
+        if reduce_fn is _DEFAULT:
+            from dsplang.stdlib.modules.majority import majority
+            reduce_fn = majority
+        if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 1):
+            raise DspArgumentError(f"Ensemble: size must be a whole number of at least 1 or none, got {size!r}")
+        self.reduce_fn = reduce_fn
+        self.size = size
+        self.metric = metric
+
+    def compile(self, programs, *, trainset=(), valset=None, teacher=None):
+        """The ensemble of copies of `programs` (a list)."""
+        team = EnsembledProgram([prog.clone(p) for p in _as_list(programs)], self.reduce_fn, self.size, self.seed)
+        return super().compile(team, trainset=list(trainset), valset=valset, teacher=teacher)
+
+    def _compile(self, run, team, trainset, valset, teacher):
+        report_single(run, f"ensemble of {len(team.programs)}", team, self.metric, valset, max_errors=10)
+        return team
+
+    def empty_result(self, programs, trainset: list):
+        return EnsembledProgram([prog.reset_copy(p) for p in _as_list(programs)], self.reduce_fn,
+                                self.size, self.seed)
+
+
+class EnsembledProgram(DspCallable):
+    """The program Ensemble returns; its predictors are `programs[i].PATH`."""
+
+    def __init__(self, programs: list, reduce_fn, size: int | None, seed: int) -> None:
+        self.programs = programs
+        self.reduce_fn = reduce_fn
+        self.size = size
+        self.seed = seed
+
+    def named_predictors(self) -> list[tuple[str, object]]:
+        return [(f"programs[{i}].{path}", p) for i, program in enumerate(self.programs)
+                for path, p in prog.named_predictors(program)]
+
+    def clone(self) -> "EnsembledProgram":
+        return EnsembledProgram([prog.clone(p) for p in self.programs], self.reduce_fn, self.size, self.seed)
+
+    def call(self, args: tuple, kwargs: dict, span: Span | None):
+        chosen = self._choose(kwargs)
+        outputs = [prog.call(p, *args, **kwargs) for p in chosen]
+        if self.reduce_fn is None:
+            return outputs
+        return prog.call(self.reduce_fn, outputs)
+
+    def _choose(self, inputs: dict) -> list:
+        if self.size is None or self.size >= len(self.programs):
+            return list(self.programs)
+        from dsplang.lm.cache import canonical_json
+        digest = hashlib.sha256(canonical_json([self.seed, inputs]).encode("utf-8")).hexdigest()
+        return random.Random(int(digest[:16], 16)).sample(self.programs, self.size)
+
+    def __repr__(self) -> str:
+        return f"<Ensemble of {len(self.programs)} programs>"
+
+
+def _as_list(programs) -> list:
+    if not isinstance(programs, (list, tuple)) or not programs:
+        raise DspTypeError("Ensemble compiles a non-empty list of programs",
+                           hint="for example: compile team = [qa1, qa2] with Ensemble() on train")
+    return list(programs)
