@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from dsplang import __version__
@@ -23,7 +24,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="hide the LM usage summary at the end")
     run.add_argument("--trace", metavar="PATH", help="write every predictor call to PATH as JSON lines")
     run.add_argument("--show-prompts", action="store_true", help="print each prompt as it is sent")
+    run.add_argument("--recompile", action="store_true", help="run every `compile` again, even when its saved result is current")
     run.add_argument("--debug", action="store_true", help="show Python tracebacks for errors")
+
+    comp = sub.add_parser("compile", help="run a program up to its last `compile` and write the compiled programs")
+    comp.add_argument("file", help="the .dsp file whose compile statements to run")
+    comp.add_argument("--lm", metavar="MODEL", help="default LM when the program has no `use` (a litellm model string)")
+    comp.add_argument("--no-cache", action="store_true", help="neither read nor write the LM cache")
+    comp.add_argument("--quiet", action="store_true", help="hide the LM usage summary at the end")
+    comp.add_argument("--recompile", action="store_true", help="compile again even when the saved result is current")
+    comp.add_argument("--debug", action="store_true", help="show Python tracebacks for errors")
 
     check = sub.add_parser("check", help="parse and statically check .dsp files (exit 1 on problems)")
     check.add_argument("files", nargs="+", metavar="FILE")
@@ -42,6 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
     repl.add_argument("--no-cache", action="store_true", help="neither read nor write the LM cache")
     repl.add_argument("--show-prompts", action="store_true", help="print each prompt as it is sent")
     repl.add_argument("--debug", action="store_true", help="show Python tracebacks for errors")
+
+    sub.add_parser("lsp", help="run the language server on stdin/stdout (for editors)")
+
+    fmt = sub.add_parser("fmt", help="format .dsp files in place (comments kept)")
+    fmt.add_argument("files", nargs="+", metavar="FILE")
+    fmt.add_argument("--check", action="store_true",
+                     help="write nothing; list the files that would change and exit 1 if any")
     return parser
 
 
@@ -54,8 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "debug", False):
         import warnings
         warnings.showwarning = _show_warning
-    handler = {"run": cmd_run, "check": cmd_check, "preview": cmd_preview,
-               "repl": cmd_repl}[args.command]
+    handler = {"run": cmd_run, "compile": cmd_compile, "check": cmd_check, "preview": cmd_preview,
+               "repl": cmd_repl, "lsp": cmd_lsp, "fmt": cmd_fmt}[args.command]
     debug = getattr(args, "debug", False)
     try:
         return handler(args)
@@ -91,8 +108,19 @@ def report(exc: BaseException, debug: bool) -> int:
 def cmd_run(args) -> int:
     from dsplang import runtime
     options = runtime.RunOptions(lm=args.lm, cache=not args.no_cache, trace_path=args.trace,
-                                 show_prompts=args.show_prompts, quiet=args.quiet)
+                                 show_prompts=args.show_prompts, quiet=args.quiet, recompile=args.recompile)
     runtime.run_file(args.file, options)
+    return EXIT_OK
+
+
+def cmd_compile(args) -> int:
+    from dsplang import runtime
+    from dsplang.stdlib import artifacts
+    options = runtime.RunOptions(lm=args.lm, cache=not args.no_cache, quiet=args.quiet,
+                                 recompile=args.recompile, compile_only=True)
+    runtime.run_file(args.file, options)
+    for name, path in artifacts.WRITTEN:
+        print(f"{name}: {os.path.relpath(path)}")
     return EXIT_OK
 
 
@@ -131,6 +159,17 @@ def cmd_repl(args) -> int:
     from dsplang.repl.app import main as repl_main
     options = runtime.RunOptions(lm=args.lm, cache=not args.no_cache, show_prompts=args.show_prompts)
     return repl_main(args.file, options, debug=args.debug)
+
+
+def cmd_lsp(args) -> int:
+    from dsplang.lsp.server import serve
+    serve()
+    return EXIT_OK
+
+
+def cmd_fmt(args) -> int:
+    from dsplang.fmt.command import run_fmt
+    return run_fmt(args.files, check=args.check)
 
 
 if __name__ == "__main__":

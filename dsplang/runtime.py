@@ -16,6 +16,8 @@ class RunOptions:
     trace_path: str | None = None    # write the trace as JSON lines here
     show_prompts: bool = False
     quiet: bool = False
+    recompile: bool = False          # run every `compile` again, ignoring current saved results
+    compile_only: bool = False       # `dsp compile`: stop after the file's last `compile` statement
 
 
 def configure(options: RunOptions) -> None:
@@ -25,6 +27,8 @@ def configure(options: RunOptions) -> None:
     cache.set_enabled(options.cache)
     context.set_cli_default(options.lm)
     settings.SHOW_PROMPTS = options.show_prompts
+    from dsplang.stdlib import artifacts
+    artifacts.RECOMPILE = options.recompile
 
 
 def run_file(path: str, options: RunOptions | None = None) -> Namespace:
@@ -42,6 +46,9 @@ def _run_file(path: str, options: RunOptions) -> Namespace:
     interp = Interpreter()
     with trace.collecting() as collected, usage.track() as used:
         try:
+            if options.compile_only:
+                from dsplang.stdlib.artifacts import run_compile_only
+                return run_compile_only(interp, path)
             return interp.run_file(path)
         finally:
             sys.stdout.flush()

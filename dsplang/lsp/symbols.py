@@ -63,7 +63,7 @@ def _statement(analysis: Analysis, stmt) -> list[types.DocumentSymbol]:
         return [_function(analysis, stmt, K.Function)]
     if isinstance(stmt, ast.Let):
         names = stmt.target.names if isinstance(stmt.target, ast.TupleTarget) else (stmt.target,)
-        return [_symbol(analysis, n, n.id, K.Variable, "let", skip_first=False) for n in names
+        return [_symbol(analysis, stmt, n.id, K.Variable, "let") for n in names
                 if isinstance(n, ast.Name)]
     if isinstance(stmt, ast.CompileStmt):
         return [_symbol(analysis, stmt, stmt.name, K.Variable, "compile")]

@@ -65,32 +65,36 @@ def key_bindings() -> KeyBindings:
     leading whitespace indent and dedent by one level."""
     bindings = KeyBindings()
     at_indentation = Condition(lambda: _current_document().current_line_before_cursor.strip() == "")
-
-    @bindings.add("enter")
-    def _enter(event) -> None:
-        buffer = event.current_buffer
-        state = buffer.complete_state
-        if state is not None and state.current_completion is not None:
-            buffer.complete_state = None  # keep the chosen completion, close the menu
-            return
-        document = buffer.document
-        one_line = "\n" not in document.text
-        if ready(document.text) and (one_line or document.is_cursor_at_the_end):
-            buffer.validate_and_handle()
-        else:
-            buffer.insert_text("\n" + next_indent(document))
-
-    @bindings.add("tab", filter=at_indentation)
-    def _indent(event) -> None:
-        event.current_buffer.insert_text(INDENT)
-
-    @bindings.add("backspace", filter=at_indentation)
-    def _dedent(event) -> None:
-        line = event.current_buffer.document.current_line_before_cursor
-        width = len(line) % len(INDENT) or len(INDENT)
-        event.current_buffer.delete_before_cursor(min(width, len(line)) or 1)
-
+    bindings.add("enter")(_enter)
+    bindings.add("tab", filter=at_indentation)(_indent)
+    bindings.add("backspace", filter=at_indentation)(_dedent)
     return bindings
+
+
+def _enter(event) -> None:
+    """Close a completion menu with a chosen entry; else run the input or add a line."""
+    buffer = event.current_buffer
+    state = buffer.complete_state
+    if state is not None and state.current_completion is not None:
+        buffer.complete_state = None  # keep the chosen completion, close the menu
+        return
+    document = buffer.document
+    one_line = "\n" not in document.text
+    if ready(document.text) and (one_line or document.is_cursor_at_the_end):
+        buffer.validate_and_handle()
+    else:
+        buffer.insert_text("\n" + next_indent(document))
+
+
+def _indent(event) -> None:
+    event.current_buffer.insert_text(INDENT)
+
+
+def _dedent(event) -> None:
+    """Backspace in leading whitespace: back to the previous indentation level."""
+    line = event.current_buffer.document.current_line_before_cursor
+    width = len(line) % len(INDENT) or len(INDENT)
+    event.current_buffer.delete_before_cursor(min(width, len(line)) or 1)
 
 
 def _current_document() -> Document:
@@ -133,11 +137,13 @@ def main(file: str | None = None, options: RunOptions | None = None, debug: bool
         pass
     finally:
         session.close()
+        if session.usage.calls:
+            print(session.usage.summary(), file=sys.stderr)
     return 0
 
 
 def _interactive(session: Session) -> None:
-    print(f"dsp {__version__} — :help lists commands, Ctrl-D quits")
+    print(f"dsp {__version__} repl - :help lists the commands, Ctrl-D quits")
     prompt = prompt_session(session)
     while True:
         try:

@@ -198,6 +198,9 @@ def _type_label(value) -> str:
 
 
 def _meta(owner, name: str) -> str:
+    """The type label of `owner.name`; properties are not run (they may be slow or fail)."""
+    if isinstance(getattr(type(owner), name, None), property):
+        return "property"
     try:
         return _type_label(getattr(owner, name))
     except Exception:  # a property that fails is still worth offering

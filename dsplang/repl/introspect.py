@@ -4,13 +4,9 @@ predictors a value holds. Used by the completer and by `:preview`; imports no pr
 from __future__ import annotations
 
 import inspect
-import re
 
 from dsplang.interpreter.scope import Scope
 from dsplang.interpreter.values import Function, ModuleClass, ModuleInstance, Namespace
-
-DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)*")
-
 
 def resolve(path: str, scope: Scope):
     """The value of a dotted name like `qa.respond` in `scope`; raises LookupError if any part

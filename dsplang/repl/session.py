@@ -48,8 +48,7 @@ class Session:
         self.inputs: list[str] = []
         self.loaded: str | None = None
         self.last_traceback: str | None = None
-        if sys.getrecursionlimit() < RECURSION_LIMIT:
-            sys.setrecursionlimit(RECURSION_LIMIT)
+        self._closed = False
 
     def _start(self) -> tuple[trace.Trace, usage.UsageTotals]:
         """Apply the run options and open the session's trace and usage tracker (in its context)."""
@@ -59,7 +58,15 @@ class Session:
 
     def close(self) -> None:
         """Close the trace and tracker (inside the context they were opened in)."""
-        self.context.run(self._exits.close)
+        if not self._closed:
+            self._closed = True
+            self.context.run(self._exits.close)
+
+    def __enter__(self) -> "Session":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     # ---------------------------------------------------------- one input
 
@@ -104,18 +111,26 @@ class Session:
         self.inputs.append(text)
 
     def _evaluate(self, expr: ast.Node, filename: str):
+        """The value of `expr`, with the recursion limit `Interpreter.execute` also uses."""
+        compiled = DeclCompiler(self.interp, filename).expr(expr)
+        old_limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(old_limit, RECURSION_LIMIT))
         try:
-            return DeclCompiler(self.interp, filename).expr(expr)(self.scope)
+            return compiled(self.scope)
         except RecursionError:
             raise DspRuntimeError("maximum recursion depth exceeded", expr.span) from None
+        finally:
+            sys.setrecursionlimit(old_limit)
 
     # ---------------------------------------------------------- files
 
     def load(self, path: str) -> None:
         """Run the file `path` into the session's scope; it becomes the file `:reload` re-runs."""
         self.loaded = path
-        source = self.interp.importer.read(path, None)
-        self.interp.execute(parse(source, path), path, self.scope)
+        importer = self.interp.importer
+        source = importer.read(path, None)
+        with importer.running(path):  # so an import cycle back to this file is named
+            self.interp.execute(parse(source, path), path, self.scope)
 
     def reload(self) -> None:
         """Re-run the last loaded file in a fresh interpreter and scope (re-reading its imports)."""

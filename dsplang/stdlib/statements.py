@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from dsplang.errors import DspNotAvailableError, DspTypeError, Span
+from dsplang.errors import DspError, DspFileError, DspTypeError, DspValueError, Span
 
 
 def _is_lm(value) -> bool:
@@ -15,38 +15,150 @@ def _is_lm(value) -> bool:
 
 
 def use(value, span: Span) -> None:
-    """`use EXPR`: the default LM for what follows."""
+    """`use EXPR`: the default LM (or, given a retriever, the default retriever) for what follows."""
     if _is_lm(value):
         from dsplang.lm import context
         context.set_default(value)
         return
-    raise DspTypeError(f"`use` needs an LM, not a {type(value).__name__}", span,
-                       hint='for example: use LM("openai/gpt-4o-mini")')
+    from dsplang.stdlib import retrieval_context
+    if retrieval_context.is_retriever(value):
+        retrieval_context.set_default(value)
+        return
+    raise DspTypeError(f"`use` needs an LM or a retriever, not a {type(value).__name__}", span,
+                       hint='for example: use LM("openai/gpt-4o-mini") or use BM25("corpus/")')
 
 
 @contextmanager
 def entering(value, span: Span):
-    """`with EXPR:` — an LM for the block only, or any Python context manager."""
+    """`with EXPR:` — an LM or a retriever for the block only, or any Python context manager."""
     if _is_lm(value):
         from dsplang.lm import context
         with context.using(value):
+            yield value
+        return
+    from dsplang.stdlib import retrieval_context
+    if retrieval_context.is_retriever(value):
+        with retrieval_context.using(value):
             yield value
         return
     if hasattr(value, "__enter__") and hasattr(value, "__exit__"):
         with value as entered:
             yield entered
         return
-    raise DspTypeError(f"`with` needs an LM or a context manager, not a {type(value).__name__}",
+    raise DspTypeError(f"`with` needs an LM, a retriever or a context manager, not a {type(value).__name__}",
                        span)
 
 
 def compile_program(interp, node, program, optimizer, trainset, valset):
-    raise DspNotAvailableError("`compile` is not available yet in this version of dsplang", node.span)
+    """`compile NAME = PROGRAM with OPTIMIZER on TRAINSET [valset VALSET]`: the compiled copy.
+
+    The result is also written to the build folder (see `artifacts.build_path`); when the file
+    there was made from the same program source and parameters, data, optimizer settings and
+    LM, it is loaded instead of compiling again (unless `dsp run --recompile`).
+    """
+    if not callable(getattr(optimizer, "compile", None)) or not hasattr(optimizer, "empty_result"):
+        raise DspTypeError(f"`compile ... with` needs an optimizer, not a {type(optimizer).__name__}",
+                           node.span, hint="for example: compile qa = QA() with BootstrapFewShot(metric=exact_match) on train")
+    try:
+        return _compile(node, program, optimizer, trainset, valset)
+    except DspError as err:
+        raise err.with_span(node.span)
+
+
+def _compile(node, program, optimizer, trainset, valset):
+    from dsplang.stdlib import artifacts
+    path = artifacts.build_path(node.span.file, node.name)
+    origin = _origin(program, optimizer, trainset, valset)
+    if not artifacts.RECOMPILE:
+        reused = _reuse(node, path, origin, program, optimizer, trainset)
+        if reused is not None:
+            return reused
+    compiled = optimizer.compile(program, trainset=trainset, valset=valset)
+    report = getattr(optimizer, "report", None)
+    if report is not None:
+        origin.update(scores=report.scores_json(), run=report.run_json())
+    artifacts.remember(compiled, origin)
+    try:
+        artifacts.write(path, artifacts.document(compiled, origin=origin))
+        artifacts.WRITTEN.append((node.name, path))
+    except DspFileError as err:
+        artifacts.warn(f"{err.message}; the compiled program was not cached")
+    return compiled
+
+
+def _origin(program, optimizer, trainset, valset) -> dict:
+    """What decides a compile's result, and the key that says an artifact is current."""
+    from dsplang import LANGUAGE_VERSION
+    from dsplang.lm.cache import canonical_json
+    from dsplang.stdlib import artifacts
+    from dsplang.stdlib import program as prog
+    programs = program if isinstance(program, (list, tuple)) else [program]
+    prog.check_examples(trainset, "trainset")
+    if valset is not None:
+        prog.check_examples(valset, "valset")
+    origin = {"data_hash": prog.data_hash(trainset, valset),
+              "optimizer": {"name": type(optimizer).__name__, "settings": optimizer.settings()},
+              "lm": _current_lm_settings()}
+    key = {**origin, "language_version": LANGUAGE_VERSION, "source_hash": prog.source_hash(program),
+           "parameters": [artifacts.program_state(p) for p in programs]}
+    origin["reuse_key"] = prog.sha256(canonical_json(key))
+    return origin
+
+
+def _current_lm_settings() -> dict | None:
+    from dsplang.lm.context import current_lm
+    from dsplang.stdlib.artifacts import lm_settings
+    try:
+        return lm_settings(current_lm())
+    except DspError:
+        return None
+
+
+def _reuse(node, path: str, origin: dict, program, optimizer, trainset):
+    """The program loaded from a current artifact at `path`, or None."""
+    import os
+    import sys
+    from dsplang.stdlib import artifacts
+    if not os.path.exists(path):
+        return None
+    try:
+        data = artifacts.read(path)
+        if data.get("reuse_key") != origin["reuse_key"]:
+            return None
+        result = optimizer.empty_result(program, trainset)
+        artifacts.apply_state(result, data["predictors"], path)
+    except (DspFileError, DspValueError):
+        return None
+    artifacts.remember(result, {**origin, "scores": data.get("scores"), "run": data.get("run")})
+    artifacts.WRITTEN.append((node.name, path))
+    if getattr(optimizer, "verbose", True):
+        print(f"dsp: {node.name}: using {os.path.relpath(path)} (up to date; "
+              "`--recompile` compiles again)", file=sys.stderr, flush=True)
+    return result
 
 
 def save_program(interp, node, program, path):
-    raise DspNotAvailableError("`save` is not available yet in this version of dsplang", node.span)
+    """`save NAME to PATH`."""
+    from dsplang.stdlib import artifacts
+    try:
+        artifacts.save(program, _path(path, node), node.span)
+    except DspError as err:
+        raise err.with_span(node.span)
 
 
 def load_program(interp, node, program, path):
-    raise DspNotAvailableError("`load ... from` is not available yet in this version of dsplang", node.span)
+    """`load NAME from PATH`: NAME's parameters are replaced by the file's."""
+    from dsplang.stdlib import artifacts
+    try:
+        artifacts.load(program, _path(path, node), node.span)
+    except DspError as err:
+        raise err.with_span(node.span)
+
+
+def _path(path, node) -> str:
+    import os
+    if isinstance(path, os.PathLike):
+        path = os.fspath(path)
+    if not isinstance(path, str):
+        raise DspTypeError(f"a file path must be a string, not a {type(path).__name__}", node.span)
+    return path

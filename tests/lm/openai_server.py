@@ -6,13 +6,17 @@
     server.requests                                # every request body received (dicts)
 
 When the queue is empty, `server.default` answers (a Reply("ok") unless changed).
-Serves POST /v1/chat/completions and /v1/completions on 127.0.0.1, a random port.
+Serves POST /v1/chat/completions, /v1/completions and /v1/embeddings on 127.0.0.1, a
+random port. An embedding is `fake_embedding(text)`: word counts hashed into 16 dimensions,
+so texts sharing words are close.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
+import zlib
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -29,6 +33,8 @@ class Reply:
     tool_calls: list | None = None
 
     def body(self, request: dict, path: str) -> dict:
+        if path.endswith("/embeddings"):
+            return embeddings_body(request, self.prompt_tokens)
         n = int(request.get("n") or 1)
         texts = self.text if isinstance(self.text, list) else (
             [self.text] if n == 1 else [f"{self.text} {i}" for i in range(n)])
@@ -47,6 +53,23 @@ class Reply:
                 "usage": {"prompt_tokens": self.prompt_tokens,
                           "completion_tokens": self.completion_tokens,
                           "total_tokens": self.prompt_tokens + self.completion_tokens}}
+
+
+def fake_embedding(text: str, dims: int = 16) -> list[float]:
+    """Word counts hashed into `dims` buckets (deterministic across runs)."""
+    vector = [0.0] * dims
+    for word in re.findall(r"[a-z0-9]+", text.lower()):
+        vector[zlib.crc32(word.encode()) % dims] += 1.0
+    return vector
+
+
+def embeddings_body(request: dict, prompt_tokens: int) -> dict:
+    texts = request.get("input") or []
+    texts = [texts] if isinstance(texts, str) else texts
+    data = [{"object": "embedding", "index": i, "embedding": fake_embedding(str(t))}
+            for i, t in enumerate(texts)]
+    return {"object": "list", "data": data, "model": request.get("model", "test-embedding"),
+            "usage": {"prompt_tokens": prompt_tokens, "total_tokens": prompt_tokens}}
 
 
 @dataclass

@@ -87,7 +87,7 @@ class ReAct(DspCallable):
         self.tools[FINISH] = _finish_tool(base)
         self.react = Predict(_react_signature(base, self.tools), **config)
         self.extract = ChainOfThought(base.append_input("trajectory", str, TRAJECTORY_DESC), **config)
-        self.name = "react"
+        self.set_path_hint("react")  # until a module names it after its attribute
 
     # ---------------------------------------------------------- learnable state
 

@@ -95,6 +95,8 @@ def source_of(value: Any) -> str:
         lines = [SOURCES.line(span.file, n) for n in range(span.line, span.end_line + 1)]
         if all(line is not None for line in lines):
             return "\n".join(lines)
+    if type(value).__module__.startswith("dsplang."):
+        return repr(value)  # a standard-library predictor: its signature says what it does
     try:
         return inspect.getsource(value if inspect.isroutine(value) else type(value))
     except (OSError, TypeError):

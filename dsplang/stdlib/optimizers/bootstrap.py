@@ -53,7 +53,7 @@ class BootstrapFewShot(Optimizer):
 
     def _compile(self, run, student, trainset, valset, teacher):
         compiled, count = self.build(run, student, teacher or self.teacher, trainset)
-        label = f"{count} bootstrapped + labeled demos"
+        label = f"{_plural(count, 'bootstrapped demo')} + labeled"
         report_single(run, label, compiled, self.metric, valset, self.max_errors)
         return compiled
 
@@ -121,7 +121,12 @@ class BootstrapFewShot(Optimizer):
         for index in used:
             for path, demos in successes[index].items():
                 traces.setdefault(path, []).extend(demos)
-        run.reporter.note(f"bootstrapped {len(used)} of {min(start, len(trainset))} examples tried")
+        if self.verbose:
+            run.reporter.note(f"bootstrapped {len(used)} of {min(start, len(trainset))} examples tried")
+        if errors:
+            index, first = errors[0]
+            run.reporter.note(f"{_plural(len(errors), 'example')} failed; the first, example {index + 1}: "
+                              f"{getattr(first, 'message', None) or first}")
         return traces, used
 
     def _check_errors(self, errors: list) -> None:
@@ -191,6 +196,10 @@ def _demos_from(calls: list, paths: dict[int, str]) -> dict[str, list]:
             rng = random.Random(_stable_hash(demos))
             by_path[path] = [rng.choice(demos[:-1]) if rng.random() < 0.5 else demos[-1]]
     return by_path
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _stable_hash(demos: list) -> int:

@@ -14,8 +14,9 @@ collected in input order, so the outcome does not depend on the thread count.
 The schedule (`halving_schedule`): the validation examples are put in a seed-derived order;
 rung sizes double from a first minibatch of at least `min_batch` examples up to the whole
 set (e.g. 200 examples: 13, 25, 50, 100, 200). After each rung but the last, the
-candidates ranked below the top half (by mean score so far) are dropped; candidates tied with
-the last one kept stay. Halvings stop while at least two candidates remain for the full set.
+candidates ranked below the top half (by mean score so far; among equal scores the earlier
+candidate ranks first, as DSPy prefers the earliest of equal winners) are dropped. Halvings
+stop while at least two candidates remain for the full set.
 `halving=False` scores every candidate on the whole set (DSPy's behaviour).
 """
 
@@ -114,7 +115,10 @@ class HalvingSearch:
         """Add a candidate and score it on the first rung."""
         self.candidates.append(candidate)
         self._score([candidate], 0)
-        self.scorer.run.reporter.score(candidate.score)
+        reporter = self.scorer.run.reporter
+        reporter.score(candidate.score)
+        if candidate.scores:
+            reporter.note(f"{candidate.label}: {candidate.score:.1f}% on {len(candidate.scores)} examples")
         return candidate
 
     def finish(self) -> int | None:
@@ -147,11 +151,11 @@ class HalvingSearch:
             self.stopped = True
 
     def _prune(self, alive: list[Candidate], rung: int) -> list[Candidate]:
-        """Keep the top half by score (and any tied with the last kept); note the dropped."""
-        ranked = sorted(alive, key=lambda c: -(c.score or 0.0))
-        keep = max(1, math.ceil(len(ranked) / 2))
-        cutoff = ranked[keep - 1].score if ranked else None
-        kept = [c for c in alive if (c.score or 0.0) >= (cutoff or 0.0)]
+        """Keep the top half by score (earlier candidates first among equals); note the dropped."""
+        position = {id(c): i for i, c in enumerate(self.candidates)}
+        ranked = sorted(alive, key=lambda c: (-(c.score or 0.0), position[id(c)]))
+        top = {id(c) for c in ranked[: max(1, math.ceil(len(ranked) / 2))]}
+        kept = [c for c in alive if id(c) in top]
         for c in alive:
             if c not in kept:
                 c.note = f"dropped after {self.sizes[rung]} examples"

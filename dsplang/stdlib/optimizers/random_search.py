@@ -61,7 +61,7 @@ class BootstrapFewShotWithRandomSearch(Optimizer):
         for seed in range(-3, self.num_candidate_programs):
             if run.out_of_budget():
                 break
-            run.reporter.phase(f"building candidate {seed + 4} of {self.num_candidate_programs + 3}")
+            run.reporter.phase(f"building candidate {seed + 4} of {self.num_candidate_programs + 3}", total=None)
             label, program = self._candidate(run, seed, student, teacher, trainset)
             candidate = search.add(Candidate(label, program))
             if self.stop_at_score is not None and (candidate.score or 0.0) >= self.stop_at_score:
@@ -88,7 +88,7 @@ class BootstrapFewShotWithRandomSearch(Optimizer):
             size = random.Random(shifted).randint(1, self.max_bootstrapped_demos)
         program, count = self._bootstrapper(size).build(run, student, teacher, examples)
         where = "unshuffled" if seed == -1 else f"seed {shifted}"
-        return f"bootstrap {where}: {count} traces", program
+        return f"bootstrap {where}: {count} trace{'' if count == 1 else 's'}", program
 
     def _bootstrapper(self, size: int) -> BootstrapFewShot:
         return BootstrapFewShot(metric=self.metric, metric_threshold=self.metric_threshold,

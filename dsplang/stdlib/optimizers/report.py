@@ -92,12 +92,11 @@ class Reporter:
         self._rich = verbose and sys.stderr.isatty()
 
     def phase(self, text: str, total: int | None = None) -> None:
-        """Start a phase of `total` units of work (a bar on a terminal, a line otherwise)."""
+        """Start a phase of `total` units of work (a progress bar on a terminal)."""
         if not self.verbose:
             return
         if not self._rich:
-            print(f"{self.name}: {text}" + (f" ({total})" if total else ""), file=sys.stderr, flush=True)
-            return
+            return      # plain output: only notes and the final report
         progress = self._ensure_progress()
         if self._task is not None:
             progress.remove_task(self._task)

@@ -20,11 +20,18 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 CHILD = Path(__file__).with_name("child.py")
 RESULT_LIMIT = 1_000_000
+FULL = "network namespace"
+_warned = False
+
+
+class SandboxWarning(UserWarning):
+    """The machine does not allow the sandbox's namespaces; a weaker confinement is used."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,10 +80,22 @@ def run_code(code: str, limits: Limits | None = None, **overrides) -> SandboxRes
             result = SandboxResult(False, error=_death(returncode, timed_out, limits))
         elif timed_out:
             result.ok, result.error = False, _death(returncode, True, limits)
+        else:
+            _warn_if_weak(result.isolation)
         result.duration = time.monotonic() - started
         return result
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+def _warn_if_weak(isolation: list[str]) -> None:
+    """Say once per process when the code ran without namespaces (see docs/sandbox.md)."""
+    global _warned
+    if FULL not in isolation and not _warned:
+        _warned = True
+        warnings.warn("the sandbox could not create namespaces on this machine: generated code "
+                      "runs with resource limits and an audit hook only (see docs/sandbox.md)",
+                      SandboxWarning, stacklevel=3)
 
 
 def _prepare(base: Path, code: str, limits: Limits) -> dict:

@@ -1,0 +1,42 @@
+"""`dsp fmt [--check] FILES`: format files in place, or list those that would change."""
+
+from __future__ import annotations
+
+import sys
+
+from dsplang.errors import DspError, DspFileError, render
+from dsplang.fmt.formatter import format_source
+
+
+def run_fmt(paths: list[str], check: bool = False) -> int:
+    """Format each file; exit status 1 if any file was refused (or, with `check`, would
+    change). A refused file is left untouched and its error printed."""
+    failed = changed = 0
+    for path in paths:
+        try:
+            source = _read(path)
+            result = format_source(source, path)
+        except DspError as err:
+            print(render(err), file=sys.stderr)
+            failed += 1
+            continue
+        if result == source:
+            continue
+        changed += 1
+        if check:
+            print(f"would reformat {path}")
+        else:
+            with open(path, "w", encoding="utf-8", newline="") as fh:
+                fh.write(result)
+            print(f"reformatted {path}")
+    return 1 if failed or (check and changed) else 0
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8", newline="") as fh:
+            return fh.read()
+    except FileNotFoundError:
+        raise DspFileError(f"no such file: {path!r}") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise DspFileError(f"cannot read {path!r}: {err}") from None

@@ -1,0 +1,184 @@
+"""Indentation depths, blank lines and the text of each line.
+
+Depths: a code line's depth comes from the original indentation (as the parser reads
+it); an own-line comment takes the depth of the block it sits in — the next line's depth,
+or a deeper one that was still open and that the comment was indented to.
+Blank lines: at most 2 in a row at top level and 1 inside blocks, none at the start of a
+file or block, and at least one around a block declaration (`def`, `module`, `signature`,
+`type`, `enum` with a body) unless a comment sits directly above it.
+"""
+
+from __future__ import annotations
+
+from dsplang.fmt.lines import Break, CodeLine, Comment, CommentLine
+from dsplang.fmt.spacing import Spacer
+from dsplang.fmt.tokens import Tok
+
+INDENT = "    "
+DECLS = frozenset({"DEF", "MODULE", "SIGNATURE", "TYPE", "ENUM"})
+ALIGNED = frozenset({"SIGNATURE", "TYPE"})
+
+
+def assign_depths(items: list) -> None:
+    """Set `depth` on every item (see the module docstring)."""
+    stack, stacks = [0], {}
+    for item in items:
+        if isinstance(item, CodeLine):
+            while item.indent < stack[-1] and len(stack) > 1:
+                stack.pop()
+            if item.indent > stack[-1]:
+                stack.append(item.indent)
+            item.depth = len(stack) - 1
+            stacks[id(item)] = list(stack)
+    prev = None
+    for i, item in enumerate(items):
+        if isinstance(item, CodeLine):
+            prev = item
+            continue
+        nxt = next((x for x in items[i + 1:] if isinstance(x, CodeLine)), None)
+        low = nxt.depth if nxt is not None else 0
+        high = prev.depth if prev is not None else 0
+        item.depth = low
+        if prev is not None and high >= low:
+            widths = stacks[id(prev)]
+            item.depth = next((d for d in range(high, low - 1, -1) if widths[d] <= item.indent), low)
+
+
+def is_decl(item) -> bool:
+    """A declaration with a block (or a `def`): blank lines go around it."""
+    if not isinstance(item, CodeLine) or not item.tokens:
+        return False
+    first, last = item.tokens[0], item.tokens[-1]
+    return first.kind == "DEF" or (first.kind in DECLS and last.text == ":")
+
+
+def assign_blanks(items: list) -> None:
+    """Normalise `blank_before` on every item (see the module docstring)."""
+    owner: dict[int, CodeLine] = {}
+    for i, item in enumerate(items):
+        limit = 2 if item.depth == 0 else 1
+        item.blank_before = min(item.blank_before, limit)
+        prev = items[i - 1] if i else None
+        if prev is None or (isinstance(prev, CodeLine) and prev.depth < item.depth):
+            item.blank_before = 0
+            continue
+        closed = owner.get(item.depth)
+        if prev.depth > item.depth and closed is not None and is_decl(closed):
+            item.blank_before = max(item.blank_before, 1)
+        if is_decl(item):
+            _blank_above(items, i)
+        if isinstance(item, CodeLine):
+            owner[item.depth] = item
+            for deeper in [d for d in owner if d > item.depth]:
+                del owner[deeper]
+
+
+def _blank_above(items: list, i: int) -> None:
+    """At least one blank line above a declaration and the comments directly above it."""
+    j = i
+    while j > 0 and items[j].blank_before == 0 and isinstance(items[j - 1], CommentLine) \
+            and items[j - 1].depth == items[i].depth:
+        j -= 1
+    above = items[j - 1] if j > 0 else None
+    if above is None or (isinstance(above, CodeLine) and above.depth < items[i].depth):
+        return
+    items[j].blank_before = max(items[j].blank_before, 1)
+
+
+def render(items: list) -> str:
+    """The formatted text of the whole file."""
+    out: list[str] = []
+    opener: dict[int, CodeLine] = {}
+    for item in items:
+        out.extend([""] * item.blank_before)
+        if isinstance(item, CommentLine):
+            out.append(INDENT * item.depth + item.text)
+            continue
+        parent = opener.get(item.depth - 1)
+        aligned = parent is not None and parent.tokens[0].kind in ALIGNED
+        out.append(_CodeRenderer(item, aligned).render())
+        opener[item.depth] = item
+    return "\n".join(out).rstrip("\n") + "\n" if out else ""
+
+
+class _CodeRenderer:
+    """Writes one logical line, with its continuation lines and comments."""
+
+    def __init__(self, line: CodeLine, aligned: bool):
+        self.line = line
+        self.aligned = aligned
+        self.base = line.depth * len(INDENT)
+        self.shift = self.base - line.indent
+        self.rows: list[str] = []
+        self.cur = " " * self.base
+        self.spacer = Spacer()
+        self.open: list[int] = []        # original line of each open bracket
+        self.prev: Tok | None = None
+
+    def render(self) -> str:
+        parts = self.line.parts
+        pending: Break | None = None
+        for i, part in enumerate(parts):
+            if isinstance(part, Break):
+                pending = part
+                continue
+            space = self.spacer.space_before(part)
+            if pending is not None:
+                self._break(pending, parts, i)
+                pending = None
+            elif space:
+                self.cur += " " * self._gap(part)
+            self.cur += part.text
+            self._track(part)
+            self.prev = part
+        self._comment(self.line.trailing)
+        self.rows.append(self.cur.rstrip())
+        return "\n".join(self.rows)
+
+    def _gap(self, tok: Tok) -> int:
+        """One space, or the original run of spaces in aligned signature/type fields."""
+        prev = self.prev
+        if self.aligned and not self.open and prev is not None and prev.end_line == tok.line:
+            return max(1, tok.col - prev.end_col)
+        return 1
+
+    def _track(self, tok: Tok) -> None:
+        if tok.text in ("(", "[", "{"):
+            self.open.append(tok.line)
+        elif tok.text in (")", "]", "}") and self.open:
+            self.open.pop()
+
+    def _break(self, brk: Break, parts: list, i: int) -> None:
+        """End the current row (with its comment) and start a continuation row."""
+        self._comment(brk.trailing)
+        if brk.backslash:
+            self.cur = self.cur.rstrip() + " \\"
+        self.rows.append(self.cur.rstrip())
+        indent = " " * self._continuation(parts, i, brk.backslash)
+        if brk.blank:
+            self.rows.append("")
+        for text in brk.comments:
+            self.rows.append(indent + text.rstrip())
+        self.cur = indent
+
+    def _continuation(self, parts: list, i: int, backslash: bool) -> int:
+        """Indentation of a continuation row: one level per line that opened brackets still
+        open, not counting lines whose brackets the row's leading closers close (and one
+        level after a backslash)."""
+        closers = 0
+        for part in parts[i:]:
+            if not isinstance(part, Tok) or part.text not in (")", "]", "}"):
+                break
+            closers += 1
+        keep = len(self.open) - closers
+        closed_rows = set(self.open[keep:])
+        levels = len(set(self.open[:keep]) - closed_rows) + (1 if backslash else 0)
+        return self.base + len(INDENT) * levels
+
+    def _comment(self, comment: Comment | None) -> None:
+        """Append a trailing comment: at its original column if the code leaves room."""
+        if comment is None:
+            return
+        code = self.cur.rstrip()
+        column = max(comment.col - 1 + self.shift, len(code) + 2)
+        self.cur = code.ljust(column) + comment.text.rstrip()

@@ -1,0 +1,260 @@
+"""Compiled-program files: what `save`, `load` and `compile` write and read (JSON).
+
+A file holds, per predictor path: the signature's instructions and field descriptions, the
+demos (bootstrapped ones carry `"augmented": true`), the predictor's LM settings (never
+secrets such as `api_key`) and config; plus the language version, a hash of the program's
+source, of the training data, the optimizer and its settings, the scores, and how the
+compile ran (`run`: LM calls, tokens, cost, wall time — the only part that differs between
+two identical compiles). Writes are atomic: a temporary file replaced in one step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import os
+import tempfile
+import warnings
+import weakref
+from typing import Any
+
+from dsplang.errors import DspFileError, DspValueError, Span
+from dsplang.stdlib import program as prog
+from dsplang.stdlib.example import Example
+
+FORMAT = 1
+BUILD_DIR = ".dsp-build"
+RECOMPILE = False              # `dsp run --recompile`: never reuse a compile statement's artifact
+WRITTEN: list[tuple[str, str]] = []   # (name, path) of artifacts the compile statements wrote
+
+# What a compiled program came from (optimizer, data, scores), so `save` can write it too.
+_ORIGIN: "weakref.WeakKeyDictionary[Any, dict]" = weakref.WeakKeyDictionary()
+
+
+class DspArtifactWarning(UserWarning):
+    """A compiled-program file is stale, or could not be written (the run goes on)."""
+
+
+def warn(message: str) -> None:
+    """Shown by the CLI as one `dsp: warning: ...` line on stderr."""
+    warnings.warn(message, DspArtifactWarning, stacklevel=2)
+
+
+# ------------------------------------------------------------------ program state
+
+
+def lm_settings(lm) -> dict:
+    """An LM's model and parameters, without secrets."""
+    from dsplang.lm.cache import is_secret
+    params = {k: plain(v) for k, v in sorted(getattr(lm, "kwargs", {}).items()) if not is_secret(k)}
+    return {"model": lm.model, **params}
+
+
+def predictor_state(predictor) -> dict:
+    """The learnable parameters of one predictor as JSON."""
+    from dsplang.lm.cache import is_secret
+    signature = predictor.signature
+    return {
+        "signature": signature.name,
+        "instructions": signature.instructions,
+        "fields": {f.name: {"direction": f.direction, "type": f.type_name, "desc": f.desc}
+                   for f in signature.fields},
+        "demos": [plain(prog_demo(d)) for d in predictor.demos],
+        "lm": lm_settings(predictor.lm) if predictor.lm is not None else None,
+        "config": {k: plain(v) for k, v in sorted(predictor.config.items()) if not is_secret(k)},
+    }
+
+
+def prog_demo(demo) -> dict:
+    return demo.to_dict() if hasattr(demo, "to_dict") else dict(demo)
+
+
+def program_state(program) -> dict[str, dict]:
+    return {path: predictor_state(p) for path, p in prog.named_predictors(program)}
+
+
+def plain(value: Any) -> Any:
+    """`value` as JSON data: records as dicts, enum members as their values."""
+    if value is None or isinstance(value, (bool, int, float, str)) and not isinstance(value, enum.Enum):
+        return value
+    if isinstance(value, enum.Enum):
+        return plain(value.value)
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [plain(v) for v in value]
+    if hasattr(value, "to_dict"):
+        return plain(value.to_dict())
+    return str(value)
+
+
+def apply_state(program, saved: dict[str, dict], path: str, span: Span | None = None) -> None:
+    """Replace the parameters of `program` with `saved`; nothing changes if the shapes differ."""
+    current = prog.named_predictors(program)
+    _check_shape(current, saved, path, span, prog.describe(program))
+    for name, predictor in current:
+        _apply_one(predictor, saved[name])
+
+
+def _check_shape(current: list, saved: dict, path: str, span, program_name: str) -> None:
+    names = [name for name, _ in current]
+    for name in names:
+        if name not in saved:
+            raise DspValueError(f"{path} was saved from a program of a different shape: it has no "
+                                f"predictor {name!r}, which {program_name} has", span,
+                                hint="its predictors are: " + (", ".join(saved) or "(none)"))
+    for name in saved:
+        if name not in names:
+            raise DspValueError(f"{path} was saved from a program of a different shape: its predictor "
+                                f"{name!r} is not in {program_name}", span,
+                                hint="the program's predictors are: " + ", ".join(names))
+    for name, predictor in current:
+        mine = [f.name for f in predictor.signature.fields]
+        theirs = list(saved[name].get("fields", {}))
+        if mine != theirs:
+            raise DspValueError(f"{path} was saved from a program of a different shape: predictor "
+                                f"{name!r} has fields {', '.join(theirs)} there but "
+                                f"{', '.join(mine)} here", span)
+
+
+def _apply_one(predictor, state: dict) -> None:
+    signature = predictor.signature
+    if state.get("instructions"):
+        signature = signature.with_instructions(state["instructions"])
+    for name, info in state.get("fields", {}).items():
+        signature = signature.with_field_desc(name, info.get("desc"))
+    predictor.signature = signature
+    predictor.demos = [Example(d) for d in state.get("demos", [])]
+    predictor.config = {**predictor.config, **state.get("config", {})}
+    saved_lm = state.get("lm")
+    if predictor.lm is None and saved_lm and saved_lm.get("model") != "scripted":
+        from dsplang.lm.client import LM
+        settings = dict(saved_lm)
+        predictor.lm = LM(settings.pop("model"), **settings)
+
+
+# ------------------------------------------------------------------ documents
+
+
+def document(program, *, source_hash: str | None = None, origin: dict | None = None) -> dict:
+    """The JSON document of a compiled program (`origin`: how `compile` made it)."""
+    from dsplang import LANGUAGE_VERSION, __version__
+    origin = origin if origin is not None else _ORIGIN.get(program, {})
+    return {
+        "dsplang_artifact": FORMAT,
+        "language_version": LANGUAGE_VERSION,
+        "dsplang_version": __version__,
+        "program": prog.describe(program),
+        "source_hash": source_hash or prog.source_hash(program),
+        "data_hash": origin.get("data_hash"),
+        "optimizer": origin.get("optimizer"),
+        "lm": origin.get("lm"),
+        "reuse_key": origin.get("reuse_key"),
+        "scores": origin.get("scores"),
+        "run": origin.get("run"),
+        "predictors": program_state(program),
+    }
+
+
+def remember(program, origin: dict) -> None:
+    """Note how `program` was compiled, for a later `save`."""
+    try:
+        _ORIGIN[program] = origin
+    except TypeError:
+        pass
+
+
+def write(path: str, data: dict, span: Span | None = None) -> None:
+    """Write JSON atomically: a temporary file next to `path`, then `os.replace`."""
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        os.makedirs(folder, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+    except OSError as err:
+        raise DspFileError(f"cannot write {path}: {err.strerror}", span) from None
+    try:
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(temp, 0o666 & ~mask)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2, ensure_ascii=False)
+            fh.write("\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(temp, path)
+    except BaseException as err:
+        if os.path.exists(temp):
+            os.unlink(temp)
+        if isinstance(err, OSError):
+            raise DspFileError(f"cannot write {path}: {err.strerror}", span) from None
+        raise
+
+
+def read(path: str, span: Span | None = None) -> dict:
+    """A compiled-program file, or a DspFileError naming the path."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except FileNotFoundError:
+        raise DspFileError(f"no such file: {path}", span,
+                           hint=f"relative paths are read from the current directory, {os.getcwd()}") from None
+    except IsADirectoryError:
+        raise DspFileError(f"{path} is a folder, not a compiled-program file", span) from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise DspFileError(f"{path} is not a valid compiled-program file: {err}", span) from None
+    except OSError as err:
+        raise DspFileError(f"cannot read {path}: {err.strerror}", span) from None
+    if not isinstance(data, dict) or "dsplang_artifact" not in data or not isinstance(data.get("predictors"), dict):
+        raise DspFileError(f"{path} is not a compiled-program file (no dsplang_artifact/predictors entries)", span)
+    return data
+
+
+def save(program, path: str, span: Span | None = None) -> None:
+    """`save NAME to PATH`."""
+    write(path, document(program), span)
+
+
+def load(program, path: str, span: Span | None = None) -> None:
+    """`load NAME from PATH`: replace the parameters of `program`; warn if its source changed."""
+    data = read(path, span)
+    apply_state(program, data["predictors"], path, span)
+    if data.get("source_hash") and data["source_hash"] != prog.source_hash(program):
+        warn(f"{path} was compiled from a different version of {prog.describe(program)} "
+             "(its source changed since); compile it again to refresh it")
+    remember(program, {k: data.get(k) for k in ("data_hash", "optimizer", "lm", "reuse_key", "scores", "run")})
+
+
+def build_path(dsp_file: str | None, name: str) -> str:
+    """Where a compile statement's artifact lives: `.dsp-build/STEM.NAME.json` next to the file."""
+    if not dsp_file or dsp_file.startswith("<"):
+        folder, stem = os.getcwd(), "main"
+    else:
+        folder = os.path.dirname(os.path.abspath(dsp_file))
+        stem = os.path.splitext(os.path.basename(dsp_file))[0]
+    return os.path.join(folder, BUILD_DIR, f"{stem}.{name}.json")
+
+
+def run_compile_only(interp, path: str):
+    """`dsp compile FILE`: every import and declaration of the file, and its other top-level
+    statements up to and including the last `compile` (evaluation and printing after it are
+    skipped). Each compile statement writes (or reuses) its artifact in the build folder."""
+    from dsplang.errors import DspValueError as NoCompile
+    from dsplang.grammar import ast
+    from dsplang.grammar.parser import parse
+    from dsplang.interpreter.evaluator import DECL_ORDER, IMPORTS
+    from dsplang.interpreter.values import Namespace
+    program = parse(interp.importer.read(path, None), path)
+    kinds = IMPORTS + tuple(k for group in DECL_ORDER for k in (group if isinstance(group, tuple) else (group,)))
+    body = program.body
+    last = max((i for i, node in enumerate(body) if isinstance(node, ast.CompileStmt)), default=None)
+    if last is None:
+        raise NoCompile(f"{path} has no top-level `compile` statement, so there is nothing to compile",
+                        hint="use `dsp run` to run it")
+    kept = tuple(node for i, node in enumerate(body) if i <= last or isinstance(node, kinds))
+    WRITTEN.clear()
+    scope = interp.new_globals()
+    interp.execute(dataclasses.replace(program, body=kept), path, scope)
+    return Namespace(path, scope.vars)

@@ -1,0 +1,48 @@
+"""The current retriever: what `use BM25(...)` and `with BM25(...):` set.
+
+A retriever is any object with a callable `search(query, k)`. The current one is a
+contextvar, so threads started with ``contextvars.copy_context().run`` see it, and a
+`with` block restores the previous one when it ends.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+from dsplang.errors import DspValueError
+
+_current: contextvars.ContextVar[Any] = contextvars.ContextVar("dsplang_current_retriever",
+                                                               default=None)
+
+NO_RETRIEVER_HINT = ('add `use BM25("corpus/")` before it, or pass one: '
+                     'Retrieve(k=3, retriever=BM25("corpus/"))')
+
+
+def is_retriever(value: Any) -> bool:
+    """Whether `value` can serve as a retriever (it has a callable `search`)."""
+    return not isinstance(value, type) and callable(getattr(value, "search", None))
+
+
+def set_default(retriever: Any) -> None:
+    """`use RETRIEVER`: the retriever for the rest of this context (None clears it)."""
+    _current.set(retriever)
+
+
+@contextmanager
+def using(retriever: Any) -> Iterator[Any]:
+    """`with RETRIEVER:` — the current retriever inside the block, restored after it."""
+    token = _current.set(retriever)
+    try:
+        yield retriever
+    finally:
+        _current.reset(token)
+
+
+def current_retriever() -> Any:
+    """The retriever to use now; DspValueError telling how to set one when there is none."""
+    retriever = _current.get()
+    if retriever is None:
+        raise DspValueError("no retriever is configured", hint=NO_RETRIEVER_HINT)
+    return retriever
