@@ -48,3 +48,13 @@ def _no_local_lm_fallback(monkeypatch):
     """No test falls back to the embedded local model unless it asks to (see
     tests/lm/test_local_model.py), so "no LM configured" stays an error in every other test."""
     monkeypatch.setenv("DSP_NO_LOCAL_LM", "1")
+
+
+@pytest.fixture(autouse=True)
+def _no_default_lm_left_over():
+    """A `use` run by an earlier test through the Python API (which, like dspy.configure,
+    sets the caller's default LM) must not reach this one."""
+    from dsplang.lm import context
+    context.set_default(None)
+    context.set_cli_default(None)
+    yield

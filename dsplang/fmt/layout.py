@@ -85,8 +85,9 @@ def _blank_above(items: list, i: int) -> None:
     items[j].blank_before = max(items[j].blank_before, 1)
 
 
-def render(items: list) -> str:
-    """The formatted text of the whole file."""
+def render(items: list, move_strings: bool = True) -> str:
+    """The formatted text of the whole file. With `move_strings`, the inner lines of a
+    triple-quoted string that starts a row move with it when its indentation changes."""
     out: list[str] = []
     opener: dict[int, CodeLine] = {}
     for item in items:
@@ -96,7 +97,7 @@ def render(items: list) -> str:
             continue
         parent = opener.get(item.depth - 1)
         aligned = parent is not None and parent.tokens[0].kind in ALIGNED
-        out.append(_CodeRenderer(item, aligned).render())
+        out.append(_CodeRenderer(item, aligned, move_strings).render())
         opener[item.depth] = item
     return "\n".join(out).rstrip("\n") + "\n" if out else ""
 
@@ -104,9 +105,10 @@ def render(items: list) -> str:
 class _CodeRenderer:
     """Writes one logical line, with its continuation lines and comments."""
 
-    def __init__(self, line: CodeLine, aligned: bool):
+    def __init__(self, line: CodeLine, aligned: bool, move_strings: bool):
         self.line = line
         self.aligned = aligned
+        self.move_strings = move_strings
         self.base = line.depth * len(INDENT)
         self.shift = self.base - line.indent
         self.rows: list[str] = []
@@ -128,12 +130,20 @@ class _CodeRenderer:
                 pending = None
             elif space:
                 self.cur += " " * self._gap(part)
-            self.cur += part.text
+            self.cur += self._text(part)
             self._track(part)
             self.prev = part
         self._comment(self.line.trailing)
         self.rows.append(self.cur.rstrip())
         return "\n".join(self.rows)
+
+    def _text(self, tok: Tok) -> str:
+        """A token's text; a multi-line string first on its row moves with the row."""
+        if not (self.move_strings and tok.kind == "STRING" and "\n" in tok.text):
+            return tok.text
+        if self.cur.strip():
+            return tok.text
+        return shift_lines(tok.text, len(self.cur) - (tok.col - 1))
 
     def _gap(self, tok: Tok) -> int:
         """One space, or the original run of spaces in aligned signature/type fields."""
@@ -182,3 +192,23 @@ class _CodeRenderer:
         code = self.cur.rstrip()
         column = max(comment.col - 1 + self.shift, len(code) + 2)
         self.cur = code.ljust(column) + comment.text.rstrip()
+
+
+def shift_lines(text: str, shift: int) -> str:
+    """`text` with every line after the first indented `shift` more columns (fewer, when
+    negative). Unchanged if some line cannot move that far or is joined by a backslash."""
+    first, *rest = text.split("\n")
+    if shift == 0 or "\\\n" in text or any("\t" in _leading(line) for line in rest):
+        return text
+    if shift > 0:
+        moved = [" " * shift + line if line else line for line in rest]
+    else:
+        cut = -shift
+        if any(line.strip() and not line.startswith(" " * cut) for line in rest):
+            return text
+        moved = [line[cut:] if line.strip() else line[:max(len(line) - cut, 0)] for line in rest]
+    return "\n".join([first, *moved])
+
+
+def _leading(line: str) -> str:
+    return line[:len(line) - len(line.lstrip())]

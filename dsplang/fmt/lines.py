@@ -71,6 +71,7 @@ class _LineBuilder:
         self.depth = 0          # bracket depth
         self.blanks = 0         # blank lines seen since the last item
         self.prev: Tok | None = None
+        self.indent: int | None = None     # indentation the last _NEWLINE ended with
 
     def feed(self, tok: Tok) -> None:
         if tok.kind == "_NEWLINE":
@@ -80,7 +81,9 @@ class _LineBuilder:
 
     def _code(self, tok: Tok) -> None:
         if self.current is None:
-            self.current = CodeLine(indent=tok.col - 1, blank_before=self.blanks)
+            # The parser measures indentation at the newline (a line may go on with `\`).
+            indent = self.indent if self.indent is not None else tok.col - 1
+            self.current = CodeLine(indent=indent, blank_before=self.blanks)
             self.blanks = 0
         elif self.prev is not None and self.prev.end_line < tok.line:
             self.current.parts.append(Break(backslash=self.depth == 0))
@@ -111,6 +114,7 @@ class _LineBuilder:
             else:
                 self._comment(comment, indent)
         self.prev = None
+        self.indent = parts.indent
 
     def _break_inside(self, trailing, parts, own_line: bool) -> None:
         """A newline inside brackets: the statement goes on; keep its comments."""

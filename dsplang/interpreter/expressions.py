@@ -105,14 +105,14 @@ class ExprCompiler:
     def sequence(self, nodes):
         """A closure returning a new list of the values of `nodes` (with `*x` spread)."""
         if any(isinstance(n, ast.Starred) for n in nodes):
-            parts = [(isinstance(n, ast.Starred), self.expr(n.value if isinstance(n, ast.Starred) else n))
-                     for n in nodes]
+            parts = [(n.span if isinstance(n, ast.Starred) else None,
+                      self.expr(n.value if isinstance(n, ast.Starred) else n)) for n in nodes]
 
             def spread(scope):
                 out = []
-                for star, ev in parts:
-                    if star:
-                        out.extend(ev(scope))
+                for star_span, ev in parts:
+                    if star_span is not None:
+                        out.extend(iterate(ev(scope), star_span))
                     else:
                         out.append(ev(scope))
                 return out

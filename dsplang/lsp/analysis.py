@@ -30,33 +30,47 @@ class Analysis:
 
 
 class Project:
-    """Analyses of the files a workspace touches; `open_text(path)` reads editor buffers."""
+    """Analyses of the files a workspace touches; `open_text(path)` reads editor buffers.
+
+    A cached analysis is reused while its text and the texts of the files it imported
+    are unchanged.
+    """
 
     def __init__(self, open_text: Callable[[str], str | None] = lambda path: None):
         self.open_text = open_text
-        self._cache: dict[str, tuple[str, Analysis]] = {}
-        self._loading: set[str] = set()
+        self._cache: dict[str, tuple[str, dict[str, str], Analysis]] = {}
+        self._building: list[dict[str, str]] = []    # imports read by each analysis under way
+        self._loading: list[str] = []                 # the paths of those analyses
 
     def analyse(self, path: str, source: str) -> Analysis:
-        """The analysis of `source` as the text of `path` (cached while the text is the same)."""
+        """The analysis of `source` as the text of `path`."""
         cached = self._cache.get(path)
-        if cached is not None and cached[0] == source:
-            return cached[1]
-        self._loading.add(path)
+        if cached is not None and cached[0] == source and self._fresh(cached[1]):
+            return cached[2]
+        deps: dict[str, str] = {}
+        self._building.append(deps)
+        self._loading.append(path)
         try:
             analysis = Analysis(path, source, self.load_index)
         finally:
-            self._loading.discard(path)
-        self._cache[path] = (source, analysis)
+            self._building.pop()
+            self._loading.pop()
+        self._cache[path] = (source, deps, analysis)
         return analysis
 
+    def _fresh(self, deps: dict[str, str]) -> bool:
+        return all(self.read(dep) == text for dep, text in deps.items())
+
     def load_index(self, path: str) -> Index | None:
-        """The Index of an imported file, or None when it cannot be read or imports itself."""
+        """The Index of an imported file, or None when it cannot be read or is being
+        analysed already (an import cycle)."""
         if path in self._loading:
             return None
         source = self.read(path)
         if source is None:
             return None
+        if self._building:
+            self._building[-1][path] = source
         return self.analyse(path, source).index
 
     def read(self, path: str) -> str | None:

@@ -93,8 +93,8 @@ def _head(definition: Definition, shape: Shape | None) -> str:
         return f"(field) {name}: {type_text(node.type)}"
     if kind == "member":
         return f"(enum member) {node.name}.{name}"
-    if kind == "output" and isinstance(node, ast.SigField):
-        return f"(output) {name}: {type_text(node.type)}"
+    if kind in ("input", "output") and isinstance(node, ast.SigField):
+        return f"({kind} field) {name}: {type_text(node.type)}"
     if kind == "self":
         return f"self  # this instance of module {node.name}"
     if kind in ("import", "namespace"):
@@ -109,7 +109,7 @@ def _member_doc(definition: Definition) -> str | None:
         if shape is not None and shape.index is not None:
             names = ", ".join(f"`{n}`" for n in shape.index.exports())
             return f"declares {names}" if names else "declares nothing"
-    if definition.kind in ("field", "output"):
+    if definition.kind in ("field", "input", "output"):
         return getattr(node, "desc", None)
     return None
 

@@ -96,10 +96,10 @@ def _call_shape(call: ast.Call, index: Index, pos: Pos, depth: int) -> Shape | N
     module or type declaration gives an instance."""
     func = call.func
     if isinstance(func, ast.Name) and func.id in SIGNATURE_TAKERS and index.lookup(func.id, pos) is None:
-        label, fields = signature_fields(_signature_arg(call), index, pos, depth)
+        label, fields, home = signature_fields(_signature_arg(call), index, pos, depth)
         if func.id == "ChainOfThought" and fields:
-            fields = _with_reasoning(fields, call)
-        return Shape("predictor", call, index, fields, func.id, label)
+            fields = _with_reasoning(fields)
+        return Shape("predictor", call, home, fields, func.id, label)
     callee = shape_of_expr(func, index, pos, depth + 1)
     if callee is not None and callee.kind == "predictor":
         outputs = tuple(f for f in callee.fields if f.direction == "output")
@@ -114,24 +114,24 @@ def _signature_arg(call: ast.Call):
     return next((kw.value for kw in call.keywords if kw.name == "signature"), None)
 
 
-def _with_reasoning(fields: tuple, call: ast.Call) -> tuple:
+def _with_reasoning(fields: tuple) -> tuple:
     """ChainOfThought adds a `reasoning` output before the signature's outputs."""
-    reasoning = ast.SigField(call.span, "output", REASONING, None, "step-by-step reasoning")
+    reasoning = ast.SigField(fields[0].span, "output", REASONING, None, "step-by-step reasoning")
     inputs = tuple(f for f in fields if f.direction == "input")
     outputs = tuple(f for f in fields if f.direction == "output")
     return inputs + (reasoning,) + outputs
 
 
-def signature_fields(expr, index: Index, pos: Pos, depth: int = 0) -> tuple[str, tuple]:
-    """(label, SigFields) of a signature given by name, dotted name or string."""
+def signature_fields(expr, index: Index, pos: Pos, depth: int = 0) -> tuple[str, tuple, Index]:
+    """(label, SigFields, Index of the file declaring them) of a signature given by name,
+    dotted name or string."""
     if isinstance(expr, ast.Const) and isinstance(expr.value, str):
-        return repr(expr.value), _sigspec(expr.value, expr.span)
+        return repr(expr.value), _sigspec(expr.value, expr.span), index
     names = _dotted(expr)
-    if not names:
-        return "", ()
-    target = resolve_chain(index, names, pos, depth + 1)
-    node = target.node if target is not None and target.kind == "decl" else None
-    return ".".join(names), decl_fields(node)
+    target = resolve_chain(index, names, pos, depth + 1) if names else None
+    if target is None or target.kind != "decl":
+        return ".".join(names), (), index
+    return ".".join(names), decl_fields(target.node), target.index
 
 
 def decl_fields(node) -> tuple:
@@ -192,5 +192,11 @@ def members(shape: Shape | None) -> dict[str, Definition]:
         return {m: Definition(m, "member", find_word(index.lines, node.span, m, True), node, index)
                 for m in node.members}
     if shape.kind == "prediction":
-        return {f.name: Definition(f.name, "output", f.span, f, index) for f in shape.fields}
+        return {f.name: field_definition(f, index) for f in shape.fields}
     return {}
+
+
+def field_definition(field: ast.SigField, index: Index) -> Definition:
+    """A signature field as a definition (its span: the field's name)."""
+    return Definition(field.name, field.direction, find_word(index.lines, field.span, field.name),
+                      field, index)

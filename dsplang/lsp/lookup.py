@@ -6,14 +6,17 @@ it (`qa.respond`, `self.make_query`, `common.Answer`), resolved through the stat
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from lsprotocol import types
 
 from dsplang.lsp.analysis import Analysis
 from dsplang.lsp.index import Definition
-from dsplang.lsp.infer import resolve_chain
-from dsplang.lsp.text import Pos, chain_before, line_at, word_at
+from dsplang.lsp.infer import field_definition, resolve_chain, shape_of
+from dsplang.lsp.text import Pos, chain_before, line_at, open_call, word_at
+
+_KEYWORD_ARG = re.compile(r"\s*=(?!=)")
 
 
 @dataclass
@@ -34,6 +37,24 @@ class Target:
                            types.Position(self.line - 1, self.end - 1))
 
 
+def keyword_target(analysis: Analysis, pos: Pos, word: str) -> Definition | None:
+    """What `word=` inside a call means: a predictor's input field or a parameter."""
+    call = open_call(analysis.lines, pos)
+    if call is None:
+        return None
+    callee = resolve_chain(analysis.index, call[0], pos)
+    shape = shape_of(callee)
+    if shape is not None and shape.kind == "predictor":
+        field = next((f for f in shape.fields if f.direction == "input" and f.name == word), None)
+        return field_definition(field, shape.index) if field is not None else None
+    if shape is not None and shape.kind == "module":
+        scope = shape.index.scope_of(next((m for m in shape.node.methods if m.name == "forward"), None))
+    else:
+        scope = callee.index.scope_of(callee.node) if callee is not None else None
+    params = scope.defs.get(word, []) if scope is not None else []
+    return next((d for d in params if d.kind == "param"), None)
+
+
 def to_pos(position: types.Position) -> Pos:
     """An LSP position as a 1-based (line, col)."""
     return position.line + 1, position.character + 1
@@ -46,8 +67,12 @@ def target_at(analysis: Analysis, position: types.Position) -> Target | None:
     if found is None:
         return None
     start, end, word = found
-    chain, dotted = chain_before(line_at(analysis.lines, pos[0])[:start - 1])
-    if dotted:
+    text = line_at(analysis.lines, pos[0])
+    chain, dotted = chain_before(text[:start - 1])
+    keyword = _KEYWORD_ARG.match(text, end - 1) is not None and not dotted
+    if keyword:
+        definition = keyword_target(analysis, (pos[0], start), word)
+    elif dotted:
         definition = resolve_chain(analysis.index, chain + [word], pos) if chain else None
     else:
         definition = analysis.index.lookup(word, pos)

@@ -228,13 +228,16 @@ def load(program, path: str, span: Span | None = None) -> None:
 
 
 def build_path(dsp_file: str | None, name: str) -> str:
-    """Where a compile statement's artifact lives: `.dsp-build/STEM.NAME.json` next to the file."""
+    """Where a compile statement's artifact lives: `.dsp-build/STEM.NAME.json` next to the file
+    (next to the current directory for a program without a file); env DSP_BUILD_DIR replaces
+    the `.dsp-build` folder."""
     if not dsp_file or dsp_file.startswith("<"):
         folder, stem = os.getcwd(), "main"
     else:
         folder = os.path.dirname(os.path.abspath(dsp_file))
         stem = os.path.splitext(os.path.basename(dsp_file))[0]
-    return os.path.join(folder, BUILD_DIR, f"{stem}.{name}.json")
+    build = os.environ.get("DSP_BUILD_DIR") or os.path.join(folder, BUILD_DIR)
+    return os.path.join(build, f"{stem}.{name}.json")
 
 
 def run_compile_only(interp, path: str):

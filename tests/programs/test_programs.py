@@ -22,6 +22,7 @@ PROGRAMS = sorted(p for p in HERE.glob("*.dsp") if not p.name.startswith("_"))
 def test_program(program: Path, capsys, monkeypatch, tmp_path):
     monkeypatch.chdir(HERE)
     monkeypatch.setenv("DSP_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("DSP_BUILD_DIR", str(tmp_path / "dsp-build"))
     monkeypatch.delenv("DSP_LM", raising=False)
     status = main(["run", program.name, "--quiet"])
     out, err = capsys.readouterr()

@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from dsplang.errors import DspRuntimeError, DspValueError, Span
+from dsplang.errors import (DspArgumentError, DspRuntimeError, DspTypeError, DspValueError, Span,
+                            did_you_mean)
 from dsplang.interpreter.values import DspCallable
 from dsplang.stdlib.modules.chain_of_thought import ChainOfThought
 from dsplang.stdlib.modules.predict import as_signature
@@ -55,7 +56,7 @@ class ProgramOfThought(DspCallable):
             raise DspValueError(f"ProgramOfThought: max_iters must be at least 1, got {max_iters}")
         self.signature = as_signature(signature)
         self.max_iters = int(max_iters)
-        self.limits = Limits(**limits) if isinstance(limits, dict) else (limits or Limits())
+        self.limits = _limits(limits)
         base = self.signature
         self.code_generate = ChainOfThought(_generate_signature(base), **config)
         self.code_regenerate = ChainOfThought(_regenerate_signature(base), **config)
@@ -87,7 +88,8 @@ class ProgramOfThought(DspCallable):
 
     def call(self, args: tuple, kwargs: dict, span: Span | None):
         if args:
-            self.code_generate.call(args, {}, span)  # raises the predictor's positional-args error
+            raise DspArgumentError("ProgramOfThought takes keyword arguments, not positional ones",
+                                   span, hint="its inputs are: " + ", ".join(self.signature.input_names))
         inputs = {k: v for k, v in kwargs.items() if k != "config"}
         self.signature.validate_inputs(inputs, span)
         code = extract_code(self.code_generate.call((), dict(kwargs), span).generated_code)
@@ -122,6 +124,19 @@ class ProgramOfThought(DspCallable):
 
     def __repr__(self) -> str:
         return f"ProgramOfThought({self.signature.name})"
+
+
+def _limits(value) -> Limits:
+    if value is None or isinstance(value, Limits):
+        return value or Limits()
+    if not isinstance(value, dict):
+        raise DspTypeError(f"ProgramOfThought: limits must be a dict, not a {type(value).__name__}")
+    known = Limits.__dataclass_fields__
+    for key in value:
+        if key not in known:
+            raise DspArgumentError(f"ProgramOfThought: unknown limit {key!r}",
+                                   hint=did_you_mean(key, known) or "limits are: " + ", ".join(known))
+    return Limits(**value)
 
 
 def _names(fields) -> str:

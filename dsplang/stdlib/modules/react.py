@@ -25,13 +25,13 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
-from dsplang.errors import DspArgumentError, DspError, DspOutputParseError, Span
+from dsplang.errors import DspArgumentError, DspError, DspOutputParseError, Span, did_you_mean
 from dsplang.interpreter import assertions, trace
 from dsplang.interpreter.values import DspCallable
 from dsplang.lm.client import is_context_window_error
 from dsplang.stdlib.adapters.base import field_block
 from dsplang.stdlib.modules.chain_of_thought import ChainOfThought
-from dsplang.stdlib.modules.predict import Predict, as_signature, current_try
+from dsplang.stdlib.modules.predict import HINT_FIELD, Predict, as_signature, current_try
 from dsplang.stdlib.modules.tools import Tool, as_tools
 from dsplang.stdlib.prediction import Prediction
 from dsplang.stdlib.signature import INPUT, OUTPUT, FieldSpec, Signature
@@ -76,6 +76,10 @@ class ReAct(DspCallable):
     def __init__(self, signature, /, *, tools=None, max_iters: int = 10,
                  function_calling: bool | None = None, **config: Any):
         base = as_signature(signature)
+        for key in config:  # other keywords are LM request parameters; catch typos of ours
+            hint = did_you_mean(key, ("tools", "max_iters", "function_calling"))
+            if hint:
+                raise DspArgumentError(f"ReAct got an unknown keyword argument {key!r}", hint=hint)
         if not isinstance(max_iters, int) or max_iters < 1:
             raise DspArgumentError(f"max_iters must be a whole number of at least 1, got {max_iters!r}")
         self.signature = base
@@ -200,8 +204,12 @@ class ReAct(DspCallable):
         predictor = self.react
         adapter = predictor.adapter or ChatAdapter()
         signature = _thought_signature(predictor.signature)
+        overrides, hints = current_try()
+        if id(predictor) in hints:  # Refine's advice, as Predict adds it
+            signature = signature.append_input(HINT_FIELD[0], str, HINT_FIELD[1])
+            inputs = {**inputs, HINT_FIELD[0]: hints[id(predictor)]}
         messages = adapter.format(signature, predictor.demos, inputs)
-        request = {**current_try()[0], **predictor.config,
+        request = {**overrides, **predictor.config,
                    "tools": [tool.openai_schema() for tool in self.tools.values()]}
         started = time.perf_counter()
         try:

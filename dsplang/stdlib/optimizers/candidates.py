@@ -158,7 +158,7 @@ class HalvingSearch:
         kept = [c for c in alive if id(c) in top]
         for c in alive:
             if c not in kept:
-                c.note = f"dropped after {self.sizes[rung]} examples"
+                c.note = f"dropped at {self.sizes[rung]}"
         return kept
 
 

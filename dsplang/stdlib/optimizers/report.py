@@ -116,7 +116,7 @@ class Reporter:
         if not self.verbose:
             return
         if self._progress is not None:
-            self._progress.console.print(f"{self.name}: {text}")
+            self._progress.console.print(f"{self.name}: {text}", highlight=False, markup=False)
         else:
             print(f"{self.name}: {text}", file=sys.stderr, flush=True)
 
@@ -165,8 +165,8 @@ def _print_rich(report: CompileReport) -> None:
         chosen = i == report.chosen
         table.add_row("*" if chosen else "", row.label, _score(row.score), str(row.evaluated), row.note,
                       style="bold green" if chosen else None)
-    console = Console(stderr=True)
+    console = Console(stderr=True, highlight=False)
     console.print(table)
     if report.stopped:
-        console.print(f"stopped early: {report.stopped}")
-    console.print(report.usage_line())
+        console.print(f"stopped early: {report.stopped}", markup=False)
+    console.print(report.usage_line(), markup=False)

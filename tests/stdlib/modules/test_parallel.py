@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import time
 
 import pytest
@@ -84,7 +85,8 @@ def test_bad_calls():
 
 
 def test_from_a_dsp_program():
-    ns = dsplang.run('''
+    # its own context, so the program's `use` does not outlive the test
+    ns = contextvars.copy_context().run(dsplang.run, '''
 signature QA = "question -> answer"
 use ScriptedLM({"one": {"answer": "1"}, "two": {"answer": "2"}})
 let qa = Predict(QA)

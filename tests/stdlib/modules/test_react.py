@@ -8,7 +8,7 @@ import json
 import pytest
 
 import dsplang
-from dsplang.errors import DspLMError
+from dsplang.errors import DspArgumentError, DspLMError
 from dsplang.interpreter import trace
 from dsplang.lm.client import LM
 from dsplang.lm.context import using
@@ -198,3 +198,9 @@ let agent = Agent()
     copy = agent.clone()
     assert copy.act.react is not agent.act.react
     assert copy.act.tools is agent.act.tools
+
+
+def test_a_mistyped_keyword_is_an_error():
+    with pytest.raises(DspArgumentError) as err:
+        ReAct(SIG, tool=[multiply])
+    assert err.value.hint == "did you mean 'tools'?"

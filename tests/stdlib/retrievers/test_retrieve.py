@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextvars
+
 import pytest
 
 import dsplang
@@ -11,7 +13,8 @@ from dsplang.stdlib.modules.retrieve import Retrieve
 
 
 def run(source: str, capsys) -> str:
-    dsplang.run(source, "retrieve.dsp")
+    """Run the program in a copy of the context, so its `use` statements end with it."""
+    contextvars.copy_context().run(dsplang.run, source, "retrieve.dsp")
     return capsys.readouterr().out
 
 
@@ -95,7 +98,7 @@ def test_bad_calls_are_argument_errors(folder_corpus, capsys):
 
 def test_use_of_something_else_names_both_kinds():
     with pytest.raises(dsplang.DspError, match="an LM or a retriever"):
-        dsplang.run("use 42\n", "bad.dsp")
+        run("use 42\n", None)
 
 
 def test_retrieve_is_a_module_part_without_predictors():

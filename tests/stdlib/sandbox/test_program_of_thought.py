@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextvars
+
 import pytest
 
 import dsplang
-from dsplang.errors import DspRuntimeError
+from dsplang.errors import DspArgumentError, DspRuntimeError
 from dsplang.lm.context import using
 from dsplang.lm.scripted import ScriptedLM
 from dsplang.stdlib.modules.program_of_thought import ProgramOfThought, extract_code
@@ -72,6 +74,15 @@ def test_signatures_keep_the_inputs_and_outputs():
     assert pot.generate_output.predict.signature.output_names == ("reasoning", "total")
 
 
+def test_limits_are_checked_and_positional_inputs_refused():
+    assert ProgramOfThought("q -> a", limits={"cpu_seconds": 2}).limits.cpu_seconds == 2
+    with pytest.raises(DspArgumentError, match="unknown limit") as caught:
+        ProgramOfThought("q -> a", limits={"cpu_second": 2})
+    assert "cpu_seconds" in caught.value.hint
+    with pytest.raises(DspArgumentError, match="keyword arguments"):
+        ProgramOfThought("q -> a")("what?")
+
+
 @pytest.mark.parametrize("reply, code", [
     ("```python\nprint(1)\n```", "print(1)"),
     ("Here:\n```py\nx = 2\nx\n```\nDone.", "x = 2\nx"),
@@ -98,5 +109,5 @@ let pred = counter(word="strawberry")
 print(pred.count + 1)
 print(pred.code_output)
 '''
-    dsplang.run(source, "pot.dsp")
+    contextvars.copy_context().run(dsplang.run, source, "pot.dsp")   # `use` stays inside
     assert capsys.readouterr().out == "4\n3\n"

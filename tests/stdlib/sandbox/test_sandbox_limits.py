@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -35,8 +36,9 @@ def test_a_normal_computation_returns_what_it_printed_and_its_final_value():
 
 
 def test_the_code_runs_as_another_process_in_a_throwaway_directory():
-    result = run("import os\nprint(os.getpid() != PARENT)\nopen('note.txt', 'w').write('hi')\n"
-                 "print(open('note.txt').read(), os.listdir('.'))".replace("PARENT", str(__import__("os").getpid())))
+    code = (f"import os\nprint(os.getpid() != {os.getpid()})\nopen('note.txt', 'w').write('hi')\n"
+            "print(open('note.txt').read(), os.listdir('.'))")
+    result = run(code)
     assert result.ok, result.error
     assert result.stdout == "True\nhi ['note.txt']\n"
 
@@ -127,7 +129,7 @@ def test_the_layers_applied_are_reported():
     assert "audit hook" in result.isolation and "resource limits" in result.isolation
 
 
-@pytest.mark.skipif(__import__("os").geteuid() != 0, reason="namespaces need root here")
+@pytest.mark.skipif(os.geteuid() != 0, reason="namespaces need root here")
 def test_as_root_the_code_also_runs_without_network_as_nobody_in_a_private_root():
     result = run("import os\nprint(os.getuid())")
     assert result.stdout == "65534\n"

@@ -1,0 +1,101 @@
+"""The `compile` statement through `dsp run` / `dsp compile`: artifacts, reuse, --recompile, Ctrl-C."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from dsplang.cli import main
+from dsplang.lm.cache import FILENAME, cache_dir
+
+PROGRAMS = Path(__file__).parents[2] / "programs"
+
+SOURCE = '''from _fake_lm import DemoLM, capitals
+use DemoLM(cache={cache}, interrupt_after={interrupt})
+
+signature QA = "question -> answer"
+
+module Capital():
+    respond = ChainOfThought(QA)
+    def forward(question):
+        return respond(question=question)
+
+def right(example, pred, trace=none):
+    return example.answer == pred.answer
+
+let train = capitals(0, 16)
+compile qa = Capital() with BootstrapFewShot(metric=right, max_bootstrapped_demos={demos}) on train
+print(len(qa.respond.predict.demos))
+'''
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A folder holding the fake LM; `write(**settings)` writes main.dsp and returns its name."""
+    shutil.copy(PROGRAMS / "_fake_lm.py", tmp_path / "_fake_lm.py")
+    monkeypatch.delenv("DSP_BUILD_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+
+    def write(cache="false", interrupt="none", demos=2) -> str:
+        (tmp_path / "main.dsp").write_text(SOURCE.format(cache=cache, interrupt=interrupt, demos=demos))
+        return "main.dsp"
+    return write
+
+
+def run(capsys, *argv):
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_a_current_artifact_is_reused_without_lm_calls(project, capsys, tmp_path):
+    name = project()
+    status, out, err = run(capsys, "run", name)
+    assert status == 0 and out == "16\n" and "LM:" in err
+    assert (tmp_path / ".dsp-build" / "main.qa.json").exists()
+    status, out, err = run(capsys, "run", name)
+    assert status == 0 and out == "16\n"
+    assert "LM:" not in err and "using .dsp-build/main.qa.json" in err
+
+
+def test_recompile_and_changed_settings_compile_again(project, capsys):
+    name = project()
+    run(capsys, "run", name)
+    status, out, err = run(capsys, "run", name, "--recompile")
+    assert status == 0 and "LM:" in err
+    project(demos=3)
+    status, out, err = run(capsys, "run", name)
+    assert "LM:" in err and "using" not in err
+
+
+def test_dsp_compile_writes_the_artifacts_and_skips_what_follows(project, capsys, tmp_path):
+    name = project()
+    status, out, err = run(capsys, "compile", name)
+    assert status == 0 and out == "qa: .dsp-build/main.qa.json\n"
+    assert (tmp_path / ".dsp-build" / "main.qa.json").exists()
+
+
+def test_dsp_compile_needs_a_compile_statement(project, capsys, tmp_path):
+    (tmp_path / "plain.dsp").write_text('print("hi")\n')
+    status, out, err = run(capsys, "compile", "plain.dsp")
+    assert status == 1 and "no top-level `compile` statement" in err
+
+
+def test_ctrl_c_keeps_the_lm_cache_and_writes_no_artifact(project, capsys, tmp_path):
+    name = project(cache="true", interrupt=3, demos=4)
+    status, out, err = run(capsys, "run", name)
+    assert status == 130 and "interrupted" in err
+    build = tmp_path / ".dsp-build"
+    assert not build.exists() or list(build.iterdir()) == []
+    with sqlite3.connect(cache_dir() / FILENAME) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert conn.execute("SELECT count(*) FROM replies").fetchone()[0] == 3
+
+
+def test_compile_with_something_else_than_an_optimizer(project, capsys, tmp_path):
+    (tmp_path / "bad.dsp").write_text('let p = Predict("q -> a")\ncompile x = p with 3 on []\n')
+    status, out, err = run(capsys, "run", "bad.dsp")
+    assert status == 1 and "bad.dsp:2:1: type error: `compile ... with` needs an optimizer, not a int" in err
