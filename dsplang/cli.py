@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("lsp", help="run the language server on stdin/stdout (for editors)")
 
     fmt = sub.add_parser("fmt", help="format .dsp files in place (comments kept)")
-    fmt.add_argument("files", nargs="+", metavar="FILE")
+    fmt.add_argument("files", nargs="+", metavar="FILE", help="files to format; - reads stdin, writes stdout")
     fmt.add_argument("--check", action="store_true",
                      help="write nothing; list the files that would change and exit 1 if any")
     return parser

@@ -150,6 +150,17 @@ class DspUserError(DspError):
     kind = "error"
 
 
+def type_word(value) -> str:
+    """The name of a value's type as a .dsp user reads it: int, str, list, none, Passage."""
+    return "none" if value is None else type(value).__name__
+
+
+def a_type(value) -> str:
+    """The value's type name with its article: 'an int', 'a str'."""
+    name = type_word(value)
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
+
+
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     """A 'did you mean ...?' hint for the closest candidate, or None."""
     matches = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)

@@ -16,7 +16,9 @@ The style, modest and Python-like:
   brackets, before a call's `(` or a subscript's `[`, or around `.`; slices are written
   tight (`x[1:n]`).
 - Line breaks inside brackets are kept where the author put them (the tokens of each
-  line are re-spaced); strings, including triple-quoted ones, are kept as written.
+  line are re-spaced). Strings are kept as written, except that the inner lines of a
+  triple-quoted string that starts a row move with that row when its indentation changes
+  (the dedent rule gives the same value).
 - Comments stay on their lines. A trailing comment keeps its column when the code leaves
   room (so aligned comments stay aligned), else it sits two spaces after the code.
   An own-line comment is indented like the block it belongs to.

@@ -1,4 +1,5 @@
-"""`dsp fmt [--check] FILES`: format files in place, or list those that would change."""
+"""`dsp fmt [--check] FILES`: format files in place, or list those that would change.
+`-` as a file reads standard input and writes the result to standard output (for editors)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ def run_fmt(paths: list[str], check: bool = False) -> int:
     change). A refused file is left untouched and its error printed."""
     failed = changed = 0
     for path in paths:
+        if path == "-":
+            failed += _stdin_to_stdout(check)
+            continue
         try:
             source = _read(path)
             result = format_source(source, path)
@@ -40,3 +44,21 @@ def _read(path: str) -> str:
         raise DspFileError(f"no such file: {path!r}") from None
     except (OSError, UnicodeDecodeError) as err:
         raise DspFileError(f"cannot read {path!r}: {err}") from None
+
+
+def _stdin_to_stdout(check: bool) -> int:
+    """Format standard input to standard output; 1 if refused (or would change, with check)."""
+    source = sys.stdin.read()
+    try:
+        result = format_source(source, "<stdin>")
+    except DspError as err:
+        print(render(err), file=sys.stderr)
+        if not check:
+            sys.stdout.write(source)
+        return 1
+    if check:
+        if result != source:
+            print("would reformat <stdin>")
+        return int(result != source)
+    sys.stdout.write(result)
+    return 0

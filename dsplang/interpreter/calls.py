@@ -7,11 +7,13 @@ arguments; an exception it raises becomes a DspError at the .dsp line of the cal
 
 from __future__ import annotations
 
+import inspect
 import os
+import re
 import traceback
 
 from dsplang.errors import (DspArgumentError, DspError, DspKeyError, DspPythonError, DspRuntimeError,
-                            DspTypeError, DspValueError, DspZeroDivisionError, Span)
+                            DspTypeError, DspValueError, DspZeroDivisionError, Span, a_type, did_you_mean)
 from dsplang.interpreter.values import DspCallable
 
 # Callables whose errors are the user's own mistakes rather than "an error inside Python code".
@@ -31,7 +33,7 @@ def call_value(f, args: tuple, kwargs: dict, span: Span):
         raise
     except Exception as exc:
         if not callable(f):
-            raise DspTypeError(f"a {type(f).__name__} value is not callable", span) from None
+            raise DspTypeError(f"{a_type(f)} value is not callable", span) from None
         raise python_error(exc, f, span) from exc
 
 
@@ -39,7 +41,7 @@ def python_error(exc: Exception, f, span: Span) -> DspError:
     """Turn an exception raised by Python code into a DspError at the call's span."""
     name = getattr(f, "__name__", None) or type(f).__name__
     if id(f) in BUILTIN_CALLABLES or isinstance(f, type) and f.__module__ == "builtins":
-        return _builtin_error(exc, name, span)
+        return _builtin_error(exc, f, name, span)
     err = DspPythonError(f"{type(exc).__name__} in {name}(): {exc}", span, original=exc)
     where = _raise_site(exc)
     if where:
@@ -47,11 +49,12 @@ def python_error(exc: Exception, f, span: Span) -> DspError:
     return err
 
 
-def _builtin_error(exc: Exception, name: str, span: Span) -> DspError:
-    message = f"{name}(): {exc}"
+def _builtin_error(exc: Exception, f, name: str, span: Span) -> DspError:
+    text = re.sub(r"^(\w+\.)?__init__\(\)", f"{name}()", str(exc))
+    message = text if text.startswith(f"{name}(") else f"{name}(): {text}"
     if isinstance(exc, TypeError):
-        if "argument" in str(exc):
-            return DspArgumentError(message, span)
+        if "argument" in text:
+            return DspArgumentError(message, span, hint=_keyword_hint(f, text))
         return DspTypeError(message, span)
     if isinstance(exc, ZeroDivisionError):
         return DspZeroDivisionError(message, span)
@@ -60,6 +63,18 @@ def _builtin_error(exc: Exception, name: str, span: Span) -> DspError:
     if isinstance(exc, ValueError):
         return DspValueError(message, span)
     return DspRuntimeError(message, span)
+
+
+def _keyword_hint(f, text: str) -> str | None:
+    """"did you mean ...?" for an unknown keyword argument of a Python callable."""
+    found = re.search(r"unexpected keyword argument '(\w+)'", text)
+    if not found:
+        return None
+    try:
+        params = inspect.signature(f).parameters
+    except (TypeError, ValueError):
+        return None
+    return did_you_mean(found.group(1), [p for p in params if not p.startswith("_")])
 
 
 def _raise_site(exc: BaseException) -> str | None:

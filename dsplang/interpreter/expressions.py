@@ -9,7 +9,8 @@ from __future__ import annotations
 import operator
 
 from dsplang.errors import (DspAttributeError, DspError, DspIndexError, DspKeyError, DspNameError,
-                            DspTypeError, DspValueError, DspZeroDivisionError, Span, did_you_mean)
+                            DspTypeError, DspValueError, DspZeroDivisionError, Span, a_type, did_you_mean,
+                            type_word)
 from dsplang.grammar import ast
 from dsplang.interpreter.calls import call_value
 from dsplang.interpreter.scope import Scope
@@ -33,12 +34,10 @@ def arith_error(exc: Exception, op: str, left, right, span: Span) -> DspError:
         return DspZeroDivisionError("division by zero" if op != "%" else "modulo by zero", span)
     if isinstance(exc, OverflowError):
         return DspValueError(f"number too large for {op!r}", span)
-    return DspTypeError(f"unsupported operand types for {op}: {_tname(left)!r} and {_tname(right)!r}",
+    return DspTypeError(f"unsupported operand types for {op}: {type_word(left)!r} and {type_word(right)!r}",
                         span)
 
 
-def _tname(value) -> str:
-    return {type(None): "none", bool: "bool"}.get(type(value), type(value).__name__)
 
 
 class ExprCompiler:
@@ -90,7 +89,7 @@ class ExprCompiler:
                 try:
                     out.append(format(value, spec) if spec else str(value))
                 except (ValueError, TypeError) as exc:
-                    raise DspValueError(f"cannot format {_tname(value)} with {spec!r}: {exc}", span)
+                    raise DspValueError(f"cannot format {type_word(value)} with {spec!r}: {exc}", span)
             return "".join(out)
         return fstring
 
@@ -131,7 +130,7 @@ class ExprCompiler:
                 try:
                     out[key] = v(scope)
                 except TypeError:
-                    raise DspTypeError(f"a {_tname(key)} cannot be a dict key", span)
+                    raise DspTypeError(f"{a_type(key)} cannot be a dict key", span)
             return out
         return make_dict
 
@@ -211,7 +210,7 @@ class ExprCompiler:
             try:
                 return fn(value)
             except TypeError:
-                raise DspTypeError(f"bad operand type for unary {node.op}: {_tname(value)!r}", span)
+                raise DspTypeError(f"bad operand type for unary {node.op}: {type_word(value)!r}", span)
         return unary
 
     def visit_BoolOp(self, node: ast.BoolOp):
@@ -247,7 +246,7 @@ class ExprCompiler:
                 try:
                     return fn(a, b)
                 except TypeError:
-                    raise DspTypeError(f"cannot compare {_tname(a)!r} {op} {_tname(b)!r}", span) from None
+                    raise DspTypeError(f"cannot compare {type_word(a)!r} {op} {type_word(b)!r}", span) from None
             return compare1
 
         def compare(scope):
@@ -258,7 +257,7 @@ class ExprCompiler:
                     if not fn(a, b):
                         return False
                 except TypeError:
-                    raise DspTypeError(f"cannot compare {_tname(a)!r} {op} {_tname(b)!r}", span) from None
+                    raise DspTypeError(f"cannot compare {type_word(a)!r} {op} {type_word(b)!r}", span) from None
                 a = b
             return True
         return compare
@@ -287,7 +286,7 @@ class ExprCompiler:
                     continue
                 extra = ev(scope)
                 if not isinstance(extra, dict):
-                    raise DspTypeError(f"** needs a dict, not {_tname(extra)}", kspan)
+                    raise DspTypeError(f"** needs a dict, not {type_word(extra)}", kspan)
                 kwargs.update(extra)
             return call_value(f, tuple(args(scope)), kwargs, span)
         return call
@@ -371,7 +370,7 @@ class ExprCompiler:
             try:
                 values = list(value)
             except TypeError:
-                raise DspTypeError(f"cannot unpack a {_tname(value)} into {len(names)} names", span) from None
+                raise DspTypeError(f"cannot unpack {a_type(value)} into {len(names)} names", span) from None
             if len(values) != len(names):
                 raise DspValueError(f"expected {len(names)} values to unpack, got {len(values)}", span)
             for n, v in zip(names, values):
@@ -389,7 +388,7 @@ def iterate(value, span: Span):
     try:
         return iter(value)
     except TypeError:
-        raise DspTypeError(f"a {_tname(value)} is not iterable", span) from None
+        raise DspTypeError(f"{a_type(value)} is not iterable", span) from None
 
 
 def attribute_error(obj, attr: str, span: Span) -> DspAttributeError:
@@ -400,7 +399,7 @@ def attribute_error(obj, attr: str, span: Span) -> DspAttributeError:
     elif isinstance(obj, dict) and hint is None:
         hint = did_you_mean(attr, [k for k in obj if isinstance(k, str)])
         hint = hint and f"use [...] to read a dict key; {hint}"
-    return DspAttributeError(f"{_tname(obj)} has no attribute {attr!r}", span, hint=hint)
+    return DspAttributeError(f"{type_word(obj)} has no attribute {attr!r}", span, hint=hint)
 
 
 def index_error(exc: Exception, obj, key, span: Span) -> DspError:
@@ -410,5 +409,5 @@ def index_error(exc: Exception, obj, key, span: Span) -> DspError:
         return DspKeyError(f"key {key!r} not found", span, hint=hint)
     if isinstance(exc, IndexError):
         size = len(obj) if hasattr(obj, "__len__") else "?"
-        return DspIndexError(f"index {key!r} out of range for a {_tname(obj)} of length {size}", span)
-    return DspTypeError(f"a {_tname(obj)} cannot be indexed by a {_tname(key)}", span)
+        return DspIndexError(f"index {key!r} out of range for {a_type(obj)} of length {size}", span)
+    return DspTypeError(f"{a_type(obj)} cannot be indexed by {a_type(key)}", span)

@@ -9,7 +9,7 @@ predictor, so that a failed assertion can re-run from there.
 from __future__ import annotations
 
 from dsplang.errors import (DspError, DspNameError, DspRequireError, DspRuntimeError, DspTypeError,
-                            DspUserError, Span)
+                            DspUserError, Span, a_type)
 from dsplang.grammar import ast
 from dsplang.interpreter import assertions, trace
 from dsplang.interpreter.expressions import BINARY, ExprCompiler, arith_error, iterate
@@ -212,7 +212,7 @@ class StmtCompiler(ExprCompiler):
                 except DspError as err:
                     raise err.with_span(span)
                 except (AttributeError, TypeError) as exc:
-                    raise DspTypeError(f"cannot set attribute {attr!r} of a {type(o).__name__}: {exc}",
+                    raise DspTypeError(f"cannot set attribute {attr!r} of {a_type(o)}: {exc}",
                                        span) from None
             return store_attr
         key = self.slice(target.index) if isinstance(target.index, ast.Slice) else self.expr(target.index)
@@ -224,7 +224,7 @@ class StmtCompiler(ExprCompiler):
             except DspError as err:
                 raise err.with_span(span)
             except (TypeError, IndexError) as exc:
-                raise DspTypeError(f"cannot assign into a {type(o).__name__}: {exc}", span) from None
+                raise DspTypeError(f"cannot assign into {a_type(o)}: {exc}", span) from None
         return store_item
 
     # ---------------------------------------------------------- compound statements

@@ -1,4 +1,5 @@
-"""The `dsp lsp` server: pygls over stdio, wiring LSP requests to the feature functions.
+"""The `dsp lsp` server: pygls over stdio, wiring LSP requests to the feature functions
+(diagnostics, hover, completion, definition, document symbols, formatting).
 
 Documents are synced whole (full-document sync). Diagnostics are published when a
 document is opened, changed or saved. Every handler is wrapped so that an unexpected
@@ -21,6 +22,7 @@ from dsplang.lsp.analysis import Analysis, Project
 from dsplang.lsp.completion import completion
 from dsplang.lsp.definition import definition
 from dsplang.lsp.diagnostics import diagnostics
+from dsplang.lsp.formatting import formatting
 from dsplang.lsp.hover import hover
 from dsplang.lsp.symbols import symbols
 
@@ -127,6 +129,11 @@ def build_server() -> DspLanguageServer:
     @safe(list)
     def on_symbols(ls: DspLanguageServer, params: types.DocumentSymbolParams):
         return symbols(ls.analysis(params.text_document.uri))
+
+    @server.feature(types.TEXT_DOCUMENT_FORMATTING)
+    @safe(list)
+    def on_formatting(ls: DspLanguageServer, params: types.DocumentFormattingParams):
+        return formatting(ls.analysis(params.text_document.uri))
 
     return server
 

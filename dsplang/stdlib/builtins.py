@@ -136,7 +136,7 @@ def build() -> dict:
     for name, cls in ERROR_CLASSES.items():
         table.setdefault(name, cls)
     table["Error"] = _error
-    for value in PYTHON.values():
-        BUILTIN_CALLABLES.add(id(value))
+    for name in (*PYTHON, *STDLIB):
+        BUILTIN_CALLABLES.add(id(table[name]))
     BUILTIN_CALLABLES.add(id(_error))
     return table

@@ -141,3 +141,11 @@ def test_backslash_continuations():
 def test_block_strings_move_with_their_statement():
     source = 'def f(x):\n  """\n  Doc.\n    more\n  """\n  return x\n'
     assert format_source(source) == 'def f(x):\n    """\n    Doc.\n      more\n    """\n    return x\n'
+
+
+def test_dash_formats_stdin_to_stdout():
+    command = [sys.executable, "-m", "dsplang.cli", "fmt", "-"]
+    run = subprocess.run(command, input="let x=1\n", capture_output=True, text=True, timeout=60)
+    assert (run.returncode, run.stdout) == (0, "let x = 1\n")
+    bad = subprocess.run(command, input="let x==1\n", capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 1 and "syntax error" in bad.stderr

@@ -1,5 +1,6 @@
 """The language server's features never raise, whatever the text: mutated programs
-(tokens deleted, duplicated, swapped; random characters inserted) at random positions."""
+(tokens deleted, duplicated, swapped; random characters inserted) at random positions,
+and random text."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from dsplang.lsp.analysis import Project
 from dsplang.lsp.completion import completion
 from dsplang.lsp.definition import definition
 from dsplang.lsp.diagnostics import diagnostics
+from dsplang.lsp.formatting import formatting
 from dsplang.lsp.hover import hover
 from dsplang.lsp.symbols import symbols
 
@@ -58,6 +60,7 @@ def test_features_never_raise_on_mutated_programs(program, where):
     diagnostics(text, path)
     analysis = Project().analyse(path, text)
     symbols(analysis)
+    formatting(analysis)
     for line, character in where:
         position = types.Position(line=line, character=character)
         hover(analysis, position)
@@ -72,6 +75,7 @@ def test_features_never_raise_on_random_text(text):
     diagnostics(text, path)
     analysis = Project().analyse(path, text)
     symbols(analysis)
+    formatting(analysis)
     for line in range(0, text.count("\n") + 2):
         for character in (0, 1, 5, 40):
             position = types.Position(line=line, character=character)

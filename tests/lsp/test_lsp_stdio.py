@@ -156,3 +156,17 @@ def test_document_symbols_outline_the_file(client, root):
     assert [c["name"] for c in by_name["Summarize"]["children"]] == ["passages", "summary"]
     assert [c["name"] for c in by_name["Pipeline"]["children"]] == ["summarize", "respond", "forward"]
     assert [c["name"] for c in by_name["Mood"]["children"]] == ["happy", "sad"]
+
+
+def test_formatting_returns_one_whole_document_edit(client, root):
+    path = root / "messy.dsp"
+    client.open(path, "let x=1\nprint( x )\n")
+    client.diagnostics(path)
+    edits = client.request("textDocument/formatting", {"textDocument": {"uri": path.as_uri()},
+                                                       "options": {"tabSize": 4, "insertSpaces": True}})
+    assert [e["newText"] for e in edits] == ["let x = 1\nprint(x)\n"]
+    broken = root / "broken_fmt.dsp"
+    client.open(broken, "let x = = 1\n")
+    client.diagnostics(broken)
+    assert client.request("textDocument/formatting", {"textDocument": {"uri": broken.as_uri()},
+                                                      "options": {"tabSize": 4, "insertSpaces": True}}) == []
