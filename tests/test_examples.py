@@ -1,0 +1,22 @@
+"""Every example runs offline (scripted LMs), except those that exist to run on a model you name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dsplang.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+NEEDS_A_MODEL = {"qa.dsp"}  # run through the local OpenAI-compatible server in test_cli_lm.py
+EXAMPLES = [p for p in sorted((ROOT / "examples").glob("*.dsp")) if p.name not in NEEDS_A_MODEL]
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_example_runs(example, capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    status = main(["run", str(example.relative_to(ROOT)), "--quiet"])
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    assert out.strip(), "an example should print what it did"
