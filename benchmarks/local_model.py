@@ -3,12 +3,12 @@
     python benchmarks/local_model.py [--runs R] [--max-tokens N]
 
 Both paths use the same loaded model (`local/smollm2`, temperature 0, so both generate the
-same tokens) on the same chat prompts, which ask for long answers. For each prompt it times a 1-token request (prompt
-processing) and a full request of up to N tokens; generation speed is the extra tokens over
-the extra time. llama.cpp's reuse of a shared prompt prefix is reset before every request,
-outside the timed region, so each request processes its whole prompt. dsplang runs with the
-cache off. Prints prompt and generation tokens per second for each path, the time per
-request, and the overhead ratio (dsplang time / direct time).
+same tokens) on the same chat prompts, which ask for long answers. For each prompt it times
+a 1-token request (prompt processing) and a full request of up to N tokens; generation speed
+is the extra tokens over the extra time. llama.cpp's reuse of a shared prompt prefix is reset
+before every request, outside the timed region, so each request processes its whole prompt.
+dsplang runs with the cache off. Prints prompt and generation tokens per second for each
+path, the time per request, and the overhead ratio (dsplang time / direct time).
 """
 
 from __future__ import annotations
