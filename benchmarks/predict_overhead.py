@@ -23,7 +23,9 @@ import tempfile
 import time
 from pathlib import Path
 
-DSPY_VERSION = "3.4.1"
+sys.path.insert(0, str(Path(__file__).parent))
+from dspy_env import child_env, dspy_python  # noqa: E402
+
 CALLS = 2000
 QUESTION = "What is the capital of France?"
 
@@ -84,20 +86,8 @@ print("RESULT " + json.dumps(result))
 '''
 
 
-def dspy_python() -> Path:
-    """The python of a venv with DSPy installed, made on first use."""
-    default = Path.home() / ".cache" / "dsplang" / "bench" / f"dspy-{DSPY_VERSION}"
-    venv = Path(os.environ.get("DSP_BENCH_VENV", default))
-    python = venv / "bin" / "python"
-    if not python.exists():
-        print(f"installing DSPy {DSPY_VERSION} into {venv} (once) ...", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", f"dspy=={DSPY_VERSION}"], check=True)
-    return python
-
-
 def measure_dspy() -> dict:
-    env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+    env = child_env()
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as fh:
         fh.write(CHILD)
     try:
