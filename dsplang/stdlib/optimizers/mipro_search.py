@@ -1,0 +1,196 @@
+"""MIPROv2's step 3: a seeded optuna TPE search over (instruction, demo set) per predictor.
+
+As DSPy: each trial asks the sampler for an instruction index (and a demo-set index, when
+there are demo sets) per predictor, builds that program and scores it on a random minibatch
+of the valset; the score is told to the study. After every `full_eval_steps` trials (and
+after the last) the combination with the best mean score that has not been fully evaluated
+is scored on the whole valset, and that result is added to the study as a trial too. The
+answer is the best fully evaluated program (the earliest among equals).
+
+What dsplang adds: scores are kept per (combination, validation example), so a combination
+the sampler picks again, or a full evaluation of a combination already seen on minibatches,
+only runs on examples not scored yet; a combination's mean is over every example it has
+been scored on (DSPy averages its minibatch means). The budget is checked between trials.
+"""
+
+from __future__ import annotations
+
+import random
+import warnings
+
+from dsplang.stdlib import program as prog
+from dsplang.stdlib.optimizers.candidates import Candidate, CandidateScorer, report_candidates
+
+
+def import_optuna():
+    """optuna, imported on first use (it is slow to import), with its logging quiet."""
+    import optuna
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    return optuna
+
+
+class TrialSearch:
+    """One search; `instructions[path]` lists candidate instructions, `demo_sets[path]` demo lists (or None)."""
+
+    def __init__(self, run, scorer: CandidateScorer, student, instructions: dict[str, list[str]],
+                 demo_sets: dict[str, list[list]] | None, *, seed: int, num_trials: int, minibatch: bool,
+                 minibatch_size: int, full_eval_steps: int) -> None:
+        self.run = run
+        self.scorer = scorer
+        self.student = student
+        self.instructions = instructions
+        self.demo_sets = demo_sets
+        self.seed = seed
+        self.num_trials = num_trials
+        self.n_val = len(scorer.valset)
+        self.minibatch = minibatch and minibatch_size < self.n_val
+        self.minibatch_size = minibatch_size
+        self.full_eval_steps = max(1, full_eval_steps)
+        self.rng = random.Random(seed)
+        self.combos: dict[tuple, Candidate] = {}
+        self.trials: dict[tuple, int] = {}
+        self.full: list[tuple] = []          # fully evaluated combinations, in order
+        self.best: tuple | None = None
+        self.study = None
+
+    # ---------------------------------------------------------- the search
+
+    def search(self) -> Candidate | None:
+        """Run the trials; the best program found (None when nothing could be scored)."""
+        optuna = import_optuna()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            sampler = optuna.samplers.TPESampler(seed=self.seed, multivariate=True)
+        self.study = optuna.create_study(direction="maximize", sampler=sampler)
+        self.distributions = {name: optuna.distributions.CategoricalDistribution(list(range(size)))
+                              for name, size in self._sizes().items()}
+        default = {name: 0 for name in self.distributions}
+        value = self._evaluate(self._combo(default), "default program")
+        if value is None:
+            return self._answer()
+        self.study.add_trial(optuna.trial.create_trial(params=default, distributions=self.distributions,
+                                                       value=value))
+        since_full = 0
+        for number in range(1, self.num_trials + 1):
+            if self.run.out_of_budget():
+                break
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                trial = self.study.ask(self.distributions)
+            value = self._evaluate(self._combo(trial.params), f"trial {number} of {self.num_trials}")
+            if value is None:
+                self.study.tell(trial, state=optuna.trial.TrialState.FAIL)
+                break
+            self.study.tell(trial, value)
+            since_full += 1
+            if self.minibatch and (since_full == self.full_eval_steps or number == self.num_trials):
+                since_full = 0
+                if not self._full_evaluation(optuna):
+                    break
+        return self._answer()
+
+    def _evaluate(self, combo: tuple, what: str) -> float | None:
+        """Score `combo` on a minibatch (or the whole valset); its mean there, None if the budget ran out."""
+        candidate = self._candidate(combo)
+        self.trials[combo] = self.trials.get(combo, 0) + 1
+        if self.minibatch:
+            indices = sorted(self.rng.sample(range(self.n_val), self.minibatch_size))
+        else:
+            indices = list(range(self.n_val))
+        self.run.reporter.phase(f"{what}: {candidate.label}", total=sum(i not in candidate.scores for i in indices))
+        if not self.scorer.score([candidate], indices):
+            return None
+        value = round(100 * sum(candidate.scores[i] for i in indices) / len(indices), 2)
+        self.run.reporter.score(value if not self.minibatch else None)
+        self.run.reporter.note(f"{what}: {candidate.label}: {value:.1f}% on {len(indices)} examples")
+        if not self.minibatch:
+            self._fully_scored(combo)
+        return value
+
+    def _full_evaluation(self, optuna) -> bool:
+        """Score the best not yet fully evaluated combination on the whole valset; False if out of budget."""
+        waiting = [(c.score or 0.0, -i, combo) for i, (combo, c) in enumerate(self.combos.items())
+                   if combo not in self.full and c.scores]
+        if not waiting:
+            return True
+        combo = max(waiting)[2]
+        candidate = self.combos[combo]
+        missing = [i for i in range(self.n_val) if i not in candidate.scores]
+        self.run.reporter.phase(f"full evaluation: {candidate.label}", total=len(missing))
+        if not self.scorer.score([candidate], list(range(self.n_val))):
+            return False
+        self.run.reporter.score(candidate.score)
+        self.run.reporter.note(f"full evaluation: {candidate.label}: {candidate.score:.1f}% "
+                               f"({len(missing)} more examples)")
+        params = self._params(combo)
+        self.study.add_trial(optuna.trial.create_trial(params=params, distributions=self.distributions,
+                                                       value=candidate.score))
+        self._fully_scored(combo)
+        return True
+
+    def _fully_scored(self, combo: tuple) -> None:
+        if combo not in self.full:
+            self.full.append(combo)
+        if self.best is None or self.combos[combo].score > self.combos[self.best].score:
+            self.best = combo
+
+    def _answer(self) -> Candidate | None:
+        """The best fully evaluated program; without any, the best mean so far."""
+        if self.best is not None:
+            return self.combos[self.best]
+        scored = [(c.score, -i, c) for i, c in enumerate(self.combos.values()) if c.scores]
+        return max(scored, key=lambda item: item[:2])[2] if scored else None
+
+    # ---------------------------------------------------------- combinations
+
+    def _sizes(self) -> dict[str, int]:
+        sizes = {}
+        for i, path in enumerate(self.instructions):
+            sizes[f"{i}_predictor_instruction"] = len(self.instructions[path])
+            if self.demo_sets:
+                sizes[f"{i}_predictor_demos"] = len(self.demo_sets[path])
+        return sizes
+
+    def _combo(self, params: dict) -> tuple:
+        """(instruction index, demo-set index or None) per predictor, in path order."""
+        return tuple((params[f"{i}_predictor_instruction"],
+                      params[f"{i}_predictor_demos"] if self.demo_sets else None)
+                     for i in range(len(self.instructions)))
+
+    def _params(self, combo: tuple) -> dict:
+        params = {}
+        for i, (instruction, demos) in enumerate(combo):
+            params[f"{i}_predictor_instruction"] = instruction
+            if demos is not None:
+                params[f"{i}_predictor_demos"] = demos
+        return params
+
+    def _candidate(self, combo: tuple) -> Candidate:
+        """The candidate program of `combo` (made once)."""
+        if combo not in self.combos:
+            program = prog.clone(self.student)
+            predictors = dict(prog.named_predictors(program))
+            for path, (instruction, demos) in zip(self.instructions, combo):
+                predictor = predictors[path]
+                predictor.signature = predictor.signature.with_instructions(self.instructions[path][instruction])
+                if demos is not None:
+                    predictor.demos = list(self.demo_sets[path][demos])
+            self.combos[combo] = Candidate(self._label(combo), program)
+        return self.combos[combo]
+
+    def _label(self, combo: tuple) -> str:
+        parts = [f"instruction {i}" + ("" if d is None else f", demo set {d}") for i, d in combo]
+        if len(combo) == 1:
+            return parts[0]
+        return "; ".join(f"{path}: {part}" for path, part in zip(self.instructions, parts))
+
+    def report(self, chosen: Candidate | None) -> None:
+        """Every combination tried, with its trial count; the chosen one marked."""
+        rows = list(self.combos.values())
+        for combo, candidate in self.combos.items():
+            count = self.trials.get(combo, 0)
+            notes = [f"{count} trial{'' if count == 1 else 's'}"] if count else []
+            if combo in self.full:
+                notes.append("full eval")
+            candidate.note = ", ".join(notes)
+        report_candidates(self.run, rows, rows.index(chosen) if chosen in rows else None)
