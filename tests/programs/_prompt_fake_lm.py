@@ -8,7 +8,8 @@ summaries, program descriptions) gets a made-up reply:
   third one (GOOD) is the instruction that makes DemoLM always right;
 - COPRO's later proposals (`attempted_instructions`): refinements of GOOD once GOOD has been
   tried, weak ones before;
-- MIPROv2's proposals (`task_demos`): GOOD or a weak one, by a hash of the request text.
+- MIPROv2's proposals (`task_demos`): GOOD when the tip asks for an informative instruction
+  or a persona, else a weak one chosen by a hash of the request text.
 """
 
 from __future__ import annotations
@@ -31,11 +32,13 @@ _NAME = re.compile(r"^\d+\. `(\w+)`", re.M)
 
 
 class PromptLM(DemoLM):
-    """See the module docstring. `.proposals` counts the prompt-model requests."""
+    """See the module docstring. `.proposals` counts the prompt-model requests, `.prompts` holds
+    their last user messages."""
 
     def __init__(self, model: str = "fake/prompt", **kwargs):
         super().__init__(model, **kwargs)
         self.proposals = 0
+        self.prompts: list[str] = []
 
     def _complete(self, messages, n, params, reply_formatter):
         system = messages[0]["content"]
@@ -45,6 +48,7 @@ class PromptLM(DemoLM):
             return super()._complete(messages, n, params, reply_formatter)
         with self._lock:
             self.proposals += 1
+            self.prompts.append(messages[-1]["content"])
         user = messages[-1]["content"]
         texts = [reply_formatter({name: _reply(name, user, k) for name in outputs}) for k in range(n)]
         return LMResponse(texts, Usage(len(user) // 4, 20, self.cost), False, 0.0, self.model)
@@ -57,5 +61,6 @@ def _reply(field: str, user: str, k: int) -> str:
         return PROPOSALS[k % len(PROPOSALS)]
     if "attempted_instructions" in user:
         return f"{GOOD} Answer with the city only (variant {k})." if "capital city" in user else WEAK[k % 4]
-    digest = int(hashlib.sha256(user.encode("utf-8")).hexdigest()[:8], 16)
-    return GOOD if digest % 2 == 0 else WEAK[digest % 4]
+    if "very informative" in user or "persona" in user:
+        return GOOD
+    return WEAK[int(hashlib.sha256(user.encode("utf-8")).hexdigest()[:8], 16) % 4]

@@ -3,11 +3,12 @@
 1. Demo sets: `num_candidates` per predictor, made as BootstrapFewShotWithRandomSearch makes
    its candidates (zero-shot, labeled only, bootstrapped on the training set as given, then
    bootstrapped on seed-shuffled copies with a seed-drawn number of demos). The sets are
-   built at the same time (each one sequentially, so each makes DSPy's calls).
+   built at the same time, sharing the threads (so each makes about DSPy's calls).
 2. Instructions: the original one plus proposals by the prompt model, grounded in a summary
    of the training data (`data_summary.py`), the program's .dsp source and an LM-written
    description of it and of the predictor, demos from one of the demo sets and a random tip
-   (`proposer.py`). The proposals are made at the same time.
+   (`proposer.py`). The proposals are made at the same time; one that repeats an earlier
+   proposal (or fails) is asked for again once, with another tip.
 3. Search: a seeded TPE search over (instruction, demo set) per predictor on minibatches of the
    valset, with periodic full evaluations (`mipro_search.py`); the best full evaluation wins.
 
@@ -45,13 +46,14 @@ ZERO_SHOT_DEMOS = 3     # bootstrapped demos made only to ground proposals, when
 class MIPROv2(Optimizer):
     """`MIPROv2(metric, prompt_model=None, task_model=None, auto="light", num_candidates=None,
     num_trials=None, max_bootstrapped_demos=4, max_labeled_demos=4, minibatch=True,
-    minibatch_size=35, minibatch_full_eval_steps=5, init_temperature=1.0, ...)` plus the
+    minibatch_size=35, minibatch_full_eval_steps=5, pruning=True, init_temperature=1.0, ...)` plus the
     common settings (threads or num_threads, seed, verbose, max_calls, max_cost)."""
 
     def __init__(self, metric, prompt_model=None, task_model=None, teacher_settings: dict | None = None,
                  max_bootstrapped_demos: int = 4, max_labeled_demos: int = 4, auto: str | None = "light",
                  num_candidates: int | None = None, num_trials: int | None = None, *, minibatch: bool = True,
-                 minibatch_size: int = 35, minibatch_full_eval_steps: int = 5, init_temperature: float = 1.0,
+                 minibatch_size: int = 35, minibatch_full_eval_steps: int = 5, pruning: bool = True,
+                 init_temperature: float = 1.0,
                  metric_threshold: float | None = None, max_errors: int | None = 10,
                  program_aware_proposer: bool = True, data_aware_proposer: bool = True,
                  tip_aware_proposer: bool = True, fewshot_aware_proposer: bool = True,
@@ -73,6 +75,7 @@ class MIPROv2(Optimizer):
         self.minibatch = minibatch
         self.minibatch_size = minibatch_size
         self.minibatch_full_eval_steps = minibatch_full_eval_steps
+        self.pruning = pruning
         self.init_temperature = init_temperature
         self.metric_threshold = metric_threshold
         self.max_errors = max_errors
@@ -116,7 +119,8 @@ class MIPROv2(Optimizer):
         search = TrialSearch(run, CandidateScorer(run, self.metric, valset, max_errors=self.max_errors),
                              student, self.instruction_candidates, self.demo_candidates, seed=self.seed,
                              num_trials=plan["trials"], minibatch=self.minibatch,
-                             minibatch_size=self.minibatch_size, full_eval_steps=self.minibatch_full_eval_steps)
+                             minibatch_size=self.minibatch_size, full_eval_steps=self.minibatch_full_eval_steps,
+                             pruning=self.pruning)
         with proposer.prompt_lm(self.task_model):
             best = search.search()
         self.study = search.study
@@ -138,7 +142,7 @@ class MIPROv2(Optimizer):
     def _demo_sets(self, run, student, teacher, trainset: list, count: int) -> dict[str, list[list]]:
         """`count` demo lists per predictor path (sets the budget stopped are left out)."""
         quiet = copy.copy(run)
-        quiet.threads = 1
+        quiet.threads = max(1, run.threads // max(1, count - 2))    # the bootstrapped sets share the threads
         quiet.reporter = Reporter(self.name, False, run.reporter.tracker)
         run.reporter.phase(f"bootstrapping {count} demo sets", total=count)
         result = run.parallel(lambda seed: self._demo_set(quiet, student, teacher, trainset, seed),
@@ -189,25 +193,46 @@ class MIPROv2(Optimizer):
         for path, predictor in predictors:
             sets = demo_sets.get(path) or []
             for index in range(1, min(count, max(len(sets), 1)) if sets else count):
-                tip = rng.choice(list(proposer.TIPS.values())) if self.tip_aware_proposer else ""
-                jobs.append((path, predictor.signature, index, tip, rng.randint(0, 10**9)))
-        texts = run.parallel(lambda job: self._propose(grounding, demo_sets, *job), jobs).values
-        for (path, *_), text in zip(jobs, texts):
-            if text and text not in out[path]:
-                out[path].append(text)
+                jobs.append((path, predictor.signature, index))
+        draw = lambda job: (*job, rng.choice(tips), rng.randint(0, 10**9))  # noqa: E731
+        tips = list(proposer.TIPS.values()) if self.tip_aware_proposer else [""]
+        for attempt in range(2):           # a proposal that repeats an earlier one is asked again once
+            drawn = [draw(job) for job in jobs]
+            texts = run.parallel(lambda job: self._propose(grounding, demo_sets, *job), drawn).values
+            retry = []
+            for job, text in zip(jobs, texts):
+                if text and text not in out[job[0]]:
+                    out[job[0]].append(text)
+                else:
+                    retry.append(job)
+            jobs = retry
+            if not jobs or run.out_of_budget():
+                break
         run.reporter.note(", ".join(f"{path}: {len(items)} instructions" for path, items in out.items()))
         return out
 
     def _grounding(self, run, student, trainset, demo_sets) -> dict:
-        """What every proposal sees: the data summary, the program's source and descriptions."""
-        grounding = {"summary": None, "source": None, "program": None, "modules": {}}
-        if self.data_aware_proposer:
-            grounding["summary"] = summarize_data(self.prompt_model, trainset, seed=self.seed,
-                                                  batch_size=self.view_data_batch_size)
-            if grounding["summary"] is None:
-                run.reporter.note("no data summary (the prompt model's replies could not be used)")
+        """What every proposal sees: the data summary, the program's source and descriptions
+        (the summary and the descriptions are written at the same time)."""
+        jobs = [lambda: self._summary(run, trainset), lambda: self._program_grounding(run, student, demo_sets)]
+        result = run.parallel(lambda job: job(), jobs)
+        if result.errors:
+            raise next(iter(result.errors.values()))
+        summary, program = result.values
+        return {"summary": summary, **program}
+
+    def _summary(self, run, trainset) -> str | None:
+        if not self.data_aware_proposer:
+            return None
+        summary = summarize_data(self.prompt_model, trainset, seed=self.seed, batch_size=self.view_data_batch_size)
+        if summary is None:
+            run.reporter.note("no data summary (the prompt model's replies could not be used)")
+        return summary
+
+    def _program_grounding(self, run, student, demo_sets) -> dict:
+        none = {"source": None, "program": None, "modules": {}}
         if not self.program_aware_proposer:
-            return grounding
+            return none
         source = proposer.program_source(student)
         predictors = prog.named_predictors(student)
         example = next((text for path, p in predictors for i in range(1, len(demo_sets.get(path, [])))
@@ -218,11 +243,10 @@ class MIPROv2(Optimizer):
                                      {"program_code": source, "program_example": example})
         except DspError as err:
             run.reporter.note(f"running without the program description: {err.message}")
-            return grounding
-        grounding.update(source=source, program=proposer.clean(str(described[0].get("program_description", ""))))
+            return none
+        grounding = {"source": source, "program": proposer.clean(str(described[0].get("program_description", "")))}
         modules = run.parallel(lambda item: self._describe_module(grounding, example, *item), predictors)
-        grounding["modules"] = {path: text for (path, _), text in zip(predictors, modules.values)}
-        return grounding
+        return {**grounding, "modules": {path: text for (path, _), text in zip(predictors, modules.values)}}
 
     def _describe_module(self, grounding: dict, example: str, path: str, predictor) -> str:
         module = f"{path} = {type(predictor).__name__}({predictor.signature})"

@@ -7,10 +7,16 @@ after the last) the combination with the best mean score that has not been fully
 is scored on the whole valset, and that result is added to the study as a trial too. The
 answer is the best fully evaluated program (the earliest among equals).
 
-What dsplang adds: scores are kept per (combination, validation example), so a combination
-the sampler picks again, or a full evaluation of a combination already seen on minibatches,
-only runs on examples not scored yet; a combination's mean is over every example it has
-been scored on (DSPy averages its minibatch means). The budget is checked between trials.
+What dsplang changes: the default program (the first trial) is scored on a minibatch like the
+others, not on the whole valset. Scores are kept per (combination, validation example), so a
+combination the sampler picks again, or a full evaluation of a combination already seen on
+minibatches, only runs on examples not scored yet; a combination's mean is over every example
+it has been scored on (DSPy averages its minibatch means). With `pruning` a trial is scored on
+about the first half of its minibatch first (rounded down to a multiple
+of 8) and stopped there when optuna's MedianPruner finds it
+below the median of earlier trials at that point. TPE models the results after
+max(3, trials // 2) trials (optuna's default, 10, would make a light run a random search).
+The budget is checked between trials.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ class TrialSearch:
 
     def __init__(self, run, scorer: CandidateScorer, student, instructions: dict[str, list[str]],
                  demo_sets: dict[str, list[list]] | None, *, seed: int, num_trials: int, minibatch: bool,
-                 minibatch_size: int, full_eval_steps: int) -> None:
+                 minibatch_size: int, full_eval_steps: int, pruning: bool = True) -> None:
         self.run = run
         self.scorer = scorer
         self.student = student
@@ -46,6 +52,7 @@ class TrialSearch:
         self.minibatch = minibatch and minibatch_size < self.n_val
         self.minibatch_size = minibatch_size
         self.full_eval_steps = max(1, full_eval_steps)
+        self.pruning = pruning
         self.rng = random.Random(seed)
         self.combos: dict[tuple, Candidate] = {}
         self.trials: dict[tuple, int] = {}
@@ -56,56 +63,67 @@ class TrialSearch:
     # ---------------------------------------------------------- the search
 
     def search(self) -> Candidate | None:
-        """Run the trials; the best program found (None when nothing could be scored)."""
+        """Run the default program and the trials; the best program found (None if nothing was scored)."""
         optuna = import_optuna()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            sampler = optuna.samplers.TPESampler(seed=self.seed, multivariate=True)
-        self.study = optuna.create_study(direction="maximize", sampler=sampler)
+            sampler = optuna.samplers.TPESampler(seed=self.seed, multivariate=True,
+                                                 n_startup_trials=max(3, self.num_trials // 2))
+        pruner = optuna.pruners.MedianPruner(n_startup_trials=2) if self.pruning else optuna.pruners.NopPruner()
+        self.study = optuna.create_study(direction="maximize", sampler=sampler, pruner=pruner)
         self.distributions = {name: optuna.distributions.CategoricalDistribution(list(range(size)))
                               for name, size in self._sizes().items()}
-        default = {name: 0 for name in self.distributions}
-        value = self._evaluate(self._combo(default), "default program")
-        if value is None:
-            return self._answer()
-        self.study.add_trial(optuna.trial.create_trial(params=default, distributions=self.distributions,
-                                                       value=value))
+        self.study.enqueue_trial({name: 0 for name in self.distributions})
         since_full = 0
-        for number in range(1, self.num_trials + 1):
+        for number in range(self.num_trials + 1):
             if self.run.out_of_budget():
                 break
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
                 trial = self.study.ask(self.distributions)
-            value = self._evaluate(self._combo(trial.params), f"trial {number} of {self.num_trials}")
-            if value is None:
+            what = f"trial {number} of {self.num_trials}" if number else "default program"
+            state, value = self._evaluate(trial, self._combo(trial.params), what)
+            if state is None:
                 self.study.tell(trial, state=optuna.trial.TrialState.FAIL)
                 break
-            self.study.tell(trial, value)
-            since_full += 1
-            if self.minibatch and (since_full == self.full_eval_steps or number == self.num_trials):
+            self.study.tell(trial, value if state == "complete" else None,
+                            state=optuna.trial.TrialState.COMPLETE if state == "complete"
+                            else optuna.trial.TrialState.PRUNED)
+            since_full += 1 if number else 0
+            if self.minibatch and number and (since_full == self.full_eval_steps or number == self.num_trials):
                 since_full = 0
                 if not self._full_evaluation(optuna):
                     break
         return self._answer()
 
-    def _evaluate(self, combo: tuple, what: str) -> float | None:
-        """Score `combo` on a minibatch (or the whole valset); its mean there, None if the budget ran out."""
+    def _evaluate(self, trial, combo: tuple, what: str) -> tuple[str | None, float | None]:
+        """Score `combo` on a minibatch (or the whole valset): ("complete" or "pruned", its mean there),
+        or (None, None) when the budget ran out. With pruning, the first half of the minibatch is
+        scored first, and the trial stops there when optuna's median pruner says so."""
         candidate = self._candidate(combo)
         self.trials[combo] = self.trials.get(combo, 0) + 1
-        if self.minibatch:
-            indices = sorted(self.rng.sample(range(self.n_val), self.minibatch_size))
-        else:
-            indices = list(range(self.n_val))
+        indices = (self.rng.sample(range(self.n_val), self.minibatch_size) if self.minibatch
+                   else list(range(self.n_val)))
+        # a multiple of 8, so common thread counts score it in whole rounds (never the thread
+        # count itself: the result must not depend on it)
+        half = len(indices) // 2 // 8 * 8 or len(indices) // 2
+        halves = [indices[:half], indices] if self.minibatch and self.pruning and half < len(indices) else [indices]
         self.run.reporter.phase(f"{what}: {candidate.label}", total=sum(i not in candidate.scores for i in indices))
-        if not self.scorer.score([candidate], indices):
-            return None
-        value = round(100 * sum(candidate.scores[i] for i in indices) / len(indices), 2)
+        for step, part in enumerate(halves):
+            if not self.scorer.score([candidate], part):
+                self.run.out_of_budget()         # records why in the report
+                return None, None
+            value = round(100 * sum(candidate.scores[i] for i in part) / len(part), 2)
+            if step < len(halves) - 1:
+                trial.report(value, step)
+                if trial.should_prune():
+                    self.run.reporter.note(f"{what}: {candidate.label}: {value:.1f}% on {len(part)} examples, pruned")
+                    return "pruned", value
         self.run.reporter.score(value if not self.minibatch else None)
         self.run.reporter.note(f"{what}: {candidate.label}: {value:.1f}% on {len(indices)} examples")
         if not self.minibatch:
             self._fully_scored(combo)
-        return value
+        return "complete", value
 
     def _full_evaluation(self, optuna) -> bool:
         """Score the best not yet fully evaluated combination on the whole valset; False if out of budget."""
@@ -118,6 +136,7 @@ class TrialSearch:
         missing = [i for i in range(self.n_val) if i not in candidate.scores]
         self.run.reporter.phase(f"full evaluation: {candidate.label}", total=len(missing))
         if not self.scorer.score([candidate], list(range(self.n_val))):
+            self.run.out_of_budget()
             return False
         self.run.reporter.score(candidate.score)
         self.run.reporter.note(f"full evaluation: {candidate.label}: {candidate.score:.1f}% "
