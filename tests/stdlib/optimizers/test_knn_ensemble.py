@@ -89,3 +89,11 @@ def test_ensemble_with_a_custom_reduce(dsp, lm, train):
 def test_ensemble_needs_a_list():
     with pytest.raises(DspTypeError, match="list of programs"):
         Ensemble(verbose=False).compile("not programs")
+
+
+def test_knn_few_shot_with_the_embeddings_retriever(dsp, lm, train, dev, score, openai_server):
+    from dsplang.stdlib.retrievers.embeddings import Embeddings
+    embedder = Embeddings(model="openai/test-embed", api_base=openai_server.url, api_key="sk-test")
+    compiled = KNNFewShot(k=4, embedder=embedder, verbose=False).compile(dsp.Capital(), trainset=train)
+    assert score(compiled, dev, dsp.right) > 60.0
+    assert openai_server.requests, "the examples were embedded through the server"
