@@ -1,4 +1,5 @@
-"""Every example runs offline (scripted LMs), except those that exist to run on a model you name."""
+"""Every example runs offline (scripted LMs), except those that exist to run on a model you name;
+an example with a NAME.out file beside it must print exactly that."""
 
 from __future__ import annotations
 
@@ -20,3 +21,6 @@ def test_example_runs(example, capsys, monkeypatch):
     out, err = capsys.readouterr()
     assert status == 0, err
     assert out.strip(), "an example should print what it did"
+    expected = example.with_suffix(".out")
+    if expected.exists():
+        assert out == expected.read_text()
