@@ -89,10 +89,11 @@ class Trace:
     def write_jsonl(self, path: str) -> None:
         with open(path, "w", encoding="utf-8") as fh:
             for rec in self.records:
-                fh.write(json.dumps(rec.to_json(), default=_json_default) + "\n")
+                fh.write(json.dumps(rec.to_json(), default=json_default) + "\n")
 
 
-def _json_default(value):
+def json_default(value):
+    """JSON for values json cannot write: records, Examples, Predictions, else their str()."""
     dump = getattr(value, "model_dump", None)
     if callable(dump):
         return dump()

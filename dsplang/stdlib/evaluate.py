@@ -30,6 +30,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from dsplang.interpreter.trace import json_default
 from dsplang.errors import DspArgumentError, DspError, DspFileError, DspTypeError, DspValueError
 from dsplang.interpreter.values import DspCallable
 from dsplang.stdlib.example import Example
@@ -292,10 +293,10 @@ class EvaluationResult:
                 os.makedirs(folder, exist_ok=True)
             with open(path, "w", encoding="utf-8") as fh:
                 if path.lower().endswith(".json"):
-                    json.dump(records, fh, ensure_ascii=False, default=_json_default, indent=2)
+                    json.dump(records, fh, ensure_ascii=False, default=json_default, indent=2)
                 else:
                     for record in records:
-                        fh.write(json.dumps(record, ensure_ascii=False, default=_json_default) + "\n")
+                        fh.write(json.dumps(record, ensure_ascii=False, default=json_default) + "\n")
         except OSError as err:
             raise DspFileError(f"cannot write {path!r}: {err.strerror}") from None
 
@@ -311,16 +312,6 @@ def _prediction_dict(prediction: Any) -> Any:
         return None
     to_dict = getattr(prediction, "to_dict", None)
     return to_dict() if callable(to_dict) else prediction
-
-
-def _json_default(value: Any) -> Any:
-    dump = getattr(value, "model_dump", None)
-    if callable(dump):
-        return dump()
-    to_dict = getattr(value, "to_dict", None)
-    if callable(to_dict):
-        return to_dict()
-    return str(value)
 
 
 # ------------------------------------------------------------------ table text

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from dsplang.errors import DspAttributeError, DspKeyError, did_you_mean
+from dsplang.errors import DspKeyError, did_you_mean
+from dsplang.stdlib.fields import Fields
 
 
-class Example:
+class Example(Fields):
     """Fields in insertion order; `with_inputs("a", "b")` marks which are inputs."""
 
     __slots__ = ("_data", "_inputs")
+    _what = "Example"
 
     def __init__(self, base: dict | "Example" | None = None, /, **fields: Any):
         data: dict = {}
@@ -48,57 +50,11 @@ class Example:
         keep = self._inputs or ()
         return Example({k: v for k, v in self._data.items() if k not in keep})
 
-    def __getattr__(self, name: str) -> Any:
-        data = object.__getattribute__(self, "_data")
-        if name in data:
-            return data[name]
-        if name.startswith("__"):
-            raise AttributeError(name)
-        raise DspAttributeError(f"Example has no field {name!r}", hint=did_you_mean(name, data))
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        self._data[name] = value
-
-    def __getitem__(self, key: str) -> Any:
-        try:
-            return self._data[key]
-        except KeyError:
-            raise DspKeyError(f"Example has no field {key!r}", hint=did_you_mean(key, self._data)) from None
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self._data[key] = value
-
-    def __contains__(self, key: str) -> bool:
-        return key in self._data
-
-    def __iter__(self):
-        return iter(self._data)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Example) and self._data == other._data and self._inputs == other._inputs
 
     def __hash__(self) -> int:
         return hash(tuple((k, repr(v)) for k, v in self._data.items()))
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self._data.get(key, default)
-
-    def keys(self) -> list[str]:
-        return list(self._data)
-
-    def values(self) -> list:
-        return list(self._data.values())
-
-    def items(self) -> list[tuple[str, Any]]:
-        return list(self._data.items())
-
-    def to_dict(self) -> dict:
-        return dict(self._data)
-
-    toDict = to_dict
 
     def copy(self, **changes: Any) -> "Example":
         new = Example(self, **changes)
