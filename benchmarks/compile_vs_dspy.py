@@ -1,15 +1,32 @@
-"""Compiling the same program with dsplang and with DSPy: validation score, LM calls, wall time.
+"""Compiling the same program with dsplang and with DSPy: scores, LM calls, wall time, over seeds.
 
-    DSP_BENCH_VENV=/tmp/dspy-venv python benchmarks/compile_vs_dspy.py [--quick] [--latency S]
+    DSP_BENCH_VENV=/tmp/dspy-venv python benchmarks/compile_vs_dspy.py [--seeds N] [--quick]
+        [--latency S] [--optimizers ...] [--json PATH]
 
 One invocation runs BootstrapFewShot, BootstrapFewShotWithRandomSearch(num_candidate_programs=8)
-and MIPROv2(auto="light") on the task of `fake_task.py` (train 50 / val 50, 8 threads; `--quick`:
-20 / 20 and MIPROv2 only) through DSPy (in a child process, in the venv of `dspy_env.py`, with
-a `dspy.BaseLM` subclass) and through dsplang (in this process, with an `LM` subclass). Both
-fake LMs sleep `--latency` seconds (0.1) per call and reply with `fake_task.reply`, so answer
-quality depends on the prompt the same way on both sides. Caching is off on both sides, so
-every call is counted. The score is the compiled program's score on the valset (evaluated
-after the compile, not counted). Prints a table and the dsplang/DSPy ratios.
+and MIPROv2(auto="light") on the task of `fake_task.py` (train 50 / val 50 / test 100, 8
+threads; `--quick`: 20 / 20 / 40, MIPROv2 only, one seed) through DSPy (in a child process, in
+the venv of `dspy_env.py`, with a `dspy.BaseLM` subclass) and through dsplang (in this process,
+with an `LM` subclass). Both fake LMs sleep `--latency` seconds (0.1) per call and reply with
+`fake_task.reply`, so answer quality depends on the prompt the same way on both sides. Caching
+is off on both sides, so every call is counted.
+
+Seeds (`--seeds N`, default 3: seeds 0..N-1): seed s takes the data rows 10000*s + (0..train)
+for training, 10000*s + 1000.. for validation and 10000*s + 2000.. for the test set, and is
+MIPROv2's `seed` on both sides; BootstrapFewShot and the random search use DSPy's fixed
+candidate seeds on both sides. Both sides get the same seeds and data.
+
+Measured per run: `val` = the compiled program's score on the valset (what the optimizers
+select on, so it is optimistically biased: the winner's curse), `test` = its score on the
+held-out test rows (what the program is worth), LM calls and wall time of the compile (the
+scoring afterwards is not counted). Printed per optimizer and side: the mean over seeds with
+the min-max, then the dsplang/DSPy ratios of the means (scores: the difference in points).
+
+Read the scores with care: on this fake task a right answer is a hash draw with a probability
+set by the prompt, so one program's score on 50 examples has a standard deviation of about 6
+points, and many candidates (all the random search's demo sets of 16) have the same true
+accuracy. A single seed's score difference is mostly noise; so is much of a 3-seed mean's.
+Only differences much larger than the min-max spread mean anything.
 """
 
 from __future__ import annotations
@@ -63,15 +80,21 @@ def run_dspy(args) -> dict:
     dspy.configure_cache(enable_disk_cache=False, enable_memory_cache=False)
     dspy.configure(lm=FakeLM("fake/task", cache=False))
     rows = lambda a, b: [dspy.Example(**r).with_inputs("question") for r in fake_task.dataset(a, b)]  # noqa: E731
-    train, val = rows(0, args.train), rows(1000, 1000 + args.val)
     metric = lambda example, pred, trace=None: example.answer == pred.answer  # noqa: E731
+    score = lambda program, data: float(dspy.Evaluate(devset=data, metric=metric, num_threads=args.threads,  # noqa: E731
+                                                      display_progress=False)(program).score)
+    return {seed: run_dspy_seed(args, seed, dspy, counter, rows, metric, score) for seed in args.seeds}
+
+
+def run_dspy_seed(args, seed, dspy, counter, rows, metric, score) -> dict:
+    train, val, test = data_for(args, seed, rows)
     make = {
         "BootstrapFewShot": lambda: dspy.BootstrapFewShot(metric=metric, max_bootstrapped_demos=4,
                                                           max_labeled_demos=16),
         "BootstrapFewShotWithRandomSearch": lambda: dspy.BootstrapFewShotWithRandomSearch(
             metric=metric, max_bootstrapped_demos=4, max_labeled_demos=16, num_candidate_programs=8,
             num_threads=args.threads),
-        "MIPROv2": lambda: dspy.MIPROv2(metric=metric, auto="light", num_threads=args.threads, seed=0),
+        "MIPROv2": lambda: dspy.MIPROv2(metric=metric, auto="light", num_threads=args.threads, seed=seed),
     }
     results = {}
     for name in args.optimizers:
@@ -79,9 +102,7 @@ def run_dspy(args) -> dict:
         kwargs = {} if name == "BootstrapFewShot" else {"valset": val}
         compiled = optimizer.compile(dspy.Predict("question -> answer"), trainset=train, **kwargs)
         wall, calls = time.perf_counter() - started, counter.calls - before
-        score = dspy.Evaluate(devset=val, metric=metric, num_threads=args.threads,
-                              display_progress=False)(compiled).score
-        results[name] = {"score": float(score), "calls": calls, "wall": wall}
+        results[name] = {"val": score(compiled, val), "test": score(compiled, test), "calls": calls, "wall": wall}
     return results
 
 
@@ -96,9 +117,6 @@ def run_dsplang(args) -> dict:
     from dsplang.stdlib.evaluate import evaluate
     from dsplang.stdlib.example import Example
     from dsplang.stdlib.modules.predict import Predict
-    from dsplang.stdlib.optimizers.bootstrap import BootstrapFewShot
-    from dsplang.stdlib.optimizers.mipro import MIPROv2
-    from dsplang.stdlib.optimizers.random_search import BootstrapFewShotWithRandomSearch
 
     counter = Counter()
 
@@ -110,74 +128,134 @@ def run_dsplang(args) -> dict:
             return LMResponse(texts, Usage(fake_task.prompt_tokens(messages), 10, 0.0), False, 0.0, self.model)
 
     rows = lambda a, b: [Example(**r).with_inputs("question") for r in fake_task.dataset(a, b)]  # noqa: E731
-    train, val = rows(0, args.train), rows(1000, 1000 + args.val)
     metric = lambda example, pred, trace=None: example.answer == pred.answer  # noqa: E731
+    score = lambda program, data: float(evaluate(program, data, metric=metric, threads=args.threads,  # noqa: E731
+                                                 display_progress=False, display_table=0).score)
     common = {"threads": args.threads, "verbose": False}
+    results = {}
+    with context.using(FakeLM("fake/task", cache=False, num_retries=0)):
+        for seed in args.seeds:
+            train, val, test = data_for(args, seed, rows)
+            results[seed] = {}
+            for name in args.optimizers:
+                optimizer = dsplang_optimizer(name, seed, metric, common)
+                before, started = counter.calls, time.perf_counter()
+                kwargs = {} if name == "BootstrapFewShot" else {"valset": val}
+                compiled = optimizer.compile(Predict("question -> answer"), trainset=train, **kwargs)
+                wall, calls = time.perf_counter() - started, counter.calls - before
+                results[seed][name] = {"val": score(compiled, val), "test": score(compiled, test),
+                                       "calls": calls, "wall": wall}
+    return results
+
+
+def dsplang_optimizer(name: str, seed: int, metric, common: dict):
+    from dsplang.stdlib.optimizers.bootstrap import BootstrapFewShot
+    from dsplang.stdlib.optimizers.mipro import MIPROv2
+    from dsplang.stdlib.optimizers.random_search import BootstrapFewShotWithRandomSearch
     make = {
         "BootstrapFewShot": lambda: BootstrapFewShot(metric=metric, max_bootstrapped_demos=4,
                                                      max_labeled_demos=16, **common),
         "BootstrapFewShotWithRandomSearch": lambda: BootstrapFewShotWithRandomSearch(
             metric=metric, max_bootstrapped_demos=4, max_labeled_demos=16, num_candidate_programs=8, **common),
-        "MIPROv2": lambda: MIPROv2(metric=metric, auto="light", seed=0, **common),
+        "MIPROv2": lambda: MIPROv2(metric=metric, auto="light", seed=seed, **common),
     }
-    results = {}
-    with context.using(FakeLM("fake/task", cache=False, num_retries=0)):
-        for name in args.optimizers:
-            optimizer, before, started = make[name](), counter.calls, time.perf_counter()
-            kwargs = {} if name == "BootstrapFewShot" else {"valset": val}
-            compiled = optimizer.compile(Predict("question -> answer"), trainset=train, **kwargs)
-            wall, calls = time.perf_counter() - started, counter.calls - before
-            score = evaluate(compiled, val, metric=metric, threads=args.threads, display_progress=False,
-                             display_table=0).score
-            results[name] = {"score": float(score), "calls": calls, "wall": wall}
-    return results
+    return make[name]()
 
 
 # ------------------------------------------------------------------ driver
 
 
+def data_for(args, seed: int, rows) -> tuple[list, list, list]:
+    """The train, validation and test rows of `seed` (made by `rows(start, stop)`)."""
+    base = 10_000 * seed
+    return (rows(base, base + args.train), rows(base + 1000, base + 1000 + args.val),
+            rows(base + 2000, base + 2000 + args.test))
+
+
 def dspy_results(args) -> dict:
     from dspy_env import child_env, dspy_python
     argv = [str(dspy_python()), __file__, "--child", "--train", str(args.train), "--val", str(args.val),
-            "--threads", str(args.threads), "--latency", str(args.latency), "--optimizers", *args.optimizers]
+            "--test", str(args.test), "--threads", str(args.threads), "--latency", str(args.latency),
+            "--seed-list", *map(str, args.seeds), "--optimizers", *args.optimizers]
     done = subprocess.run(argv, env=child_env(), capture_output=True, text=True)
     if done.returncode != 0:
         sys.exit(f"the DSPy side failed:\n{done.stderr[-4000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return {int(seed): value for seed, value in json.loads(done.stdout.strip().splitlines()[-1]).items()}
 
 
-def table(ours: dict, theirs: dict) -> str:
-    head = (f"{'optimizer':<34}{'score dsp/DSPy':>16}{'LM calls dsp/DSPy':>20}{'ratio':>7}"
-            f"{'wall s dsp/DSPy':>18}{'ratio':>7}")
+METRICS = [("val", "val score", "{:.1f}"), ("test", "test score", "{:.1f}"), ("calls", "LM calls", "{:.0f}"),
+           ("wall", "wall s", "{:.1f}")]
+
+
+def summary(results: dict, name: str, key: str) -> tuple[float, float, float]:
+    values = [results[seed][name][key] for seed in results]
+    return sum(values) / len(values), min(values), max(values)
+
+
+def table(ours: dict, theirs: dict, optimizers: list[str]) -> str:
+    """Per optimizer: dsplang and DSPy means over the seeds (min-max), then the comparison."""
+    width = 20
+    head = f"{'optimizer':<34}{'':<9}" + "".join(f"{label:>{width}}" for _, label, _ in METRICS)
     lines = [head, "-" * len(head)]
-    for name in ours:
-        a, b = ours[name], theirs[name]
-        lines.append(f"{name:<34}{a['score']:>7.1f} /{b['score']:>6.1f}  {a['calls']:>9} /{b['calls']:>6}"
-                     f"{a['calls'] / max(b['calls'], 1):>9.2f}{a['wall']:>9.1f} /{b['wall']:>6.1f}"
-                     f"{a['wall'] / max(b['wall'], 1e-9):>9.2f}")
+    for name in optimizers:
+        means = {}
+        for side, results in (("dsplang", ours), ("DSPy", theirs)):
+            cells = []
+            for key, _, fmt in METRICS:
+                mean, low, high = summary(results, name, key)
+                means[side, key] = mean
+                cells.append(f"{fmt.format(mean)} ({fmt.format(low)}-{fmt.format(high)})")
+            label = name if side == "dsplang" else ""
+            lines.append(f"{label:<34}{side:<9}" + "".join(f"{c:>{width}}" for c in cells))
+        compare = []
+        for key, _, _ in METRICS:
+            a, b = means["dsplang", key], means["DSPy", key]
+            compare.append(f"{a - b:+.1f} pts" if key in ("val", "test") else f"{a / max(b, 1e-9):.2f}x")
+        lines.append(f"{'':<34}{'dsp/DSPy':<9}" + "".join(f"{c:>{width}}" for c in compare))
+    return "\n".join(lines)
+
+
+def per_seed(ours: dict, theirs: dict, optimizers: list[str]) -> str:
+    lines = []
+    for seed in ours:
+        for name in optimizers:
+            a, b = ours[seed][name], theirs[seed][name]
+            lines.append(f"seed {seed} {name:<34} val {a['val']:5.1f} / {b['val']:5.1f}   test {a['test']:5.1f} / "
+                         f"{b['test']:5.1f}   calls {a['calls']:4} / {b['calls']:4}   wall {a['wall']:5.1f} / "
+                         f"{b['wall']:5.1f}")
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="train 20 / val 20, MIPROv2 only")
+    parser.add_argument("--quick", action="store_true", help="train 20 / val 20 / test 40, MIPROv2 only, 1 seed")
+    parser.add_argument("--seeds", type=int, default=None, help="run seeds 0..N-1 (default 3; --quick: 1)")
     parser.add_argument("--train", type=int, default=50)
     parser.add_argument("--val", type=int, default=50)
+    parser.add_argument("--test", type=int, default=100)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--latency", type=float, default=0.1)
     parser.add_argument("--optimizers", nargs="+", default=OPTIMIZERS, choices=OPTIMIZERS)
+    parser.add_argument("--json", help="also write the per-seed results here")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--seed-list", nargs="+", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
+        args.seeds = args.seed_list
         print(json.dumps(run_dspy(args)))
         return
     if args.quick:
-        args.train, args.val, args.optimizers = 20, 20, ["MIPROv2"]
-    print(f"train {args.train} / val {args.val}, {args.threads} threads, {args.latency * 1000:.0f} ms per LM call",
-          file=sys.stderr)
+        args.train, args.val, args.test, args.optimizers = 20, 20, 40, ["MIPROv2"]
+    args.seeds = list(range(args.seeds if args.seeds is not None else (1 if args.quick else 3)))
+    print(f"train {args.train} / val {args.val} / test {args.test}, {args.threads} threads, "
+          f"{args.latency * 1000:.0f} ms per LM call, seeds {', '.join(map(str, args.seeds))}", file=sys.stderr)
     theirs = dspy_results(args)
     ours = run_dsplang(args)
-    print(table(ours, theirs))
+    if args.json:
+        Path(args.json).write_text(json.dumps({"dsplang": ours, "dspy": theirs}, indent=1))
+    print(per_seed(ours, theirs, args.optimizers))
+    print()
+    print(table(ours, theirs, args.optimizers))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ predictor, so that a failed assertion can re-run from there.
 from __future__ import annotations
 
 from dsplang.errors import (DspError, DspNameError, DspRequireError, DspRuntimeError, DspTypeError,
-                            DspUserError, Span, a_type)
+                            DspUserError, a_type)
 from dsplang.grammar import ast
 from dsplang.interpreter import assertions, trace
 from dsplang.interpreter.expressions import BINARY, ExprCompiler, arith_error, iterate

@@ -30,11 +30,10 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from dsplang.stdlib import program as program_api
 from dsplang.interpreter.trace import json_default
 from dsplang.errors import DspArgumentError, DspError, DspFileError, DspTypeError, DspValueError
-from dsplang.interpreter.values import DspCallable
 from dsplang.stdlib.example import Example
-from dsplang.stdlib.prediction import Prediction
 from dsplang.stdlib.parallel_runner import RunResult, TooManyErrors, run_parallel
 
 _CELL_CHARS = 80
@@ -87,28 +86,11 @@ class _Task:
     def __call__(self, example: Example) -> tuple[Any, float]:
         prediction = None
         try:
-            prediction = _call(self.program, (), example.inputs().to_dict())
-            score = _as_score(_call(self.metric, (example, prediction), {}), self.metric)
+            prediction = program_api.run_on(self.program, example)
+            score = program_api.as_score(program_api.call(self.metric, example, prediction), self.metric)
         except Exception as err:  # noqa: BLE001 - any failure of user code scores failure_score
             raise _RowFailure(err, prediction) from err
         return prediction, score
-
-
-def _call(f, args: tuple, kwargs: dict):
-    """Call a .dsp callable (module, predictor, function) or a Python callable."""
-    if isinstance(f, DspCallable):
-        return f.call(args, kwargs, None)
-    return f(*args, **kwargs)
-
-
-def _as_score(value: Any, metric) -> float:
-    """A metric's return value as a number: bools count as 1/0."""
-    if isinstance(value, numbers.Real):          # bool, int, float (and numpy numbers)
-        return float(value)
-    if isinstance(value, (Prediction, dict)) and "score" in value:
-        return _as_score(value["score"], metric)
-    raise DspTypeError(f"the metric {_name_of(metric)} returned {type(value).__name__} "
-                       f"{_short(value, 40)}; a metric must return a bool or a number")
 
 
 def _check_args(program, data, metric, failure_score) -> list[Example]:

@@ -95,13 +95,16 @@ def _takes_trace(metric) -> bool:
     return len(positional) >= 3 or any(p.kind is p.VAR_POSITIONAL for p in params)
 
 
-def as_score(value) -> float:
+def as_score(value, metric=None) -> float:
     """A metric's value as a number: bools count 1/0, a result with `score` gives its score."""
     if isinstance(value, numbers.Real):
         return float(value)
     if isinstance(value, (Prediction, dict)) and "score" in value:
-        return as_score(value["score"])
-    raise DspTypeError(f"a metric returned a {type(value).__name__}; it must return a bool or a number")
+        return as_score(value["score"], metric)
+    name = getattr(metric, "__name__", None) or "a metric"
+    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+    raise DspTypeError(f"the metric {name} returned {type(value).__name__} {shown}; "
+                       "a metric must return a bool or a number")
 
 
 def passes(value, threshold: float | None) -> bool:

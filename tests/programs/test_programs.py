@@ -7,7 +7,6 @@ paths relative to this folder) and the run must exit with status 1.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
