@@ -26,7 +26,13 @@ Read the scores with care: on this fake task a right answer is a hash draw with 
 set by the prompt, so one program's score on 50 examples has a standard deviation of about 6
 points, and many candidates (all the random search's demo sets of 16) have the same true
 accuracy. A single seed's score difference is mostly noise; so is much of a 3-seed mean's.
-Only differences much larger than the min-max spread mean anything.
+Only differences much larger than the min-max spread mean anything. The scores and LM calls do
+not depend on the latency, so `--latency 0 --seeds 30` reads them over many seeds in a few
+minutes (its wall times then measure only per-call overhead).
+
+BootstrapFewShot makes exactly the calls of DSPy's algorithm on both sides (the teacher runs
+on training examples in order until `max_bootstrapped_demos` pass; nothing is evaluated when
+no valset is given), so its LM calls are equal by construction; only its wall time can differ.
 """
 
 from __future__ import annotations
@@ -81,8 +87,10 @@ def run_dspy(args) -> dict:
     dspy.configure(lm=FakeLM("fake/task", cache=False))
     rows = lambda a, b: [dspy.Example(**r).with_inputs("question") for r in fake_task.dataset(a, b)]  # noqa: E731
     metric = lambda example, pred, trace=None: example.answer == pred.answer  # noqa: E731
-    score = lambda program, data: float(dspy.Evaluate(devset=data, metric=metric, num_threads=args.threads,  # noqa: E731
-                                                      display_progress=False)(program).score)
+
+    def score(program, data) -> float:
+        return float(dspy.Evaluate(devset=data, metric=metric, num_threads=args.threads,
+                                   display_progress=False)(program).score)
     return {seed: run_dspy_seed(args, seed, dspy, counter, rows, metric, score) for seed in args.seeds}
 
 
@@ -129,8 +137,10 @@ def run_dsplang(args) -> dict:
 
     rows = lambda a, b: [Example(**r).with_inputs("question") for r in fake_task.dataset(a, b)]  # noqa: E731
     metric = lambda example, pred, trace=None: example.answer == pred.answer  # noqa: E731
-    score = lambda program, data: float(evaluate(program, data, metric=metric, threads=args.threads,  # noqa: E731
-                                                 display_progress=False, display_table=0).score)
+
+    def score(program, data) -> float:
+        return float(evaluate(program, data, metric=metric, threads=args.threads, display_progress=False,
+                              display_table=0).score)
     common = {"threads": args.threads, "verbose": False}
     results = {}
     with context.using(FakeLM("fake/task", cache=False, num_retries=0)):

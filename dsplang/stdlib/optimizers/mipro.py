@@ -17,7 +17,8 @@
 max(2 * variables * log2(candidates), 1.5 * candidates), variables = 2 per predictor (1
 without demos): light on one predictor is 10 trials. Unlike DSPy, which scores every trial on
 the whole valset when it has 50 examples or fewer, minibatches are used whenever the valset is
-larger than `minibatch_size`. `auto=None` needs `num_candidates` and `num_trials`.
+larger than `minibatch_size`, and are at most half the valset (24 examples for 50).
+`auto=None` needs `num_candidates` and `num_trials`.
 Without a valset the last 80% of the trainset is the valset (as DSPy).
 """
 

@@ -11,12 +11,17 @@ What dsplang changes: the default program (the first trial) is scored on a minib
 others, not on the whole valset. Scores are kept per (combination, validation example), so a
 combination the sampler picks again, or a full evaluation of a combination already seen on
 minibatches, only runs on examples not scored yet; a combination's mean is over every example
-it has been scored on (DSPy averages its minibatch means). With `pruning` a trial is scored on
-about the first half of its minibatch first (rounded down to a multiple
-of 8) and stopped there when optuna's MedianPruner finds it
-below the median of earlier trials at that point. TPE models the results after
-max(3, trials // 2) trials (optuna's default, 10, would make a light run a random search).
-The budget is checked between trials.
+it has been scored on (DSPy averages its minibatch means). Combinations that make the
+identical program (two demo sets with the same demos, say) share one candidate and its scores.
+Minibatches are used when the valset is larger than `minibatch_size` (DSPy: above 50
+examples), and are at most half the valset (`minibatch_for`: a valset of 50 gets minibatches
+of 24, not 35, which would be nearly a full evaluation per trial). With `pruning` a trial is
+scored on about the first half of its minibatch first (rounded down to a multiple of 8) and
+stopped there when optuna's MedianPruner finds it below the median of earlier trials at that
+point. A periodic full evaluation is skipped when its combination is already clearly behind
+the best fully evaluated one on the examples both were scored on (`candidates.clearly_behind`):
+it could not win. TPE models the results after max(3, trials // 2) trials (optuna's default,
+10, would make a light run a random search). The budget is checked between trials.
 """
 
 from __future__ import annotations
@@ -25,7 +30,18 @@ import random
 import warnings
 
 from dsplang.stdlib import program as prog
-from dsplang.stdlib.optimizers.candidates import Candidate, CandidateScorer, report_candidates
+from dsplang.stdlib.optimizers.candidates import (Candidate, CandidateScorer, clearly_behind, program_key,
+                                                  report_candidates)
+
+CONFIDENCE = 2.0       # standard errors by which a combination must trail to skip its full evaluation
+
+
+def minibatch_for(size: int, n_val: int) -> int:
+    """The minibatch size for a valset of `n_val`: `size`, or when that is more than half the
+    valset, half of it rounded down to a multiple of 8 (at least 8, at most `size`)."""
+    if 2 * size <= n_val:
+        return size
+    return min(size, max(8, n_val // 2 // 8 * 8))
 
 
 def import_optuna():
@@ -50,11 +66,12 @@ class TrialSearch:
         self.num_trials = num_trials
         self.n_val = len(scorer.valset)
         self.minibatch = minibatch and minibatch_size < self.n_val
-        self.minibatch_size = minibatch_size
+        self.minibatch_size = minibatch_for(minibatch_size, self.n_val)
         self.full_eval_steps = max(1, full_eval_steps)
         self.pruning = pruning
         self.rng = random.Random(seed)
         self.combos: dict[tuple, Candidate] = {}
+        self.programs: dict[str, Candidate] = {}     # by program_key: one candidate per distinct program
         self.trials: dict[tuple, int] = {}
         self.full: list[tuple] = []          # fully evaluated combinations, in order
         self.best: tuple | None = None
@@ -127,12 +144,19 @@ class TrialSearch:
 
     def _full_evaluation(self, optuna) -> bool:
         """Score the best not yet fully evaluated combination on the whole valset; False if out of budget."""
+        done = {id(self.combos[combo]) for combo in self.full}
         waiting = [(c.score or 0.0, -i, combo) for i, (combo, c) in enumerate(self.combos.items())
-                   if combo not in self.full and c.scores]
+                   if id(c) not in done and c.scores]
         if not waiting:
             return True
         combo = max(waiting)[2]
         candidate = self.combos[combo]
+        if self.best is not None:
+            leader = self.combos[self.best]
+            if clearly_behind(leader, candidate, list(candidate.scores), CONFIDENCE):
+                self.run.reporter.note(f"full evaluation of {candidate.label} skipped: clearly behind "
+                                       f"{leader.label} on the {len(candidate.scores)} examples it was scored on")
+                return True
         missing = [i for i in range(self.n_val) if i not in candidate.scores]
         self.run.reporter.phase(f"full evaluation: {candidate.label}", total=len(missing))
         if not self.scorer.score([candidate], list(range(self.n_val))):
@@ -148,7 +172,7 @@ class TrialSearch:
         return True
 
     def _fully_scored(self, combo: tuple) -> None:
-        if combo not in self.full:
+        if combo not in self.full and all(self.combos[c] is not self.combos[combo] for c in self.full):
             self.full.append(combo)
         if self.best is None or self.combos[combo].score > self.combos[self.best].score:
             self.best = combo
@@ -185,7 +209,7 @@ class TrialSearch:
         return params
 
     def _candidate(self, combo: tuple) -> Candidate:
-        """The candidate program of `combo` (made once)."""
+        """The candidate program of `combo` (made once; shared by combinations making the same program)."""
         if combo not in self.combos:
             program = prog.clone(self.student)
             predictors = dict(prog.named_predictors(program))
@@ -194,7 +218,8 @@ class TrialSearch:
                 predictor.signature = predictor.signature.with_instructions(self.instructions[path][instruction])
                 if demos is not None:
                     predictor.demos = list(self.demo_sets[path][demos])
-            self.combos[combo] = Candidate(self._label(combo), program)
+            self.combos[combo] = self.programs.setdefault(program_key(program),
+                                                          Candidate(self._label(combo), program))
         return self.combos[combo]
 
     def _label(self, combo: tuple) -> str:
@@ -204,12 +229,15 @@ class TrialSearch:
         return "; ".join(f"{path}: {part}" for path, part in zip(self.instructions, parts))
 
     def report(self, chosen: Candidate | None) -> None:
-        """Every combination tried, with its trial count; the chosen one marked."""
-        rows = list(self.combos.values())
-        for combo, candidate in self.combos.items():
-            count = self.trials.get(combo, 0)
+        """Every program tried, with its trial count; the chosen one marked."""
+        rows = list(self.programs.values())
+        for candidate in rows:
+            combos = [combo for combo, c in self.combos.items() if c is candidate]
+            count = sum(self.trials.get(combo, 0) for combo in combos)
             notes = [f"{count} trial{'' if count == 1 else 's'}"] if count else []
-            if combo in self.full:
+            if len(combos) > 1:
+                notes.append("also " + ", ".join(self._label(combo) for combo in combos[1:]))
+            if any(combo in self.full for combo in combos):
                 notes.append("full eval")
             candidate.note = ", ".join(notes)
         report_candidates(self.run, rows, rows.index(chosen) if chosen in rows else None)

@@ -7,13 +7,21 @@ training set as given, then one BootstrapFewShot per seed on the training set sh
 with the same seed. (The optimizer's `seed` shifts every candidate seed.)
 
 Unlike DSPy, candidates are compared by successive halving (see `candidates.py`): each is
-scored on a small minibatch of the valset first and clearly losing ones are dropped before
-the larger rungs, so the winner is found with far fewer LM calls. `halving=False` scores every
-candidate on the whole valset, exactly as DSPy.
+scored on a small minibatch of the valset first and losing ones are dropped before the larger
+rungs (the worse half, `eta=2`, and any clearly behind the leader, `confidence`), so the
+winner is found with far fewer LM calls; a candidate identical to an earlier one is not
+scored again. `halving=False` scores every candidate on the whole valset, exactly as DSPy.
+
+Without `stop_at_score`, `max_calls` or `max_cost`, the candidates are built at the same time
+(the bootstrapping ones share the threads; each still never tries more examples than it
+needs), then scored on the first rung together. With any of them, candidates are built and
+scored one by one, as DSPy, so the search can stop as soon as one is good enough or the
+budget is spent. Either way the candidates, their scores and the winner are the same.
 """
 
 from __future__ import annotations
 
+import copy
 import random
 
 from dsplang.stdlib import program as prog
@@ -21,20 +29,22 @@ from dsplang.stdlib.optimizers.base import Optimizer
 from dsplang.stdlib.optimizers.bootstrap import BootstrapFewShot
 from dsplang.stdlib.optimizers.candidates import Candidate, CandidateScorer, HalvingSearch, report_candidates
 from dsplang.stdlib.optimizers.labeled_few_shot import labeled
+from dsplang.stdlib.optimizers.report import Reporter
 
 
 class BootstrapFewShotWithRandomSearch(Optimizer):
     """`BootstrapFewShotWithRandomSearch(metric, teacher_settings=None, max_bootstrapped_demos=4,
     max_labeled_demos=16, max_rounds=1, num_candidate_programs=16, num_threads=None,
-    max_errors=10, stop_at_score=None, metric_threshold=None, halving=True, min_batch=8)`
-    plus the common settings. `num_threads` (DSPy's name) and `threads` are the same setting."""
+    max_errors=10, stop_at_score=None, metric_threshold=None, halving=True, min_batch=8, eta=2,
+    confidence=2.0)` plus the common settings. `num_threads` (DSPy's name) and `threads` are the
+    same setting. `confidence=None` turns off dropping clearly-behind candidates."""
 
     def __init__(self, metric, teacher_settings: dict | None = None, max_bootstrapped_demos: int = 4,
                  max_labeled_demos: int = 16, max_rounds: int = 1, num_candidate_programs: int = 16,
                  num_threads: int | None = None, max_errors: int | None = 10, stop_at_score: float | None = None,
                  metric_threshold: float | None = None, *, halving: bool = True, min_batch: int = 8,
-                 labeled_sample: bool = True, teacher=None, threads: int = 1, seed: int = 0,
-                 verbose: bool = True, max_calls: int | None = None, max_cost: float | None = None) -> None:
+                 eta: int = 2, confidence: float | None = 2.0, labeled_sample: bool = True, teacher=None,
+                 threads: int = 1, seed: int = 0, verbose: bool = True, max_calls: int | None = None, max_cost: float | None = None) -> None:
         super().__init__(threads=num_threads or threads, seed=seed, verbose=verbose,
                          max_calls=max_calls, max_cost=max_cost)
         self.metric = metric
@@ -48,6 +58,8 @@ class BootstrapFewShotWithRandomSearch(Optimizer):
         self.metric_threshold = metric_threshold
         self.halving = halving
         self.min_batch = min_batch
+        self.eta = eta
+        self.confidence = confidence
         self.labeled_sample = labeled_sample
         self.teacher = teacher
         self.candidate_programs: list[Candidate] = []
@@ -56,23 +68,44 @@ class BootstrapFewShotWithRandomSearch(Optimizer):
         valset = valset or trainset
         scorer = CandidateScorer(run, self.metric, valset, max_errors=self.max_errors)
         search = HalvingSearch(scorer, seed=self.seed, halving=self.halving, min_batch=self.min_batch,
-                               expected=self.num_candidate_programs + 3)
+                               expected=self.num_candidate_programs + 3, eta=self.eta, confidence=self.confidence)
         teacher = teacher or self.teacher
-        for seed in range(-3, self.num_candidate_programs):
-            if run.out_of_budget():
-                break
-            run.reporter.phase(f"building candidate {seed + 4} of {self.num_candidate_programs + 3}", total=None)
-            label, program = self._candidate(run, seed, student, teacher, trainset)
-            candidate = search.add(Candidate(label, program))
-            if self.stop_at_score is not None and (candidate.score or 0.0) >= self.stop_at_score:
-                run.reporter.note(f"{label} scored {candidate.score}% >= stop_at_score; stopping")
-                break
+        seeds = list(range(-3, self.num_candidate_programs))
+        if self.stop_at_score is None and self.max_calls is None and self.max_cost is None:
+            built = self._build_all(run, seeds, student, teacher, trainset)
+            search.add_all([Candidate(label, program) for label, program in built])
+        else:
+            self._build_one_by_one(run, search, seeds, student, teacher, trainset)
         chosen = search.finish()
         report_candidates(run, search.candidates, chosen)
         self.candidate_programs = sorted(search.candidates, key=lambda c: -(c.score or 0.0))
         if chosen is None:
             return prog.reset_copy(student)
         return search.candidates[chosen].program
+
+    def _build_all(self, run, seeds: list[int], student, teacher, trainset: list) -> list[tuple[str, object]]:
+        """Every candidate's label and program, built at the same time (in seed order)."""
+        quiet = copy.copy(run)
+        quiet.threads = max(1, run.threads // max(1, len(seeds) - 2))    # the bootstrapping ones share
+        quiet.reporter = Reporter(self.name, False, run.reporter.tracker)
+        run.reporter.phase(f"building {len(seeds)} candidates", total=len(seeds))
+        result = run.parallel(lambda seed: self._candidate(quiet, seed, student, teacher, trainset), seeds)
+        if result.errors:
+            raise result.errors[min(result.errors)]
+        return result.values
+
+    def _build_one_by_one(self, run, search: HalvingSearch, seeds: list[int], student, teacher,
+                          trainset: list) -> None:
+        """Build and score candidates in turn, until the budget or `stop_at_score` stops it."""
+        for seed in seeds:
+            if run.out_of_budget():
+                break
+            run.reporter.phase(f"building candidate {seed + 4} of {len(seeds)}", total=None)
+            label, program = self._candidate(run, seed, student, teacher, trainset)
+            candidate = search.add(Candidate(label, program))
+            if self.stop_at_score is not None and (candidate.score or 0.0) >= self.stop_at_score:
+                run.reporter.note(f"{label} scored {candidate.score}% >= stop_at_score; stopping")
+                break
 
     def _candidate(self, run, seed: int, student, teacher, trainset: list) -> tuple[str, object]:
         """The label and program of candidate `seed` (-3 zero-shot, -2 labeled, -1 unshuffled)."""

@@ -41,8 +41,16 @@ def test_halving_finds_dspys_best_with_far_fewer_calls(dsp, fake, train):
 def test_the_halving_schedule_doubles_up_to_the_valset():
     assert halving_schedule(19, 180) == [12, 23, 45, 90, 180]
     assert halving_schedule(19, 20) == [10, 20]
-    assert halving_schedule(19, 14) == [14]
+    assert halving_schedule(19, 14) == [8, 14]
+    assert halving_schedule(19, 10) == [10]                # 8 is not 1.5 times smaller than 10
     assert halving_schedule(3, 200) == [100, 200]
+    assert halving_schedule(2, 200) == [200]               # two candidates: nothing to halve
+
+
+def test_a_small_valset_starts_at_min_batch_rather_than_losing_rungs():
+    # 11 candidates, 50 examples: 11 -> 6 -> 3 -> 2 on 8, 13, 25, 50 (not 3 finalists on 13, 25, 50)
+    assert halving_schedule(11, 50) == [8, 13, 25, 50]
+    assert halving_schedule(11, 50, eta=3) == [8, 17, 50]  # 11 -> 4 -> 2
 
 
 def test_without_a_valset_the_trainset_scores_the_candidates(dsp, lm, train):

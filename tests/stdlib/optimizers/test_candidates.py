@@ -1,0 +1,161 @@
+"""candidates.py and the search rules built on it: identical programs scored once, the
+clear-lead rule (`clearly_behind`), MIPROv2's minibatch size and skipped full evaluations."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from dsplang.lm import context
+from dsplang.stdlib import program as prog
+from dsplang.stdlib.optimizers.base import Optimizer
+from dsplang.stdlib.optimizers.candidates import (Candidate, CandidateScorer, HalvingSearch, clearly_behind,
+                                                  program_key)
+from dsplang.stdlib.optimizers.mipro_search import TrialSearch, minibatch_for
+from dsplang.stdlib.optimizers.random_search import BootstrapFewShotWithRandomSearch
+
+GOOD = "Name the capital city of the country."     # the fake LM is always right with "capital city"
+
+
+class Probe(Optimizer):
+    """Runs `body(run, student, valset)` inside a real compile (budget, threads, usage tracking)."""
+
+    def __init__(self, body, *, threads: int = 1) -> None:
+        super().__init__(threads=threads, verbose=False)
+        self.body = body
+        self.result = None
+
+    def _compile(self, run, student, trainset, valset, teacher):
+        self.result = self.body(run, student, valset)
+        return student
+
+
+def with_instructions(student, text: str):
+    program = prog.clone(student)
+    predictor = prog.named_predictors(program)[0][1]
+    predictor.signature = predictor.signature.with_instructions(text)
+    return program
+
+
+def halving(dsp, fake, programs: list, valset, **settings):
+    """(the search, LM calls) after adding `programs` [(label, program)] and finishing."""
+    def body(run, student, valset):
+        settings.setdefault("expected", len(programs))
+        search = HalvingSearch(CandidateScorer(run, dsp.right, valset), **settings)
+        search.add_all([Candidate(label, program) for label, program in programs])
+        search.chosen = search.finish()
+        return search
+    with context.using(fake.DemoLM()):
+        probe = Probe(body, threads=4)
+        probe.compile(dsp.Capital(), trainset=valset[:2], valset=valset)
+    return probe.result, probe.report.usage["calls"]
+
+
+# ------------------------------------------------------------------ identical programs
+
+
+def test_program_key_sees_instructions_and_demos_but_not_identity(dsp, fake):
+    student = dsp.Capital()
+    assert program_key(student) == program_key(prog.clone(student)) == program_key(prog.reset_copy(student))
+    assert program_key(with_instructions(student, GOOD)) != program_key(student)
+    demos = prog.clone(student)
+    prog.named_predictors(demos)[0][1].demos = fake.capitals(0, 2)
+    assert program_key(demos) != program_key(student)
+
+
+def test_identical_candidates_are_scored_once(dsp, fake):
+    student, valset = dsp.Capital(), fake.capitals(16, 40)
+    good = with_instructions(student, GOOD)
+    alone, calls_alone = halving(dsp, fake, [("zero-shot", student), ("good", good)], valset, halving=False)
+    twice, calls_twice = halving(dsp, fake, [("zero-shot", student), ("good", good),
+                                             ("good again", prog.clone(good))], valset, halving=False)
+    assert calls_twice == calls_alone == 2 * len(valset)
+    again = twice.candidates[2]
+    assert again.same_as is twice.candidates[1] and again.scores is twice.candidates[1].scores
+    assert twice.chosen == 1                                   # the original, never the copy
+
+
+def test_random_search_scores_a_repeated_candidate_once(dsp, lm, train, dev):
+    # without labeled demos, "0 labeled demos" is the zero-shot program again
+    optimizer = BootstrapFewShotWithRandomSearch(dsp.right, max_labeled_demos=0, num_candidate_programs=1,
+                                                 halving=False, verbose=False)
+    optimizer.compile(dsp.Capital(), trainset=train, valset=dev)
+    rows = optimizer.report.rows
+    assert rows[1].label == "0 labeled demos" and rows[1].note == "same program as zero-shot"
+    bootstraps = sum(1 for r in rows if r.label.startswith("bootstrap"))
+    assert optimizer.report.usage["calls"] <= len(dev) * (1 + bootstraps) + len(train) * bootstraps
+
+
+def test_mipro_combinations_making_the_same_program_share_a_candidate(dsp, fake):
+    student = dsp.Capital()
+    same = fake.capitals(0, 2)
+    search = TrialSearch(None, SimpleNamespace(valset=fake.capitals(16, 40)), student,
+                         {"respond.predict": ["a", "b"]}, {"respond.predict": [[], list(same), list(same)]},
+                         seed=0, num_trials=3, minibatch=True, minibatch_size=8, full_eval_steps=5)
+    assert search._candidate(((0, 1),)) is search._candidate(((0, 2),))
+    assert search._candidate(((0, 1),)) is not search._candidate(((1, 1),))
+    assert len(search.programs) == 2
+
+
+# ------------------------------------------------------------------ the clear-lead rule
+
+
+def scored(values: list[float]) -> Candidate:
+    return Candidate("c", None, scores=dict(enumerate(values)))
+
+
+def test_clearly_behind_is_a_paired_test_with_a_minimum_of_evidence():
+    assert clearly_behind(scored([1.0] * 8), scored([0.0] * 8), list(range(8)), 2.0)
+    assert not clearly_behind(scored([1.0] * 7), scored([0.0] * 7), list(range(7)), 2.0)    # too few
+    assert not clearly_behind(scored([0.0] * 8), scored([1.0] * 8), list(range(8)), 2.0)    # it leads
+    leader = scored([1, 1, 1, 1, 1, 1, 1, 0, 1, 1])
+    close = scored([1, 1, 0, 1, 1, 0, 1, 1, 1, 1])              # 90% vs 80%: not clear
+    assert not clearly_behind(leader, close, list(range(10)), 2.0)
+    far = scored([0, 0, 1, 0, 0, 0, 1, 0, 0, 0])                # 90% vs 20%: clear
+    assert clearly_behind(leader, far, list(range(10)), 2.0)
+    assert not clearly_behind(leader, far, list(range(10)), 10.0)
+
+
+def test_a_clear_leader_wins_without_the_remaining_rungs(dsp, fake):
+    student, valset = dsp.Capital(), fake.capitals(16, 40)
+    programs = [("zero-shot", student), ("good", with_instructions(student, GOOD)),
+                ("weak", with_instructions(student, "Answer."))]
+    search, calls = halving(dsp, fake, programs, valset)
+    assert search.sizes == [12, 24]
+    zero, good, weak = search.candidates
+    assert search.chosen == 1 and good.score == 100.0
+    assert zero.note == "clearly behind at 12" and weak.note == "dropped at 12"
+    assert len(good.scores) == 12 and calls == 3 * 12         # the leader was not scored further
+    _, calls_without_rule = halving(dsp, fake, programs, valset, confidence=None)
+    assert calls_without_rule == 3 * 12 + 2 * 12
+
+
+# ------------------------------------------------------------------ MIPROv2
+
+
+def test_mipro_minibatches_are_at_most_half_a_small_valset():
+    assert minibatch_for(35, 100) == 35 and minibatch_for(35, 70) == 35
+    assert minibatch_for(35, 50) == 24          # half, in whole rounds of 8
+    assert minibatch_for(35, 20) == 8 and minibatch_for(10, 15) == 8
+    assert minibatch_for(5, 6) == 5             # never more than asked for
+
+
+def test_a_full_evaluation_that_cannot_win_is_skipped(dsp, fake):
+    valset = fake.capitals(16, 40)
+
+    def body(run, student, valset):
+        search = TrialSearch(run, CandidateScorer(run, dsp.right, valset), student,
+                             {"respond.predict": [GOOD, "Answer."]}, None, seed=0, num_trials=2,
+                             minibatch=True, minibatch_size=8, full_eval_steps=1)
+        good, weak = search._candidate(((0, None),)), search._candidate(((1, None),))
+        CandidateScorer(run, dsp.right, valset).score([good], list(range(len(valset))))
+        search._fully_scored(((0, None),))
+        CandidateScorer(run, dsp.right, valset).score([weak], list(range(8)))
+        before = run.budget.tracker.calls
+        assert search._full_evaluation(optuna=None) is True
+        return run.budget.tracker.calls - before, search
+
+    with context.using(fake.DemoLM()):
+        probe = Probe(body)
+        probe.compile(dsp.Capital(), trainset=valset[:2], valset=valset)
+    calls, search = probe.result
+    assert calls == 0 and search.full == [((0, None),)]
