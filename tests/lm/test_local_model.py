@@ -193,3 +193,81 @@ def test_importing_the_lm_layer_does_not_load_the_runtime():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+COLOR_PROGRAM = '''
+enum Color: red, green, blue
+
+signature ColorOf:
+    """Name the color of the thing."""
+    input  thing: str
+    output color: Color
+
+let name_color = Predict(ColorOf, demos=[Example(thing="grass", color="green"),
+                                         Example(thing="a ripe tomato", color="red")])
+'''
+
+
+@needs_model
+def test_an_enum_output_round_trips_through_the_chat_adapter_and_the_cache():
+    import dsplang
+
+    program = dsplang.run(COLOR_PROGRAM)
+    ask = {"thing": "the clear sky at noon"}
+    with context.using(LM("local/smollm2", temperature=0.0)):
+        with usage.track() as before:
+            first = program.name_color.call((), ask, None)
+        with usage.track() as again:
+            second = program.name_color.call((), ask, None)
+    assert type(first.color).__name__ == "Color" and first.color in ("red", "green", "blue")
+    assert second.color == first.color
+    # The first call may need the JSON retry (the model sometimes skips straight to the
+    # completed marker); the second makes the same requests, all answered by the cache.
+    assert before.cache_hits == 0 and again.calls == again.cache_hits == before.calls
+
+
+def test_the_guard_leaves_only_the_end_of_turn_once_a_header_repeats():
+    import numpy as np
+
+    class FakeLlama:      # token i is the text PIECES[i]; token 0 ends the turn
+        PIECES = ["<end>", "[[ ## topic ## ]]", "\nsport", "\n\n"]
+
+        def detokenize(self, tokens):
+            return "".join(self.PIECES[t] for t in tokens).encode()
+
+        def token_eos(self):
+            return 0
+    guard = local.RepetitionStop(FakeLlama())
+    prompt, reply = [3, 3, 3], [1, 2, 3, 1]
+    for step in range(len(reply) + 1):
+        scores = guard(np.array(prompt + reply[:step]), np.zeros(4, dtype=np.float32))
+        assert (np.isinf(scores[1:]).all() and scores[0] == 0) == (step == len(reply))
+
+
+def test_repetition_is_a_repeated_field_header_or_a_short_loop_of_lines():
+    assert local.is_repeating("[[ ## topic ## ]]\nsport\n\n[[ ## topic ## ]]")
+    assert local.is_repeating("[[ ## topic ## ]]\nsport\n\n[[## topic ##]]")
+    assert not local.is_repeating("[[ ## reasoning ## ]]\nso\n\n[[ ## answer ## ]]\n4\n")
+    assert local.is_repeating("a\nb\na\nb\na\nb\na\nb\nnext")
+    assert not local.is_repeating("a\nb\na\nb\na\nb\nnext")
+    assert not local.is_repeating("x\n\nx\n\nx\n\nx")      # the last line may still grow
+    assert local.is_repeating("x\n\nx\n\nx\n\nx\n\ny")
+
+
+def test_a_repeated_field_header_is_cut_from_the_reply():
+    text = "[[ ## topic ## ]]\nsport\n\n[[ ## note ## ]]\nok\n\n[[ ## topic ## ]]\nsport\n\n[[ ## topic"
+    assert local.cut_repeated_header(text) == "[[ ## topic ## ]]\nsport\n\n[[ ## note ## ]]\nok"
+    assert local.cut_repeated_header("[[ ## a ## ]]\n1") == "[[ ## a ## ]]\n1"
+
+
+@needs_model
+def test_hello_runs_on_the_local_default_and_answers(fresh_default, monkeypatch, capsys):
+    from pathlib import Path
+
+    from dsplang.cli import main
+
+    monkeypatch.chdir(Path(__file__).resolve().parents[2])
+    assert main(["run", "examples/hello.dsp", "--quiet"]) == 0
+    out, err = capsys.readouterr()
+    assert "paris" in out.lower()
+    assert "using the embedded local model local/smollm2" in err
