@@ -161,9 +161,9 @@ def a_type(value) -> str:
     return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
 
 
-def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
+def did_you_mean(name: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | None:
     """A 'did you mean ...?' hint for the closest candidate, or None."""
-    matches = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
+    matches = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=cutoff)
     return f"did you mean {matches[0]!r}?" if matches else None
 
 

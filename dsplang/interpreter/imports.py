@@ -67,7 +67,7 @@ class Importer:
             names = " -> ".join(os.path.basename(p) for p in cycle)
             raise DspImportError(f"import cycle: {names}", span)
         if not os.path.exists(full):
-            raise DspImportError(f"cannot import {path!r}: no such file {full}", span,
+            raise DspImportError(f"cannot import {path!r}: no such file {display_path(full)}", span,
                                  hint=self._near_file(full))
         source = self.read(full, span)
         from dsplang.grammar.parser import parse
@@ -91,7 +91,7 @@ class Importer:
             files = [f for f in os.listdir(folder) if f.endswith(".dsp")]
         except OSError:
             return None
-        return did_you_mean(os.path.basename(full), files)
+        return did_you_mean(os.path.basename(full), files, cutoff=0.75)
 
     def import_python(self, module: str, from_file: str, span: Span):
         folder = base_dir(from_file)
