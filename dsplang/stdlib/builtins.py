@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import builtins as py
 import importlib
-import importlib.util
 import json
 
 from dsplang import errors
-from dsplang.errors import DspError, DspNotAvailableError, DspUserError
+from dsplang.errors import DspError, DspUserError
 from dsplang.interpreter.calls import BUILTIN_CALLABLES
-from dsplang.interpreter.values import DspCallable
 from dsplang.stdlib import names
 
 ERROR_CLASSES: dict[str, type[DspError]] = {
@@ -77,19 +75,6 @@ STDLIB: dict[str, tuple[str, str]] = {
 }
 
 
-class NotAvailable(DspCallable):
-    """A standard-library name whose implementation has not landed yet: calling it says so."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def call(self, args, kwargs, span):
-        raise DspNotAvailableError(f"{self.name} is not available yet in this version of dsplang", span)
-
-    def __repr__(self) -> str:
-        return f"<{self.name}: not available yet>"
-
-
 def _error(message: str = "error") -> DspUserError:
     return DspUserError(str(message))
 
@@ -117,12 +102,6 @@ PYTHON = {
 
 def _stdlib_value(name: str):
     module, attr = STDLIB[name]
-    try:
-        found = importlib.util.find_spec(module)
-    except ModuleNotFoundError:  # its parent package does not exist either
-        found = None
-    if found is None:
-        return NotAvailable(name)
     return getattr(importlib.import_module(module), attr)
 
 
