@@ -41,10 +41,7 @@ def load(path: str, run: bool = True):
     if run:
         return interp.run_file(path)
     from dsplang.interpreter.values import Namespace
-    program = parse(interp.importer.read(path, None), path)
-    scope = interp.new_globals()
-    interp.execute(program, path, scope, declare_only=True)
-    return Namespace(path, scope.vars)
+    return Namespace(path, interp.declare_file(path).vars)
 
 
 def run(source: str, filename: str = "<string>"):

@@ -11,6 +11,15 @@ from dsplang import __version__
 EXIT_OK, EXIT_ERROR, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
+def add_lm_options(command: argparse.ArgumentParser, quiet: bool) -> None:
+    """The options every command that calls LMs takes: --lm, --no-cache (and --quiet)."""
+    command.add_argument("--lm", metavar="MODEL",
+                         help="default LM when the program sets none (a litellm model string)")
+    command.add_argument("--no-cache", action="store_true", help="neither read nor write the LM cache")
+    if quiet:
+        command.add_argument("--quiet", action="store_true", help="hide the LM usage summary at the end")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dsp", description="dsplang: write programs of language-model calls, then compile them.")
@@ -19,9 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run a .dsp program")
     run.add_argument("file", help="the .dsp file to run")
-    run.add_argument("--lm", metavar="MODEL", help="default LM when the program has no `use` (a litellm model string)")
-    run.add_argument("--no-cache", action="store_true", help="neither read nor write the LM cache")
-    run.add_argument("--quiet", action="store_true", help="hide the LM usage summary at the end")
+    add_lm_options(run, quiet=True)
     run.add_argument("--trace", metavar="PATH", help="write every predictor call to PATH as JSON lines")
     run.add_argument("--show-prompts", action="store_true", help="print each prompt as it is sent")
     run.add_argument("--recompile", action="store_true", help="run every `compile` again, even when its saved result is current")
@@ -29,9 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     comp = sub.add_parser("compile", help="run a program up to its last `compile` and write the compiled programs")
     comp.add_argument("file", help="the .dsp file whose compile statements to run")
-    comp.add_argument("--lm", metavar="MODEL", help="default LM when the program has no `use` (a litellm model string)")
-    comp.add_argument("--no-cache", action="store_true", help="neither read nor write the LM cache")
-    comp.add_argument("--quiet", action="store_true", help="hide the LM usage summary at the end")
+    add_lm_options(comp, quiet=True)
     comp.add_argument("--recompile", action="store_true", help="compile again even when the saved result is current")
     comp.add_argument("--debug", action="store_true", help="show Python tracebacks for errors")
 
@@ -48,8 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     repl = sub.add_parser("repl", help="an interactive session (optionally after running FILE)")
     repl.add_argument("file", nargs="?", help="a .dsp file to run into the session first")
-    repl.add_argument("--lm", metavar="MODEL", help="default LM when the session sets none (a litellm model string)")
-    repl.add_argument("--no-cache", action="store_true", help="neither read nor write the LM cache")
+    add_lm_options(repl, quiet=False)
     repl.add_argument("--show-prompts", action="store_true", help="print each prompt as it is sent")
     repl.add_argument("--debug", action="store_true", help="show Python tracebacks for errors")
 

@@ -62,9 +62,4 @@ def preview(path: str, name: str, inputs: dict) -> str:
     """The messages the signature or predictor `name` of the file would send, rendered as text."""
     from dsplang.interpreter.evaluator import Interpreter
     from dsplang.stdlib.preview import render_preview
-    from dsplang.grammar.parser import parse
-    interp = Interpreter()
-    program = parse(interp.importer.read(path, None), path)
-    scope = interp.new_globals()
-    interp.execute(program, path, scope, declare_only=True)
-    return render_preview(scope, name, inputs)
+    return render_preview(Interpreter().declare_file(path), name, inputs)

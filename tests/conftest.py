@@ -27,6 +27,12 @@ def load_helper(relative: str):
     return sys.modules[name]
 
 
+@pytest.fixture
+def helper_module():
+    """`load_helper` for fixtures in sub-folders: `helper_module("programs/_fake_lm.py")`."""
+    return load_helper
+
+
 @pytest.fixture(autouse=True)
 def _lm_cache_in_tmp(tmp_path_factory, monkeypatch):
     """No test reads or writes the user's ~/.cache/dsplang: the LM cache lives in a tmp dir."""

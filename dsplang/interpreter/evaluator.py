@@ -14,11 +14,13 @@ from dsplang.grammar import ast
 from dsplang.interpreter.declarations import DeclCompiler
 from dsplang.interpreter.imports import Importer
 from dsplang.interpreter.scope import Scope
-from dsplang.interpreter.values import BREAK, CONTINUE, Namespace, Return
+from dsplang.interpreter.values import Namespace, Return
 
 IMPORTS = (ast.FromImport, ast.ImportPython, ast.ImportDsp)
 # The order declarations are made in: a signature needs its types, a type its enums.
 DECL_ORDER = (ast.EnumDecl, ast.TypeDecl, (ast.SignatureDecl, ast.SignatureAlias), (ast.FuncDef, ast.ModuleDecl))
+# Every node made before a file's other statements run: imports and declarations.
+HOISTED = IMPORTS + tuple(k for group in DECL_ORDER for k in (group if isinstance(group, tuple) else (group,)))
 RECURSION_LIMIT = 12000
 
 
@@ -44,6 +46,15 @@ class Interpreter:
         source = self.importer.read(path, None)
         with self.importer.running(path):  # so an import cycle back to this file is named
             return self.run_source(source, path)
+
+    def declare_file(self, path: str) -> Scope:
+        """Make a file's imports and declarations only (no other statement runs); its scope."""
+        from dsplang.grammar.parser import parse
+        program = parse(self.importer.read(path, None), path)
+        scope = self.new_globals()
+        with self.importer.running(path):
+            self.execute(program, path, scope, declare_only=True)
+        return scope
 
     def execute(self, program: ast.Program, filename: str, scope: Scope, declare_only: bool = False) -> None:
         """Compile `program`, make its imports and declarations, then run its statements."""
@@ -92,16 +103,14 @@ class Interpreter:
 
     @staticmethod
     def _run_statements(body, compiled, scope: Scope) -> None:
-        skip = IMPORTS + tuple(k for group in DECL_ORDER for k in (group if isinstance(group, tuple) else (group,)))
         for node, run in zip(body, compiled):
-            if isinstance(node, skip):
+            if isinstance(node, HOISTED):
                 continue
             signal = run(scope)
-            if signal is not None:
-                word = "return" if isinstance(signal, Return) else ("break" if signal is BREAK else "continue")
-                if signal is BREAK or signal is CONTINUE or isinstance(signal, Return):
-                    raise DspTypeError(f"'{word}' outside of a {'function' if word == 'return' else 'loop'}",
-                                       node.span)
+            if signal is not None:  # a top-level return, or break/continue outside a loop
+                word = "return" if isinstance(signal, Return) else signal.name
+                raise DspTypeError(f"'{word}' outside of a {'function' if word == 'return' else 'loop'}",
+                                   node.span)
 
     def import_dsp(self, path: str, from_file: str, span):
         return self.importer.import_dsp(path, from_file, span)

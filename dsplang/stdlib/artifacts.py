@@ -247,16 +247,15 @@ def run_compile_only(interp, path: str):
     from dsplang.errors import DspValueError as NoCompile
     from dsplang.grammar import ast
     from dsplang.grammar.parser import parse
-    from dsplang.interpreter.evaluator import DECL_ORDER, IMPORTS
+    from dsplang.interpreter.evaluator import HOISTED
     from dsplang.interpreter.values import Namespace
     program = parse(interp.importer.read(path, None), path)
-    kinds = IMPORTS + tuple(k for group in DECL_ORDER for k in (group if isinstance(group, tuple) else (group,)))
     body = program.body
     last = max((i for i, node in enumerate(body) if isinstance(node, ast.CompileStmt)), default=None)
     if last is None:
         raise NoCompile(f"{path} has no top-level `compile` statement, so there is nothing to compile",
                         hint="use `dsp run` to run it")
-    kept = tuple(node for i, node in enumerate(body) if i <= last or isinstance(node, kinds))
+    kept = tuple(node for i, node in enumerate(body) if i <= last or isinstance(node, HOISTED))
     WRITTEN.clear()
     scope = interp.new_globals()
     interp.execute(dataclasses.replace(program, body=kept), path, scope)

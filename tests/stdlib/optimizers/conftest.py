@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 
 import dsplang
 from dsplang.lm import context
 from dsplang.stdlib.evaluate import evaluate
 
-FAKE_LM = Path(__file__).parents[2] / "programs" / "_fake_lm.py"
 
 PROGRAM = '''
 signature QA = "question -> answer"
@@ -40,14 +35,15 @@ def right(example, pred, trace=none):
 
 
 @pytest.fixture
-def fake():
+def fake(helper_module):
     """The module tests/programs/_fake_lm.py (DemoLM, capitals, knows)."""
-    if "_fake_lm" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("_fake_lm", FAKE_LM)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["_fake_lm"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["_fake_lm"]
+    return helper_module("programs/_fake_lm.py")
+
+
+@pytest.fixture
+def prompt_fake(fake, helper_module):
+    """The module tests/programs/_prompt_fake_lm.py (PromptLM, GOOD, WEAK)."""
+    return helper_module("programs/_prompt_fake_lm.py")
 
 
 @pytest.fixture

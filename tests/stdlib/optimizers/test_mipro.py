@@ -2,30 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 
 from dsplang.errors import DspArgumentError
 from dsplang.lm import context
 from dsplang.stdlib import artifacts
 from dsplang.stdlib.optimizers.mipro import MIPROv2
-
-PROGRAMS = Path(__file__).parents[2] / "programs"
-
-
-@pytest.fixture
-def prompt_fake(fake):
-    """The module tests/programs/_prompt_fake_lm.py (PromptLM, GOOD, WEAK)."""
-    if "_prompt_fake_lm" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("_prompt_fake_lm", PROGRAMS / "_prompt_fake_lm.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["_prompt_fake_lm"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["_prompt_fake_lm"]
-
 
 def compile_capital(dsp, prompt_fake, fake, program=None, **settings):
     model = prompt_fake.PromptLM()
