@@ -106,7 +106,7 @@ def topic_stages(ns) -> dict:
                     max_errors=None, verbose=False)
 
     def student(demos=()):
-        return Predict(ns.ClassifyTopic, adapter=ns.SmallModelAdapter(), demos=list(demos))
+        return Predict(ns.ClassifyTopic, demos=list(demos))
     return {
         "zero-shot": student,
         "one hand-picked demo per topic": lambda: student(picked),
@@ -129,7 +129,7 @@ def run_topics() -> None:
     print("examples/topic_classification.dsp on local/smollm2 (temperature 0, cache off), "
           f"{len(dev)} dev articles:")
     print(f"  {'stage':<34} {'dev score':>9} {'LM calls':>9} {'wall s':>8}")
-    with context.using(LM("local/smollm2", temperature=0.0, cache=False, num_retries=0)):
+    with context.using(LM("local/smollm2", temperature=0.0, max_tokens=32, cache=False, num_retries=0)):
         for name, make in topic_stages(ns).items():
             started = time.perf_counter()
             with usage.track() as tracked:

@@ -8,13 +8,14 @@ analysed again, so a half-written call (an unclosed `(`) does not hide the block
 from __future__ import annotations
 
 from lsprotocol import types
+from pygls.workspace import PositionCodec
 
 from dsplang.grammar import ast
 from dsplang.lsp.analysis import Analysis
 from dsplang.lsp.builtin_docs import builtin_doc
 from dsplang.lsp.index import DECL_WORDS, Definition
 from dsplang.lsp.infer import members, resolve_chain, shape_of
-from dsplang.lsp.lookup import to_pos
+from dsplang.lsp.positions import UTF16, to_pos
 from dsplang.lsp.text import Pos, chain_before, in_comment_or_string, line_at, open_call, prefix_at
 from dsplang.stdlib import names
 
@@ -34,9 +35,10 @@ _DECL_KINDS = {"signature": C.Interface, "type": C.Struct, "enum": C.Enum, "modu
                "def": C.Function}
 
 
-def completion(analysis: Analysis, position: types.Position) -> types.CompletionList:
+def completion(analysis: Analysis, position: types.Position,
+               codec: PositionCodec = UTF16) -> types.CompletionList:
     """The completion items at `position`."""
-    pos = to_pos(position)
+    pos = to_pos(analysis.lines, position, codec)
     if in_comment_or_string(analysis.lines, pos):
         return types.CompletionList(is_incomplete=False, items=[])
     analysis = _typing_view(analysis, pos)

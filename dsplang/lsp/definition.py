@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 
 from lsprotocol import types
+from pygls.workspace import PositionCodec
 
 from dsplang.lsp.analysis import Analysis
-from dsplang.lsp.diagnostics import to_range
-from dsplang.lsp.lookup import target_at, to_pos
-from dsplang.lsp.text import line_at
+from dsplang.lsp.lookup import target_at
+from dsplang.lsp.positions import UTF16, to_pos, to_range
+from dsplang.lsp.text import Pos, line_at
 
 _IMPORT = re.compile(r"""^\s*import\s+(["'])(.+?)\1""")
 
@@ -23,21 +24,23 @@ def path_to_uri(path: str) -> str:
     return from_fs_path(path) or path
 
 
-def definition(analysis: Analysis, position: types.Position) -> list[types.Location]:
+def definition(analysis: Analysis, position: types.Position,
+               codec: PositionCodec = UTF16) -> list[types.Location]:
     """Where the name at `position` is defined ([] for builtins and unknown names)."""
-    imported = _import_target(analysis, position)
+    pos = to_pos(analysis.lines, position, codec)
+    imported = _import_target(analysis, pos)
     if imported is not None:
         return [imported]
-    target = target_at(analysis, position)
+    target = target_at(analysis, pos)
     if target is None or target.definition is None:
         return []
     found = target.definition
-    return [types.Location(uri=path_to_uri(found.index.path), range=to_range(found.span))]
+    where = to_range(found.index.lines, found.span, codec)
+    return [types.Location(uri=path_to_uri(found.index.path), range=where)]
 
 
-def _import_target(analysis: Analysis, position: types.Position) -> types.Location | None:
+def _import_target(analysis: Analysis, pos: Pos) -> types.Location | None:
     """On the path of `import "x.dsp"`: the start of that file."""
-    pos = to_pos(position)
     match = _IMPORT.match(line_at(analysis.lines, pos[0]))
     if match is None or not match.start(2) <= pos[1] - 1 <= match.end(2):
         return None

@@ -12,8 +12,11 @@ from __future__ import annotations
 import re
 
 from lsprotocol import types
+from pygls.workspace import PositionCodec
 
-from dsplang.errors import DspError, DspSyntaxError, Span
+from dsplang.errors import DspError, DspSyntaxError
+from dsplang.lsp.positions import UTF16, to_range
+from dsplang.lsp.text import split_lines
 
 SOURCE = "dsp"
 _DECLARES = re.compile(r"^\s*(?:let|def|module|signature|type|enum|compile|for)\s+([^\W\d]\w*)"
@@ -21,25 +24,16 @@ _DECLARES = re.compile(r"^\s*(?:let|def|module|signature|type|enum|compile|for)\
 _UNDEFINED = re.compile(r"^(?:name )?'([^']+)' is (?:not defined|used before it is declared)")
 
 
-def to_range(span: Span | None) -> types.Range:
-    """The LSP range (0-based, end exclusive) of a span; the file start when None."""
-    if span is None:
-        return types.Range(types.Position(0, 0), types.Position(0, 1))
-    start = types.Position(max(span.line - 1, 0), max(span.col - 1, 0))
-    end = types.Position(max(span.end_line - 1, 0), max(span.end_col - 1, 0))
-    if (end.line, end.character) <= (start.line, start.character):
-        end = types.Position(start.line, start.character + 1)
-    return types.Range(start, end)
-
-
-def to_diagnostic(err: DspError) -> types.Diagnostic:
-    """One LSP diagnostic: `kind: message`, with the hint on a second line."""
+def to_diagnostic(err: DspError, lines: list[str],
+                  codec: PositionCodec = UTF16) -> types.Diagnostic:
+    """One LSP diagnostic: `kind: message`, with the hint on a second line; `lines` are the
+    text the error's span points into."""
     message = f"{err.kind}: {err.message}"
     if err.hint:
         message += f"\n{err.hint}"
     for note in getattr(err, "notes", ()):
         message += f"\n{note}"
-    return types.Diagnostic(range=to_range(err.span), message=message,
+    return types.Diagnostic(range=to_range(lines, err.span, codec), message=message,
                             severity=types.DiagnosticSeverity.Error, source=SOURCE)
 
 
@@ -57,7 +51,7 @@ def problems(source: str, path: str) -> list[DspError]:
 def _declared_on_broken_lines(source: str, broken: list[DspSyntaxError]) -> set[str]:
     """Names that the top-level statements holding syntax errors seem to declare."""
     from dsplang.grammar.recovery import chunks
-    lines = source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = split_lines(source)
     bad_lines = {err.span.line for err in broken}
     names: set[str] = set()
     for start, end in chunks(lines):
@@ -74,6 +68,7 @@ def _echo(err: DspError, declared: set[str]) -> bool:
     return match is not None and match.group(1) in declared
 
 
-def diagnostics(source: str, path: str) -> list[types.Diagnostic]:
-    """The diagnostics to publish for a document."""
-    return [to_diagnostic(err) for err in problems(source, path)]
+def diagnostics(source: str, path: str, codec: PositionCodec = UTF16) -> list[types.Diagnostic]:
+    """The diagnostics to publish for a document, positioned in `codec`'s code units."""
+    lines = split_lines(source)
+    return [to_diagnostic(err, lines, codec) for err in problems(source, path)]

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from lsprotocol import types
+from pygls.workspace import PositionCodec
 
 from dsplang.lsp.analysis import Analysis
 from dsplang.lsp.describe import describe, describe_builtin
-from dsplang.lsp.lookup import target_at, to_pos
+from dsplang.lsp.lookup import target_at
+from dsplang.lsp.positions import UTF16, between, to_pos
 from dsplang.lsp.text import in_comment_or_string
 
 
-def hover(analysis: Analysis, position: types.Position) -> types.Hover | None:
+def hover(analysis: Analysis, position: types.Position,
+          codec: PositionCodec = UTF16) -> types.Hover | None:
     """The hover for `position`, or None when there is nothing to say."""
-    if in_comment_or_string(analysis.lines, to_pos(position)):
+    pos = to_pos(analysis.lines, position, codec)
+    if in_comment_or_string(analysis.lines, pos):
         return None
-    target = target_at(analysis, position)
+    target = target_at(analysis, pos)
     if target is None:
         return None
     if target.definition is not None:
@@ -26,4 +30,5 @@ def hover(analysis: Analysis, position: types.Position) -> types.Hover | None:
     if not text:
         return None
     content = types.MarkupContent(kind=types.MarkupKind.Markdown, value=text)
-    return types.Hover(contents=content, range=target.range)
+    word = between(analysis.lines, (target.line, target.start), (target.line, target.end), codec)
+    return types.Hover(contents=content, range=word)

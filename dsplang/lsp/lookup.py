@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from lsprotocol import types
-
 from dsplang.lsp.analysis import Analysis
 from dsplang.lsp.index import Definition
 from dsplang.lsp.infer import field_definition, resolve_chain, shape_of
@@ -31,11 +29,6 @@ class Target:
     dotted: bool
     definition: Definition | None
 
-    @property
-    def range(self) -> types.Range:
-        return types.Range(types.Position(self.line - 1, self.start - 1),
-                           types.Position(self.line - 1, self.end - 1))
-
 
 def keyword_target(analysis: Analysis, pos: Pos, word: str) -> Definition | None:
     """What `word=` inside a call means: a predictor's input field or a parameter."""
@@ -55,14 +48,8 @@ def keyword_target(analysis: Analysis, pos: Pos, word: str) -> Definition | None
     return next((d for d in params if d.kind == "param"), None)
 
 
-def to_pos(position: types.Position) -> Pos:
-    """An LSP position as a 1-based (line, col)."""
-    return position.line + 1, position.character + 1
-
-
-def target_at(analysis: Analysis, position: types.Position) -> Target | None:
-    """The identifier at `position` and its definition (None if it is not a name)."""
-    pos = to_pos(position)
+def target_at(analysis: Analysis, pos: Pos) -> Target | None:
+    """The identifier at `pos` and its definition (None if it is not a name)."""
     found = word_at(analysis.lines, pos)
     if found is None:
         return None

@@ -2,9 +2,12 @@
 (diagnostics, hover, completion, definition, document symbols, formatting).
 
 Documents are synced whole (full-document sync). Diagnostics are published when a
-document is opened, changed or saved. Every handler is wrapped so that an unexpected
-exception is logged to stderr and answered with an empty result: the server never dies
-because of what is in a file.
+document is opened, changed or saved. Positions are in the encoding pygls agreed with the
+client at `initialize` (UTF-16 unless the client prefers UTF-8 or UTF-32): every feature
+gets `workspace.position_codec` and converts through `positions.py`.
+
+Every handler is wrapped so that an unexpected exception is logged to stderr and answered
+with an empty result: the server never dies because of what is in a file.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import traceback
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
+from pygls.workspace import PositionCodec
 
 from dsplang import __version__
 from dsplang.lsp.analysis import Analysis, Project
@@ -66,6 +70,11 @@ class DspLanguageServer(LanguageServer):
         document = self.workspace.text_documents.get(uri)
         return document.source if document is not None else None
 
+    @property
+    def codec(self) -> PositionCodec:
+        """How this session counts characters in a line (the agreed position encoding)."""
+        return self.workspace.position_codec
+
     def analysis(self, uri: str) -> Analysis:
         """The analysis of the open document at `uri` (its current text)."""
         path = uri_to_path(uri)
@@ -78,7 +87,7 @@ class DspLanguageServer(LanguageServer):
         path = uri_to_path(uri)
         self._paths[path] = uri
         document = self.workspace.get_text_document(uri)
-        found = diagnostics(document.source, path)
+        found = diagnostics(document.source, path, self.codec)
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=found, version=document.version))
 
@@ -112,23 +121,23 @@ def build_server() -> DspLanguageServer:
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     @safe(lambda: None)
     def on_hover(ls: DspLanguageServer, params: types.HoverParams):
-        return hover(ls.analysis(params.text_document.uri), params.position)
+        return hover(ls.analysis(params.text_document.uri), params.position, ls.codec)
 
     @server.feature(types.TEXT_DOCUMENT_COMPLETION,
                     types.CompletionOptions(trigger_characters=[".", "("]))
     @safe(lambda: types.CompletionList(is_incomplete=False, items=[]))
     def on_completion(ls: DspLanguageServer, params: types.CompletionParams):
-        return completion(ls.analysis(params.text_document.uri), params.position)
+        return completion(ls.analysis(params.text_document.uri), params.position, ls.codec)
 
     @server.feature(types.TEXT_DOCUMENT_DEFINITION)
     @safe(list)
     def on_definition(ls: DspLanguageServer, params: types.DefinitionParams):
-        return definition(ls.analysis(params.text_document.uri), params.position)
+        return definition(ls.analysis(params.text_document.uri), params.position, ls.codec)
 
     @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
     @safe(list)
     def on_symbols(ls: DspLanguageServer, params: types.DocumentSymbolParams):
-        return symbols(ls.analysis(params.text_document.uri))
+        return symbols(ls.analysis(params.text_document.uri), ls.codec)
 
     @server.feature(types.TEXT_DOCUMENT_FORMATTING)
     @safe(list)

@@ -83,9 +83,9 @@ class LspClient:
             if message.get("method") == method and predicate(message.get("params")):
                 return message["params"]
 
-    def initialize(self, root: Path) -> dict:
+    def initialize(self, root: Path, capabilities: dict | None = None) -> dict:
         result = self.request("initialize", {"processId": os.getpid(), "rootUri": root.as_uri(),
-                                             "capabilities": {}})
+                                             "capabilities": capabilities or {}})
         self.notify("initialized", {})
         return result
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from lsprotocol import types
+from pygls.workspace import PositionCodec
 
 from dsplang.lsp.analysis import Project
 from dsplang.lsp.completion import completion
@@ -129,3 +130,48 @@ def test_hover_and_definition_of_a_keyword_argument():
     assert "(input field) question: str" in hover(analysis, where).contents.value
     (found,) = definition(analysis, where)
     assert (found.range.start.line, found.range.start.character) == (5, 10)
+
+
+EMOJI_PROGRAM = '''\
+def greet(mark = "😀", name = "you"):
+    return mark + name
+print("😀😀😀😀😀😀😀", greet)
+'''
+
+
+def utf16_at(text: str, line: int, needle: str) -> types.Position:
+    """The LSP (UTF-16) position of `needle` on (0-based) `line` of `text`."""
+    before = text.splitlines()[line].split(needle)[0]
+    return types.Position(line, len(before.encode("utf-16-le")) // 2)
+
+
+def test_diagnostic_after_an_emoji_counts_utf16_code_units():
+    text = 'let answer = 1\nprint("😀", answr)\n'
+    (found,) = diagnostics(text, str(WORKSPACE / "doc.dsp"))
+    assert found.range == types.Range(types.Position(1, 12), types.Position(1, 17))
+    utf8 = PositionCodec(types.PositionEncodingKind.Utf8)
+    (found,) = diagnostics(text, str(WORKSPACE / "doc.dsp"), utf8)
+    assert found.range == types.Range(types.Position(1, 14), types.Position(1, 19))
+
+
+def test_hover_and_definition_of_a_name_after_emoji():
+    analysis = analyse(EMOJI_PROGRAM)
+    where = utf16_at(EMOJI_PROGRAM, 2, "greet)")
+    found = hover(analysis, where)
+    assert "def greet(mark" in found.contents.value
+    assert found.range == types.Range(where, types.Position(2, where.character + len("greet")))
+    (defined,) = definition(analysis, where)
+    assert defined.range.start == types.Position(0, 4)
+
+
+def test_definition_of_a_parameter_declared_after_an_emoji():
+    analysis = analyse(EMOJI_PROGRAM)
+    (found,) = definition(analysis, utf16_at(EMOJI_PROGRAM, 1, "name"))
+    start = utf16_at(EMOJI_PROGRAM, 0, "name")
+    assert found.range == types.Range(start, types.Position(0, start.character + len("name")))
+
+
+def test_completion_after_a_dot_that_follows_an_emoji():
+    text = with_line(PROGRAM, 'print("😀", passage.)')
+    where = utf16_at(text, 14, ")")
+    assert set(labels(completion(analyse(text), where))) == {"title", "text"}

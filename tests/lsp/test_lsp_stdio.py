@@ -170,3 +170,36 @@ def test_formatting_returns_one_whole_document_edit(client, root):
     client.diagnostics(broken)
     assert client.request("textDocument/formatting", {"textDocument": {"uri": broken.as_uri()},
                                                       "options": {"tabSize": 4, "insertSpaces": True}}) == []
+
+
+EMOJI = 'let answer = 1\nprint("😀", answr)\nprint("😀😀😀😀😀😀😀", answer)\n'
+
+
+def test_positions_after_an_emoji_are_utf16_code_units(client, root):
+    path = root / "emoji.dsp"
+    client.open(path, EMOJI)
+    (found,) = client.diagnostics(path)
+    assert found["range"] == {"start": {"line": 1, "character": 12},
+                              "end": {"line": 1, "character": 17}}
+    where = len('print("😀😀😀😀😀😀😀", '.encode("utf-16-le")) // 2
+    result = client.at("textDocument/hover", path, 2, where)
+    assert "let answer = 1" in result["contents"]["value"]
+    assert result["range"]["start"] == {"line": 2, "character": where}
+    defined = client.at("textDocument/definition", path, 2, where + 1)
+    assert defined[0]["range"]["start"] == {"line": 0, "character": 4}
+
+
+def test_a_client_that_prefers_utf8_gets_utf8_positions(root):
+    lsp = LspClient(cwd=root)
+    try:
+        agreed = lsp.initialize(root, {"general": {"positionEncodings": ["utf-8", "utf-16"]}})
+        assert agreed["capabilities"]["positionEncoding"] == "utf-8"
+        path = root / "emoji8.dsp"
+        lsp.open(path, EMOJI)
+        (found,) = lsp.diagnostics(path)
+        assert found["range"]["start"] == {"line": 1, "character": 14}
+        where = len('print("😀😀😀😀😀😀😀", '.encode("utf-8"))
+        result = lsp.at("textDocument/hover", path, 2, where)
+        assert result["range"]["start"] == {"line": 2, "character": where}
+    finally:
+        assert lsp.close() == 0

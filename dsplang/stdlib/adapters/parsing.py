@@ -9,6 +9,9 @@ of the field's type, or raises `FieldParseError`. What it forgives:
   unquoted keys, a missing closing bracket) — repaired with `json_repair`;
 - enum and literal values in any case, wrapped in quotes, backticks or `**`, with
   trailing punctuation, or as `Literal[...]`; only the first line is tried as well;
+  then a plural of a value ("sports" for `sport`); then, as BAML does, the one value
+  the text mentions as a word ("It is about sport." is `sport`; a text that mentions
+  two values, or none, is an error);
 - numbers written "1,200", "42.0" (an int), "$3.50", "answer: 7" (one number in the
   text), and percentages: "85%" is 0.85 (so it is a float, never an int);
 - booleans written true/false, yes/no, y/n, 1/0, in any case, and "Yes, because ...";
@@ -265,11 +268,15 @@ def _literal_text(value: object) -> str:
 
 
 def _choice_parser(choices: dict[str, object], label: str) -> Parser:
-    """Match one of `choices` (text -> value) exactly, then ignoring case and wrappers,
-    then by the first line alone."""
+    """Match one of `choices` (text -> value) exactly, then ignoring case and wrappers (the
+    whole text, then its first line), then as a plural ("sports" for `sport`), then as the
+    only choice the text mentions as a word ("The topic is sport." -> `sport`)."""
     folded = {k.casefold(): v for k, v in choices.items()}
     allowed = "; ".join(dict.fromkeys(_literal_text(v.value if isinstance(v, enum.Enum) else v)
                                       for v in choices.values()))
+    words = sorted((k for k in folded if k.strip()), key=len, reverse=True)
+    mention = re.compile(r"(?<!\w)(" + "|".join(map(re.escape, words)) + r")(?:e?s)?(?!\w)",
+                         re.IGNORECASE) if words else None
 
     def parse(raw: object) -> object:
         if not isinstance(raw, str):
@@ -283,6 +290,14 @@ def _choice_parser(choices: dict[str, object], label: str) -> Parser:
             key = _clean_scalar(text).casefold()
             if key in folded:
                 return folded[key]
+            for stem in (key[:-1], key[:-2]) if key.endswith("s") else ():
+                if stem in folded:
+                    return folded[stem]
+        if mention is not None:
+            named = {id(folded[m.group(1).casefold()]): folded[m.group(1).casefold()]
+                     for m in mention.finditer(raw)}
+            if len(named) == 1:
+                return next(iter(named.values()))
         raise ValueError(f"expected one of {allowed} ({label}), got {clip(raw, 80)}")
 
     return parse

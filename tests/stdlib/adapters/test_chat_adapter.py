@@ -43,16 +43,18 @@ All interactions will be structured in the following way, with the appropriate v
 In adhering to this structure, your objective is: 
         Answer using only the given context."""
 
-GOLDEN_USER = """\
+REMINDER = ("Respond with the corresponding output fields, starting with the field `[[ ## answer ## ]]`, "
+            "then `[[ ## confidence ## ]]` (must be formatted as a valid Python float), "
+            "and then ending with the marker for `[[ ## completed ## ]]`.")
+
+GOLDEN_USER = f"""\
 [[ ## context ## ]]
 ["Paris is in France.", "Lyon too."]
 
 [[ ## question ## ]]
 Where is Paris?
 
-Respond with the corresponding output fields, starting with the field `[[ ## answer ## ]]`, \
-then `[[ ## confidence ## ]]` (must be formatted as a valid Python float), \
-and then ending with the marker for `[[ ## completed ## ]]`."""
+{REMINDER}"""
 
 INPUTS = {"context": ["Paris is in France.", "Lyon too."], "question": "Where is Paris?"}
 
@@ -86,10 +88,10 @@ def test_demos_become_user_assistant_pairs_incomplete_first():
     messages = ADAPTER.format(sig, [complete, partial, useless], INPUTS)
     assert [m["role"] for m in messages] == ["system", "user", "assistant", "user", "assistant", "user"]
     assert messages[1]["content"] == ("This is an example of the task, though some input or output "
-                                      "fields are not supplied.\n\n[[ ## question ## ]]\nq2")
+                                      f"fields are not supplied.\n\n[[ ## question ## ]]\nq2\n\n{REMINDER}")
     assert messages[2]["content"] == ("[[ ## answer ## ]]\na2\n\n[[ ## confidence ## ]]\n"
                                       "Not supplied for this particular example.\n\n[[ ## completed ## ]]\n")
-    assert messages[3]["content"] == '[[ ## context ## ]]\n["c"]\n\n[[ ## question ## ]]\nq1'
+    assert messages[3]["content"] == f'[[ ## context ## ]]\n["c"]\n\n[[ ## question ## ]]\nq1\n\n{REMINDER}'
     assert messages[4]["content"] == ("[[ ## answer ## ]]\na1\n\n[[ ## confidence ## ]]\n0.5\n\n"
                                       "[[ ## completed ## ]]\n")
 
@@ -97,7 +99,15 @@ def test_demos_become_user_assistant_pairs_incomplete_first():
 def test_examples_work_as_demos():
     demo = Example(context=["c"], question="q1", answer="a1", confidence=0.5).with_inputs("context", "question")
     messages = ADAPTER.format(answer_signature(), [demo], INPUTS)
-    assert messages[1]["content"] == '[[ ## context ## ]]\n["c"]\n\n[[ ## question ## ]]\nq1'
+    assert messages[1]["content"] == f'[[ ## context ## ]]\n["c"]\n\n[[ ## question ## ]]\nq1\n\n{REMINDER}'
+
+
+def test_every_demo_turn_ends_like_the_request():
+    """Demos show the exact exchange the model must continue: the request's reminder too."""
+    demos = [{"question": f"q{i}", "context": ["c"], "answer": "a", "confidence": 0.1} for i in range(3)]
+    messages = ADAPTER.format(answer_signature(), demos, INPUTS)
+    users = [m["content"] for m in messages if m["role"] == "user"]
+    assert len(users) == 4 and all(u.endswith("\n\n" + REMINDER) for u in users)
 
 
 def test_a_list_in_a_str_input_is_a_numbered_list():
