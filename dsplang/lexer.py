@@ -42,7 +42,7 @@ BUILTINS = (
 )
 STDLIB = (
     "LM", "Predict", "ChainOfThought", "ProgramOfThought", "ReAct", "MultiChainComparison",
-    "BestOfN", "Refine", "Parallel", "Retrieve", "majority", "BM25", "Embeddings",
+    "BestOfN", "Refine", "Parallel", "Retrieve", "majority", "BM25", "Embeddings", "TfIdf",
     "LabeledFewShot", "BootstrapFewShot", "BootstrapFewShotWithRandomSearch", "KNNFewShot",
     "COPRO", "MIPROv2", "Ensemble", "Example", "load", "evaluate", "exact_match", "f1",
     "passage_match", "normalize", "ScriptedLM",

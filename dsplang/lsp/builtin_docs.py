@@ -61,6 +61,7 @@ DOCS: dict[str, str] = {
     "majority": "majority(predictions) — the most common answer among predictions.",
     "BM25": "BM25(corpus_path) — a lexical retriever over a corpus file.",
     "Embeddings": "Embeddings(corpus_path, model=...) — a dense retriever over a corpus file.",
+    "TfIdf": "TfIdf(texts) — TF-IDF vectors fitted on texts; an embedder for KNNFewShot with no model.",
     "ChatAdapter": "ChatAdapter() — formats prompts with [[ ## field ## ]] sections (the default).",
     "JSONAdapter": "JSONAdapter() — asks the LM for its outputs as a JSON object.",
     "inspect_history": "inspect_history(n=1) — prints the last n LM calls.",

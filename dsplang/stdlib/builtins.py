@@ -54,6 +54,7 @@ STDLIB: dict[str, tuple[str, str]] = {
     "majority": ("dsplang.stdlib.modules.majority", "majority"),
     "BM25": ("dsplang.stdlib.retrievers.bm25", "BM25"),
     "Embeddings": ("dsplang.stdlib.retrievers.embeddings", "Embeddings"),
+    "TfIdf": ("dsplang.stdlib.retrievers.tfidf", "TfIdf"),
     "inspect_history": ("dsplang.stdlib.inspect", "inspect_history"),
     "load": ("dsplang.stdlib.data", "load"),
     "split": ("dsplang.stdlib.data", "split"),

@@ -16,7 +16,7 @@ LANGUAGE_BUILTINS = frozenset({
     "Signature", "Example", "Prediction", "load", "evaluate", "split", "bbc_news",
     "exact_match", "f1", "passage_match", "normalize", "semantic_f1",
     "Predict", "ChainOfThought", "ProgramOfThought", "ReAct", "MultiChainComparison", "BestOfN",
-    "Refine", "Parallel", "Retrieve", "majority", "BM25", "Embeddings",
+    "Refine", "Parallel", "Retrieve", "majority", "BM25", "Embeddings", "TfIdf",
     "LabeledFewShot", "BootstrapFewShot", "BootstrapFewShotWithRandomSearch", "KNNFewShot",
     "COPRO", "MIPROv2", "Ensemble",
     "ChatAdapter", "JSONAdapter",

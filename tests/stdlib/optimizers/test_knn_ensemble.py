@@ -11,6 +11,7 @@ from dsplang.stdlib.optimizers.ensemble import Ensemble
 from dsplang.stdlib.optimizers.knn_few_shot import KNNFewShot
 from dsplang.stdlib.optimizers.labeled_few_shot import LabeledFewShot
 from dsplang.stdlib.prediction import Prediction
+from dsplang.stdlib.retrievers.tfidf import TfIdf
 
 
 def bag_of_words(texts):
@@ -37,6 +38,14 @@ def test_knn_few_shot_raises_the_score(dsp, lm, train, dev, score):
     assert score(student, dev, dsp.right) == 0.0
     assert score(compiled, dev, dsp.right) > 60.0
     assert student.respond.predict.demos == []
+
+
+def test_knn_few_shot_with_tfidf_needs_no_model(dsp, lm, train, dev, score):
+    tfidf = TfIdf([example.question for example in train])
+    compiled = KNNFewShot(k=4, embedder=tfidf, verbose=False).compile(dsp.Capital(), trainset=train)
+    assert score(compiled, dev, dsp.right) > 60.0
+    nearest = compiled.neighbours({"question": train[7].question})
+    assert nearest[0] == 7
 
 
 def test_knn_picks_the_nearest_examples_first(dsp, fake):
