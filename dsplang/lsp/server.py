@@ -97,18 +97,11 @@ def build_server() -> DspLanguageServer:
     server = DspLanguageServer()
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
-    @safe(lambda: None)
-    def did_open(ls: DspLanguageServer, params: types.DidOpenTextDocumentParams):
-        ls.publish(params.text_document.uri)
-
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
-    @safe(lambda: None)
-    def did_change(ls: DspLanguageServer, params: types.DidChangeTextDocumentParams):
-        ls.publish(params.text_document.uri)
-
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     @safe(lambda: None)
-    def did_save(ls: DspLanguageServer, params: types.DidSaveTextDocumentParams):
+    def document_updated(ls: DspLanguageServer, params):
+        """Opened, changed or saved: publish the document's diagnostics again."""
         ls.publish(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
