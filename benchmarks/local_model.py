@@ -6,7 +6,8 @@
 `--task topics` runs the program of examples/topic_classification.dsp (its declarations and
 its settings: 60 dev articles, 50 training articles, title + 40 words, max_tokens=32) with
 the cache off and prints, per stage (zero-shot, one hand-picked demo per topic,
-BootstrapFewShot, KNNFewShot with TF-IDF neighbours), the dev score, the LM calls and the
+BootstrapFewShot as DSPy and with balance_by="topic", KNNFewShot with TF-IDF
+neighbours), the dev score, the LM calls and the
 wall time (a compiled program's time includes its compile).
 
 Both paths use the same loaded model (`local/smollm2`, temperature 0, so both generate the
@@ -110,7 +111,9 @@ def topic_stages(ns) -> dict:
     return {
         "zero-shot": student,
         "one hand-picked demo per topic": lambda: student(picked),
-        "BootstrapFewShot": lambda: BootstrapFewShot(**settings).compile(student(), trainset=train),
+        "BootstrapFewShot (as DSPy)": lambda: BootstrapFewShot(**settings).compile(student(), trainset=train),
+        "BootstrapFewShot, balance_by topic": lambda: BootstrapFewShot(**settings, balance_by="topic").compile(
+            student(), trainset=train),
         "KNNFewShot (5 nearest, TF-IDF)": lambda: KNNFewShot(
             k=5, embedder=TfIdf([e.text for e in train]), max_bootstrapped_demos=0, max_labeled_demos=5,
             max_errors=None, verbose=False).compile(student(), trainset=train),

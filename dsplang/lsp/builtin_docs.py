@@ -67,8 +67,8 @@ DOCS: dict[str, str] = {
     "inspect_history": "inspect_history(n=1) — prints the last n LM calls.",
     # optimizers
     "LabeledFewShot": "LabeledFewShot(k=16) — uses labelled examples as demos.",
-    "BootstrapFewShot": "BootstrapFewShot(metric, max_bootstrapped_demos=4) — keeps demos from "
-                        "successful runs.",
+    "BootstrapFewShot": "BootstrapFewShot(metric, max_bootstrapped_demos=4, balance_by=none) — keeps "
+                        "demos from successful runs (balance_by=\"label\": spread over a field's values).",
     "BootstrapFewShotWithRandomSearch": "BootstrapFewShotWithRandomSearch(metric, ...) — "
                                         "bootstraps several demo sets and keeps the best.",
     "KNNFewShot": "KNNFewShot(k, trainset) — picks the nearest training examples as demos.",

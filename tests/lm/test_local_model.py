@@ -125,6 +125,22 @@ def test_json_response_format_gives_json():
 
 
 @needs_model
+def test_the_json_adapter_gets_an_allowed_enum_value_from_the_schema_grammar():
+    import dsplang
+    from dsplang.stdlib.adapters.json_adapter import JSONAdapter
+    from dsplang.stdlib.modules.predict import Predict
+
+    program = dsplang.run(COLOR_PROGRAM)
+    predict = Predict(program.ColorOf, adapter=JSONAdapter())     # zero-shot: no demos to copy
+    with context.using(LM("local/smollm2", temperature=0.0, max_tokens=24, cache=False)):
+        for thing in ("fresh snow", "the night sky", "a lemon"):
+            with usage.track() as tracked:
+                color = predict.call((), {"thing": thing}, None).color
+            assert type(color).__name__ == "Color"
+            assert tracked.calls == 1          # no parse failure, no retry
+
+
+@needs_model
 def test_with_nothing_configured_the_local_model_is_the_default(fresh_default, capsys):
     lm = context.current_lm()
     assert lm.model == "local/smollm2" and lm.kwargs == {"temperature": 0.0}

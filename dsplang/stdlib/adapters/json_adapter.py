@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any, Mapping, get_args, get_origin
 
 from dsplang.errors import DspOutputParseError
+from dsplang.lm.local import PROVIDER as LOCAL_PROVIDER
 from dsplang.stdlib.adapters.base import (
     STRUCTURE_INTRO, Adapter, Plan, field_block, field_descriptions, jsonable, output_type_hint,
     parse_error_with_reply, parse_outputs, placeholder, task_description,
@@ -110,7 +111,10 @@ def _is_scripted(lm: Any) -> bool:
 @lru_cache(maxsize=256)
 def _model_support(model: str) -> tuple[bool, bool]:
     """(supports a JSON schema, takes response_format) for a litellm model; (False, False)
-    when litellm cannot tell."""
+    when litellm cannot tell. An embedded local model (`local/...`) takes a schema: llama.cpp
+    enforces it with a grammar (answered here, before the model is registered with litellm)."""
+    if model.startswith(LOCAL_PROVIDER + "/"):
+        return True, True
     try:
         import litellm  # heavy: only when a real model is used
     except ImportError:

@@ -14,6 +14,9 @@ the remaining examples, shuffled with the seed, fill each predictor up to
 With `threads > 1` examples are tried several at a time, but never more at once than
 successes are still missing, so it makes exactly the calls sequential bootstrapping makes and
 the result (the first successes in training-set order) is the same whatever the thread count.
+
+`balance_by="field"` (not in DSPy) spreads the demos evenly over the values of that field of
+the training examples: see `balance.py`.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from dsplang.errors import DspArgumentError, DspRuntimeError, DspValueError
 from dsplang.interpreter import trace
 from dsplang.stdlib import program as prog
 from dsplang.stdlib.example import Example
+from dsplang.stdlib.optimizers.balance import balanced_sample, check_balance_by, interleave, label_of, share
 from dsplang.stdlib.optimizers.base import Optimizer
 from dsplang.stdlib.optimizers.candidates import report_single
 from dsplang.stdlib.optimizers.labeled_few_shot import labeled
@@ -35,12 +39,13 @@ _SKIPPED = "skipped"   # an example not tried because the budget ran out
 
 class BootstrapFewShot(Optimizer):
     """`BootstrapFewShot(metric=None, metric_threshold=None, teacher_settings=None,
-    max_bootstrapped_demos=4, max_labeled_demos=16, max_rounds=1, max_errors=10, teacher=None)`
-    plus the common settings (threads, seed, verbose, max_calls, max_cost)."""
+    max_bootstrapped_demos=4, max_labeled_demos=16, max_rounds=1, max_errors=10, teacher=None,
+    balance_by=None)` plus the common settings (threads, seed, verbose, max_calls, max_cost)."""
 
     def __init__(self, metric=None, metric_threshold: float | None = None, teacher_settings: dict | None = None,
                  max_bootstrapped_demos: int = 4, max_labeled_demos: int = 16, max_rounds: int = 1,
-                 max_errors: int | None = 10, *, teacher=None, threads: int = 1, seed: int = 0,
+                 max_errors: int | None = 10, *, teacher=None, balance_by: str | None = None,
+                 threads: int = 1, seed: int = 0,
                  verbose: bool = True, max_calls: int | None = None, max_cost: float | None = None) -> None:
         super().__init__(threads=threads, seed=seed, verbose=verbose, max_calls=max_calls, max_cost=max_cost)
         self.metric = metric
@@ -51,6 +56,7 @@ class BootstrapFewShot(Optimizer):
         self.max_rounds = max_rounds
         self.max_errors = max_errors
         self.teacher = teacher
+        self.balance_by = balance_by
 
     def _compile(self, run, student, trainset, valset, teacher):
         compiled, count = self.build(run, student, teacher or self.teacher, trainset)
@@ -63,13 +69,14 @@ class BootstrapFewShot(Optimizer):
 
         Other optimizers call this with their own CompileRun (budget, threads, reporter).
         """
+        check_balance_by(self.balance_by, trainset, self.name)
         compiled = prog.reset_copy(student)
         teacher = self._teacher(student, teacher, trainset)
         _check_same_shape(compiled, teacher)
         traces, used = self._bootstrap(run, teacher, trainset)
         validation = [ex for i, ex in enumerate(trainset) if i not in used]
         random.Random(self.seed).shuffle(validation)
-        self._fill(compiled, traces, validation)
+        self._fill(compiled, traces, validation, [trainset[i] for i in used])
         return compiled, len(used)
 
     # ---------------------------------------------------------- the teacher
@@ -83,7 +90,7 @@ class BootstrapFewShot(Optimizer):
             if any(p.demos for _, p in prog.named_predictors(base)):
                 return base            # already compiled: keep its demos
         if self.max_labeled_demos:
-            return labeled(base, trainset, self.max_labeled_demos, seed=self.seed)
+            return labeled(base, trainset, self.max_labeled_demos, seed=self.seed, balance_by=self.balance_by)
         return base
 
     @contextmanager
@@ -105,14 +112,20 @@ class BootstrapFewShot(Optimizer):
         needed = self.max_bootstrapped_demos
         successes: dict[int, dict] = {}
         errors: list[tuple[int, Exception]] = []
-        start = 0
+        waiting = list(range(len(trainset)))     # not tried yet, in training-set order
+        quota = _Quota(self.balance_by, trainset, needed)
+        tried = 0
         run.reporter.phase(f"bootstrapping up to {needed} traces", total=len(trainset))
-        while start < len(trainset) and len(successes) < needed and not run.out_of_budget():
-            # Try no more examples at once than successes are still missing: a wave never
-            # spends calls that sequential bootstrapping would not, and the result stays the
-            # same whatever the thread count.
-            wave = max(1, min(run.threads, needed - len(successes)))
-            indices = list(range(start, min(start + wave, len(trainset))))
+        while waiting and len(successes) < needed and not run.out_of_budget():
+            # Try no more examples at once than successes are still missing (per value, with
+            # balance_by): a wave never spends calls that sequential bootstrapping would not,
+            # and the result stays the same whatever the thread count.
+            waiting = [i for i in waiting if not quota.full(i, successes)]
+            indices = quota.wave(waiting, successes, max(1, min(run.threads, needed - len(successes))))
+            if not indices:
+                break
+            waiting = [i for i in waiting if i not in indices]
+            tried = max(tried, indices[-1] + 1)
             result = run.parallel(lambda i: self._one(run, teacher, trainset[i]), indices)
             for k, index in enumerate(indices):
                 if k in result.errors:
@@ -120,14 +133,13 @@ class BootstrapFewShot(Optimizer):
                 elif result.values[k] and result.values[k] is not _SKIPPED:
                     successes[index] = result.values[k]
             self._check_errors(errors)
-            start += wave
         used = sorted(successes)[:needed]
         traces: dict[str, list] = {}
         for index in used:
             for path, demos in successes[index].items():
                 traces.setdefault(path, []).extend(demos)
         if self.verbose:
-            run.reporter.note(f"bootstrapped {len(used)} of {min(start, len(trainset))} examples tried")
+            run.reporter.note(f"bootstrapped {len(used)} of the first {tried} examples")
         if errors:
             index, first = errors[0]
             run.reporter.note(f"{_plural(len(errors), 'example')} failed; the first, example {index + 1}: "
@@ -170,15 +182,54 @@ class BootstrapFewShot(Optimizer):
 
     # ---------------------------------------------------------- the student
 
-    def _fill(self, compiled, traces: dict[str, list], validation: list) -> None:
+    def _fill(self, compiled, traces: dict[str, list], validation: list, bootstrapped: list) -> None:
         """Bootstrapped demos first, then labeled ones sampled with the seed (as DSPy)."""
         rng = random.Random(self.seed)
         raw = validation
         for path, predictor in prog.named_predictors(compiled):
             augmented = traces.get(path, [])[: self.max_bootstrapped_demos]
             size = max(0, min(self.max_labeled_demos - len(augmented), len(raw)))
-            raw = rng.sample(raw, size)
-            predictor.demos = augmented + raw
+            if self.balance_by is None:
+                raw = rng.sample(raw, size)
+            else:
+                held: dict[str, int] = {}
+                for example in bootstrapped:
+                    held[label_of(example, self.balance_by)] = held.get(label_of(example, self.balance_by), 0) + 1
+                raw = balanced_sample(rng, raw, size, self.balance_by, held)
+            demos = augmented + raw
+            predictor.demos = demos if self.balance_by is None else interleave(demos, self.balance_by)
+
+
+class _Quota:
+    """Which examples bootstrapping may try: all of them, or (balance_by) up to a share per value."""
+
+    def __init__(self, balance_by: str | None, trainset: list, needed: int) -> None:
+        self.balanced = balance_by is not None
+        self.labels = [label_of(e, balance_by) for e in trainset] if self.balanced else []
+        self.share = share(needed, trainset, balance_by) if self.balanced else needed
+
+    def full(self, index: int, successes: dict) -> bool:
+        """True when example `index`'s value already has its share of successes."""
+        return self.balanced and self._held(self.labels[index], successes) >= self.share
+
+    def wave(self, waiting: list[int], successes: dict, size: int) -> list[int]:
+        """The next examples to try at once: at most `size`, and no value beyond its share
+        counting the ones in this wave (one that could overfill it waits for the next wave)."""
+        if not self.balanced:
+            return waiting[:size]
+        taken: dict[str, int] = {}
+        wave = []
+        for index in waiting:
+            if len(wave) == size:
+                break
+            value = self.labels[index]
+            if self._held(value, successes) + taken.get(value, 0) < self.share:
+                taken[value] = taken.get(value, 0) + 1
+                wave.append(index)
+        return wave
+
+    def _held(self, value: str, successes: dict) -> int:
+        return sum(1 for i in successes if self.labels[i] == value)
 
 
 def _demos_from(calls: list, paths: dict[int, str]) -> dict[str, list]:

@@ -25,6 +25,7 @@ import copy
 import random
 
 from dsplang.stdlib import program as prog
+from dsplang.stdlib.optimizers.balance import check_balance_by
 from dsplang.stdlib.optimizers.base import Optimizer
 from dsplang.stdlib.optimizers.bootstrap import BootstrapFewShot
 from dsplang.stdlib.optimizers.candidates import Candidate, CandidateScorer, HalvingSearch, report_candidates
@@ -36,7 +37,7 @@ class BootstrapFewShotWithRandomSearch(Optimizer):
     """`BootstrapFewShotWithRandomSearch(metric, teacher_settings=None, max_bootstrapped_demos=4,
     max_labeled_demos=16, max_rounds=1, num_candidate_programs=16, num_threads=None,
     max_errors=10, stop_at_score=None, metric_threshold=None, halving=True, min_batch=8, eta=2,
-    confidence=2.0)` plus the common settings. `num_threads` (DSPy's name) and `threads` are the
+    confidence=2.0, balance_by=None)` plus the common settings. `num_threads` (DSPy's name) and `threads` are the
     same setting. `confidence=None` turns off dropping clearly-behind candidates."""
 
     def __init__(self, metric, teacher_settings: dict | None = None, max_bootstrapped_demos: int = 4,
@@ -44,6 +45,7 @@ class BootstrapFewShotWithRandomSearch(Optimizer):
                  num_threads: int | None = None, max_errors: int | None = 10, stop_at_score: float | None = None,
                  metric_threshold: float | None = None, *, halving: bool = True, min_batch: int = 8,
                  eta: int = 2, confidence: float | None = 2.0, labeled_sample: bool = True, teacher=None,
+                 balance_by: str | None = None,
                  threads: int = 1, seed: int = 0, verbose: bool = True, max_calls: int | None = None, max_cost: float | None = None) -> None:
         super().__init__(threads=num_threads or threads, seed=seed, verbose=verbose,
                          max_calls=max_calls, max_cost=max_cost)
@@ -62,9 +64,11 @@ class BootstrapFewShotWithRandomSearch(Optimizer):
         self.confidence = confidence
         self.labeled_sample = labeled_sample
         self.teacher = teacher
+        self.balance_by = balance_by
         self.candidate_programs: list[Candidate] = []
 
     def _compile(self, run, student, trainset, valset, teacher):
+        check_balance_by(self.balance_by, trainset, self.name)
         valset = valset or trainset
         scorer = CandidateScorer(run, self.metric, valset, max_errors=self.max_errors)
         search = HalvingSearch(scorer, seed=self.seed, halving=self.halving, min_batch=self.min_batch,
@@ -114,7 +118,8 @@ class BootstrapFewShotWithRandomSearch(Optimizer):
             return "zero-shot", prog.reset_copy(student)
         if seed == -2:
             return (f"{self.max_labeled_demos} labeled demos",
-                    labeled(student, trainset, self.max_labeled_demos, sample=self.labeled_sample, seed=self.seed))
+                    labeled(student, trainset, self.max_labeled_demos, sample=self.labeled_sample, seed=self.seed,
+                            balance_by=self.balance_by))
         examples, size = list(trainset), self.max_bootstrapped_demos
         if seed >= 0:
             random.Random(shifted).shuffle(examples)
@@ -127,4 +132,5 @@ class BootstrapFewShotWithRandomSearch(Optimizer):
         return BootstrapFewShot(metric=self.metric, metric_threshold=self.metric_threshold,
                                 teacher_settings=self.teacher_settings, max_bootstrapped_demos=size,
                                 max_labeled_demos=self.max_labeled_demos, max_rounds=self.max_rounds,
-                                max_errors=self.max_errors, seed=self.seed, verbose=False)
+                                max_errors=self.max_errors, balance_by=self.balance_by, seed=self.seed,
+                                verbose=False)
