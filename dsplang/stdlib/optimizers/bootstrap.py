@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections import Counter
 from contextlib import ExitStack, contextmanager
 
 from dsplang.errors import DspArgumentError, DspRuntimeError, DspValueError
@@ -192,9 +193,7 @@ class BootstrapFewShot(Optimizer):
             if self.balance_by is None:
                 raw = rng.sample(raw, size)
             else:
-                held: dict[str, int] = {}
-                for example in bootstrapped:
-                    held[label_of(example, self.balance_by)] = held.get(label_of(example, self.balance_by), 0) + 1
+                held = Counter(label_of(example, self.balance_by) for example in bootstrapped)
                 raw = balanced_sample(rng, raw, size, self.balance_by, held)
             demos = augmented + raw
             predictor.demos = demos if self.balance_by is None else interleave(demos, self.balance_by)
