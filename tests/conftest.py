@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import signal
 import sys
 from pathlib import Path
 
@@ -25,6 +26,14 @@ def load_helper(relative: str):
         sys.modules[name] = module
         spec.loader.exec_module(module)
     return sys.modules[name]
+
+
+def pytest_configure(config):
+    """Ctrl-C tests need SIGINT to raise KeyboardInterrupt. A shell that starts the suite in
+    the background (`cmd &` without job control) makes Python ignore SIGINT; undo that here
+    (children started by the tests then get the default disposition too)."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture
