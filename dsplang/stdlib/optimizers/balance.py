@@ -59,9 +59,7 @@ def balanced_sample(rng: random.Random, pool: list, size: int, balance_by: str,
     values of `balance_by`, counting the demos already held (`counts`) as taken."""
     order = list(pool)
     rng.shuffle(order)
-    queues: dict[str, list] = {}
-    for example in order:                   # values in the order of their first appearance
-        queues.setdefault(label_of(example, balance_by), []).append(example)
+    queues = _by_value(order, balance_by)   # values in the order of their first appearance
     counts = dict(counts or {})
     chosen: list = []
     while len(chosen) < size and any(queues.values()):
@@ -73,11 +71,17 @@ def balanced_sample(rng: random.Random, pool: list, size: int, balance_by: str,
 
 def interleave(demos: list, balance_by: str) -> list:
     """`demos` in round-robin order of their `balance_by` values, sorted; stable within a value."""
-    queues: dict[str, list] = {}
-    for demo in demos:
-        queues.setdefault(label_of(demo, balance_by), []).append(demo)
+    queues = _by_value(demos, balance_by)
     ordered: list = []
     for round_index in range(max((len(q) for q in queues.values()), default=0)):
         ordered.extend(queues[value][round_index] for value in sorted(queues)
                        if round_index < len(queues[value]))
     return ordered
+
+
+def _by_value(items: list, balance_by: str) -> dict[str, list]:
+    """`items` grouped by their `balance_by` value, in order, values in order of first appearance."""
+    groups: dict[str, list] = {}
+    for item in items:
+        groups.setdefault(label_of(item, balance_by), []).append(item)
+    return groups

@@ -187,13 +187,14 @@ class BootstrapFewShot(Optimizer):
         """Bootstrapped demos first, then labeled ones sampled with the seed (as DSPy)."""
         rng = random.Random(self.seed)
         raw = validation
+        if self.balance_by is not None:
+            held = Counter(label_of(example, self.balance_by) for example in bootstrapped)
         for path, predictor in prog.named_predictors(compiled):
             augmented = traces.get(path, [])[: self.max_bootstrapped_demos]
             size = max(0, min(self.max_labeled_demos - len(augmented), len(raw)))
             if self.balance_by is None:
                 raw = rng.sample(raw, size)
             else:
-                held = Counter(label_of(example, self.balance_by) for example in bootstrapped)
                 raw = balanced_sample(rng, raw, size, self.balance_by, held)
             demos = augmented + raw
             predictor.demos = demos if self.balance_by is None else interleave(demos, self.balance_by)
