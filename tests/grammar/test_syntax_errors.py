@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dsplang.errors import DspSyntaxError, render
 from dsplang.grammar.parser import parse, parse_recovering
+from mutation import mutants
 
 # (source, message, line, col)
 MISTAKES = [
@@ -127,35 +130,15 @@ let data = load("d.jsonl", inputs=["question"])
 compile qa = QA() with BootstrapFewShot(metric=lambda e, p, t=none: e.a == p.a) on data
 print({"score": evaluate(qa, data)["x"] ** 2})
 '''
+WORDS_AND_MARKS = re.compile(r"\s+|\w+|[^\w\s]")
 PIECES = ["(", ")", "[", "]", "{", "}", ":", "\n", "    ", "\t", '"', "'", '"""', "\\", "#",
           "f\"{", "=", ",", "->", "if", "else", "let", "def", "é", "\x00", "\r", "😀"]
 
 
-@st.composite
-def mutated(draw):
-    """The sample with a few tokens deleted, duplicated, swapped or inserted."""
-    import re
-    tokens = re.findall(r"\s+|\w+|[^\w\s]", SAMPLE)
-    for _ in range(draw(st.integers(1, 4))):
-        i = draw(st.integers(0, len(tokens) - 1))
-        op = draw(st.sampled_from(["delete", "duplicate", "swap", "insert", "text"]))
-        if op == "delete":
-            del tokens[i]
-        elif op == "duplicate":
-            tokens.insert(i, tokens[i])
-        elif op == "swap":
-            j = draw(st.integers(0, len(tokens) - 1))
-            tokens[i], tokens[j] = tokens[j], tokens[i]
-        elif op == "insert":
-            tokens.insert(i, draw(st.sampled_from(PIECES)))
-        else:
-            tokens.insert(i, draw(st.text(max_size=3)))
-    return "".join(tokens)
-
-
 @settings(max_examples=150, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
-@given(mutated())
-def test_mutations_parse_or_raise_syntax_errors(source):
+@given(mutants([SAMPLE], st.one_of(st.sampled_from(PIECES), st.text(max_size=3)), token=WORDS_AND_MARKS))
+def test_mutations_parse_or_raise_syntax_errors(mutant):
+    _, source = mutant
     try:
         parse(source, "m.dsp")
     except DspSyntaxError as err:

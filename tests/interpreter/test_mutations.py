@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextvars
 import io
-import re
 import threading
 from contextlib import redirect_stdout
 from pathlib import Path
@@ -16,6 +15,7 @@ from hypothesis import strategies as st
 from dsplang.errors import DspError
 from dsplang.interpreter.evaluator import Interpreter
 from dsplang.lm import context
+from mutation import mutants
 
 ROOT = Path(__file__).resolve().parents[2]
 # Programs without `while` (a mutation of one cannot loop forever), without imports, and
@@ -24,26 +24,6 @@ SOURCES = [p for p in sorted((ROOT / "tests" / "programs").glob("*.dsp"))
            + sorted((ROOT / "examples").glob("*.dsp"))
            if not p.name.startswith("_")
            and not any(word in p.read_text() for word in ("while", "import", "needs: local model"))]
-TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|\w+|[^\w\s]|\n|[ ]+')
-
-
-def mutate(source: str, ops: list[tuple[int, int, int, str]]) -> str:
-    tokens = TOKEN.findall(source)
-    for kind, i, j, text in ops:
-        if not tokens:
-            break
-        i, j = i % len(tokens), j % len(tokens)
-        if kind == 0:
-            del tokens[i]
-        elif kind == 1:
-            tokens.insert(i, tokens[i])
-        elif kind == 2:
-            tokens[i], tokens[j] = tokens[j], tokens[i]
-        else:
-            tokens.insert(i, text)
-    return "".join(tokens)
-
-
 def run_with_deadline(source: str, seconds: float = 10.0) -> BaseException | None:
     outcome: list = []
 
@@ -64,16 +44,14 @@ def run_with_deadline(source: str, seconds: float = 10.0) -> BaseException | Non
     return outcome[0]
 
 
-ops = st.lists(st.tuples(st.integers(0, 3), st.integers(0, 10_000), st.integers(0, 10_000),
-                         st.sampled_from(["(", ")", ":", "\n", "    ", "let", "=", ",", "[", "]", "\"", "1",
-                                          "x", ".", "-", "*", "\x00", "é", "\t", "def", "return"])),
-               min_size=1, max_size=4)
+INSERTS = st.sampled_from(["(", ")", ":", "\n", "    ", "let", "=", ",", "[", "]", "\"", "1", "x", ".", "-", "*",
+                           "\x00", "é", "\t", "def", "return"])
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(index=st.integers(0, len(SOURCES) - 1), operations=ops)
-def test_mutated_programs_fail_cleanly(index, operations):
-    source = mutate(SOURCES[index].read_text(), operations)
+@given(mutants([p.read_text() for p in SOURCES], INSERTS))
+def test_mutated_programs_fail_cleanly(mutant):
+    _, source = mutant
     error = run_with_deadline(source)
     if error is None:
         return

@@ -18,6 +18,7 @@ from dsplang.lsp.diagnostics import diagnostics
 from dsplang.lsp.formatting import formatting
 from dsplang.lsp.hover import hover
 from dsplang.lsp.symbols import symbols
+from mutation import mutants
 
 TESTS = Path(__file__).parent.parent
 CORPUS = sorted(str(p) for p in [*TESTS.glob("programs/*.dsp"), *TESTS.glob("fixtures/editors/*.dsp"),
@@ -28,35 +29,14 @@ NOISE = st.text(alphabet=st.one_of(st.sampled_from(list("()[]{}:=.,\"'#\\\n\t -+
                                    st.characters()), max_size=6)
 
 
-@st.composite
-def mutated_programs(draw) -> tuple[str, str]:
-    """A corpus program with a few token-level edits; returns (path, text)."""
-    index = draw(st.integers(0, len(SOURCES) - 1))
-    tokens = _TOKEN.findall(SOURCES[index])
-    for _ in range(draw(st.integers(1, 6))):
-        if not tokens:
-            break
-        i = draw(st.integers(0, len(tokens) - 1))
-        op = draw(st.sampled_from(["delete", "duplicate", "swap", "insert"]))
-        if op == "delete":
-            del tokens[i]
-        elif op == "duplicate":
-            tokens.insert(i, tokens[i])
-        elif op == "swap":
-            j = draw(st.integers(0, len(tokens) - 1))
-            tokens[i], tokens[j] = tokens[j], tokens[i]
-        else:
-            tokens.insert(i, draw(NOISE))
-    return CORPUS[index], "".join(tokens)
-
-
 positions = st.lists(st.tuples(st.integers(0, 80), st.integers(0, 120)), min_size=1, max_size=6)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(program=mutated_programs(), where=positions)
+@given(program=mutants(SOURCES, NOISE, edits=(1, 6), token=_TOKEN), where=positions)
 def test_features_never_raise_on_mutated_programs(program, where):
-    path, text = program
+    index, text = program
+    path = CORPUS[index]
     diagnostics(text, path)
     analysis = Project().analyse(path, text)
     symbols(analysis)
