@@ -123,6 +123,14 @@ def prompt_session(session: Session) -> PromptSession:
         key_bindings=key_bindings(), enable_open_in_editor=False)
 
 
+def _let_ctrl_c_interrupt() -> None:
+    """A shell that starts a command in the background without job control makes it ignore
+    SIGINT; someone typing into this REPL still expects Ctrl-C to stop a running input."""
+    import signal
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def main(file: str | None = None, options: RunOptions | None = None, debug: bool = False) -> int:
     """Run the REPL until Ctrl-D or `:quit`; FILE, when given, is loaded first."""
     session = Session(options, debug)
@@ -143,6 +151,7 @@ def main(file: str | None = None, options: RunOptions | None = None, debug: bool
 
 
 def _interactive(session: Session) -> None:
+    _let_ctrl_c_interrupt()
     print(f"dsp {__version__} repl - :help lists the commands, Ctrl-D quits")
     prompt = prompt_session(session)
     while True:

@@ -22,13 +22,13 @@ TIMEOUT = 8
 class Repl:
     """A running `dsp repl` with helpers to type lines and wait for the prompt."""
 
-    def __init__(self, workdir, *args: str):
+    def __init__(self, workdir, *args: str, preexec_fn=None):
         env = dict(os.environ, DSP_REPL_HISTORY=str(workdir / "history"), DSP_NO_LOCAL_LM="1",
                    DSP_CACHE_DIR=str(workdir / "cache"), TERM="xterm", PROMPT_TOOLKIT_NO_CPR="1")
         env.pop("DSP_LM", None)
         self.child = pexpect.spawn(sys.executable, ["-m", "dsplang.cli", "repl", *args], env=env,
                                    cwd=str(workdir), encoding="utf-8", timeout=TIMEOUT,
-                                   dimensions=(40, 160))
+                                   dimensions=(40, 160), preexec_fn=preexec_fn)
         self.prompt()
 
     def prompt(self) -> None:
@@ -115,6 +115,21 @@ def test_ctrl_c_cancels_a_slow_lm_call_and_keeps_the_session(repl):
     repl.expect("'still-alive'")
     repl.prompt()
     repl.quit()
+
+
+def test_ctrl_c_interrupts_even_when_the_repl_was_started_ignoring_sigint(tmp_path):
+    import signal
+    repl = Repl(tmp_path, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    try:
+        repl.line('use ScriptedLM([{"answer": "x"}], delay=10)')
+        repl.child.send('Predict("question -> answer")(question="slow")\r')
+        time.sleep(1.0)
+        repl.child.sendintr()
+        repl.expect("KeyboardInterrupt")
+        repl.prompt()
+        repl.quit()
+    finally:
+        repl.child.close(force=True)
 
 
 def test_error_is_rendered_and_the_session_continues(repl):
