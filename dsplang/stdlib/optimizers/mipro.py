@@ -31,6 +31,7 @@ import random
 from dsplang.errors import DspArgumentError, DspError, DspValueError
 from dsplang.stdlib import program as prog
 from dsplang.stdlib.optimizers import proposer
+from dsplang.stdlib.optimizers.balance import check_balance_by
 from dsplang.stdlib.optimizers.base import Optimizer
 from dsplang.stdlib.optimizers.bootstrap import BootstrapFewShot
 from dsplang.stdlib.optimizers.candidates import CandidateScorer
@@ -47,7 +48,8 @@ ZERO_SHOT_DEMOS = 3     # bootstrapped demos made only to ground proposals, when
 class MIPROv2(Optimizer):
     """`MIPROv2(metric, prompt_model=None, task_model=None, auto="light", num_candidates=None,
     num_trials=None, max_bootstrapped_demos=4, max_labeled_demos=4, minibatch=True,
-    minibatch_size=35, minibatch_full_eval_steps=5, pruning=True, init_temperature=1.0, ...)` plus the
+    minibatch_size=35, minibatch_full_eval_steps=5, pruning=True, init_temperature=1.0,
+    balance_by=None, ...)` plus the
     common settings (threads or num_threads, seed, verbose, max_calls, max_cost)."""
 
     def __init__(self, metric, prompt_model=None, task_model=None, teacher_settings: dict | None = None,
@@ -58,7 +60,8 @@ class MIPROv2(Optimizer):
                  metric_threshold: float | None = None, max_errors: int | None = 10,
                  program_aware_proposer: bool = True, data_aware_proposer: bool = True,
                  tip_aware_proposer: bool = True, fewshot_aware_proposer: bool = True,
-                 view_data_batch_size: int = 10, teacher=None, num_threads: int | None = None,
+                 view_data_batch_size: int = 10, teacher=None, balance_by: str | None = None,
+                 num_threads: int | None = None,
                  threads: int = 1, seed: int = 0, verbose: bool = True, max_calls: int | None = None,
                  max_cost: float | None = None) -> None:
         super().__init__(threads=num_threads or threads, seed=seed, verbose=verbose,
@@ -86,6 +89,7 @@ class MIPROv2(Optimizer):
         self.fewshot_aware_proposer = fewshot_aware_proposer
         self.view_data_batch_size = view_data_batch_size
         self.teacher = teacher
+        self.balance_by = balance_by
         self.study = None
         self.instruction_candidates: dict[str, list[str]] = {}
         self.demo_candidates: dict[str, list[list]] | None = None
@@ -108,6 +112,7 @@ class MIPROv2(Optimizer):
 
     def _compile(self, run, student, trainset, valset, teacher):
         trainset, valset = self._datasets(trainset, valset)
+        check_balance_by(self.balance_by, trainset, self.name)
         plan = self.plan(student, len(valset))
         if plan["val_size"] < len(valset):
             valset = random.Random(self.seed).sample(valset, plan["val_size"])
@@ -165,7 +170,8 @@ class MIPROv2(Optimizer):
         if seed == -3:
             return prog.reset_copy(student)
         if seed == -2:
-            return labeled(student, trainset, labels, seed=self.seed) if labels else prog.reset_copy(student)
+            return (labeled(student, trainset, labels, seed=self.seed, balance_by=self.balance_by) if labels
+                    else prog.reset_copy(student))
         if run.budget.exhausted():
             return None
         examples = list(trainset)
@@ -176,7 +182,7 @@ class MIPROv2(Optimizer):
         bootstrapper = BootstrapFewShot(metric=self.metric, metric_threshold=self.metric_threshold,
                                         teacher_settings=self.teacher_settings, max_bootstrapped_demos=boot,
                                         max_labeled_demos=labels, max_errors=self.max_errors,
-                                        seed=self.seed, verbose=False)
+                                        balance_by=self.balance_by, seed=self.seed, verbose=False)
         return bootstrapper.build(run, student, teacher, examples)[0]
 
     # ---------------------------------------------------------- step 2: instructions

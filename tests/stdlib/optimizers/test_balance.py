@@ -1,4 +1,4 @@
-"""`balance_by=`: label-balanced demos for BootstrapFewShot, LabeledFewShot and random search.
+"""`balance_by=`: label-balanced demos for BootstrapFewShot, LabeledFewShot, random search and MIPROv2.
 
 The fake LM here is a classifier with a small model's majority-label bias: it gets an article
 right when a demo shows its label, and otherwise answers the label of the last demo.
@@ -22,6 +22,7 @@ from dsplang.stdlib.modules.predict import Predict
 from dsplang.stdlib.optimizers.balance import balanced_sample, interleave
 from dsplang.stdlib.optimizers.bootstrap import BootstrapFewShot
 from dsplang.stdlib.optimizers.labeled_few_shot import LabeledFewShot
+from dsplang.stdlib.optimizers.mipro import MIPROv2
 from dsplang.stdlib.optimizers.random_search import BootstrapFewShotWithRandomSearch
 
 PROGRAM = '''
@@ -165,7 +166,24 @@ def test_random_search_candidates_are_balanced(dsp, lm):
     assert score(compiled, dsp) == 100.0
 
 
+def test_mipro_demo_sets_are_balanced(dsp, lm):
+    def demo_sets(balance_by):
+        optimizer = MIPROv2(metric=dsp.right, auto=None, num_candidates=5, num_trials=3, max_bootstrapped_demos=4,
+                            max_labeled_demos=4, balance_by=balance_by, verbose=False)
+        optimizer.compile(Predict(dsp.Classify), trainset=TRAIN, valset=DEV)
+        return [[str(getattr(d["label"], "value", d["label"])) for d in demos]
+                for demos in next(iter(optimizer.demo_candidates.values()))]
+    skewed = demo_sets(None)
+    assert any(labels.count("sport") >= 3 for labels in skewed)
+    balanced = demo_sets("label")
+    assert balanced[1] == LABELS                   # the labeled-only set, spread and interleaved
+    assert balanced[2] == LABELS                   # bootstrapped on the training set as given
+    for labels in balanced[3:]:                     # the shuffled ones: no label twice before all once
+        assert len(labels) <= 4 and len(set(labels)) == len(labels)
+
+
 @pytest.mark.parametrize("make", [
+    lambda dsp: MIPROv2(metric=dsp.right, balance_by="lable", verbose=False),
     lambda dsp: BootstrapFewShot(metric=dsp.right, balance_by="lable", verbose=False),
     lambda dsp: LabeledFewShot(k=2, balance_by="lable", verbose=False),
     lambda dsp: BootstrapFewShotWithRandomSearch(metric=dsp.right, balance_by="lable", verbose=False),
