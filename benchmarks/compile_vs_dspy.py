@@ -1,7 +1,7 @@
 """Compiling the same program with dsplang and with DSPy: scores, LM calls, wall time, over seeds.
 
     DSP_BENCH_VENV=/tmp/dspy-venv python benchmarks/compile_vs_dspy.py [--seeds N] [--quick]
-        [--latency S] [--optimizers ...] [--json PATH]
+        [--latency S] [--optimizers ...] [--variants] [--json PATH]
 
 One invocation runs BootstrapFewShot, BootstrapFewShotWithRandomSearch(num_candidate_programs=8)
 and MIPROv2(auto="light") on the task of `fake_task.py` (train 50 / val 50 / test 100, 8
@@ -21,6 +21,13 @@ select on, so it is optimistically biased: the winner's curse), `test` = its sco
 held-out test rows (what the program is worth), LM calls and wall time of the compile (the
 scoring afterwards is not counted). Printed per optimizer and side: the mean over seeds with
 the min-max, then the dsplang/DSPy ratios of the means (scores: the difference in points).
+
+`--variants` adds two dsplang-only rows, compared with DSPy's random search: the random search
+with `halving=False` (every candidate on the whole valset, as DSPy) and with `halving="exact"`
+(a candidate dropped only when it can no longer beat the best whole-valset score); a last line
+per random search says on how many seeds dsplang's val score equals, beats or falls short of
+DSPy's. Both sides build the same candidate programs, so those two must equal DSPy seed by
+seed, and the default halving search can equal it or fall short, never beat it.
 
 Read the scores with care: on this fake task a right answer is a hash draw with a probability
 set by the prompt, so one program's score on 50 examples has a standard deviation of about 6
@@ -50,6 +57,9 @@ sys.path.insert(0, str(HERE))
 import fake_task  # noqa: E402
 
 OPTIMIZERS = ["BootstrapFewShot", "BootstrapFewShotWithRandomSearch", "MIPROv2"]
+SEARCH = "BootstrapFewShotWithRandomSearch"
+VARIANTS = {"RandomSearch, halving=False": False,     # dsplang only; compared with DSPy's random search
+            'RandomSearch, halving="exact"': "exact"}
 
 
 class Counter:
@@ -147,7 +157,7 @@ def run_dsplang(args) -> dict:
         for seed in args.seeds:
             train, val, test = data_for(args, seed, rows)
             results[seed] = {}
-            for name in args.optimizers:
+            for name in dsplang_names(args):
                 optimizer = dsplang_optimizer(name, seed, metric, common)
                 before, started = counter.calls, time.perf_counter()
                 kwargs = {} if name == "BootstrapFewShot" else {"valset": val}
@@ -169,7 +179,28 @@ def dsplang_optimizer(name: str, seed: int, metric, common: dict):
             metric=metric, max_bootstrapped_demos=4, max_labeled_demos=16, num_candidate_programs=8, **common),
         "MIPROv2": lambda: MIPROv2(metric=metric, auto="light", seed=seed, **common),
     }
+    if name in VARIANTS:
+        return BootstrapFewShotWithRandomSearch(metric=metric, max_bootstrapped_demos=4, max_labeled_demos=16,
+                                                num_candidate_programs=8, halving=VARIANTS[name], **common)
     return make[name]()
+
+
+def dsplang_names(args) -> list[str]:
+    """The optimizers run on the dsplang side: those asked for, plus the random-search variants."""
+    return args.optimizers + (list(VARIANTS) if args.variants and SEARCH in args.optimizers else [])
+
+
+def selection_check(ours: dict, theirs: dict, name: str) -> str:
+    """How dsplang's random-search val scores compare with DSPy's, seed by seed.
+
+    Both sides build the same candidate programs (the same demos, so the same prompts and the
+    same fake answers), and DSPy reports the best whole-valset score among them; a search
+    that scores fewer candidates on the whole valset can only equal it or fall short."""
+    pairs = [(ours[seed][name]["val"], theirs[seed][name]["val"]) for seed in ours]
+    equal = sum(a == b for a, b in pairs)
+    above = sum(a > b for a, b in pairs)
+    return (f"{name}: dsplang's val score equals DSPy's on {equal} of {len(pairs)} seeds, "
+            f"is above it on {above}, below it on {len(pairs) - equal - above}")
 
 
 # ------------------------------------------------------------------ driver
@@ -246,6 +277,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--latency", type=float, default=0.1)
     parser.add_argument("--optimizers", nargs="+", default=OPTIMIZERS, choices=OPTIMIZERS)
+    parser.add_argument("--variants", action="store_true",
+                        help="also run dsplang's random search with halving=False and with halving=\"exact\"")
     parser.add_argument("--json", help="also write the per-seed results here")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--seed-list", nargs="+", type=int, help=argparse.SUPPRESS)
@@ -261,11 +294,19 @@ def main() -> None:
           f"{args.latency * 1000:.0f} ms per LM call, seeds {', '.join(map(str, args.seeds))}", file=sys.stderr)
     theirs = dspy_results(args)
     ours = run_dsplang(args)
+    for name in set(VARIANTS) & set(dsplang_names(args)):
+        for seed in theirs:
+            theirs[seed][name] = theirs[seed][SEARCH]
     if args.json:
         Path(args.json).write_text(json.dumps({"dsplang": ours, "dspy": theirs}, indent=1))
-    print(per_seed(ours, theirs, args.optimizers))
+    names = dsplang_names(args)
+    print(per_seed(ours, theirs, names))
     print()
-    print(table(ours, theirs, args.optimizers))
+    print(table(ours, theirs, names))
+    checks = [selection_check(ours, theirs, name) for name in (SEARCH, *VARIANTS) if name in names]
+    if checks:
+        print()
+        print("\n".join(checks))
 
 
 if __name__ == "__main__":

@@ -29,6 +29,19 @@ winners) are dropped, and so is every kept candidate that is clearly behind the 
 than `confidence` standard errors above zero). When one candidate is left, it wins and the
 remaining rungs are not run. `halving=False` scores every candidate on the whole set
 (DSPy's behaviour).
+
+`halving="exact"` (`HalvingSearch._race`) drops only what provably cannot win, so it picks
+exactly the candidate `halving=False` picks (the best whole-set score, the earliest among
+equals) with fewer LM calls. After the first rung (`min_batch` examples) the candidates are
+taken best first. The first is scored on the whole set and holds the bar. The others are
+raced against the bar, `RACE_LANES` (4) at a time, in waves: in each, a candidate is scored
+on as many more examples as must fail before it could be ruled out, so a step never goes
+past the point where it could have been dropped. A candidate leaves the race when it is
+complete (and takes the bar if it beats it) or when its best possible total, its score so
+far plus 1 for every unseen example, can no longer beat the bar; the next in line takes its
+lane. The lanes do not depend on the thread count, so neither do the scores reported. This
+relies on metric values between 0 and 1 (bools, f1, ...); once a value above 1 is seen,
+nothing more is dropped.
 """
 
 from __future__ import annotations
@@ -37,6 +50,7 @@ import math
 import random
 from dataclasses import dataclass, field
 
+from dsplang.errors import DspArgumentError
 from dsplang.stdlib import program as prog
 
 _SKIPPED = object()   # a unit of work not started because the budget ran out
@@ -74,7 +88,11 @@ class CandidateScorer:
 
     def score(self, candidates: list[Candidate], indices: list[int]) -> bool:
         """Score each candidate on `indices` it has not seen; False if the budget stopped it."""
-        work = [(c, i) for c in candidates for i in indices if i not in c.scores]
+        return self.score_pairs([(c, i) for c in candidates for i in indices])
+
+    def score_pairs(self, pairs: list[tuple[Candidate, int]]) -> bool:
+        """Score each (candidate, example index) not scored yet; False if the budget stopped it."""
+        work = [(c, i) for c, i in pairs if i not in c.scores]
         if not work:
             return True
         if self.run.out_of_budget():
@@ -108,6 +126,7 @@ def program_key(program) -> str:
 
 MIN_GROWTH = 1.5          # a rung is at least this many times larger than the one before it
 MIN_EVIDENCE = 8          # `clearly_behind` needs at least this many shared examples
+RACE_LANES = 4            # `halving="exact"` races this many candidates at a time
 
 
 def halving_schedule(n_candidates: int, n_val: int, *, min_batch: int = 8, eta: int = 2) -> list[int]:
@@ -138,10 +157,19 @@ def clearly_behind(leader: Candidate, other: Candidate, indices: list[int], conf
     return mean > 0 and mean > confidence * math.sqrt(variance / n)
 
 
-class HalvingSearch:
-    """Candidates added one at a time, scored on the first rung, then halved rung by rung."""
+def check_halving(value, optimizer: str) -> None:
+    """`halving` must be True, False or "exact"."""
+    if value not in (True, False, "exact") or isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise DspArgumentError(f"{optimizer}: halving must be true, false or \"exact\", not {value!r}",
+                               hint='true: successive halving (fewest calls); "exact": the same winner as '
+                                    'false with fewer calls; false: every candidate on the whole valset')
 
-    def __init__(self, scorer: CandidateScorer, *, seed: int = 0, halving: bool = True,
+
+class HalvingSearch:
+    """Candidates added one at a time, scored on the first rung, then halved rung by rung
+    (or raced against the best whole-set score: `halving="exact"`)."""
+
+    def __init__(self, scorer: CandidateScorer, *, seed: int = 0, halving: bool | str = True,
                  min_batch: int = 8, expected: int = 1, eta: int = 2, confidence: float | None = 2.0) -> None:
         self.scorer = scorer
         self.order = list(range(len(scorer.valset)))
@@ -149,8 +177,13 @@ class HalvingSearch:
             random.Random(seed).shuffle(self.order)
         self.eta = eta
         self.confidence = confidence
-        self.sizes = (halving_schedule(expected, len(self.order), min_batch=min_batch, eta=eta)
-                      if halving else [len(self.order)])
+        self.exact = halving == "exact"
+        if self.exact:
+            self.sizes = sorted({min(min_batch, len(self.order)), len(self.order)})
+        elif halving:
+            self.sizes = halving_schedule(expected, len(self.order), min_batch=min_batch, eta=eta)
+        else:
+            self.sizes = [len(self.order)]
         self.candidates: list[Candidate] = []
         self.known: dict[str, Candidate] = {}
         self.stopped = False
@@ -182,6 +215,9 @@ class HalvingSearch:
     def finish(self) -> int | None:
         """Run the remaining rungs; returns the index of the best candidate (None if none scored)."""
         alive = [c for c in self.candidates if c.rung == 0 and c.same_as is None]
+        if self.exact:
+            self._race(alive)
+            return self.best()
         for rung in range(1, len(self.sizes)):
             if self.stopped:
                 break
@@ -200,16 +236,78 @@ class HalvingSearch:
         return -max(scored)[2]
 
     def _score(self, candidates: list[Candidate], rung: int) -> None:
-        if self.stopped:
-            return
-        indices = self.order[: self.sizes[rung]]
-        self.scorer.run.reporter.phase(f"scoring {len(candidates)} on {len(indices)} examples",
-                                       total=sum(1 for c in candidates for i in indices if i not in c.scores))
-        if self.scorer.score(candidates, indices):
+        if self._score_on(candidates, self.order[: self.sizes[rung]]):
             for c in candidates:
                 c.rung = rung
-        else:
+
+    def _score_on(self, candidates: list[Candidate], indices: list[int]) -> bool:
+        """Score `candidates` on `indices`; False (and the search stops) when the budget ran out."""
+        return self._score_pairs([(c, i) for c in candidates for i in indices],
+                                 f"scoring {len(candidates)} on {len(indices)} examples")
+
+    def _score_pairs(self, pairs: list[tuple[Candidate, int]], phase: str | None = None) -> bool:
+        """Score each (candidate, example index); False (and the search stops) when the budget ran out."""
+        if self.stopped:
+            return False
+        todo = sum(1 for c, i in pairs if i not in c.scores)
+        racing = len({id(c) for c, _ in pairs})
+        self.scorer.run.reporter.phase(phase or f"racing {racing} against the best so far", total=todo)
+        if not self.scorer.score_pairs(pairs):
             self.stopped = True
+        return not self.stopped
+
+    def _race(self, alive: list[Candidate]) -> None:
+        """`halving="exact"`: the best candidate so far scored on the whole set sets the bar;
+        the others are raced against it, `RACE_LANES` at a time, each dropped as soon as it
+        cannot beat it (see the module docstring)."""
+        position = {id(c): i for i, c in enumerate(self.candidates)}
+        queue = sorted(alive, key=lambda c: (-(c.score or 0.0), position[id(c)]))
+        if not queue or not self._score_on(queue[:1], self.order):
+            return
+        holder, lanes = queue.pop(0), []
+        holder.rung = len(self.sizes) - 1
+        while (queue or lanes) and not self.stopped:
+            free = RACE_LANES - len(lanes)
+            lanes, queue = lanes + queue[:free], queue[free:]
+            steps = {id(c): self._steps_left(c, holder, position) for c in lanes}
+            for c in lanes:
+                if steps[id(c)] == 0:
+                    c.note = f"cannot win after {len(c.scores)}"
+            lanes = [c for c in lanes if steps[id(c)] > 0]
+            pairs = [(c, i) for c in lanes for i in self._unseen(c)[: steps[id(c)]]]
+            if pairs and not self._score_pairs(pairs):
+                break
+            for c in [c for c in lanes if not self._unseen(c)]:
+                c.rung = len(self.sizes) - 1
+                if _beats(c, holder, position):
+                    holder = c
+                lanes.remove(c)
+        if self._unbounded() and any(c.note.startswith("cannot win") for c in alive):
+            import warnings
+            warnings.warn('the metric returned a value above 1, so halving="exact" may have dropped the best '
+                          'candidate before it saw that value; use halving=false for metrics not between 0 and 1',
+                          stacklevel=2)
+
+    def _unseen(self, c: Candidate) -> list[int]:
+        """The examples `c` has not been scored on, in the search's order."""
+        return [i for i in self.order if i not in c.scores]
+
+    def _unbounded(self) -> bool:
+        """Whether a metric value above 1 has been seen (the race's bound does not hold)."""
+        return any(value > 1.0 for candidate in self.candidates for value in candidate.scores.values())
+
+    def _steps_left(self, c: Candidate, holder: Candidate, position: dict) -> int:
+        """How many more examples `c` can be scored on before it could first be ruled out; 0 when
+        it cannot beat `holder` any more even scoring 1 on every unseen example. All of them
+        once a metric value above 1 has been seen (the bound no longer holds)."""
+        n, missing = len(self.order), len(self.order) - len(c.scores)
+        if self._unbounded():
+            return missing
+        best_possible = sum(c.scores.values()) + missing
+        if not _wins(round(100 * best_possible / n, 2), holder.score, position[id(c)] < position[id(holder)]):
+            return 0
+        room = best_possible - sum(holder.scores.values()) - n * 1e-4     # less the rounding of `score`
+        return max(1, min(missing, math.floor(room)))
 
     def _prune(self, alive: list[Candidate], rung: int) -> list[Candidate]:
         """Keep the top 1/eta by score (earlier candidates first among equals), less those clearly
@@ -230,6 +328,15 @@ class HalvingSearch:
             elif c not in kept:
                 c.note = f"dropped at {self.sizes[rung]}"
         return kept
+
+
+def _beats(c: Candidate, holder: Candidate, position: dict) -> bool:
+    """Whether `c` wins over `holder` (as `HalvingSearch.best`: the earlier of equal scores)."""
+    return _wins(c.score, holder.score, position[id(c)] < position[id(holder)])
+
+
+def _wins(score: float, other: float, earlier: bool) -> bool:
+    return score > other or (score == other and earlier)
 
 
 def report_candidates(run, candidates: list[Candidate], chosen: int | None) -> None:

@@ -14,7 +14,8 @@ Unlike DSPy, step 2 uses successive halving (`candidates.HalvingSearch`): every 
 scored on a small seed-chosen minibatch first and only the better half goes on to bigger
 ones, so weak proposals cost a few examples instead of the whole set; a program already
 scored (a repeated proposal, the best so far) is never run again on the same example.
-`halving=False` scores every candidate on the whole set, as DSPy. DSPy also proposes an
+`halving=False` scores every candidate on the whole set, as DSPy; `halving="exact"` picks the
+same winners as `halving=False` with fewer calls (`candidates.py`). DSPy also proposes an
 output-field prefix with each instruction; dsplang's adapters do not show prefixes, so only
 instructions are proposed. Demos the student already has are kept.
 """
@@ -27,7 +28,8 @@ from dsplang.errors import DspArgumentError, DspError
 from dsplang.stdlib import program as prog
 from dsplang.stdlib.optimizers import proposer
 from dsplang.stdlib.optimizers.base import Optimizer
-from dsplang.stdlib.optimizers.candidates import Candidate, CandidateScorer, HalvingSearch, report_candidates
+from dsplang.stdlib.optimizers.candidates import (Candidate, CandidateScorer, HalvingSearch, check_halving,
+                                                   report_candidates)
 
 
 class COPRO(Optimizer):
@@ -36,7 +38,7 @@ class COPRO(Optimizer):
     (threads or num_threads, seed, verbose, max_calls, max_cost)."""
 
     def __init__(self, metric, prompt_model=None, breadth: int = 10, depth: int = 3,
-                 init_temperature: float = 1.4, track_stats: bool = False, *, halving: bool = True,
+                 init_temperature: float = 1.4, track_stats: bool = False, *, halving: bool | str = True,
                  min_batch: int = 8, max_errors: int | None = 10, num_threads: int | None = None,
                  threads: int = 1, seed: int = 0, verbose: bool = True, max_calls: int | None = None,
                  max_cost: float | None = None) -> None:
@@ -52,6 +54,7 @@ class COPRO(Optimizer):
         self.depth = depth
         self.init_temperature = init_temperature
         self.track_stats = track_stats
+        check_halving(halving, "COPRO")
         self.halving = halving
         self.min_batch = min_batch
         self.max_errors = max_errors

@@ -10,7 +10,9 @@ Unlike DSPy, candidates are compared by successive halving (see `candidates.py`)
 scored on a small minibatch of the valset first and losing ones are dropped before the larger
 rungs (the worse half, `eta=2`, and any clearly behind the leader, `confidence`), so the
 winner is found with far fewer LM calls; a candidate identical to an earlier one is not
-scored again. `halving=False` scores every candidate on the whole valset, exactly as DSPy.
+scored again. `halving=False` scores every candidate on the whole valset, exactly as DSPy;
+`halving="exact"` picks the same winner as `halving=False` (DSPy's) with fewer calls, by
+dropping a candidate only once it cannot beat the best whole-valset score.
 
 Without `stop_at_score`, `max_calls` or `max_cost`, the candidates are built at the same time
 (the bootstrapping ones share the threads; each still never tries more examples than it
@@ -28,7 +30,8 @@ from dsplang.stdlib import program as prog
 from dsplang.stdlib.optimizers.balance import check_balance_by
 from dsplang.stdlib.optimizers.base import Optimizer
 from dsplang.stdlib.optimizers.bootstrap import BootstrapFewShot
-from dsplang.stdlib.optimizers.candidates import Candidate, CandidateScorer, HalvingSearch, report_candidates
+from dsplang.stdlib.optimizers.candidates import (Candidate, CandidateScorer, HalvingSearch, check_halving,
+                                                   report_candidates)
 from dsplang.stdlib.optimizers.labeled_few_shot import labeled
 from dsplang.stdlib.optimizers.report import Reporter
 
@@ -43,7 +46,7 @@ class BootstrapFewShotWithRandomSearch(Optimizer):
     def __init__(self, metric, teacher_settings: dict | None = None, max_bootstrapped_demos: int = 4,
                  max_labeled_demos: int = 16, max_rounds: int = 1, num_candidate_programs: int = 16,
                  num_threads: int | None = None, max_errors: int | None = 10, stop_at_score: float | None = None,
-                 metric_threshold: float | None = None, *, halving: bool = True, min_batch: int = 8,
+                 metric_threshold: float | None = None, *, halving: bool | str = True, min_batch: int = 8,
                  eta: int = 2, confidence: float | None = 2.0, labeled_sample: bool = True, teacher=None,
                  balance_by: str | None = None,
                  threads: int = 1, seed: int = 0, verbose: bool = True, max_calls: int | None = None, max_cost: float | None = None) -> None:
@@ -58,6 +61,7 @@ class BootstrapFewShotWithRandomSearch(Optimizer):
         self.max_errors = max_errors
         self.stop_at_score = stop_at_score
         self.metric_threshold = metric_threshold
+        check_halving(halving, "BootstrapFewShotWithRandomSearch")
         self.halving = halving
         self.min_batch = min_batch
         self.eta = eta

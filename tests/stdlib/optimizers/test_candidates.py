@@ -159,3 +159,99 @@ def test_a_full_evaluation_that_cannot_win_is_skipped(dsp, fake):
         probe.compile(dsp.Capital(), trainset=valset[:2], valset=valset)
     calls, search = probe.result
     assert calls == 0 and search.full == [((0, None),)]
+
+
+# ------------------------------------------------------------------ halving="exact"
+
+
+class TableScorer(CandidateScorer):
+    """Scores from a table {program: [per-example score]} instead of running programs."""
+
+    def __init__(self, table: dict) -> None:
+        reporter = SimpleNamespace(phase=lambda *a, **k: None, note=lambda *a: None, score=lambda *a: None)
+        n = len(next(iter(table.values())))
+        super().__init__(SimpleNamespace(reporter=reporter), None, list(range(n)))
+        self.table = table
+        self.calls = 0
+
+    def score_pairs(self, pairs):
+        for c, i in pairs:
+            if i not in c.scores:
+                c.scores[i] = self.table[c.program][i]
+                self.calls += 1
+        return True
+
+
+def search_table(table: dict, monkeypatch, **settings):
+    """(the winner's label, scorer calls) of a search over the table's programs."""
+    import dsplang.stdlib.optimizers.candidates as candidates
+    monkeypatch.setattr(candidates, "program_key", str)
+    scorer = TableScorer(table)
+    search = HalvingSearch(scorer, expected=len(table), **settings)
+    search.add_all([Candidate(name, name) for name in table])
+    chosen = search.finish()
+    return search.candidates[chosen].label, scorer.calls, search
+
+
+def random_table(rng, candidates: int, n: int, values) -> dict:
+    table = {}
+    for k in range(candidates):
+        p = rng.choice([0.2, 0.5, 0.8, 0.8, 0.8, 0.85, 0.9])
+        table[f"c{k}"] = [values(rng) if rng.random() < p else 0.0 for _ in range(n)]
+    return table
+
+
+def test_exact_halving_always_picks_the_exhaustive_winner_with_fewer_calls(monkeypatch):
+    import random
+    rng = random.Random(0)
+    kinds = [lambda r: 1.0, lambda r: round(r.random(), 2), lambda r: r.choice([0.5, 1.0])]
+    saved = full_calls = 0
+    for trial in range(300):
+        table = random_table(rng, rng.randint(2, 12), rng.choice([5, 20, 50, 73]), kinds[trial % 3])
+        winner, calls, _ = search_table(table, monkeypatch, halving=False)
+        exact, exact_calls, _ = search_table(table, monkeypatch, halving="exact", seed=trial)
+        assert exact == winner, (trial, table)
+        assert exact_calls <= calls
+        saved, full_calls = saved + calls - exact_calls, full_calls + calls
+    assert saved > 0.25 * full_calls
+
+
+def test_exact_halving_breaks_ties_as_dspy_does(monkeypatch):
+    table = {"a": [1.0, 0.0] * 10, "b": [1.0] * 20, "c": [0.0, 1.0] * 10, "d": [1.0] * 19 + [0.0], "e": [1.0] * 20}
+    winner, calls, _ = search_table(table, monkeypatch, halving="exact", min_batch=4)
+    assert winner == "b" and calls < 100                     # b and e are equal: the earlier wins
+
+
+def test_exact_halving_drops_nothing_once_a_metric_value_exceeds_one(monkeypatch):
+    table = {"a": [1.0] * 10, "b": [1.5] * 9 + [0.0], "c": [0.0] * 10}
+    winner, calls, _ = search_table(table, monkeypatch, halving="exact", min_batch=4)
+    assert winner == "b" and calls == 30                    # c, hopeless by the 0..1 bound, is scored too
+
+
+def test_exact_halving_warns_when_a_value_above_one_came_too_late(monkeypatch):
+    import pytest
+    import random
+    order = list(range(10))
+    random.Random(0).shuffle(order)                           # the search's example order (seed 0)
+
+    def in_order(values):
+        row = [0.0] * 10
+        for position, value in zip(order, values):
+            row[position] = value
+        return row
+    # The first rung is 4 examples. a leads and is scored fully (7); b and c race against it;
+    # b is dropped; c, one example a wave, shows a 2.0 later: the bound did not hold for b.
+    table = {"a": in_order([1, 1, 1, 1, 1, 1, 1, 0, 0, 0]), "b": in_order([1, 1, 1, 0, 0, 0, 0, 0, 0, 0]),
+             "c": in_order([1, 1, 0, 0, 1, 1, 1, 1, 2.0, 0])}
+    with pytest.warns(UserWarning, match='use halving=false for metrics not between 0 and 1'):
+        winner, _, search = search_table(table, monkeypatch, halving="exact", min_batch=4)
+    assert search.candidates[1].note.startswith("cannot win") and winner == "c"
+
+
+def test_halving_must_be_true_false_or_exact():
+    import pytest
+    from dsplang.errors import DspArgumentError
+    with pytest.raises(DspArgumentError, match='halving must be true, false or "exact", not \'fast\''):
+        BootstrapFewShotWithRandomSearch(None, halving="fast")
+    with pytest.raises(DspArgumentError):
+        BootstrapFewShotWithRandomSearch(None, halving=1)

@@ -38,6 +38,19 @@ def test_halving_finds_dspys_best_with_far_fewer_calls(dsp, fake, train):
     assert results[True][2] * 3 < results[False][2]      # measured: 809 vs 3466 calls
 
 
+def test_exact_halving_picks_the_exhaustive_winner_with_fewer_calls(dsp, fake):
+    valset = fake.capitals(20, 120)
+    results = {}
+    for halving in (False, "exact"):
+        with context.using(fake.DemoLM()):
+            optimizer = search(dsp, halving=halving, num_candidate_programs=6, threads=4)
+            optimizer.compile(dsp.Capital(), trainset=fake.capitals(0, 20), valset=valset)
+        report = optimizer.report
+        results[halving] = (report.best_score, report.rows[report.chosen].label, report.usage["calls"])
+    assert results["exact"][:2] == results[False][:2]
+    assert results["exact"][2] < results[False][2]
+
+
 def test_the_halving_schedule_doubles_up_to_the_valset():
     assert halving_schedule(19, 180) == [12, 23, 45, 90, 180]
     assert halving_schedule(19, 20) == [10, 20]
