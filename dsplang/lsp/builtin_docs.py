@@ -69,8 +69,10 @@ DOCS: dict[str, str] = {
     "LabeledFewShot": "LabeledFewShot(k=16) — uses labelled examples as demos.",
     "BootstrapFewShot": "BootstrapFewShot(metric, max_bootstrapped_demos=4, balance_by=none) — keeps "
                         "demos from successful runs (balance_by=\"label\": spread over a field's values).",
-    "BootstrapFewShotWithRandomSearch": "BootstrapFewShotWithRandomSearch(metric, ...) — "
-                                        "bootstraps several demo sets and keeps the best.",
+    "BootstrapFewShotWithRandomSearch": "BootstrapFewShotWithRandomSearch(metric, num_candidate_programs=16, "
+                                        "halving=true, ...) — bootstraps several demo sets and keeps the best "
+                                        "(halving=\"exact\": DSPy's choice, fewer calls; false: all on the "
+                                        "whole valset).",
     "KNNFewShot": "KNNFewShot(k, trainset) — picks the nearest training examples as demos.",
     "COPRO": "COPRO(metric, ...) — rewrites instructions by coordinate ascent.",
     "MIPROv2": "MIPROv2(metric, ...) — jointly optimises instructions and demos.",
