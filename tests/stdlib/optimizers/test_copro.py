@@ -52,6 +52,17 @@ def test_halving_costs_less_than_scoring_everything(dsp, prompt_fake, fake):
     assert calls[True] < 0.6 * calls[False]              # measured: 482 vs 962
 
 
+def test_exact_halving_makes_the_program_of_scoring_everything_with_fewer_calls(dsp, prompt_fake, fake):
+    results = {}
+    for halving in (False, "exact"):
+        with context.using(prompt_fake.PromptLM()):
+            optimizer = COPRO(dsp.right, breadth=6, depth=2, halving=halving, verbose=False)
+            compiled = optimizer.compile(dsp.Capital(), trainset=fake.capitals(0, 40), valset=fake.capitals(40, 120))
+        results[halving] = (artifacts.program_state(compiled), optimizer.report.usage["calls"])
+    assert results["exact"][0] == results[False][0]
+    assert results["exact"][1] < 0.5 * results[False][1]     # measured: 170 vs 962
+
+
 def test_a_budget_stops_copro_with_the_best_so_far(dsp, prompt_fake, fake, score):
     dev = fake.capitals(40, 120)
     with context.using(prompt_fake.PromptLM()):
