@@ -187,6 +187,7 @@ class HalvingSearch:
         self.candidates: list[Candidate] = []
         self.known: dict[str, Candidate] = {}
         self.stopped = False
+        self.unbounded = False        # a metric value above 1 was seen: the race's bound does not hold
 
     def add(self, candidate: Candidate) -> Candidate:
         """Add a candidate and score it on the first rung."""
@@ -254,6 +255,7 @@ class HalvingSearch:
         self.scorer.run.reporter.phase(phase or f"racing {racing} against the best so far", total=todo)
         if not self.scorer.score_pairs(pairs):
             self.stopped = True
+        self.unbounded = self.unbounded or any(c.scores.get(i, 0.0) > 1.0 for c, i in pairs)
         return not self.stopped
 
     def _race(self, alive: list[Candidate]) -> None:
@@ -282,7 +284,7 @@ class HalvingSearch:
                 if _beats(c, holder, position):
                     holder = c
                 lanes.remove(c)
-        if self._unbounded() and any(c.note.startswith("cannot win") for c in alive):
+        if self.unbounded and any(c.note.startswith("cannot win") for c in alive):
             import warnings
             warnings.warn('the metric returned a value above 1, so halving="exact" may have dropped the best '
                           'candidate before it saw that value; use halving=false for metrics not between 0 and 1',
@@ -292,16 +294,12 @@ class HalvingSearch:
         """The examples `c` has not been scored on, in the search's order."""
         return [i for i in self.order if i not in c.scores]
 
-    def _unbounded(self) -> bool:
-        """Whether a metric value above 1 has been seen (the race's bound does not hold)."""
-        return any(value > 1.0 for candidate in self.candidates for value in candidate.scores.values())
-
     def _steps_left(self, c: Candidate, holder: Candidate, position: dict) -> int:
         """How many more examples `c` can be scored on before it could first be ruled out; 0 when
         it cannot beat `holder` any more even scoring 1 on every unseen example. All of them
         once a metric value above 1 has been seen (the bound no longer holds)."""
         n, missing = len(self.order), len(self.order) - len(c.scores)
-        if self._unbounded():
+        if self.unbounded:
             return missing
         best_possible = sum(c.scores.values()) + missing
         if not _wins(round(100 * best_possible / n, 2), holder.score, position[id(c)] < position[id(holder)]):

@@ -49,8 +49,8 @@ class MIPROv2(Optimizer):
     """`MIPROv2(metric, prompt_model=None, task_model=None, auto="light", num_candidates=None,
     num_trials=None, max_bootstrapped_demos=4, max_labeled_demos=4, minibatch=True,
     minibatch_size=35, minibatch_full_eval_steps=5, pruning=True, init_temperature=1.0,
-    balance_by=None, ...)` plus the
-    common settings (threads or num_threads, seed, verbose, max_calls, max_cost)."""
+    balance_by=None, ...)` plus the common settings (threads or num_threads, seed, verbose,
+    max_calls, max_cost)."""
 
     def __init__(self, metric, prompt_model=None, task_model=None, teacher_settings: dict | None = None,
                  max_bootstrapped_demos: int = 4, max_labeled_demos: int = 4, auto: str | None = "light",
