@@ -78,11 +78,12 @@ def _articles_in(folder: Path) -> tuple[tuple[str, str, str, str], ...]:
         files = sorted((folder / name).glob("*.txt"))
         for number, path in enumerate(files, start=1):
             title, _, body = read_article(path).strip().partition("\n")
-            if title.strip() in seen:  # a later copy of an article would leak across splits
+            title = title.strip()
+            if title in seen:  # a later copy of an article would leak across splits
                 continue
-            seen.add(title.strip())
+            seen.add(title)
             split = "dev" if number % DEV_EVERY == 0 else "train"
-            rows.append((split, topic, title.strip(), body.strip()))
+            rows.append((split, topic, title, body.strip()))
     return tuple(rows)
 
 

@@ -47,10 +47,10 @@ def label_of(example, balance_by: str) -> str:
     return str(getattr(value, "value", value))
 
 
-def share(needed: int, trainset: list, balance_by: str) -> int:
-    """How many bootstrapped demos one value may have: `needed` spread over the values."""
-    values = {label_of(example, balance_by) for example in trainset}
-    return math.ceil(needed / max(1, len(values)))
+def share(needed: int, labels: list[str]) -> int:
+    """How many bootstrapped demos one value may have: `needed` spread over the values of
+    `labels` (the training examples' `label_of`)."""
+    return math.ceil(needed / max(1, len(set(labels))))
 
 
 def balanced_sample(rng: random.Random, pool: list, size: int, balance_by: str,

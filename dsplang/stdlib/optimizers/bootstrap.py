@@ -206,7 +206,7 @@ class _Quota:
     def __init__(self, balance_by: str | None, trainset: list, needed: int) -> None:
         self.balanced = balance_by is not None
         self.labels = [label_of(e, balance_by) for e in trainset] if self.balanced else []
-        self.share = share(needed, trainset, balance_by) if self.balanced else needed
+        self.share = share(needed, self.labels) if self.balanced else needed
 
     def full(self, index: int, successes: dict) -> bool:
         """True when example `index`'s value already has its share of successes."""

@@ -34,8 +34,9 @@ class TfIdf:
         frequency = Counter(word for doc in documents for word in doc)
         if not frequency:
             raise DspValueError("TfIdf needs at least one text with a word in it")
-        self.vocabulary = {word: i for i, word in enumerate(sorted(frequency))}
-        self.idf = [math.log((1 + len(documents)) / (1 + frequency[word])) for word in sorted(frequency)]
+        vocabulary = sorted(frequency)
+        self.vocabulary = {word: i for i, word in enumerate(vocabulary)}
+        self.idf = [math.log((1 + len(documents)) / (1 + frequency[word])) for word in vocabulary]
         self.documents = len(documents)
 
     def embed(self, texts: list[str] | str) -> list[list[float]]:
