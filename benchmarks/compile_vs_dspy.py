@@ -1,7 +1,7 @@
 """Compiling the same program with dsplang and with DSPy: scores, LM calls, wall time, over seeds.
 
     DSP_BENCH_VENV=/tmp/dspy-venv python benchmarks/compile_vs_dspy.py [--seeds N] [--quick]
-        [--latency S] [--optimizers ...] [--variants] [--json PATH]
+        [--latency S] [--noise F] [--optimizers ...] [--variants] [--json PATH]
 
 One invocation runs BootstrapFewShot, BootstrapFewShotWithRandomSearch(num_candidate_programs=8)
 and MIPROv2(auto="light") on the task of `fake_task.py` (train 50 / val 50 / test 100, 8
@@ -36,6 +36,13 @@ accuracy. A single seed's score difference is mostly noise; so is much of a 3-se
 Only differences much larger than the min-max spread mean anything. The scores and LM calls do
 not depend on the latency, so `--latency 0 --seeds 30` reads them over many seeds in a few
 minutes (its wall times then measure only per-call overhead).
+
+`--noise F` gives a fraction F of the training rows a wrong answer (the validation and test
+rows stay clean), and the fake LM is less often right for every wrong demo in its prompt (see
+`fake_task.py`). On the clean task (the default) every demo set of 16 has the same true
+accuracy, so the random search only chooses between noisy estimates of one value; with label
+noise, demo sets differ in how many wrong labelled demos they hold, so some candidates are
+really better than others, as on real data.
 
 BootstrapFewShot makes exactly the calls of DSPy's algorithm on both sides (the teacher runs
 on training examples in order until `max_bootstrapped_demos` pass; nothing is evaluated when
@@ -95,7 +102,8 @@ def run_dspy(args) -> dict:
 
     dspy.configure_cache(enable_disk_cache=False, enable_memory_cache=False)
     dspy.configure(lm=FakeLM("fake/task", cache=False))
-    rows = lambda a, b: [dspy.Example(**r).with_inputs("question") for r in fake_task.dataset(a, b)]  # noqa: E731
+    rows = lambda a, b, noise=0.0: [dspy.Example(**r).with_inputs("question")  # noqa: E731
+                                    for r in fake_task.dataset(a, b, noise)]
     metric = lambda example, pred, trace=None: example.answer == pred.answer  # noqa: E731
 
     def score(program, data) -> float:
@@ -145,7 +153,8 @@ def run_dsplang(args) -> dict:
             texts = fake_task.reply(messages, n)
             return LMResponse(texts, Usage(fake_task.prompt_tokens(messages), 10, 0.0), False, 0.0, self.model)
 
-    rows = lambda a, b: [Example(**r).with_inputs("question") for r in fake_task.dataset(a, b)]  # noqa: E731
+    rows = lambda a, b, noise=0.0: [Example(**r).with_inputs("question")  # noqa: E731
+                                    for r in fake_task.dataset(a, b, noise)]
     metric = lambda example, pred, trace=None: example.answer == pred.answer  # noqa: E731
 
     def score(program, data) -> float:
@@ -207,16 +216,17 @@ def selection_check(ours: dict, theirs: dict, name: str) -> str:
 
 
 def data_for(args, seed: int, rows) -> tuple[list, list, list]:
-    """The train, validation and test rows of `seed` (made by `rows(start, stop)`)."""
+    """The train, validation and test rows of `seed` (made by `rows(start, stop, noise)`); only
+    the training rows get `--noise`."""
     base = 10_000 * seed
-    return (rows(base, base + args.train), rows(base + 1000, base + 1000 + args.val),
+    return (rows(base, base + args.train, args.noise), rows(base + 1000, base + 1000 + args.val),
             rows(base + 2000, base + 2000 + args.test))
 
 
 def dspy_results(args) -> dict:
     from dspy_env import child_env, dspy_python
     argv = [str(dspy_python()), __file__, "--child", "--train", str(args.train), "--val", str(args.val),
-            "--test", str(args.test), "--threads", str(args.threads), "--latency", str(args.latency),
+            "--test", str(args.test), "--threads", str(args.threads), "--latency", str(args.latency), "--noise", str(args.noise),
             "--seed-list", *map(str, args.seeds), "--optimizers", *args.optimizers]
     done = subprocess.run(argv, env=child_env(), capture_output=True, text=True)
     if done.returncode != 0:
@@ -276,6 +286,8 @@ def main() -> None:
     parser.add_argument("--test", type=int, default=100)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--latency", type=float, default=0.1)
+    parser.add_argument("--noise", type=float, default=0.0,
+                        help="a fraction of the training rows with a wrong answer (default 0)")
     parser.add_argument("--optimizers", nargs="+", default=OPTIMIZERS, choices=OPTIMIZERS)
     parser.add_argument("--variants", action="store_true",
                         help="also run dsplang's random search with halving=False and with halving=\"exact\"")
@@ -291,7 +303,7 @@ def main() -> None:
         args.train, args.val, args.test, args.optimizers = 20, 20, 40, ["MIPROv2"]
     args.seeds = list(range(args.seeds if args.seeds is not None else (1 if args.quick else 3)))
     print(f"train {args.train} / val {args.val} / test {args.test}, {args.threads} threads, "
-          f"{args.latency * 1000:.0f} ms per LM call, seeds {', '.join(map(str, args.seeds))}", file=sys.stderr)
+          f"{args.latency * 1000:.0f} ms per LM call, label noise {args.noise:.0%} in train, seeds {', '.join(map(str, args.seeds))}", file=sys.stderr)
     theirs = dspy_results(args)
     ours = run_dsplang(args)
     for name in set(VARIANTS) & set(dsplang_names(args)):
