@@ -79,12 +79,37 @@ def main(argv: list[str] | None = None) -> int:
                "repl": cmd_repl, "lsp": cmd_lsp, "fmt": cmd_fmt}[args.command]
     debug = getattr(args, "debug", False)
     try:
-        return handler(args)
+        code = handler(args)
     except KeyboardInterrupt:
         print("dsp: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        code = EXIT_INTERRUPTED
     except Exception as exc:  # the edge: render every error once
-        return report(exc, debug)
+        code = report(exc, debug)
+    _wait_for_workers(code)
+    return code
+
+
+def _wait_for_workers(code: int) -> None:
+    """After a Ctrl-C, LM calls already sent may still be running on worker threads (their
+    answers go to the cache). Wait for them rather than leave Python to join them silently at
+    exit; a second Ctrl-C quits at once, without a traceback (the cache is SQLite, so an
+    unfinished write is rolled back, never half-written)."""
+    runner = sys.modules.get("dsplang.stdlib.parallel_runner")
+    if runner is None:            # nothing ran in parallel
+        return
+    import threading
+    workers = [t for t in threading.enumerate() if t.name.startswith(runner.WORKER_PREFIX) and t.is_alive()]
+    if not workers:
+        return
+    print(f"dsp: waiting for {len(workers)} LM call{'s' if len(workers) > 1 else ''} already running "
+          "(Ctrl-C again to quit now)", file=sys.stderr)
+    try:
+        for worker in workers:
+            worker.join()
+    except KeyboardInterrupt:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(EXIT_INTERRUPTED if code == EXIT_OK else code)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:

@@ -92,3 +92,38 @@ def test_preview_renders_without_an_lm(capsys):
     out = capsys.readouterr().out
     assert "----- system -----" in out and "[[ ## completed ## ]]" in out
     assert "Who won?" in out and "{context}" in out
+
+
+SLOW_EVALUATE = '''signature QA:
+    input question: str
+    output answer: str
+use ScriptedLM({"": {"answer": "Paris"}}, delay=30)
+let data = [Example(question=f"q{i}", answer="Paris").with_inputs("question") for i in range(8)]
+print("started")
+print(evaluate(Predict(QA), data, metric=exact_match, threads=2, display_table=0))
+print("after evaluate")
+'''
+
+
+def test_a_second_ctrl_c_quits_at_once_while_lm_calls_are_still_running(tmp_path):
+    """The first Ctrl-C gives evaluate's partial result and the program goes on; at exit, dsp
+    says it is waiting for the calls already sent; a second Ctrl-C quits then, with no traceback."""
+    import os
+    import signal
+    import time
+    (tmp_path / "slow.dsp").write_text(SLOW_EVALUATE)
+    env = {**os.environ, "DSP_NO_CACHE": "1", "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "dsplang.cli", "run", "slow.dsp"], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        assert proc.stdout.readline() == "started\n"
+        time.sleep(1)          # both threads are in a 30 s call
+        os.killpg(proc.pid, signal.SIGINT)
+        time.sleep(1.5)
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+    assert "interrupted after 0 of 8 examples" in out and "after evaluate" in out
+    assert "dsp: waiting for 2 LM calls already running (Ctrl-C again to quit now)" in err
+    assert "Traceback" not in err and proc.returncode == 130

@@ -146,7 +146,7 @@ def _row_error(path: str, lineno: int, message: str, text: str | None = None,
 
 
 def _jsonl_rows(path: str, text: str) -> Iterator[Row]:
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    for lineno, line in enumerate(_lines(text), start=1):
         if not line.strip():
             continue
         try:
@@ -249,8 +249,14 @@ def _csv_rows(path: str, text: str) -> Iterator[Row]:
         yield lineno, dict(zip(header, values))
 
 
+def _lines(text: str) -> list[str]:
+    """The lines of a data file. Only \n (or \r\n) ends a line: JSON strings may hold U+2028,
+    U+0085 and the like raw, which `str.splitlines` would also split on."""
+    return [line.removesuffix("\r") for line in text.split("\n")]
+
+
 def _line(text: str, lineno: int) -> str | None:
-    lines = text.splitlines()
+    lines = _lines(text)
     return lines[lineno - 1] if 1 <= lineno <= len(lines) else None
 
 

@@ -74,6 +74,7 @@ class _RowFailure(Exception):
         super().__init__(str(error))
         self.error = error
         self.prediction = prediction
+        self.message = _message(error)     # what the max_errors message quotes
 
 
 class _Task:

@@ -41,6 +41,7 @@ from typing import Any, Callable, Iterable
 from dsplang.errors import DspArgumentError, DspRuntimeError
 from dsplang.lm.retry import RATE_LIMITS
 
+WORKER_PREFIX = "dsp-worker"   # the pool's thread names; `dsp` waits for them after a Ctrl-C
 _POLL_SECONDS = 0.1   # how often the waiting main thread wakes up, so Ctrl-C is seen promptly
 
 
@@ -123,7 +124,7 @@ def run_parallel(fn: Callable[[Any], Any], items: Iterable, *, threads: int = 1,
     result = RunResult([None] * len(items), [False] * len(items))
     throttle = Throttle(threads)
     unsubscribe = RATE_LIMITS.subscribe(throttle.on_rate_limit)
-    pool = cf.ThreadPoolExecutor(max_workers=threads, thread_name_prefix="dsp-worker")
+    pool = cf.ThreadPoolExecutor(max_workers=threads, thread_name_prefix=WORKER_PREFIX)
     run = _Run(fn, items, result, throttle, pool, max_errors, on_done)
     try:
         run.loop()

@@ -36,6 +36,17 @@ def test_load_jsonl_marks_inputs_and_keeps_order(tmp_path):
     assert examples[1].labels().to_dict() == {"answer": "Paris"}
 
 
+def test_jsonl_strings_may_hold_unicode_line_separators_raw(tmp_path):
+    rows = [{"question": "first\u2028second\u0085third", "answer": "x"}, {"question": "q2", "answer": "y"}]
+    text = "".join(json.dumps(r, ensure_ascii=False) + "\r\n" for r in rows) + '{"answer": "z"}\n'
+    path = write(tmp_path, "t.jsonl", text)
+    with pytest.raises(DspKeyError) as caught:      # line numbers count only \n
+        load(path, inputs=["question"])
+    assert caught.value.span.line == 3
+    path.write_text(text.rsplit("{", 1)[0], encoding="utf-8")
+    assert [e.question for e in load(path, inputs=["question"])] == ["first\u2028second\u0085third", "q2"]
+
+
 def test_load_json_list_and_object_with_one_list(tmp_path):
     as_list = write(tmp_path, "a.json", json.dumps(ROWS, indent=2))
     as_object = write(tmp_path, "b.json", json.dumps({"version": 1, "data": ROWS}))

@@ -125,7 +125,8 @@ def test_max_errors_stops_the_run_and_quotes_the_first_error():
     assert len(calls) == 2
     message = caught.value.message
     assert message.startswith("evaluate() stopped after 2 errors (max_errors=2)")
-    assert "cannot answer 'What is the capital of France?'" in message
+    assert "the first, on item 1: value error: cannot answer 'What is the capital of France?'" in message
+    assert "_RowFailure" not in message
     assert caught.value.result.done_count == 2
 
 
