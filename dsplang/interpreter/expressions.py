@@ -15,6 +15,7 @@ from dsplang.grammar import ast
 from dsplang.interpreter.calls import call_value
 from dsplang.interpreter.scope import Scope
 from dsplang.interpreter.values import MISSING, Function, ParamSpec
+from dsplang.stdlib.fields import Fields
 
 BINARY = {
     "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
@@ -141,6 +142,8 @@ class ExprCompiler:
 
         def attribute(scope):
             obj = value(scope)
+            if isinstance(obj, Fields) and attr in obj._data:
+                return obj._data[attr]      # a field hides a method of the same name (ex.labels, pred.items)
             try:
                 return getattr(obj, attr)
             except DspError as err:

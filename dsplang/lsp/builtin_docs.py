@@ -79,7 +79,8 @@ DOCS: dict[str, str] = {
     "Ensemble": "Ensemble(reduce_fn=majority) — combines several programs.",
     # data and evaluation
     "load": "load(path, inputs=[...]) — examples from a .jsonl, .json or .csv file.",
-    "split": "split(examples, ratio=0.8) — two lists: a training part and the rest.",
+    "split": "split(examples, ratio=0.8, sizes=[train, dev], seed=0) — two lists: a shuffled training part "
+             "(ratio of them, rounded half up, or exactly sizes) and the rest.",
     "evaluate": "evaluate(program, data, metric=..., threads=N) — .score (0–100) and .results.",
     "exact_match": "exact_match(example, pred) — true when the answers match after normalize().",
     "f1": "f1(example, pred) — token-overlap F1 between the answers.",

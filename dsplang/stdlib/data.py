@@ -28,12 +28,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import random
 import re
 from typing import Any, Iterator
 
-from dsplang.errors import (DspArgumentError, DspFileError, DspKeyError, DspValueError, Span,
+from dsplang.errors import (DspArgumentError, DspFileError, DspKeyError, DspTypeError, DspValueError, Span,
                             did_you_mean)
 from dsplang.stdlib.example import Example
 
@@ -63,11 +64,18 @@ def load(path: str | os.PathLike, inputs: list[str] | str | None = None, *,
     return [Example(row).with_inputs(*names) for _, row in rows]
 
 
-def split(examples: list, ratio: float = 0.8, *, sizes: list[int] | tuple[int, int] | None = None,
+def split(examples: list, ratio: float | None = None, *, sizes: list[int] | tuple[int, int] | None = None,
           seed: int | None = 0) -> tuple[list, list]:
-    """Shuffle a copy of `examples` with `random.Random(seed)`; return `(train, dev)`."""
+    """Shuffle a copy of `examples` with `random.Random(seed)`; return `(train, dev)`: `ratio`
+    (default 0.8) of them, rounded half up, go to train, or exactly `sizes=[train, dev]`."""
+    if isinstance(examples, (str, bytes, dict)) or not isinstance(examples, (list, tuple)):
+        raise DspTypeError(f"split(): the examples must be a list, got {type(examples).__name__}")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise DspArgumentError(f"split(): seed must be a whole number or none, got {seed!r}")
+    if sizes is not None and ratio is not None:
+        raise DspArgumentError("split(): give ratio or sizes, not both")
     items = list(examples)
-    n_train, n_dev = _split_sizes(len(items), ratio, sizes)
+    n_train, n_dev = _split_sizes(len(items), 0.8 if ratio is None else ratio, sizes)
     random.Random(seed).shuffle(items)
     return items[:n_train], items[n_train:n_train + n_dev]
 
@@ -101,7 +109,7 @@ def _split_sizes(total: int, ratio: Any, sizes: Any) -> tuple[int, int]:
     if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 < ratio < 1:
         raise DspArgumentError(f"split(): ratio must be a number between 0 and 1, got {ratio!r}",
                                hint="ratio is the share of examples that go to train, e.g. 0.8")
-    n_train = round(total * ratio)
+    n_train = math.floor(total * ratio + 0.5)
     return n_train, total - n_train
 
 

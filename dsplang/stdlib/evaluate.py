@@ -34,6 +34,7 @@ from dsplang.stdlib import program as program_api
 from dsplang.interpreter.trace import json_default
 from dsplang.errors import DspArgumentError, DspError, DspFileError, DspTypeError, DspValueError
 from dsplang.stdlib.example import Example
+from dsplang.stdlib.fields import Fields
 from dsplang.stdlib.parallel_runner import RunResult, TooManyErrors, run_parallel
 
 _CELL_CHARS = 80
@@ -90,8 +91,20 @@ class _Task:
             prediction = program_api.run_on(self.program, example)
             score = program_api.as_score(program_api.call(self.metric, example, prediction), self.metric)
         except Exception as err:  # noqa: BLE001 - any failure of user code scores failure_score
-            raise _RowFailure(err, prediction) from err
+            raise _RowFailure(_not_a_prediction(err, prediction), prediction) from err
         return prediction, score
+
+
+def _not_a_prediction(error: Exception, prediction: Any) -> Exception:
+    """A metric that could not read a field because the program returned a plain value (a
+    string, say) instead of a Prediction: say so, rather than only "str has no attribute"."""
+    if prediction is None or isinstance(prediction, Fields) or not isinstance(error, AttributeError):
+        return error      # (DspAttributeError, from .dsp code, is an AttributeError too)
+    what = type(prediction).__name__
+    plain = error.message if isinstance(error, DspError) else str(error)
+    return DspTypeError(f"the program returned a {what}, not a Prediction, so the metric could not read it "
+                        f"({plain})", getattr(error, "span", None),
+                        hint="return a Prediction from forward(), e.g. return Prediction(answer=text)")
 
 
 def _check_args(program, data, metric, failure_score) -> list[Example]:
@@ -238,6 +251,8 @@ class EvaluationResult:
         line = f"score: {self.score:.1f}% ({_number(self.points)}/{len(self.results)})"
         if self.errors:
             line += f", {_plural(len(self.errors), 'error')}"
+            if len(self.errors) == len(self.results):
+                line += f" (every example failed; the first: {_short(self.errors[0].message.splitlines()[0], 200)})"
         if self.interrupted:
             line += f", interrupted after {len(self.results)} of {self.total} examples"
         return line
@@ -268,7 +283,12 @@ class EvaluationResult:
 
     def save(self, path: str | os.PathLike) -> None:
         """Write one JSON object per row (`.json`: one JSON list) with inputs, prediction, score, error."""
-        path = os.fspath(path)
+        if not isinstance(path, (str, os.PathLike)) or not os.fspath(path):
+            raise DspTypeError(f"save() needs a file path, got {path!r}", hint='e.g. result.save("results.jsonl")')
+        path = os.path.expanduser(os.fspath(path))
+        if not path.lower().endswith((".jsonl", ".json")):
+            raise DspValueError(f"save() writes .jsonl (one object per row) or .json (one list), not {path!r}",
+                                hint="give the path one of those extensions")
         records = [self._record(i, row) for i, row in zip(self.indices, self.results)]
         try:
             folder = os.path.dirname(path)
@@ -280,8 +300,11 @@ class EvaluationResult:
                 else:
                     for record in records:
                         fh.write(json.dumps(record, ensure_ascii=False, default=json_default) + "\n")
-        except OSError as err:
-            raise DspFileError(f"cannot write {path!r}: {err.strerror}") from None
+        except (OSError, ValueError) as err:     # ValueError: a NUL in the path
+            reason = getattr(err, "strerror", None) or str(err)
+            if isinstance(err, FileExistsError):
+                reason = "a part of the path is a file, not a folder"
+            raise DspFileError(f"cannot write {path!r}: {reason}") from None
 
     def _record(self, index: int, row: tuple) -> dict:
         example, prediction, score = row

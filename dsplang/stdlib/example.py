@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from dsplang.errors import DspKeyError, did_you_mean
+from dsplang.errors import DspKeyError, DspTypeError, did_you_mean
 from dsplang.stdlib.fields import Fields
 
 
@@ -14,7 +14,10 @@ class Example(Fields):
     __slots__ = ("_data", "_inputs")
     _what = "Example"
 
-    def __init__(self, base: dict | "Example" | None = None, /, **fields: Any):
+    def __init__(self, base: dict | "Example" | None = None, /, *extra: Any, **fields: Any):
+        if extra or not isinstance(base, (Example, dict, type(None))):
+            raise DspTypeError("Example() takes its fields by name, or one dict or Example to copy",
+                               hint='e.g. Example(question="What is 2+2?", answer="4")')
         data: dict = {}
         if isinstance(base, Example):
             data.update(base._data)

@@ -10,6 +10,12 @@ are compared as their `str`.
 decomposed, not removed: "café" and "cafe" stay different), lowercase, delete ASCII
 punctuation, replace the words a/an/the with a space, collapse whitespace.
 
+`passage_match` splits the normalised texts into tokens as DSPy's passage matching does (each
+run of letters, digits and combining marks, and each other visible character, is a token).
+Two deliberate differences from DSPy: an empty answer matches nothing (in DSPy it matches
+every passage), and a `context` that is one string is one passage (DSPy would go through it
+character by character).
+
 `semantic_f1` asks the current LM to judge recall and precision of the key ideas (DSPy's
 SemanticF1); it reads `response` when the example has that field, else `answer`.
 """
@@ -56,12 +62,13 @@ def f1(example, pred, trace=None) -> float:
 
 
 def passage_match(example, pred, trace=None) -> bool:
-    """True when a passage of `pred.context` contains an answer, as whole normalised words."""
+    """True when a passage of `pred.context` contains an answer, as a run of whole tokens (see
+    `_tokens`) of the normalised texts."""
     passages = pred.context
     if isinstance(passages, str):
         passages = [passages]
-    answers = [normalize(a).split() for a in _answers(example)]
-    return any(_contains(normalize(_passage_text(p)).split(), tokens)
+    answers = [_tokens(normalize(a)) for a in _answers(example)]
+    return any(_contains(_tokens(normalize(_passage_text(p))), tokens)
                for p in passages for tokens in answers if tokens)
 
 
@@ -102,6 +109,31 @@ def _best_f1(prediction: Any, answers: list) -> float:
 
 def _harmonic(precision: float, recall: float) -> float:
     return 0.0 if precision + recall == 0 else 2 * precision * recall / (precision + recall)
+
+
+_WORD_CATEGORIES = frozenset("LNM")       # letters, numbers, combining marks
+_SKIPPED_CATEGORIES = frozenset("ZC")     # separators, control and unassigned characters
+
+
+def _tokens(text: str) -> list[str]:
+    """DSPy's passage tokens (its DPR tokenizer): after NFD, each run of letters, digits and
+    combining marks is a token, and so is every other character that is not a space or a
+    control character; lowercased. So in "paris’s" or "paris—the" the word "paris" stands
+    apart, although `normalize` keeps non-ASCII punctuation."""
+    tokens, word = [], []
+    for ch in unicodedata.normalize("NFD", text):
+        kind = unicodedata.category(ch)[0]
+        if kind in _WORD_CATEGORIES:
+            word.append(ch)
+            continue
+        if word:
+            tokens.append("".join(word))
+            word = []
+        if kind not in _SKIPPED_CATEGORIES:
+            tokens.append(ch)
+    if word:
+        tokens.append("".join(word))
+    return [t.lower() for t in tokens]
 
 
 def _contains(tokens: list[str], part: list[str]) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import math
 import numbers
 
 from dsplang.errors import SOURCES, DspTypeError, DspValueError
@@ -98,6 +99,10 @@ def _takes_trace(metric) -> bool:
 def as_score(value, metric=None) -> float:
     """A metric's value as a number: bools count 1/0, a result with `score` gives its score."""
     if isinstance(value, numbers.Real):
+        if math.isnan(value):
+            name = getattr(metric, "__name__", None) or "a metric"
+            raise DspValueError(f"the metric {name} returned nan; a metric must return a bool or a number",
+                                hint="a division by zero somewhere, or a mean of nothing?")
         return float(value)
     if isinstance(value, (Prediction, dict)) and "score" in value:
         return as_score(value["score"], metric)

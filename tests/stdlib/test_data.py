@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from dsplang.errors import (DspArgumentError, DspFileError, DspKeyError, DspValueError, SourceRegistry,
+from dsplang.errors import (DspArgumentError, DspFileError, DspKeyError, DspTypeError, DspValueError, SourceRegistry,
                             render)
 from dsplang.stdlib.data import load, split
 from dsplang.stdlib.example import Example
@@ -190,3 +190,15 @@ def test_split_by_sizes_and_bad_arguments():
         split(numbered(3), sizes=(3, 1))
     with pytest.raises(DspArgumentError):
         split(numbered(3), 1.5)
+
+
+def test_split_rounds_half_up_and_checks_its_arguments():
+    assert [len(part) for part in split(numbered(5), 0.5)] == [3, 2]
+    assert [len(part) for part in split(numbered(7), 0.5)] == [4, 3]
+    assert [len(part) for part in split(numbered(1), 0.5)] == [1, 0]
+    with pytest.raises(DspArgumentError, match="ratio or sizes, not both"):
+        split(numbered(10), 0.5, sizes=(3, 2))
+    with pytest.raises(DspArgumentError, match="seed must be a whole number"):
+        split(numbered(10), seed="x")
+    with pytest.raises(DspTypeError, match="must be a list"):
+        split("abc")

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from dsplang.errors import DspArgumentError, DspLMError, DspValueError
+from dsplang.errors import DspArgumentError, DspFileError, DspLMError, DspTypeError, DspValueError
 from dsplang.interpreter import trace
 from dsplang.lm import usage
 from dsplang.lm.context import current_lm, using
@@ -189,6 +189,37 @@ def test_save_writes_one_json_object_per_row(tmp_path):
     assert records[1]["prediction"] == {"answer": "Milan"} and records[1]["score"] == 0.0
     assert records[0]["example"]["answer"] == "Paris" and records[0]["inputs"] == ["question"]
     assert records[5]["prediction"] is None and "no answer" in records[5]["error"]
+
+
+def test_save_refuses_other_extensions_and_non_paths(tmp_path):
+    result = six_with_one_wrong_one_failing()
+    with pytest.raises(DspValueError, match=r"writes \.jsonl .* or \.json"):
+        result.save(str(tmp_path / "results.csv"))
+    with pytest.raises(DspTypeError, match="needs a file path"):
+        result.save(5)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(DspFileError, match="a part of the path is a file"):
+        result.save(str(tmp_path / "file" / "r.jsonl"))
+    assert not (tmp_path / "results.csv").exists()
+
+
+def test_every_example_failing_is_said_on_the_score_line():
+    with using(scripted(CAPITALS)):
+        result = evaluate(qa(), dev("France", "Italy"), metric=lambda ex, pred: pred.answr == ex.answer)
+    assert result.summary().startswith("score: 0.0% (0/2), 2 errors (every example failed; the first: ")
+    assert "answr" in result.summary()
+
+
+def test_a_program_returning_a_plain_value_is_named_as_the_cause():
+    result = evaluate(lambda question: "Paris", dev("France"), metric=exact_match)
+    assert "the program returned a str, not a Prediction" in result.errors[0].message
+
+
+def test_a_nan_metric_value_is_an_error_not_a_nan_score():
+    with using(scripted(CAPITALS)):
+        result = evaluate(qa(), dev("France", "Italy"), metric=lambda ex, pred: float("nan"))
+    assert result.score == 0.0 and len(result.errors) == 2
+    assert "returned nan" in result.errors[0].message
 
 
 # ------------------------------------------------------------------ Ctrl-C

@@ -74,6 +74,15 @@ def test_passage_match_needs_the_answer_as_whole_words():
     assert passage_match(ex("Paris"), Prediction(context=[])) is False
 
 
+def test_passage_match_splits_off_non_ascii_punctuation_as_dspy_does():
+    for passage in ["Paris’s museums", "Paris—the capital", "«Paris»", "in Paris…"]:
+        assert passage_match(ex("Paris"), Prediction(context=[passage])) is True, passage
+    assert passage_match(ex("café"), Prediction(context=["the cafe\u0301 opens"])) is True
+    assert passage_match(ex("New York"), Prediction(context=["new-york city"])) is False   # "-" is deleted
+    assert passage_match(ex("rock"), Prediction(context=["rock'n'roll"])) is False
+    assert passage_match(ex("the"), Prediction(context=["anything"])) is False             # empty answer
+
+
 def test_semantic_f1_asks_the_current_lm():
     lm = ScriptedLM({"Paris is the capital": {"recall": 0.5, "precision": 1.0}})
     example = Example(question="What is the capital of France?", answer="Paris").with_inputs("question")
