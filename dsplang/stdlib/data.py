@@ -136,6 +136,9 @@ def _read(path: str) -> str:
 def _parse(path: str, text: str, key: str | None) -> list[Row]:
     """Rows of the file, chosen by its extension."""
     ext = os.path.splitext(path)[1].lower()
+    if key is not None and ext in (".csv", ".jsonl", ".ndjson"):
+        raise DspArgumentError(f"load(): key= picks a list inside a .json file; {path!r} has no keys",
+                               hint="leave key= out")
     if ext in (".jsonl", ".ndjson"):
         return list(_jsonl_rows(path, text))
     if ext == ".json":
@@ -246,6 +249,14 @@ def _csv_rows(path: str, text: str) -> Iterator[Row]:
     if not header or not any(h.strip() for h in header):
         raise DspValueError(f"{path}: the CSV file has no header row", Span(path, 1, 1, 1, 2))
     header = [h.strip() for h in header]
+    for column, name in enumerate(header, start=1):
+        if not name:
+            raise DspValueError(f"column {column} of the CSV header has no name (a trailing comma?)",
+                                Span(path, 1, 1, 1, len(_line(text, 1) or "") + 1))
+        if header.index(name) < column - 1:
+            raise DspValueError(f"the CSV header names the column {name!r} twice (columns "
+                                f"{header.index(name) + 1} and {column})",
+                                Span(path, 1, 1, 1, len(_line(text, 1) or "") + 1))
     start = reader.line_num + 1
     for values in reader:
         lineno, start = start, reader.line_num + 1
@@ -285,7 +296,11 @@ def _all_fields(rows: list[Row]) -> list[str]:
 
 def _select(path: str, rows: list[Row], fields: list[str] | dict[str, str]) -> list[Row]:
     """Keep (and rename, for a dict) the named fields of every row."""
+    if isinstance(fields, str):
+        fields = [fields]
     mapping = dict(fields) if isinstance(fields, dict) else {f: f for f in fields}
+    if len(set(mapping.values())) < len(mapping):
+        raise DspArgumentError(f"load(): fields= gives two fields the same name: {fields!r}")
     known = _all_fields(rows)
     for name in mapping:
         if name not in known:
@@ -306,4 +321,4 @@ def _check_inputs(path: str, rows: list[Row], inputs: tuple[str, ...]) -> None:
             if name not in row:
                 raise DspKeyError(f"this row has no field {name!r} (an input)",
                                   Span(path, lineno, 1, lineno, 2),
-                                  hint=f"its fields are: {', '.join(row) or '(none)'}")
+                                  hint=did_you_mean(name, row) or f"its fields are: {', '.join(row) or '(none)'}")

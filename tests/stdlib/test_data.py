@@ -202,3 +202,25 @@ def test_split_rounds_half_up_and_checks_its_arguments():
         split(numbered(10), seed="x")
     with pytest.raises(DspTypeError, match="must be a list"):
         split("abc")
+
+
+def test_csv_header_names_must_be_unique_and_present(tmp_path):
+    for header, message in [("question,answer,question", "names the column 'question' twice"),
+                            ("question,answer,", "column 3 of the CSV header has no name")]:
+        path = write(tmp_path, "t.csv", f"{header}\nq,a,x\n")
+        with pytest.raises(DspValueError, match=message) as caught:
+            load(path, inputs=["question"])
+        assert caught.value.span.line == 1
+
+
+def test_options_that_do_not_apply_are_refused(tmp_path):
+    path = write(tmp_path, "d.jsonl", jsonl(ROWS))
+    with pytest.raises(DspArgumentError, match="key= picks a list inside a .json file"):
+        load(path, inputs=["question"], key="rows")
+    assert load(path, inputs=["question"], fields="question")[0].to_dict() == {"question": "2+2?"}
+    with pytest.raises(DspArgumentError, match="the same name"):
+        load(path, inputs=["question"], fields={"question": "q", "answer": "q"})
+    partial = write(tmp_path, "p.jsonl", jsonl(ROWS) + '{"quest": "x"}\n')
+    with pytest.raises(DspKeyError) as caught:
+        load(partial, inputs=["question"])
+    assert caught.value.hint == "did you mean 'question'?"
