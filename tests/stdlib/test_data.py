@@ -140,7 +140,7 @@ def test_unknown_input_field_suggests_the_near_name(tmp_path):
     with pytest.raises(DspKeyError) as caught:
         load(path, inputs=["qestion"])
     assert "has the input field 'qestion'" in caught.value.message
-    assert caught.value.hint == "did you mean 'question'?"
+    assert caught.value.hint == "did you mean 'quest'?"          # the row's field nearest the input
 
 
 def test_row_missing_an_input_is_reported_at_its_line(tmp_path):
@@ -223,4 +223,4 @@ def test_options_that_do_not_apply_are_refused(tmp_path):
     partial = write(tmp_path, "p.jsonl", jsonl(ROWS) + '{"quest": "x"}\n')
     with pytest.raises(DspKeyError) as caught:
         load(partial, inputs=["question"])
-    assert caught.value.hint == "did you mean 'question'?"
+    assert caught.value.hint == "did you mean 'quest'?"          # the row's field nearest the input
