@@ -140,7 +140,7 @@ def test_unknown_input_field_suggests_the_near_name(tmp_path):
     with pytest.raises(DspKeyError) as caught:
         load(path, inputs=["qestion"])
     assert "has the input field 'qestion'" in caught.value.message
-    assert caught.value.hint == "did you mean 'quest'?"          # the row's field nearest the input
+    assert caught.value.hint == "did you mean 'question'?"
 
 
 def test_row_missing_an_input_is_reported_at_its_line(tmp_path):
