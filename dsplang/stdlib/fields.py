@@ -30,6 +30,12 @@ class Fields:
     def __setattr__(self, name: str, value: Any) -> None:
         self._data[name] = value
 
+    def __setstate__(self, state: Any) -> None:
+        """copy, deepcopy and pickle restore the slots directly (`__setattr__` writes fields)."""
+        slots = state[1] if isinstance(state, tuple) else state
+        for name, value in (slots or {}).items():
+            object.__setattr__(self, name, value)
+
     def __getitem__(self, key: str) -> Any:
         try:
             return self._data[key]
