@@ -7,8 +7,9 @@ Where: ``$DSP_CACHE_DIR/lm.sqlite``, else ``$XDG_CACHE_HOME/dsplang/lm.sqlite``,
 
 The key (:func:`cache_key`) is the sha256 of canonical JSON of the model, the messages,
 ``n``, ``rollout_id`` and every request parameter except secrets (``api_key``, ``*_key``,
-``*_token``, ``*secret*``, ``*password*``, headers) and endpoint addresses (``api_base``,
-``base_url``), and except settings that cannot change a reply (``timeout``, retries).
+``*_token``, ``*secret*``, ``*password*``, headers: :mod:`dsplang.lm.secrets`) and endpoint
+addresses (``api_base``, ``base_url``), and except settings that cannot change a reply
+(``timeout``, retries).
 
 SQLite runs in WAL mode with a busy timeout, one connection per thread, and retries
 "database is locked". A cache file that cannot be opened or read is reported once per
@@ -29,10 +30,11 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Callable
 
+from dsplang.lm.secrets import is_secret
+
 FILENAME = "lm.sqlite"
 MEMORY_SIZE = 4096
 _LOCK_RETRIES = 8
-_SECRET_WORDS = ("secret", "password", "credential")
 _EXCLUDED = frozenset({
     "api_base", "base_url", "timeout", "num_retries", "max_retries",
     "retry_base_delay", "retry_max_delay", "cache", "caching", "drop_params",
@@ -64,14 +66,6 @@ def cache_dir() -> Path:
         return Path(os.environ["DSP_CACHE_DIR"]).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "dsplang"
-
-
-def is_secret(name: str) -> bool:
-    """Whether a parameter name holds a credential (hidden in reprs, never in cache keys)."""
-    low = name.lower()
-    return (low in ("api_key", "key", "token", "extra_headers", "headers")
-            or low.endswith("_key") or low.endswith("_token")
-            or any(word in low for word in _SECRET_WORDS))
 
 
 def is_keyed_param(name: str) -> bool:

@@ -46,14 +46,14 @@ def warn(message: str) -> None:
 
 def lm_settings(lm) -> dict:
     """An LM's model and parameters, without secrets."""
-    from dsplang.lm.cache import is_secret
-    params = {k: plain(v) for k, v in sorted(getattr(lm, "kwargs", {}).items()) if not is_secret(k)}
+    from dsplang.lm.secrets import without_secrets
+    params = without_secrets({k: plain(v) for k, v in sorted(getattr(lm, "kwargs", {}).items())})
     return {"model": lm.model, **params}
 
 
 def predictor_state(predictor) -> dict:
     """The learnable parameters of one predictor as JSON."""
-    from dsplang.lm.cache import is_secret
+    from dsplang.lm.secrets import without_secrets
     signature = predictor.signature
     return {
         "signature": signature.name,
@@ -62,7 +62,7 @@ def predictor_state(predictor) -> dict:
                    for f in signature.fields},
         "demos": [plain(prog_demo(d)) for d in predictor.demos],
         "lm": lm_settings(predictor.lm) if predictor.lm is not None else None,
-        "config": {k: plain(v) for k, v in sorted(predictor.config.items()) if not is_secret(k)},
+        "config": without_secrets({k: plain(v) for k, v in sorted(predictor.config.items())}),
     }
 
 

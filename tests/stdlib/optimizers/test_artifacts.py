@@ -61,6 +61,20 @@ def test_secrets_are_never_written(dsp, tmp_path):
     assert json.loads(text)["predictors"]["self"]["lm"] == {"model": "openai/gpt-4o-mini", "temperature": 0.3}
 
 
+def test_secrets_in_headers_nested_settings_and_urls_are_never_written(dsp, tmp_path):
+    lm = LM("openai/gpt-4o-mini", max_tokens=100, aws_access_key_id="AKIA-1", api_keys=["sk-2"], auth="basic x",
+            default_headers={"Authorization": "Bearer sk-3"}, extra_body={"api_key": "sk-4", "top_k": 5},
+            api_base="https://alice:hunter2@proxy.example.com/v1")
+    path = tmp_path / "p.json"
+    artifacts.save(Predict("question -> answer", lm=lm), str(path))
+    text = path.read_text()
+    for secret in ("AKIA-1", "sk-2", "basic x", "sk-3", "sk-4", "hunter2", "alice"):
+        assert secret not in text, secret
+    assert json.loads(text)["predictors"]["self"]["lm"] == {
+        "model": "openai/gpt-4o-mini", "api_base": "https://proxy.example.com/v1", "extra_body": {"top_k": 5},
+        "max_tokens": 100}
+
+
 def test_loading_into_another_shape_names_the_predictor(dsp, compiled_outer, tmp_path):
     path = str(tmp_path / "outer.json")
     artifacts.save(compiled_outer, path)
