@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from typing import Callable
 
-from dsplang.errors import DspArgumentError, DspError, DspNameError, DspValueError, did_you_mean
+from dsplang.errors import DspArgumentError, DspError, DspNameError, DspValueError, a_type, did_you_mean
 from dsplang.repl import display
 from dsplang.repl.session import QuitSession, Session
 
@@ -86,7 +86,7 @@ def cmd_preview(session: Session, arg: str) -> None:
         raise DspNameError(f"{path!r} is not defined", hint=hint) from None
     found = predictors_of(value, path)
     if not found:
-        raise DspValueError(f"{path} is a {type(value).__name__}, not a predictor or module")
+        raise DspValueError(f"{path} is {a_type(value)}, not a predictor or module")
     for label, predictor in found:
         signature = predictor.signature
         adapter = predictor.adapter or ChatAdapter()

@@ -19,7 +19,7 @@ import warnings
 import weakref
 from typing import Any
 
-from dsplang.errors import DspFileError, DspValueError, Span
+from dsplang.errors import DspFileError, DspValueError, Span, a_type
 from dsplang.stdlib import program as prog
 from dsplang.stdlib.example import Example
 
@@ -95,6 +95,8 @@ def apply_state(program, saved: dict[str, dict], path: str, span: Span | None = 
     """Replace the parameters of `program` with `saved`; nothing changes if the shapes differ."""
     current = prog.named_predictors(program)
     _check_shape(current, saved, path, span, prog.describe(program))
+    for name, _ in current:
+        _check_state(name, saved[name], path, span)
     for name, predictor in current:
         _apply_one(predictor, saved[name])
 
@@ -116,8 +118,32 @@ def _check_shape(current: list, saved: dict, path: str, span, program_name: str)
         theirs = list(saved[name].get("fields", {}))
         if mine != theirs:
             raise DspValueError(f"{path} was saved from a program of a different shape: predictor "
-                                f"{name!r} has fields {', '.join(theirs)} there but "
+                                f"{name!r} has fields {', '.join(theirs) or '(none)'} there but "
                                 f"{', '.join(mine)} here", span)
+
+
+def _check_state(name: str, state: Any, path: str, span) -> None:
+    """A saved predictor's entries have the types `_apply_one` needs (a hand-edited or
+    truncated file is refused before anything changes)."""
+    def bad(what: str) -> DspValueError:
+        return DspValueError(f"{path} is not a valid compiled-program file: predictor {name!r} has {what}", span,
+                             hint="compile the program again to rewrite the file")
+    if not isinstance(state, dict):
+        raise bad(f"{a_type(state)} where an object belongs")
+    if state.get("instructions") is not None and not isinstance(state["instructions"], str):
+        raise bad("instructions that are not text")
+    fields = state.get("fields", {})
+    if not isinstance(fields, dict) or not all(
+            isinstance(f, dict) and (f.get("desc") is None or isinstance(f["desc"], str)) for f in fields.values()):
+        raise bad("fields that are not objects with a text desc")
+    demos = state.get("demos", [])
+    if not isinstance(demos, list) or not all(isinstance(d, dict) for d in demos):
+        raise bad("demos that are not a list of objects")
+    lm = state.get("lm")
+    if lm is not None and not (isinstance(lm, dict) and isinstance(lm.get("model"), str)):
+        raise bad("an lm entry without a model name")
+    if not isinstance(state.get("config", {}), dict):
+        raise bad("a config that is not an object")
 
 
 def _apply_one(predictor, state: dict) -> None:
@@ -214,6 +240,7 @@ def read(path: str, span: Span | None = None) -> dict:
 
 def save(program, path: str, span: Span | None = None) -> None:
     """`save NAME to PATH`."""
+    prog.named_predictors(program)            # a type error for what is not a program
     write(path, document(program), span)
 
 

@@ -32,7 +32,7 @@ from typing import Any, Callable
 
 from dsplang.stdlib import program as program_api
 from dsplang.interpreter.trace import json_default
-from dsplang.errors import DspArgumentError, DspError, DspFileError, DspTypeError, DspValueError
+from dsplang.errors import DspArgumentError, DspError, DspFileError, DspTypeError, DspValueError, a_type
 from dsplang.stdlib.example import Example
 from dsplang.stdlib.fields import Fields
 from dsplang.stdlib.parallel_runner import RunResult, TooManyErrors, run_parallel
@@ -109,19 +109,19 @@ def _not_a_prediction(error: Exception, prediction: Any) -> Exception:
 
 def _check_args(program, data, metric, failure_score) -> list[Example]:
     if not callable(program):
-        raise DspTypeError(f"evaluate(): the program must be callable, got a {type(program).__name__}")
+        raise DspTypeError(f"evaluate(): the program must be callable, got {a_type(program)}")
     if metric is None:
         raise DspArgumentError("evaluate() needs a metric", hint="e.g. evaluate(program, dev, metric=exact_match)")
     if not callable(metric):
-        raise DspTypeError(f"evaluate(): the metric must be a function, got a {type(metric).__name__}")
+        raise DspTypeError(f"evaluate(): the metric must be a function, got {a_type(metric)}")
     if isinstance(failure_score, bool) or not isinstance(failure_score, (int, float)):
         raise DspArgumentError(f"evaluate(): failure_score must be a number, got {failure_score!r}")
     examples = list(data) if isinstance(data, (list, tuple)) else None
     if examples is None:
-        raise DspTypeError(f"evaluate(): the data must be a list of Examples, got a {type(data).__name__}")
+        raise DspTypeError(f"evaluate(): the data must be a list of Examples, got {a_type(data)}")
     for i, example in enumerate(examples):
         if not isinstance(example, Example):
-            raise DspTypeError(f"evaluate(): item {i + 1} of the data is a {type(example).__name__}, "
+            raise DspTypeError(f"evaluate(): item {i + 1} of the data is {a_type(example)}, "
                                "not an Example")
         if example.input_keys is None:
             raise DspValueError(f"evaluate(): example {i + 1} has no inputs marked",

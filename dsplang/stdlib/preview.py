@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dsplang.errors import DspNameError, DspTypeError, did_you_mean
+from dsplang.errors import DspNameError, DspTypeError, a_type, did_you_mean
 from dsplang.interpreter.scope import Scope
 from dsplang.stdlib.signature import Signature
 
@@ -45,7 +45,7 @@ def signature_and_demos(value) -> tuple[Signature, list, object]:
     predict = getattr(value, "predict", None)
     if isinstance(predict, Predict):
         return predict.signature, predict.demos, predict.adapter
-    raise DspTypeError(f"cannot preview a {type(value).__name__}: name a signature or a predictor",
+    raise DspTypeError(f"cannot preview {a_type(value)}: name a signature or a predictor",
                        hint="for a module, name one of its predictors, e.g. qa.respond")
 
 

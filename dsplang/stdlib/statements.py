@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from dsplang.errors import DspError, DspFileError, DspTypeError, DspValueError, Span
+from dsplang.errors import DspError, DspFileError, DspTypeError, DspValueError, Span, a_type
 
 
 def _is_lm(value) -> bool:
@@ -24,7 +24,7 @@ def use(value, span: Span) -> None:
     if retrieval_context.is_retriever(value):
         retrieval_context.set_default(value)
         return
-    raise DspTypeError(f"`use` needs an LM or a retriever, not a {type(value).__name__}", span,
+    raise DspTypeError(f"`use` needs an LM or a retriever, not {a_type(value)}", span,
                        hint='for example: use LM("openai/gpt-4o-mini") or use BM25("corpus/")')
 
 
@@ -45,7 +45,7 @@ def entering(value, span: Span):
         with value as entered:
             yield entered
         return
-    raise DspTypeError(f"`with` needs an LM, a retriever or a context manager, not a {type(value).__name__}",
+    raise DspTypeError(f"`with` needs an LM, a retriever or a context manager, not {a_type(value)}",
                        span)
 
 
@@ -57,7 +57,7 @@ def compile_program(interp, node, program, optimizer, trainset, valset):
     LM, it is loaded instead of compiling again (unless `dsp run --recompile`).
     """
     if not callable(getattr(optimizer, "compile", None)) or not hasattr(optimizer, "empty_result"):
-        raise DspTypeError(f"`compile ... with` needs an optimizer, not a {type(optimizer).__name__}",
+        raise DspTypeError(f"`compile ... with` needs an optimizer, not {a_type(optimizer)}",
                            node.span, hint="for example: compile qa = QA() with BootstrapFewShot(metric=exact_match) on train")
     try:
         return _compile(node, program, optimizer, trainset, valset)
@@ -160,5 +160,5 @@ def _path(path, node) -> str:
     if isinstance(path, os.PathLike):
         path = os.fspath(path)
     if not isinstance(path, str):
-        raise DspTypeError(f"a file path must be a string, not a {type(path).__name__}", node.span)
+        raise DspTypeError(f"a file path must be a string, not {a_type(path)}", node.span)
     return path

@@ -18,7 +18,8 @@ from typing import Any, Callable, Iterable, Literal, Optional, Union, get_args, 
 
 import pydantic
 
-from dsplang.errors import DspArgumentError, DspNameError, DspTypeError, DspValueError, Span, did_you_mean
+from dsplang.errors import (DspArgumentError, DspNameError, DspTypeError, DspValueError, Span, a_type,
+                            did_you_mean)
 from dsplang.grammar import ast
 
 __all__ = [
@@ -87,7 +88,7 @@ def _resolve_name(texpr: ast.TypeName, lookup: Lookup, candidates: Iterable[str]
         known = [*BUILTIN_TYPES, *GENERIC_TYPES, "literal", *candidates]
         raise DspNameError(f"unknown type {name!r}", texpr.span, hint=did_you_mean(name, known))
     if not isinstance(found, type):
-        raise DspTypeError(f"{name!r} is not a type (it is a {type(found).__name__})", texpr.span)
+        raise DspTypeError(f"{name!r} is not a type (it is {a_type(found)})", texpr.span)
     return found
 
 

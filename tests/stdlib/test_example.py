@@ -45,6 +45,6 @@ def test_dsp_run_trace_writes_a_program_with_demos(tmp_path, capsys):
                       'compile qa = Predict("question -> answer") with LabeledFewShot(k=1, verbose=false) on train\n'
                       'print(qa(question="3+1?").answer)\n')
     trace_file = tmp_path / "trace.jsonl"
-    assert main(["run", str(source), "--trace", str(trace_file), "--no-cache"]) == 0, capsys.readouterr().err
+    assert main(["run", str(source), "--trace", str(trace_file)]) == 0, capsys.readouterr().err
     record = json.loads(trace_file.read_text().splitlines()[0])
     assert "2+2?" in json.dumps(record["messages"])

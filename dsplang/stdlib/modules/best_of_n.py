@@ -18,7 +18,7 @@ from __future__ import annotations
 import numbers
 from typing import Any
 
-from dsplang.errors import DspArgumentError, DspTypeError, Span
+from dsplang.errors import DspArgumentError, DspTypeError, Span, a_type
 from dsplang.interpreter import trace
 from dsplang.interpreter.calls import call_value
 from dsplang.interpreter.values import DspCallable, Learnable
@@ -36,7 +36,7 @@ class BestOfN(DspCallable):
     def __init__(self, module, N: int, reward_fn=None, threshold: float | None = None,  # noqa: N803
                  fail_count: int | None = None, *, reward=None):
         if not callable(module):
-            raise DspTypeError(f"{self.kind}: the module must be callable, got a {type(module).__name__}")
+            raise DspTypeError(f"{self.kind}: the module must be callable, got {a_type(module)}")
         if not isinstance(N, int) or isinstance(N, bool) or N < 1:
             raise DspArgumentError(f"{self.kind}: N must be a whole number of at least 1, got {N!r}")
         if reward_fn is not None and reward is not None:
@@ -116,7 +116,7 @@ class BestOfN(DspCallable):
             value = value["score"]
         if not isinstance(value, numbers.Real):
             name = getattr(self.reward_fn, "__name__", "the reward function")
-            raise DspTypeError(f"{self.kind}: {name} returned a {type(value).__name__}; "
+            raise DspTypeError(f"{self.kind}: {name} returned {a_type(value)}; "
                                "a reward must be a number or a bool", span)
         return float(value)
 

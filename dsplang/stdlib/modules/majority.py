@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from dsplang.errors import DspArgumentError, DspKeyError, DspTypeError, DspValueError, did_you_mean
+from dsplang.errors import DspArgumentError, DspKeyError, DspTypeError, DspValueError, a_type, did_you_mean
 from dsplang.interpreter.values import DspCallable
 from dsplang.stdlib.metrics import normalize as normalize_text
 from dsplang.stdlib.prediction import Prediction
@@ -49,7 +49,7 @@ def _candidates(predictions: Any) -> list:
     if isinstance(predictions, (list, tuple)):
         for item in predictions:
             if not isinstance(item, (Prediction, dict)):
-                raise DspTypeError(f"majority(): each item must be a Prediction, got a {type(item).__name__}")
+                raise DspTypeError(f"majority(): each item must be a Prediction, got {a_type(item)}")
         return list(predictions)
     raise DspTypeError(f"majority() takes a list of predictions or a Prediction, got a "
                        f"{type(predictions).__name__}")

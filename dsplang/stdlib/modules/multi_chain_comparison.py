@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dsplang.errors import DspArgumentError, DspTypeError, DspValueError, Span
+from dsplang.errors import DspArgumentError, DspTypeError, DspValueError, Span, a_type
 from dsplang.interpreter.values import DspCallable
 from dsplang.stdlib.modules.predict import Predict, as_signature
 from dsplang.stdlib.prediction import Prediction
@@ -95,9 +95,9 @@ def _as_attempts(value: Any, span: Span | None) -> list[dict]:
             elif isinstance(item, dict):
                 out.append(item)
             else:
-                raise DspTypeError(f"an attempt must be a Prediction or a dict, got a {type(item).__name__}", span)
+                raise DspTypeError(f"an attempt must be a Prediction or a dict, got {a_type(item)}", span)
         return out
-    raise DspTypeError(f"the attempts must be a list of predictions, got a {type(value).__name__}", span)
+    raise DspTypeError(f"the attempts must be a list of predictions, got {a_type(value)}", span)
 
 
 def _first_line(value: Any) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dsplang.errors import DspArgumentError, DspTypeError, Span
+from dsplang.errors import DspArgumentError, DspTypeError, Span, a_type
 from dsplang.interpreter.calls import call_value
 from dsplang.stdlib.example import Example
 from dsplang.stdlib.parallel_runner import RunResult, TooManyErrors, run_parallel
@@ -56,7 +56,7 @@ def batch(program, inputs, threads: int = DEFAULT_THREADS, max_errors: int | Non
           return_failed_examples: bool = False, *, num_threads: int | None = None):
     """Run `program` on every item of `inputs` (dicts or Examples) in parallel; see the module docstring."""
     if not callable(program):
-        raise DspTypeError(f"batch(): the program must be callable, got a {type(program).__name__}")
+        raise DspTypeError(f"batch(): the program must be callable, got {a_type(program)}")
     data = _as_list(inputs, "inputs", None)
     items = [(program, *_arguments(item, i, None)) for i, item in enumerate(data)]
     return run_items(items, data, num_threads or threads, max_errors, return_failed_examples, "batch()", None)
@@ -95,7 +95,7 @@ class _Call:
 def _as_list(value: Any, what: str, span: Span | None) -> list:
     if isinstance(value, (list, tuple)):
         return list(value)
-    raise DspTypeError(f"the {what} must be a list, got a {type(value).__name__}", span)
+    raise DspTypeError(f"the {what} must be a list, got {a_type(value)}", span)
 
 
 def _pair(item: Any, index: int, span: Span | None) -> tuple:
@@ -103,7 +103,7 @@ def _pair(item: Any, index: int, span: Span | None) -> tuple:
         raise DspTypeError(f"Parallel: item {index + 1} is not a (module, inputs) pair", span)
     module, inputs = item
     if not callable(module):
-        raise DspTypeError(f"Parallel: the module of item {index + 1} is a {type(module).__name__}, "
+        raise DspTypeError(f"Parallel: the module of item {index + 1} is {a_type(module)}, "
                            "which cannot be called", span)
     return (module, *_arguments(inputs, index, span))
 

@@ -12,7 +12,7 @@ import time
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-from dsplang.errors import DspArgumentError, DspError, DspOutputParseError, DspTypeError, Span
+from dsplang.errors import DspArgumentError, DspError, DspOutputParseError, DspTypeError, Span, a_type
 from dsplang.interpreter import assertions, trace
 from dsplang.interpreter.values import DspCallable, Learnable
 from dsplang.stdlib import settings
@@ -53,7 +53,7 @@ def as_signature(value, span: Span | None = None) -> Signature:
         return value
     if isinstance(value, str):
         return Signature.from_string(value)
-    raise DspTypeError(f"expected a signature, got a {type(value).__name__}", span,
+    raise DspTypeError(f"expected a signature, got {a_type(value)}", span,
                        hint='declare one with `signature NAME:` or write "question -> answer"')
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from dsplang.errors import (DspArgumentError, DspRuntimeError, DspTypeError, DspValueError, Span,
+from dsplang.errors import (DspArgumentError, DspRuntimeError, DspTypeError, DspValueError, Span, a_type,
                             did_you_mean)
 from dsplang.interpreter.values import DspCallable
 from dsplang.stdlib.modules.chain_of_thought import ChainOfThought
@@ -130,7 +130,7 @@ def _limits(value) -> Limits:
     if value is None or isinstance(value, Limits):
         return value or Limits()
     if not isinstance(value, dict):
-        raise DspTypeError(f"ProgramOfThought: limits must be a dict, not a {type(value).__name__}")
+        raise DspTypeError(f"ProgramOfThought: limits must be a dict, not {a_type(value)}")
     known = Limits.__dataclass_fields__
     for key in value:
         if key not in known:

@@ -8,7 +8,7 @@ Prediction with `passages` (the texts, best first) and `results` (one hit per pa
 
 from __future__ import annotations
 
-from dsplang.errors import DspArgumentError, DspError, DspTypeError, DspValueError, Span
+from dsplang.errors import DspArgumentError, DspError, DspTypeError, DspValueError, Span, a_type
 from dsplang.interpreter.values import DspCallable
 from dsplang.stdlib import retrieval_context
 from dsplang.stdlib.prediction import Prediction
@@ -22,7 +22,7 @@ class Retrieve(DspCallable):
         self.k = _check_k(k, None)
         if retriever is not None and not retrieval_context.is_retriever(retriever):
             raise DspTypeError(f"Retrieve: retriever= needs an object with search(query, k), "
-                               f"not a {type(retriever).__name__}", hint='e.g. BM25("corpus/")')
+                               f"not {a_type(retriever)}", hint='e.g. BM25("corpus/")')
         self.retriever = retriever
         self.name = "retrieve"
 
@@ -88,6 +88,6 @@ def _as_hit(found) -> Hit:
     get = found.get if isinstance(found, dict) else (lambda key, default=None: getattr(found, key, default))
     text = get("text", None) or get("long_text", None)
     if text is None:
-        raise DspTypeError(f"a retriever returned a {type(found).__name__} without a 'text'")
+        raise DspTypeError(f"a retriever returned {a_type(found)} without a 'text'")
     passage = Passage(str(text), str(get("source", "") or ""), get("title", None), get("id", None))
     return Hit(passage, float(get("score", 0.0) or 0.0))

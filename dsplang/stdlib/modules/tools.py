@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 import pydantic
 
-from dsplang.errors import DspError, DspTypeError, DspUserError, DspValueError, Span
+from dsplang.errors import DspError, DspTypeError, DspUserError, DspValueError, Span, a_type
 from dsplang.interpreter.values import MISSING, DspCallable, Function
 from dsplang.stdlib.types import annotation_from_typeexpr, describe_validation_error
 
@@ -54,7 +54,7 @@ class Tool:
             return cls._from_dsp(func, span)
         if callable(func) and not isinstance(func, DspCallable):
             return cls._from_python(func, span)
-        raise DspTypeError(f"a tool must be a function, got a {type(func).__name__}", span,
+        raise DspTypeError(f"a tool must be a function, got {a_type(func)}", span,
                            hint="pass a `def` from this program or an imported Python function")
 
     @classmethod
@@ -166,7 +166,7 @@ def as_tools(tools: Any, span: Span | None = None) -> dict[str, Tool]:
     if tools is None:
         return {}
     if not isinstance(tools, (list, tuple)):
-        raise DspTypeError(f"tools must be a list of functions, got a {type(tools).__name__}", span)
+        raise DspTypeError(f"tools must be a list of functions, got {a_type(tools)}", span)
     table: dict[str, Tool] = {}
     for item in tools:
         tool = Tool.from_callable(item, span)

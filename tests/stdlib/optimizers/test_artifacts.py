@@ -124,6 +124,34 @@ def test_missing_or_corrupt_files_are_file_errors_naming_the_path(dsp, tmp_path,
     assert str(path) in info.value.message
 
 
+@pytest.mark.parametrize("change, message", [
+    ({"instructions": 5}, "instructions that are not text"),
+    ({"lm": {"temperature": 0}}, "an lm entry without a model name"),
+    ({"demos": [1, 2]}, "demos that are not a list of objects"),
+    ({"fields": {"question": "q", "answer": {}}}, "fields that are not objects"),
+    ({"config": []}, "a config that is not an object")])
+def test_a_hand_edited_file_with_wrong_types_is_refused_before_anything_changes(dsp, tmp_path, change, message):
+    path = tmp_path / "p.json"
+    artifacts.save(Predict("question -> answer"), str(path))
+    data = json.loads(path.read_text())
+    data["predictors"]["self"].update(change)
+    path.write_text(json.dumps(data))
+    target = Predict("question -> answer")
+    with pytest.raises(DspValueError, match=message) as info:
+        artifacts.load(target, str(path))
+    assert "predictor 'self'" in info.value.message and target.demos == []
+
+
+def test_saving_what_is_not_a_program_is_a_type_error_and_keeps_the_file(dsp, tmp_path):
+    from dsplang.errors import DspTypeError
+    path = tmp_path / "p.json"
+    artifacts.save(Predict("question -> answer"), str(path))
+    before = path.read_text()
+    with pytest.raises(DspTypeError, match="an int is not a program"):
+        artifacts.save(5, str(path))
+    assert path.read_text() == before
+
+
 def test_a_failed_write_leaves_the_old_file_and_no_temporary(dsp, compiled_outer, tmp_path, monkeypatch):
     path = tmp_path / "outer.json"
     artifacts.save(dsp.Outer(), str(path))

@@ -98,4 +98,4 @@ def test_ctrl_c_keeps_the_lm_cache_and_writes_no_artifact(project, capsys, tmp_p
 def test_compile_with_something_else_than_an_optimizer(project, capsys, tmp_path):
     (tmp_path / "bad.dsp").write_text('let p = Predict("q -> a")\ncompile x = p with 3 on []\n')
     status, out, err = run(capsys, "run", "bad.dsp")
-    assert status == 1 and "bad.dsp:2:1: type error: `compile ... with` needs an optimizer, not a int" in err
+    assert status == 1 and "bad.dsp:2:1: type error: `compile ... with` needs an optimizer, not an int" in err
