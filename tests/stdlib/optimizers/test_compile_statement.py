@@ -99,3 +99,12 @@ def test_compile_with_something_else_than_an_optimizer(project, capsys, tmp_path
     (tmp_path / "bad.dsp").write_text('let p = Predict("q -> a")\ncompile x = p with 3 on []\n')
     status, out, err = run(capsys, "run", "bad.dsp")
     assert status == 1 and "bad.dsp:2:1: type error: `compile ... with` needs an optimizer, not an int" in err
+
+
+def test_the_optimizers_report_reads_the_same_when_the_artifact_is_reused(project, capsys, tmp_path):
+    shutil.copy(PROGRAMS / "compile_random_search.dsp", tmp_path / "search.dsp")
+    first = run(capsys, "run", "search.dsp")
+    again = run(capsys, "run", "search.dsp")
+    assert first[0] == again[0] == 0 and "using .dsp-build" not in first[2]
+    assert again[1] == first[1] and "best: " in again[1]
+    assert "LM: 80 calls" in again[2]           # only the evaluation after the compile ran again
