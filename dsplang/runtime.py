@@ -29,6 +29,7 @@ def configure(options: RunOptions) -> None:
     settings.SHOW_PROMPTS = options.show_prompts
     from dsplang.stdlib import artifacts
     artifacts.RECOMPILE = options.recompile
+    artifacts.MUST_WRITE = options.compile_only
 
 
 def run_file(path: str, options: RunOptions | None = None) -> Namespace:

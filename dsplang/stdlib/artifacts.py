@@ -26,6 +26,7 @@ from dsplang.stdlib.example import Example
 FORMAT = 1
 BUILD_DIR = ".dsp-build"
 RECOMPILE = False              # `dsp run --recompile`: never reuse a compile statement's artifact
+MUST_WRITE = False             # `dsp compile`: an artifact that cannot be written is an error, not a warning
 WRITTEN: list[tuple[str, str]] = []   # (name, path) of artifacts the compile statements wrote
 
 # What a compiled program came from (optimizer, data, scores), so `save` can write it too.

@@ -82,6 +82,9 @@ def _compile(node, program, optimizer, trainset, valset):
         artifacts.write(path, artifacts.document(compiled, origin=origin))
         artifacts.WRITTEN.append((node.name, path))
     except DspFileError as err:
+        if artifacts.MUST_WRITE:
+            raise DspFileError(f"{err.message}; the compiled program was not written", node.span,
+                               hint="set DSP_BUILD_DIR to a folder you can write") from None
         artifacts.warn(f"{err.message}; the compiled program was not cached")
     return compiled
 

@@ -108,3 +108,13 @@ def test_the_optimizers_report_reads_the_same_when_the_artifact_is_reused(projec
     assert first[0] == again[0] == 0 and "using .dsp-build" not in first[2]
     assert again[1] == first[1] and "best: " in again[1]
     assert "LM: 80 calls" in again[2]           # only the evaluation after the compile ran again
+
+
+def test_dsp_compile_fails_when_it_cannot_write_but_dsp_run_only_warns(project, capsys, tmp_path, monkeypatch):
+    name = project()
+    (tmp_path / "not-a-folder").write_text("")
+    monkeypatch.setenv("DSP_BUILD_DIR", str(tmp_path / "not-a-folder"))
+    status, out, err = run(capsys, "compile", name)
+    assert status == 1 and "main.dsp:15:1: file error: cannot write" in err and "was not written" in err
+    status, out, err = run(capsys, "run", name)
+    assert status == 0 and out == "16\n" and "warning:" in err and "was not cached" in err
