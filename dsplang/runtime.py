@@ -30,6 +30,7 @@ def configure(options: RunOptions) -> None:
     from dsplang.stdlib import artifacts
     artifacts.RECOMPILE = options.recompile
     artifacts.MUST_WRITE = options.compile_only
+    artifacts.start_run()
 
 
 def run_file(path: str, options: RunOptions | None = None) -> Namespace:

@@ -28,6 +28,13 @@ BUILD_DIR = ".dsp-build"
 RECOMPILE = False              # `dsp run --recompile`: never reuse a compile statement's artifact
 MUST_WRITE = False             # `dsp compile`: an artifact that cannot be written is an error, not a warning
 WRITTEN: list[tuple[str, str]] = []   # (name, path) of artifacts the compile statements wrote
+_CLAIMED: dict[str, int | None] = {}   # artifact path -> line of the first compile statement using it
+
+
+def start_run() -> None:
+    """Forget what earlier runs in this process wrote and claimed (called before each run)."""
+    WRITTEN.clear()
+    _CLAIMED.clear()
 
 # What a compiled program came from (optimizer, data, scores), so `save` can write it too.
 _ORIGIN: "weakref.WeakKeyDictionary[Any, dict]" = weakref.WeakKeyDictionary()
@@ -255,17 +262,23 @@ def load(program, path: str, span: Span | None = None) -> None:
     remember(program, {k: data.get(k) for k in ("data_hash", "optimizer", "lm", "reuse_key", "scores", "run")})
 
 
-def build_path(dsp_file: str | None, name: str) -> str:
+def build_path(dsp_file: str | None, name: str, line: int | None = None) -> str:
     """Where a compile statement's artifact lives: `.dsp-build/STEM.NAME.json` next to the file
     (next to the current directory for a program without a file); env DSP_BUILD_DIR replaces
-    the `.dsp-build` folder."""
+    the `.dsp-build` folder. When another `compile` statement (at another `line`) of the same
+    file already used that name in this run, the name gets its line: `STEM.NAME@LINE.json`, so
+    the two do not overwrite each other's artifact."""
     if not dsp_file or dsp_file.startswith("<"):
         folder, stem = os.getcwd(), "main"
     else:
         folder = os.path.dirname(os.path.abspath(dsp_file))
         stem = os.path.splitext(os.path.basename(dsp_file))[0]
     build = os.environ.get("DSP_BUILD_DIR") or os.path.join(folder, BUILD_DIR)
-    return os.path.join(build, f"{stem}.{name}.json")
+    path = os.path.join(build, f"{stem}.{name}.json")
+    first = _CLAIMED.setdefault(path, line)
+    if line is not None and first != line:
+        path = os.path.join(build, f"{stem}.{name}@{line}.json")
+    return path
 
 
 def run_compile_only(interp, path: str):
@@ -284,7 +297,6 @@ def run_compile_only(interp, path: str):
         raise NoCompile(f"{path} has no top-level `compile` statement, so there is nothing to compile",
                         hint="use `dsp run` to run it")
     kept = tuple(node for i, node in enumerate(body) if i <= last or isinstance(node, HOISTED))
-    WRITTEN.clear()
     scope = interp.new_globals()
     interp.execute(dataclasses.replace(program, body=kept), path, scope)
     return Namespace(path, scope.vars)

@@ -67,7 +67,7 @@ def compile_program(interp, node, program, optimizer, trainset, valset):
 
 def _compile(node, program, optimizer, trainset, valset):
     from dsplang.stdlib import artifacts
-    path = artifacts.build_path(node.span.file, node.name)
+    path = artifacts.build_path(node.span.file, node.name, node.span.line)
     origin = _origin(program, optimizer, trainset, valset)
     if not artifacts.RECOMPILE:
         reused = _reuse(node, path, origin, program, optimizer, trainset)

@@ -118,3 +118,15 @@ def test_dsp_compile_fails_when_it_cannot_write_but_dsp_run_only_warns(project, 
     assert status == 1 and "main.dsp:15:1: file error: cannot write" in err and "was not written" in err
     status, out, err = run(capsys, "run", name)
     assert status == 0 and out == "16\n" and "warning:" in err and "was not cached" in err
+
+
+def test_two_compile_statements_of_one_name_keep_separate_artifacts(project, capsys, tmp_path):
+    project()
+    source = (tmp_path / "main.dsp").read_text()
+    source += "compile qa = Capital() with LabeledFewShot(k=3) on train\nprint(len(qa.respond.predict.demos))\n"
+    (tmp_path / "twice.dsp").write_text(source)
+    status, out, err = run(capsys, "compile", "twice.dsp")
+    assert status == 0
+    assert out.split() == ["16", "qa:", ".dsp-build/twice.qa.json", "qa:", ".dsp-build/twice.qa@17.json"]
+    status, out, err = run(capsys, "run", "twice.dsp")
+    assert status == 0 and out == "16\n3\n" and err.count("(up to date;") == 2
