@@ -127,6 +127,8 @@ def classify(exc: BaseException) -> Failure:
     bad_json = _json_decode_error(exc)
     if bad_json is not None:
         return Failure(False, status, "the reply is not valid JSON", str(bad_json))
+    if _missing_credentials(exc):
+        return Failure(False, 401, "no API key", detail)
     if "RateLimitError" in names or status == 429:
         return Failure(True, 429, "rate limited (429)", detail)
     if names & {"Timeout", "APITimeoutError", "TimeoutError", "ReadTimeout"} or status == 408:
@@ -139,6 +141,16 @@ def classify(exc: BaseException) -> Failure:
         return Failure(False, status, f"{_WORDS.get(status, 'request failed')} ({status})",
                        detail)
     return Failure(False, None, f"request failed ({type(exc).__name__})", detail)
+
+
+_NO_KEY = re.compile(r"missing credentials|api_key client option must be set|no api key|"
+                     r"api key (is )?(not set|missing|required)", re.I)
+
+
+def _missing_credentials(exc: BaseException) -> bool:
+    """The client found no key before sending anything. litellm reports this as a server
+    error (500), but retrying cannot help: the key is missing."""
+    return any(type(link).__name__ == "OpenAIError" or _NO_KEY.search(str(link)) for link in _chain(exc))
 
 
 def _chain_names(exc: BaseException) -> set[str]:

@@ -42,6 +42,18 @@ def test_classification():
     assert not classify(ValueError("v")).retryable
 
 
+class InternalServerError(Exception):
+    status_code = 500
+
+
+def test_a_missing_api_key_fails_at_once_although_litellm_calls_it_a_server_error():
+    missing = InternalServerError("litellm.InternalServerError: OpenAIException - Missing credentials. "
+                                  "Please pass an `api_key`, or set the `OPENAI_API_KEY` environment variable.")
+    failure = classify(missing)
+    assert not failure.retryable and failure.status == 401 and failure.what == "no API key"
+    assert classify(InternalServerError("upstream crashed")).retryable
+
+
 def test_litellm_prefixes_are_trimmed_from_messages():
     exc = RateLimitError("litellm.RateLimitError: RateLimitError: OpenAIException - "
                          '{"error": {"message": "Rate limit reached for gpt-x"}}')
