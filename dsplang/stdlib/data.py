@@ -263,8 +263,9 @@ def _csv_rows(path: str, text: str) -> Iterator[Row]:
         if not values or values == [""]:
             continue
         if len(values) != len(header):
-            raise _row_error(path, lineno, f"this row has {len(values)} values but the header "
-                             f"has {len(header)} columns", _line(text, lineno))
+            count = f"{len(values)} value" + ("" if len(values) == 1 else "s")
+            raise _row_error(path, lineno, f"this row has {count} but the header has {len(header)} columns",
+                             _line(text, lineno))
         yield lineno, dict(zip(header, values))
 
 

@@ -328,7 +328,8 @@ def _render_table(rows: list, total: int, metric_name: str) -> str:
     from rich.console import Console
     from rich.table import Table
 
-    title = f"worst {len(rows)} of {total} examples" if len(rows) < total else f"all {total} examples"
+    title = f"worst {len(rows)} of {total} examples" if len(rows) < total else (
+        "the one example" if total == 1 else f"all {total} examples")
     table = Table(title=title, box=box.SIMPLE_HEAD, show_lines=True, title_justify="left")
     for name, justify in (("#", "right"), ("inputs", "left"), ("expected", "left"),
                           ("predicted", "left"), (metric_name, "right")):
