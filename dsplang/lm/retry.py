@@ -150,7 +150,7 @@ _NO_KEY = re.compile(r"missing credentials|api_key client option must be set|no 
 def _missing_credentials(exc: BaseException) -> bool:
     """The client found no key before sending anything. litellm reports this as a server
     error (500), but retrying cannot help: the key is missing."""
-    return any(type(link).__name__ == "OpenAIError" or _NO_KEY.search(str(link)) for link in _chain(exc))
+    return any(_NO_KEY.search(str(link)) for link in _chain(exc))
 
 
 def _chain_names(exc: BaseException) -> set[str]:
