@@ -13,7 +13,7 @@ import inspect
 import math
 import numbers
 
-from dsplang.errors import SOURCES, DspTypeError, DspValueError
+from dsplang.errors import SOURCES, DspTypeError, DspValueError, a_type
 from dsplang.interpreter.values import DspCallable, Function, Learnable, ModuleInstance
 from dsplang.stdlib.example import Example
 from dsplang.stdlib.prediction import Prediction
@@ -26,7 +26,7 @@ def named_predictors(program) -> list[tuple[str, object]]:
     method = getattr(program, "named_predictors", None)
     if callable(method) and not isinstance(program, type):
         return list(method())
-    raise DspTypeError(f"a {type(program).__name__} is not a program: compile, save and load need "
+    raise DspTypeError(f"{a_type(program)} is not a program: compile, save and load need "
                        "a module instance or a predictor",
                        hint="for example: compile qa = MyModule() with BootstrapFewShot(...) on train")
 
@@ -78,9 +78,28 @@ def run_on(program, example: Example):
     return call(program, **example.inputs().to_dict())
 
 
+def accepts(f, count: int) -> bool | None:
+    """Whether `f` can be called with `count` positional arguments (None when that cannot be told)."""
+    if isinstance(f, Function):
+        params = f.params
+        return len(params.required) <= count and (count <= params.positional or params.star is not None)
+    if isinstance(f, (DspCallable, type)):
+        return None
+    try:
+        signature = inspect.signature(f)
+    except (TypeError, ValueError):
+        return None
+    try:
+        signature.bind(*range(count))
+    except TypeError:
+        return False
+    return True
+
+
 def call_metric(metric, example, prediction, trace=None):
-    """`metric(example, prediction, trace)`; the trace is left out for a two-argument metric."""
-    if trace is not None and _takes_trace(metric):
+    """`metric(example, prediction, trace)`. The trace is left out for a metric that does not
+    take one; a metric that needs it gets `none` outside bootstrapping."""
+    if (trace is not None and _takes_trace(metric)) or accepts(metric, 2) is False:
         return call(metric, example, prediction, trace)
     return call(metric, example, prediction)
 
@@ -96,27 +115,32 @@ def _takes_trace(metric) -> bool:
     return len(positional) >= 3 or any(p.kind is p.VAR_POSITIONAL for p in params)
 
 
+def metric_name(metric) -> str:
+    """The metric as messages name it: `the metric NAME`, or `the metric` for a lambda."""
+    name = getattr(metric, "__name__", None)
+    return f"the metric {name}" if isinstance(name, str) and name and not name.startswith("<") else "the metric"
+
+
 def as_score(value, metric=None) -> float:
     """A metric's value as a number: bools count 1/0, a result with `score` gives its score."""
     if isinstance(value, numbers.Real):
         if math.isnan(value):
-            name = getattr(metric, "__name__", None) or "a metric"
-            raise DspValueError(f"the metric {name} returned nan; a metric must return a bool or a number",
+            raise DspValueError(f"{metric_name(metric)} returned nan; a metric must return a bool or a number",
                                 hint="a division by zero somewhere, or a mean of nothing?")
         return float(value)
     if isinstance(value, (Prediction, dict)) and "score" in value:
         return as_score(value["score"], metric)
-    name = getattr(metric, "__name__", None) or "a metric"
     shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
-    raise DspTypeError(f"the metric {name} returned {type(value).__name__} {shown}; "
-                       "a metric must return a bool or a number")
+    what = "none" if value is None else f"{type(value).__name__} {shown}"
+    raise DspTypeError(f"{metric_name(metric)} returned {what}; a metric must return a bool or a number",
+                       hint="for example: return example.answer == pred.answer")
 
 
-def passes(value, threshold: float | None) -> bool:
+def passes(value, threshold: float | None, metric=None) -> bool:
     """Whether a metric value accepts a bootstrapped trace (DSPy: `>= threshold`, else truthy)."""
     if threshold is not None:
-        return as_score(value) >= threshold
-    return bool(as_score(value))
+        return as_score(value, metric) >= threshold
+    return bool(as_score(value, metric))
 
 
 # ------------------------------------------------------------------ identity and hashes

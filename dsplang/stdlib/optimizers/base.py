@@ -16,8 +16,9 @@ import inspect
 import time
 from typing import Any, Callable
 
-from dsplang.errors import DspArgumentError, did_you_mean
+from dsplang.errors import DspArgumentError, DspValueError, did_you_mean
 from dsplang.stdlib import program as prog
+from dsplang.stdlib.optimizers.checks import FLAG, Checker, number, optional, whole
 from dsplang.stdlib.optimizers.report import CompileReport, Reporter
 from dsplang.stdlib.parallel_runner import RunResult, run_parallel
 
@@ -87,15 +88,12 @@ class Optimizer:
 
     def __init__(self, *, threads: int = 1, seed: int = 0, verbose: bool = True,
                  max_calls: int | None = None, max_cost: float | None = None) -> None:
-        if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
-            raise DspArgumentError(f"threads must be a whole number of at least 1, got {threads!r}")
-        if not isinstance(seed, int) or isinstance(seed, bool):
-            raise DspArgumentError(f"seed must be a whole number, got {seed!r}")
-        self.threads = threads
-        self.seed = seed
-        self.verbose = bool(verbose)
-        self.max_calls = max_calls
-        self.max_cost = max_cost
+        check = Checker(self.name)
+        self.threads = check("threads", threads, whole(at_least=1), "4")
+        self.seed = check("seed", seed, whole(), "0")
+        self.verbose = check("verbose", verbose, FLAG, "false")
+        self.max_calls = check("max_calls", max_calls, optional(whole(at_least=1)), "200")
+        self.max_cost = check("max_cost", max_cost, optional(number(above=0)), "0.5")
         self.report: CompileReport | None = None
 
     @property
@@ -110,6 +108,7 @@ class Optimizer:
         prog.check_program(student)
         trainset = prog.check_examples(trainset, "trainset")
         valset = prog.check_examples(valset, "valset") if valset is not None else None
+        self._check_data(trainset, valset)
         report = CompileReport(self.name, prog.describe(student), valset_size=len(valset or []))
         started = time.perf_counter()
         with usage.track() as tracker:
@@ -128,6 +127,20 @@ class Optimizer:
 
     def _compile(self, run: CompileRun, student, trainset: list, valset: list | None, teacher):
         raise NotImplementedError
+
+    def _check_data(self, trainset: list, valset: list | None) -> None:
+        """Refuse data the optimizer cannot work with, before any LM call: an empty trainset
+        (unless `_needs_trainset` says it is not used) or a valset given empty."""
+        if not trainset and self._needs_trainset(valset):
+            raise DspValueError(f"{self.name}: the trainset is empty, so there is nothing to learn from",
+                                hint='compile on a list of Examples, e.g. load("train.jsonl", inputs=["question"])')
+        if valset is not None and not valset:
+            raise DspValueError(f"{self.name}: the valset is empty",
+                                hint="leave out `valset ...` to compile without one")
+
+    def _needs_trainset(self, valset: list | None) -> bool:
+        """Whether this compile uses the trainset `compile` is given (most optimizers do)."""
+        return True
 
     def empty_result(self, student, trainset: list):
         """An uncompiled program of the shape `compile` returns, to load a saved artifact into."""

@@ -26,14 +26,17 @@ import random
 from collections import Counter
 from contextlib import ExitStack, contextmanager
 
-from dsplang.errors import DspArgumentError, DspRuntimeError, DspValueError
+from dsplang.errors import DspRuntimeError, DspValueError
 from dsplang.interpreter import trace
 from dsplang.stdlib import program as prog
 from dsplang.stdlib.example import Example
 from dsplang.stdlib.optimizers.balance import balanced_sample, check_balance_by, interleave, label_of, share
 from dsplang.stdlib.optimizers.base import Optimizer
 from dsplang.stdlib.optimizers.candidates import report_single
+from dsplang.stdlib.optimizers.checks import (METRIC, NAME, PROGRAM, TEACHER_SETTINGS, Checker, number, optional,
+                                              whole)
 from dsplang.stdlib.optimizers.labeled_few_shot import labeled
+from dsplang.stdlib.optimizers.report import plural
 
 _SKIPPED = "skipped"   # an example not tried because the budget ran out
 
@@ -49,19 +52,20 @@ class BootstrapFewShot(Optimizer):
                  threads: int = 1, seed: int = 0,
                  verbose: bool = True, max_calls: int | None = None, max_cost: float | None = None) -> None:
         super().__init__(threads=threads, seed=seed, verbose=verbose, max_calls=max_calls, max_cost=max_cost)
-        self.metric = metric
-        self.metric_threshold = metric_threshold
-        self.teacher_settings = _check_teacher_settings(teacher_settings)
-        self.max_bootstrapped_demos = max_bootstrapped_demos
-        self.max_labeled_demos = max_labeled_demos
-        self.max_rounds = max_rounds
-        self.max_errors = max_errors
-        self.teacher = teacher
-        self.balance_by = balance_by
+        check = Checker(self.name)
+        self.metric = check("metric", metric, optional(METRIC))
+        self.metric_threshold = check("metric_threshold", metric_threshold, optional(number()), "0.5")
+        self.teacher_settings = dict(check("teacher_settings", teacher_settings, optional(TEACHER_SETTINGS)) or {})
+        self.max_bootstrapped_demos = check("max_bootstrapped_demos", max_bootstrapped_demos, whole(at_least=0), "4")
+        self.max_labeled_demos = check("max_labeled_demos", max_labeled_demos, whole(at_least=0), "16")
+        self.max_rounds = check("max_rounds", max_rounds, whole(at_least=1), "1")
+        self.max_errors = check("max_errors", max_errors, optional(whole(at_least=1)), "10")
+        self.teacher = check("teacher", teacher, optional(PROGRAM))
+        self.balance_by = check("balance_by", balance_by, optional(NAME), '"label"')
 
     def _compile(self, run, student, trainset, valset, teacher):
         compiled, count = self.build(run, student, teacher or self.teacher, trainset)
-        label = f"{_plural(count, 'bootstrapped demo')} + labeled"
+        label = f"{plural(count, 'bootstrapped demo')} + labeled"
         report_single(run, label, compiled, self.metric, valset, self.max_errors)
         return compiled
 
@@ -143,7 +147,7 @@ class BootstrapFewShot(Optimizer):
             run.reporter.note(f"bootstrapped {len(used)} of the first {tried} examples")
         if errors:
             index, first = errors[0]
-            run.reporter.note(f"{_plural(len(errors), 'example')} failed; the first, example {index + 1}: "
+            run.reporter.note(f"{plural(len(errors), 'example')} failed; the first, example {index + 1}: "
                               f"{getattr(first, 'message', None) or first}")
         return traces, used
 
@@ -177,7 +181,7 @@ class BootstrapFewShot(Optimizer):
         calls = collected.predictor_calls()
         if self.metric is not None:
             value = prog.call_metric(self.metric, example, prediction, calls)
-            if not prog.passes(value, self.metric_threshold):
+            if not prog.passes(value, self.metric_threshold, self.metric):
                 return None
         return _demos_from(calls, paths)
 
@@ -254,23 +258,10 @@ def _demos_from(calls: list, paths: dict[int, str]) -> dict[str, list]:
     return by_path
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def _stable_hash(demos: list) -> int:
     from dsplang.lm.cache import canonical_json
     text = canonical_json([d.to_dict() for d in demos])
     return int(hashlib.sha256(text.encode("utf-8")).hexdigest()[:16], 16)
-
-
-def _check_teacher_settings(settings) -> dict:
-    if settings is None:
-        return {}
-    if not isinstance(settings, dict) or set(settings) - {"lm"}:
-        raise DspArgumentError("teacher_settings must be a dict with an `lm` entry",
-                               hint='for example: teacher_settings={"lm": LM("openai/gpt-4o")}')
-    return dict(settings)
 
 
 def _check_same_shape(student, teacher) -> None:

@@ -52,6 +52,7 @@ from dataclasses import dataclass, field
 
 from dsplang.errors import DspArgumentError
 from dsplang.stdlib import program as prog
+from dsplang.stdlib.optimizers.checks import Checker, number, optional, whole
 
 _SKIPPED = object()   # a unit of work not started because the budget ran out
 
@@ -106,6 +107,8 @@ class CandidateScorer:
                 complete = False
             else:
                 candidate.scores[example_index] = result.values[index]
+        if not complete:
+            self.run.out_of_budget()        # the report says why the scoring stopped
         return complete
 
     def _one(self, item) -> float | object:
@@ -114,7 +117,7 @@ class CandidateScorer:
             return _SKIPPED
         example = self.valset[index]
         prediction = prog.run_on(candidate.program, example)
-        return prog.as_score(prog.call_metric(self.metric, example, prediction))
+        return prog.as_score(prog.call_metric(self.metric, example, prediction), self.metric)
 
 
 def program_key(program) -> str:
@@ -130,10 +133,14 @@ RACE_LANES = 4            # `halving="exact"` races this many candidates at a ti
 
 
 def halving_schedule(n_candidates: int, n_val: int, *, min_batch: int = 8, eta: int = 2) -> list[int]:
-    """Cumulative rung sizes ending with `n_val`; see the module docstring."""
+    """Cumulative rung sizes ending with `n_val`; see the module docstring. `eta` must be a whole
+    number of at least 2 (each rung keeps at most half), or the rungs would never shrink."""
+    check = Checker("successive halving")
+    check("eta", eta, whole(at_least=2), "2")
+    check("min_batch", min_batch, whole(at_least=1), "8")
     cuts, alive = 0, n_candidates
     while alive > 2:
-        alive = math.ceil(alive / eta)
+        alive = min(alive - 1, math.ceil(alive / eta))
         cuts += 1
     sizes = [n_val]
     for _ in range(cuts):
@@ -172,7 +179,11 @@ class HalvingSearch:
     def __init__(self, scorer: CandidateScorer, *, seed: int = 0, halving: bool | str = True,
                  min_batch: int = 8, expected: int = 1, eta: int = 2, confidence: float | None = 2.0) -> None:
         self.scorer = scorer
+        check = Checker("successive halving")
         self.order = list(range(len(scorer.valset)))
+        check("eta", eta, whole(at_least=2), "2")
+        check("min_batch", min_batch, whole(at_least=1), "8")
+        check("confidence", confidence, optional(number(at_least=0)), "2.0")
         if halving:
             random.Random(seed).shuffle(self.order)
         self.eta = eta

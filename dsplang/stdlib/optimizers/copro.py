@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import statistics
 
-from dsplang.errors import DspArgumentError, DspError
+from dsplang.errors import DspError
 from dsplang.stdlib import program as prog
 from dsplang.stdlib.optimizers import proposer
 from dsplang.stdlib.optimizers.base import Optimizer
 from dsplang.stdlib.optimizers.candidates import (Candidate, CandidateScorer, HalvingSearch, check_halving,
                                                    report_candidates)
+from dsplang.stdlib.optimizers.checks import FLAG, LM, METRIC, Checker, number, optional, whole
 
 
 class COPRO(Optimizer):
@@ -42,22 +43,20 @@ class COPRO(Optimizer):
                  min_batch: int = 8, max_errors: int | None = 10, num_threads: int | None = None,
                  threads: int = 1, seed: int = 0, verbose: bool = True, max_calls: int | None = None,
                  max_cost: float | None = None) -> None:
+        check = Checker(self.name)
+        num_threads = check("num_threads", num_threads, optional(whole(at_least=1)), "4")
         super().__init__(threads=num_threads or threads, seed=seed, verbose=verbose,
                          max_calls=max_calls, max_cost=max_cost)
-        if not isinstance(breadth, int) or breadth <= 1:
-            raise DspArgumentError(f"COPRO: breadth must be a whole number greater than 1, got {breadth!r}")
-        if not isinstance(depth, int) or depth < 1:
-            raise DspArgumentError(f"COPRO: depth must be a whole number of at least 1, got {depth!r}")
-        self.metric = metric
-        self.prompt_model = prompt_model
-        self.breadth = breadth
-        self.depth = depth
-        self.init_temperature = init_temperature
-        self.track_stats = track_stats
+        self.metric = check("metric", metric, METRIC)
+        self.prompt_model = check("prompt_model", prompt_model, optional(LM))
+        self.breadth = check("breadth", breadth, whole(at_least=2), "10")
+        self.depth = check("depth", depth, whole(at_least=1), "3")
+        self.init_temperature = check("init_temperature", init_temperature, number(at_least=0), "1.4")
+        self.track_stats = check("track_stats", track_stats, FLAG, "true")
         check_halving(halving, "COPRO")
         self.halving = halving
-        self.min_batch = min_batch
-        self.max_errors = max_errors
+        self.min_batch = check("min_batch", min_batch, whole(at_least=1), "8")
+        self.max_errors = check("max_errors", max_errors, optional(whole(at_least=1)), "10")
         self.candidate_programs: list[Candidate] = []
         self.stats: dict[str, list[dict]] = {}
 
@@ -79,12 +78,15 @@ class COPRO(Optimizer):
         self.candidate_programs = sorted(self._order, key=lambda c: -(c.score or 0.0))
         return best.program
 
+    def _needs_trainset(self, valset) -> bool:
+        return not valset                 # proposals are scored on the valset when there is one
+
     def _round(self, run, scorer, best: Candidate, path: str, depth: int) -> tuple[Candidate, bool]:
         """Propose for `path`, score the proposals against `best`; the winner and whether to stop."""
         run.reporter.phase(f"round {depth + 1} of {self.depth}: proposing for {path}", total=None)
         candidates = [best]
-        for number, text in enumerate(self._propose(run, best, path, depth), 1):
-            candidate = self._variant(best, path, text, f"round {depth + 1} {path} #{number}")
+        for index, text in enumerate(self._propose(run, best, path, depth), 1):
+            candidate = self._variant(best, path, text, f"round {depth + 1} {path} #{index}")
             if candidate not in candidates:
                 candidates.append(candidate)
         search = HalvingSearch(scorer, seed=self.seed, halving=self.halving, min_batch=self.min_batch,

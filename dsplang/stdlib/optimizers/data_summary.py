@@ -11,6 +11,7 @@ seed-shuffled sample of the training set.
 from __future__ import annotations
 
 import random
+from typing import Callable
 
 from dsplang.errors import DspError
 from dsplang.stdlib.optimizers.proposer import _signature, ask, clean
@@ -51,8 +52,10 @@ def examples_text(batch: list) -> str:
 
 
 def summarize_data(model, trainset: list, *, seed: int = 0, batch_size: int = 10, max_batches: int = 3,
-                   temperature: float = 1.0) -> str | None:
-    """The summary (None when the prompt model's replies could not be used)."""
+                   temperature: float = 1.0, stop: Callable[[], object] | None = None) -> str | None:
+    """The summary (None when the prompt model's replies could not be used, or when `stop()`,
+    asked before each call after the first, says to stop: a compile's budget ran out)."""
+    stopped = stop or (lambda: False)
     sample = list(trainset)
     random.Random(seed).shuffle(sample)
     batches = [sample[i:i + batch_size] for i in range(0, len(sample), batch_size)][:max_batches]
@@ -62,12 +65,16 @@ def summarize_data(model, trainset: list, *, seed: int = 0, batch_size: int = 10
         observations = _field(ask(model, DESCRIBE_DATA, {"examples": examples_text(batches[0])},
                                   temperature=temperature), "observations")
         for batch in batches[1:]:
+            if stopped():
+                return None
             more = _field(ask(model, DESCRIBE_MORE, {"examples": examples_text(batch),
                                                      "prior_observations": observations},
                               temperature=temperature), "observations")
             if more.upper().startswith("COMPLETE"):
                 break
             observations += "\n" + more
+        if stopped():
+            return None
         return clean(_field(ask(model, SUMMARIZE, {"observations": observations}, temperature=temperature),
                             "summary")) or None
     except DspError:

@@ -17,8 +17,11 @@ from dsplang.interpreter.values import DspCallable
 from dsplang.stdlib import program as prog
 from dsplang.stdlib.optimizers.base import Optimizer
 from dsplang.stdlib.optimizers.candidates import report_single
+from dsplang.stdlib.optimizers.checks import METRIC, Checker, callable_with, optional, whole
 
 _DEFAULT = object()
+REDUCE_FN = callable_with(1, text="a function taking the list of predictions",
+                          hint="for example: reduce_fn=majority (the default), or none for the list of predictions")
 
 
 class Ensemble(Optimizer):
@@ -32,24 +35,37 @@ class Ensemble(Optimizer):
         if reduce_fn is _DEFAULT:
             from dsplang.stdlib.modules.majority import majority
             reduce_fn = majority
-        if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 1):
-            raise DspArgumentError(f"Ensemble: size must be a whole number of at least 1 or none, got {size!r}")
-        self.reduce_fn = reduce_fn
-        self.size = size
-        self.metric = metric
+        check = Checker(self.name)
+        self.reduce_fn = check("reduce_fn", reduce_fn, optional(REDUCE_FN))
+        self.size = check("size", size, optional(whole(at_least=1)), "3")
+        self.metric = check("metric", metric, optional(METRIC))
 
     def compile(self, programs, *, trainset=(), valset=None, teacher=None):
         """The ensemble of copies of `programs` (a list)."""
-        team = EnsembledProgram([prog.clone(p) for p in _as_list(programs)], self.reduce_fn, self.size, self.seed)
+        team = EnsembledProgram([prog.clone(p) for p in self._programs(programs)], self.reduce_fn, self.size,
+                                self.seed)
         return super().compile(team, trainset=list(trainset), valset=valset, teacher=teacher)
 
     def _compile(self, run, team, trainset, valset, teacher):
         report_single(run, f"ensemble of {len(team.programs)}", team, self.metric, valset, max_errors=10)
         return team
 
+    def _needs_trainset(self, valset) -> bool:
+        return False                      # the training set is not used
+
     def empty_result(self, programs, trainset: list):
-        return EnsembledProgram([prog.reset_copy(p) for p in _as_list(programs)], self.reduce_fn,
+        return EnsembledProgram([prog.reset_copy(p) for p in self._programs(programs)], self.reduce_fn,
                                 self.size, self.seed)
+
+    def _programs(self, programs) -> list:
+        """`programs` as a list, refused when `size` asks for more programs than it holds."""
+        programs = _as_list(programs)
+        if self.size is not None and self.size > len(programs):
+            raise DspArgumentError(f"Ensemble: size={self.size}, but the ensemble has only "
+                                   f"{len(programs)} program{'' if len(programs) == 1 else 's'}",
+                                   hint=f"size= picks that many programs per call; use at most {len(programs)}, "
+                                        "or leave it out to run them all")
+        return programs
 
 
 class EnsembledProgram(DspCallable):

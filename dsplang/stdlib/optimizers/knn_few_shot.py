@@ -20,6 +20,7 @@ from dsplang.stdlib import program as prog
 from dsplang.stdlib.optimizers.base import Optimizer
 from dsplang.stdlib.optimizers.bootstrap import BootstrapFewShot
 from dsplang.stdlib.optimizers.candidates import report_single
+from dsplang.stdlib.optimizers.checks import EMBEDDER, METRIC, Checker, number, optional, whole
 
 
 class KNNFewShot(Optimizer):
@@ -32,17 +33,24 @@ class KNNFewShot(Optimizer):
                  threads: int = 1, seed: int = 0, verbose: bool = True,
                  max_calls: int | None = None, max_cost: float | None = None) -> None:
         super().__init__(threads=threads, seed=seed, verbose=verbose, max_calls=max_calls, max_cost=max_cost)
-        if not isinstance(k, int) or isinstance(k, bool) or k < 1:
-            raise DspArgumentError(f"KNNFewShot: k must be a whole number of at least 1, got {k!r}")
+        check = Checker(self.name)
+        self.k = check("k", k, whole(at_least=1), "3")
         embed = embedder if embedder is not None else vectorizer
         if embed is None:
             raise DspArgumentError("KNNFewShot needs an embedder",
                                    hint='for example: KNNFewShot(k=3, embedder=Embeddings("corpus.jsonl"))')
-        self.k = k
+        self.embedder = check("embedder" if embedder is not None else "vectorizer", embed, EMBEDDER)
         self.trainset = None if trainset is None else prog.check_examples(trainset, "trainset")
-        self.embedder = embed
+        if self.trainset == []:
+            raise DspArgumentError("KNNFewShot: trainset= is empty, so there are no neighbours to find",
+                                   hint="leave out trainset= to use the one `compile` is given")
         self.vectorizer = None
-        self.metric = metric
+        self.metric = check("metric", metric, optional(METRIC))
+        metric_threshold = check("metric_threshold", metric_threshold, optional(number()), "0.5")
+        max_bootstrapped_demos = check("max_bootstrapped_demos", max_bootstrapped_demos, whole(at_least=0), "4")
+        max_labeled_demos = check("max_labeled_demos", max_labeled_demos, whole(at_least=0), "16")
+        max_rounds = check("max_rounds", max_rounds, whole(at_least=1), "1")
+        max_errors = check("max_errors", max_errors, optional(whole(at_least=1)), "10")
         self.bootstrap_settings = dict(metric=metric, metric_threshold=metric_threshold,
                                        max_bootstrapped_demos=max_bootstrapped_demos,
                                        max_labeled_demos=max_labeled_demos, max_rounds=max_rounds,
@@ -55,6 +63,9 @@ class KNNFewShot(Optimizer):
         knn = KNNProgram(prog.reset_copy(student), examples, self.k, self.embedder, self.bootstrap_settings, teacher)
         report_single(run, f"{self.k} nearest neighbours per call", knn, self.metric, valset, self.max_errors)
         return knn
+
+    def _needs_trainset(self, valset) -> bool:
+        return self.trainset is None          # KNNFewShot(trainset=...) brings its own
 
     def empty_result(self, student, trainset: list):
         examples = self.trainset if self.trainset is not None else trainset

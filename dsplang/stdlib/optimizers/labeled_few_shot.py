@@ -8,6 +8,7 @@ from dsplang.stdlib import program as prog
 from dsplang.stdlib.optimizers.balance import balanced_sample, check_balance_by, interleave
 from dsplang.stdlib.optimizers.base import Optimizer
 from dsplang.stdlib.optimizers.candidates import report_single
+from dsplang.stdlib.optimizers.checks import FLAG, METRIC, NAME, Checker, optional, whole
 
 
 class LabeledFewShot(Optimizer):
@@ -20,10 +21,11 @@ class LabeledFewShot(Optimizer):
                  threads: int = 1, seed: int = 0,
                  verbose: bool = True, max_calls: int | None = None, max_cost: float | None = None) -> None:
         super().__init__(threads=threads, seed=seed, verbose=verbose, max_calls=max_calls, max_cost=max_cost)
-        self.k = k
-        self.sample = sample
-        self.balance_by = balance_by
-        self.metric = metric
+        check = Checker(self.name)
+        self.k = check("k", k, whole(at_least=0), "16")
+        self.sample = check("sample", sample, FLAG, "false")
+        self.balance_by = check("balance_by", balance_by, optional(NAME), '"label"')
+        self.metric = check("metric", metric, optional(METRIC))
 
     def _compile(self, run, student, trainset, valset, teacher):
         check_balance_by(self.balance_by, trainset, self.name)

@@ -34,11 +34,13 @@ from dsplang.stdlib.optimizers import proposer
 from dsplang.stdlib.optimizers.balance import check_balance_by
 from dsplang.stdlib.optimizers.base import Optimizer
 from dsplang.stdlib.optimizers.bootstrap import BootstrapFewShot
-from dsplang.stdlib.optimizers.candidates import CandidateScorer
+from dsplang.stdlib.optimizers.candidates import Candidate, CandidateScorer
+from dsplang.stdlib.optimizers.checks import (FLAG, LM, METRIC, NAME, PROGRAM, TEACHER_SETTINGS, Checker, number,
+                                              one_of, optional, whole)
 from dsplang.stdlib.optimizers.data_summary import summarize_data
 from dsplang.stdlib.optimizers.labeled_few_shot import labeled
 from dsplang.stdlib.optimizers.mipro_search import TrialSearch
-from dsplang.stdlib.optimizers.report import Reporter
+from dsplang.stdlib.optimizers.report import Reporter, plural
 
 AUTO = {"light": {"n": 6, "val_size": 100}, "medium": {"n": 12, "val_size": 300},
         "heavy": {"n": 18, "val_size": 1000}}
@@ -64,32 +66,35 @@ class MIPROv2(Optimizer):
                  num_threads: int | None = None,
                  threads: int = 1, seed: int = 0, verbose: bool = True, max_calls: int | None = None,
                  max_cost: float | None = None) -> None:
+        check = Checker(self.name)
+        num_threads = check("num_threads", num_threads, optional(whole(at_least=1)), "4")
         super().__init__(threads=num_threads or threads, seed=seed, verbose=verbose,
                          max_calls=max_calls, max_cost=max_cost)
+        self.metric = check("metric", metric, METRIC)
+        self.prompt_model = check("prompt_model", prompt_model, optional(LM))
+        self.task_model = check("task_model", task_model, optional(LM))
+        self.teacher_settings = check("teacher_settings", teacher_settings, optional(TEACHER_SETTINGS))
+        self.max_bootstrapped_demos = check("max_bootstrapped_demos", max_bootstrapped_demos, whole(at_least=0), "4")
+        self.max_labeled_demos = check("max_labeled_demos", max_labeled_demos, whole(at_least=0), "4")
+        self.auto = check("auto", auto, optional(one_of(*AUTO)), '"light"')
+        self.num_candidates = check("num_candidates", num_candidates, optional(whole(at_least=1)), "7")
+        self.num_trials = check("num_trials", num_trials, optional(whole(at_least=1)), "15")
         _check_auto(auto, num_candidates, num_trials)
-        self.metric = metric
-        self.prompt_model = prompt_model
-        self.task_model = task_model
-        self.teacher_settings = teacher_settings
-        self.max_bootstrapped_demos = max_bootstrapped_demos
-        self.max_labeled_demos = max_labeled_demos
-        self.auto = auto
-        self.num_candidates = num_candidates
-        self.num_trials = num_trials
-        self.minibatch = minibatch
-        self.minibatch_size = minibatch_size
-        self.minibatch_full_eval_steps = minibatch_full_eval_steps
-        self.pruning = pruning
-        self.init_temperature = init_temperature
-        self.metric_threshold = metric_threshold
-        self.max_errors = max_errors
-        self.program_aware_proposer = program_aware_proposer
-        self.data_aware_proposer = data_aware_proposer
-        self.tip_aware_proposer = tip_aware_proposer
-        self.fewshot_aware_proposer = fewshot_aware_proposer
-        self.view_data_batch_size = view_data_batch_size
-        self.teacher = teacher
-        self.balance_by = balance_by
+        self.minibatch = check("minibatch", minibatch, FLAG, "false")
+        self.minibatch_size = check("minibatch_size", minibatch_size, whole(at_least=1), "35")
+        self.minibatch_full_eval_steps = check("minibatch_full_eval_steps", minibatch_full_eval_steps,
+                                               whole(at_least=1), "5")
+        self.pruning = check("pruning", pruning, FLAG, "false")
+        self.init_temperature = check("init_temperature", init_temperature, number(at_least=0), "1.0")
+        self.metric_threshold = check("metric_threshold", metric_threshold, optional(number()), "0.5")
+        self.max_errors = check("max_errors", max_errors, optional(whole(at_least=1)), "10")
+        self.program_aware_proposer = check("program_aware_proposer", program_aware_proposer, FLAG, "false")
+        self.data_aware_proposer = check("data_aware_proposer", data_aware_proposer, FLAG, "false")
+        self.tip_aware_proposer = check("tip_aware_proposer", tip_aware_proposer, FLAG, "false")
+        self.fewshot_aware_proposer = check("fewshot_aware_proposer", fewshot_aware_proposer, FLAG, "false")
+        self.view_data_batch_size = check("view_data_batch_size", view_data_batch_size, whole(at_least=1), "10")
+        self.teacher = check("teacher", teacher, optional(PROGRAM))
+        self.balance_by = check("balance_by", balance_by, optional(NAME), '"label"')
         self.study = None
         self.instruction_candidates: dict[str, list[str]] = {}
         self.demo_candidates: dict[str, list[list]] | None = None
@@ -130,12 +135,12 @@ class MIPROv2(Optimizer):
         with proposer.prompt_lm(self.task_model):
             best = search.search()
         self.study = search.study
+        if best is None:        # the budget ran out before any trial was scored
+            best = Candidate("the program as given (no trial scored)", prog.clone(student))
         search.report(best)
-        return prog.clone(student) if best is None else best.program
+        return best.program
 
     def _datasets(self, trainset: list, valset: list | None) -> tuple[list, list]:
-        if not trainset:
-            raise DspValueError("MIPROv2 needs a non-empty trainset")
         if valset:
             return trainset, valset
         if len(trainset) < 2:
@@ -195,6 +200,8 @@ class MIPROv2(Optimizer):
             return out
         run.reporter.phase("proposing instructions", total=None)
         grounding = self._grounding(run, student, trainset, demo_sets)
+        if run.out_of_budget():
+            return out
         rng = random.Random(self.seed)
         jobs = []
         for path, predictor in predictors:
@@ -205,7 +212,8 @@ class MIPROv2(Optimizer):
         tips = list(proposer.TIPS.values()) if self.tip_aware_proposer else [""]
         for attempt in range(2):           # a proposal that repeats an earlier one is asked again once
             drawn = [draw(job) for job in jobs]
-            texts = run.parallel(lambda job: self._propose(grounding, demo_sets, *job), drawn).values
+            texts = run.parallel(lambda job: None if run.budget.exhausted()
+                                 else self._propose(grounding, demo_sets, *job), drawn).values
             retry = []
             for job, text in zip(jobs, texts):
                 if text and text not in out[job[0]]:
@@ -215,7 +223,7 @@ class MIPROv2(Optimizer):
             jobs = retry
             if not jobs or run.out_of_budget():
                 break
-        run.reporter.note(", ".join(f"{path}: {len(items)} instructions" for path, items in out.items()))
+        run.reporter.note(", ".join(f"{path}: {plural(len(items), 'instruction')}" for path, items in out.items()))
         return out
 
     def _grounding(self, run, student, trainset, demo_sets) -> dict:
@@ -229,16 +237,17 @@ class MIPROv2(Optimizer):
         return {"summary": summary, **program}
 
     def _summary(self, run, trainset) -> str | None:
-        if not self.data_aware_proposer:
+        if not self.data_aware_proposer or run.budget.exhausted():
             return None
-        summary = summarize_data(self.prompt_model, trainset, seed=self.seed, batch_size=self.view_data_batch_size)
-        if summary is None:
+        summary = summarize_data(self.prompt_model, trainset, seed=self.seed, batch_size=self.view_data_batch_size,
+                                 stop=run.budget.exhausted)
+        if summary is None and not run.budget.exhausted():
             run.reporter.note("no data summary (the prompt model's replies could not be used)")
         return summary
 
     def _program_grounding(self, run, student, demo_sets) -> dict:
         none = {"source": None, "program": None, "modules": {}}
-        if not self.program_aware_proposer:
+        if not self.program_aware_proposer or run.budget.exhausted():
             return none
         source = proposer.program_source(student)
         predictors = prog.named_predictors(student)
@@ -252,7 +261,8 @@ class MIPROv2(Optimizer):
             run.reporter.note(f"running without the program description: {err.message}")
             return none
         grounding = {"source": source, "program": proposer.clean(str(described[0].get("program_description", "")))}
-        modules = run.parallel(lambda item: self._describe_module(grounding, example, *item), predictors)
+        modules = run.parallel(lambda item: "Not provided" if run.budget.exhausted()
+                               else self._describe_module(grounding, example, *item), predictors)
         return {**grounding, "modules": {path: text for (path, _), text in zip(predictors, modules.values)}}
 
     def _describe_module(self, grounding: dict, example: str, path: str, predictor) -> str:
@@ -288,9 +298,7 @@ class MIPROv2(Optimizer):
 
 
 def _check_auto(auto, num_candidates, num_trials) -> None:
-    """DSPy's rules: a known preset, and either a preset or both counts."""
-    if auto not in (None, *AUTO):
-        raise DspArgumentError(f"MIPROv2: auto must be \"light\", \"medium\", \"heavy\" or none, got {auto!r}")
+    """DSPy's rules: either a preset or both counts."""
     if auto is not None and (num_candidates is not None or num_trials is not None):
         raise DspArgumentError("MIPROv2: num_candidates and num_trials are set by the auto preset",
                                hint="pass auto=none to choose them yourself")

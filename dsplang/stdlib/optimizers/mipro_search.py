@@ -231,6 +231,8 @@ class TrialSearch:
     def report(self, chosen: Candidate | None) -> None:
         """Every program tried, with its trial count; the chosen one marked."""
         rows = list(self.programs.values())
+        if chosen is not None and chosen not in rows:
+            rows.append(chosen)         # the unoptimized program, when no trial was scored
         for candidate in rows:
             combos = [combo for combo, c in self.combos.items() if c is candidate]
             count = sum(self.trials.get(combo, 0) for combo in combos)

@@ -32,6 +32,8 @@ from dsplang.stdlib.optimizers.base import Optimizer
 from dsplang.stdlib.optimizers.bootstrap import BootstrapFewShot
 from dsplang.stdlib.optimizers.candidates import (Candidate, CandidateScorer, HalvingSearch, check_halving,
                                                    report_candidates)
+from dsplang.stdlib.optimizers.checks import (FLAG, METRIC, NAME, PROGRAM, TEACHER_SETTINGS, Checker, number,
+                                              optional, whole)
 from dsplang.stdlib.optimizers.labeled_few_shot import labeled
 from dsplang.stdlib.optimizers.report import Reporter
 
@@ -50,25 +52,28 @@ class BootstrapFewShotWithRandomSearch(Optimizer):
                  eta: int = 2, confidence: float | None = 2.0, labeled_sample: bool = True, teacher=None,
                  balance_by: str | None = None,
                  threads: int = 1, seed: int = 0, verbose: bool = True, max_calls: int | None = None, max_cost: float | None = None) -> None:
+        check = Checker(self.name)
+        num_threads = check("num_threads", num_threads, optional(whole(at_least=1)), "4")
         super().__init__(threads=num_threads or threads, seed=seed, verbose=verbose,
                          max_calls=max_calls, max_cost=max_cost)
-        self.metric = metric
-        self.teacher_settings = teacher_settings
-        self.max_bootstrapped_demos = max_bootstrapped_demos
-        self.max_labeled_demos = max_labeled_demos
-        self.max_rounds = max_rounds
-        self.num_candidate_programs = num_candidate_programs
-        self.max_errors = max_errors
-        self.stop_at_score = stop_at_score
-        self.metric_threshold = metric_threshold
+        self.metric = check("metric", metric, METRIC)
+        self.teacher_settings = check("teacher_settings", teacher_settings, optional(TEACHER_SETTINGS))
+        self.max_bootstrapped_demos = check("max_bootstrapped_demos", max_bootstrapped_demos, whole(at_least=1), "4")
+        self.max_labeled_demos = check("max_labeled_demos", max_labeled_demos, whole(at_least=0), "16")
+        self.max_rounds = check("max_rounds", max_rounds, whole(at_least=1), "1")
+        self.num_candidate_programs = check("num_candidate_programs", num_candidate_programs, whole(at_least=0),
+                                            "16")
+        self.max_errors = check("max_errors", max_errors, optional(whole(at_least=1)), "10")
+        self.stop_at_score = check("stop_at_score", stop_at_score, optional(number()), "90")
+        self.metric_threshold = check("metric_threshold", metric_threshold, optional(number()), "0.5")
         check_halving(halving, "BootstrapFewShotWithRandomSearch")
         self.halving = halving
-        self.min_batch = min_batch
-        self.eta = eta
-        self.confidence = confidence
-        self.labeled_sample = labeled_sample
-        self.teacher = teacher
-        self.balance_by = balance_by
+        self.min_batch = check("min_batch", min_batch, whole(at_least=1), "8")
+        self.eta = check("eta", eta, whole(at_least=2), "2")
+        self.confidence = check("confidence", confidence, optional(number(at_least=0)), "2.0")
+        self.labeled_sample = check("labeled_sample", labeled_sample, FLAG, "true")
+        self.teacher = check("teacher", teacher, optional(PROGRAM))
+        self.balance_by = check("balance_by", balance_by, optional(NAME), '"label"')
         self.candidate_programs: list[Candidate] = []
 
     def _compile(self, run, student, trainset, valset, teacher):

@@ -75,6 +75,11 @@ class CompileReport:
         return self.text()
 
 
+def plural(n: int, word: str) -> str:
+    """`1 instruction`, `3 instructions`."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def _score(score: float | None) -> str:
     return "-" if score is None else f"{score:.1f}%"
 

@@ -5,11 +5,17 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import pytest
+
 from dsplang.lm import context
 from dsplang.stdlib import program as prog
 from dsplang.stdlib.optimizers.base import Optimizer
+from dsplang.stdlib.optimizers.bootstrap import BootstrapFewShot
 from dsplang.stdlib.optimizers.candidates import (Candidate, CandidateScorer, HalvingSearch, clearly_behind,
-                                                  program_key)
+                                                  halving_schedule, program_key)
+from dsplang.stdlib.optimizers.ensemble import Ensemble
+from dsplang.stdlib.optimizers.knn_few_shot import KNNFewShot
+from dsplang.stdlib.optimizers.labeled_few_shot import LabeledFewShot
 from dsplang.stdlib.optimizers.mipro_search import TrialSearch, minibatch_for
 from dsplang.stdlib.optimizers.random_search import BootstrapFewShotWithRandomSearch
 
@@ -252,6 +258,52 @@ def test_halving_must_be_true_false_or_exact():
     import pytest
     from dsplang.errors import DspArgumentError
     with pytest.raises(DspArgumentError, match='halving must be true, false or "exact", not \'fast\''):
-        BootstrapFewShotWithRandomSearch(None, halving="fast")
-    with pytest.raises(DspArgumentError):
-        BootstrapFewShotWithRandomSearch(None, halving=1)
+        BootstrapFewShotWithRandomSearch(lambda example, pred: True, halving="fast")
+    with pytest.raises(DspArgumentError, match="halving must be"):
+        BootstrapFewShotWithRandomSearch(lambda example, pred: True, halving=1)
+
+
+def bag_of_words(texts):
+    import hashlib
+    vectors = []
+    for text in texts:
+        vector = [0] * 16
+        for word in text.lower().split():
+            vector[int(hashlib.sha256(word.encode()).hexdigest(), 16) % 16] += 1
+        vectors.append(vector)
+    return vectors
+
+
+@pytest.mark.parametrize("make", [
+    lambda dsp, train: (LabeledFewShot(k=4, metric=dsp.right, max_calls=10, verbose=False), dsp.Capital()),
+    lambda dsp, train: (BootstrapFewShot(metric=dsp.right, max_calls=10, verbose=False), dsp.Capital()),
+    lambda dsp, train: (KNNFewShot(k=3, embedder=bag_of_words, metric=dsp.right, max_calls=10, verbose=False),
+                        dsp.Capital()),
+    lambda dsp, train: (Ensemble(metric=dsp.right, max_calls=10, verbose=False), [dsp.Capital(), dsp.Capital()]),
+], ids=["LabeledFewShot", "BootstrapFewShot", "KNNFewShot", "Ensemble"])
+def test_a_budget_reached_while_scoring_the_one_program_is_reported(dsp, lm, train, dev, make):
+    optimizer, program = make(dsp, train)
+    optimizer.compile(program, trainset=train, valset=dev)
+    report = optimizer.report
+    assert 0 < report.rows[0].evaluated < len(dev)
+    assert report.stopped == "max_calls=10 reached" and report.scores_json()["stopped"] == "max_calls=10 reached"
+    assert "stopped early: max_calls=10 reached" in report.text()
+
+
+def test_the_halving_schedule_refuses_an_eta_that_would_never_shrink():
+    import threading
+    from dsplang.errors import DspArgumentError
+    outcome = []
+
+    def schedule():
+        try:
+            outcome.append(halving_schedule(19, 180, eta=1))
+        except DspArgumentError as err:
+            outcome.append(err)
+    worker = threading.Thread(target=schedule, daemon=True)
+    worker.start()
+    worker.join(5)
+    assert outcome and isinstance(outcome[0], DspArgumentError), "halving_schedule(eta=1) did not return"
+    assert "eta must be a whole number of at least 2, got 1" in outcome[0].message
+    with pytest.raises(DspArgumentError, match="min_batch must be"):
+        halving_schedule(19, 180, min_batch=0)

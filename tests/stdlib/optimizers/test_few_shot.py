@@ -137,3 +137,25 @@ def test_the_report_lists_the_candidate_and_its_valset_score(dsp, lm, train, dev
     assert report.chosen == 0 and report.best_score > 80.0 and report.rows[0].evaluated == len(dev)
     assert report.usage["calls"] > len(dev)
     assert "chosen" in report.text()
+
+
+def answer_only(example, pred, trace=None):
+    return pred.answer
+
+
+@pytest.mark.parametrize("metric, named", [(answer_only, "the metric answer_only returned str"),
+                                           (lambda example, pred: pred.answer, "the metric returned str")])
+def test_a_metric_returning_text_is_named_in_the_error(dsp, lm, train, metric, named):
+    with pytest.raises(DspRuntimeError) as caught:
+        BootstrapFewShot(metric=metric, max_errors=1, verbose=False).compile(dsp.Capital(), trainset=train)
+    assert named in caught.value.message and "a metric must return a bool or a number" in caught.value.message
+    assert "the metric a metric" not in caught.value.message
+
+
+def test_a_metric_that_needs_the_trace_also_scores_the_valset(dsp, lm, train, dev):
+    def needs_trace(example, pred, trace):
+        return example.answer == pred.answer
+    optimizer = BootstrapFewShot(metric=needs_trace, verbose=False)
+    optimizer.compile(dsp.Capital(), trainset=train, valset=dev)
+    row = optimizer.report.rows[0]
+    assert row.evaluated == len(dev) and row.score > 80.0

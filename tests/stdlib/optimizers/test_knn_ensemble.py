@@ -106,3 +106,10 @@ def test_knn_few_shot_with_the_embeddings_retriever(dsp, lm, train, dev, score, 
     compiled = KNNFewShot(k=4, embedder=embedder, verbose=False).compile(dsp.Capital(), trainset=train)
     assert score(compiled, dev, dsp.right) > 60.0
     assert openai_server.requests, "the examples were embedded through the server"
+
+
+def test_ensemble_size_cannot_exceed_the_programs(dsp):
+    with pytest.raises(DspArgumentError, match="Ensemble: size=5, but the ensemble has only 2 programs") as caught:
+        Ensemble(size=5, verbose=False).compile([dsp.Capital(), dsp.Capital()])
+    assert "at most 2" in caught.value.hint
+    assert len(Ensemble(size=2, verbose=False).compile([dsp.Capital(), dsp.Capital()]).programs) == 2

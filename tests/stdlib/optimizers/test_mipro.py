@@ -116,3 +116,20 @@ def test_without_a_valset_the_trainset_is_split(dsp, prompt_fake, fake):
         optimizer = MIPROv2(dsp.right, verbose=False)
         optimizer.compile(dsp.Capital(), trainset=fake.capitals(0, 60))
     assert optimizer.report.rows[optimizer.report.chosen].evaluated == 48
+
+
+def test_a_budget_spent_before_any_trial_still_reports_the_program_returned(dsp, prompt_fake, fake):
+    optimizer, compiled, _ = compile_capital(dsp, prompt_fake, fake, max_calls=15)
+    report = optimizer.report
+    assert report.stopped == "max_calls=15 reached"
+    assert report.usage["calls"] <= 16                  # no proposals after the budget ran out (was 21)
+    assert report.chosen is not None and report.rows[report.chosen].label.startswith("the program as given")
+    assert compiled.respond.predict.signature.instructions == dsp.Capital().respond.predict.signature.instructions
+
+
+def test_the_instruction_count_note_is_singular_for_one(dsp, lm, fake, capsys):
+    # the demo LM writes no usable proposals, so only the original instruction is left
+    MIPROv2(dsp.right, auto=None, num_candidates=3, num_trials=2).compile(
+        dsp.Capital(), trainset=fake.capitals(0, 16), valset=fake.capitals(16, 40))
+    err = capsys.readouterr().err
+    assert "MIPROv2: respond.predict: 1 instruction\n" in err
