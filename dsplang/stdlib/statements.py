@@ -56,6 +56,9 @@ def compile_program(interp, node, program, optimizer, trainset, valset):
     there was made from the same program source and parameters, data, optimizer settings and
     LM, it is loaded instead of compiling again (unless `dsp run --recompile`).
     """
+    if isinstance(optimizer, type) and hasattr(optimizer, "empty_result"):
+        raise DspTypeError(f"`compile ... with` needs an optimizer, not the class {optimizer.__name__} itself",
+                           node.span, hint=f"call it: with {optimizer.__name__}(...)")
     if not callable(getattr(optimizer, "compile", None)) or not hasattr(optimizer, "empty_result"):
         raise DspTypeError(f"`compile ... with` needs an optimizer, not {a_type(optimizer)}",
                            node.span, hint="for example: compile qa = QA() with BootstrapFewShot(metric=exact_match) on train")

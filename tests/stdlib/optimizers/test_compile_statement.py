@@ -130,3 +130,10 @@ def test_two_compile_statements_of_one_name_keep_separate_artifacts(project, cap
     assert out.split() == ["16", "qa:", ".dsp-build/twice.qa.json", "qa:", ".dsp-build/twice.qa@17.json"]
     status, out, err = run(capsys, "run", "twice.dsp")
     assert status == 0 and out == "16\n3\n" and err.count("(up to date;") == 2
+
+
+def test_compile_with_an_optimizer_class_not_called(project, capsys, tmp_path):
+    (tmp_path / "bad.dsp").write_text('let p = Predict("q -> a")\ncompile x = p with LabeledFewShot on []\n')
+    status, out, err = run(capsys, "run", "bad.dsp")
+    assert status == 1 and "bad.dsp:2:1: type error: `compile ... with` needs an optimizer, not the class " \
+        "LabeledFewShot itself" in err and "hint: call it: with LabeledFewShot(...)" in err
