@@ -297,7 +297,7 @@ class ExprCompiler:
     def visit_Lambda(self, node: ast.Lambda):
         body = self.expr(node.body)
         make_params = self.params(node.params)
-        return lambda scope: Function("<lambda>", make_params(scope), body, scope, is_lambda=True)
+        return lambda scope: Function("<lambda>", make_params(scope), body, scope, decl=node, is_lambda=True)
 
     def params(self, params: tuple[ast.Param, ...]):
         """A closure that evaluates defaults (at definition time) and returns a ParamSpec."""

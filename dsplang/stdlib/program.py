@@ -191,6 +191,40 @@ def declaration_text(decl_owner) -> str:
     return "\n".join(line for line in lines if line is not None)
 
 
+def function_source_hash(function: Function) -> str:
+    """A hash of a .dsp function's source (a lambda's too) and of the .dsp functions it calls by
+    name, theirs in turn: editing a helper a metric calls changes the metric's hash."""
+    parts, seen, todo = [], set(), [function]
+    while todo:
+        f = todo.pop()
+        if id(f) in seen:
+            continue
+        seen.add(id(f))
+        parts.append(declaration_text(f))
+        for name in sorted(_names_in(f.decl)):
+            scope = f.closure.find(name) if f.closure is not None else None
+            value = scope.vars.get(name) if scope is not None else None
+            if isinstance(value, Function):
+                todo.append(value)
+    return sha256("\n".join(parts))
+
+
+def _names_in(node) -> set[str]:
+    """The names an AST node reads (every `Name` below it)."""
+    from dsplang.grammar import ast
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, ast.Name):
+            found.add(item.id)
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif hasattr(item, "__dataclass_fields__"):
+            stack.extend(getattr(item, name) for name in item.__dataclass_fields__)
+    return found
+
+
 def _module_classes(program) -> list:
     """The module classes of `program` and of every module instance inside it, first seen first."""
     found, seen = [], set()

@@ -164,7 +164,7 @@ class Optimizer:
 
 def describe_setting(value) -> Any:
     """A setting as JSON: functions by name and source hash, programs and data by hash."""
-    from dsplang.interpreter.values import Function, ModuleInstance
+    from dsplang.interpreter.values import Function, Learnable, ModuleInstance
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, dict):
@@ -173,13 +173,16 @@ def describe_setting(value) -> Any:
         if value and all(hasattr(v, "input_keys") for v in value):
             return {"examples": len(value), "hash": prog.data_hash(value)}
         return [describe_setting(v) for v in value]
-    if isinstance(value, ModuleInstance) or hasattr(value, "named_predictors"):
-        return {"program": prog.describe(value), "source_hash": prog.source_hash(value)}
+    if isinstance(value, (ModuleInstance, Learnable)) or hasattr(value, "named_predictors"):
+        from dsplang.lm.cache import canonical_json
+        from dsplang.stdlib.artifacts import program_state
+        return {"program": prog.describe(value), "source_hash": prog.source_hash(value),
+                "parameters_hash": prog.sha256(canonical_json(program_state(value)))}
     if hasattr(value, "model") and hasattr(value, "kwargs"):
         from dsplang.stdlib.artifacts import lm_settings
         return {"lm": lm_settings(value)}
     if isinstance(value, Function):
-        return {"function": value.name, "source_hash": prog.sha256(prog.declaration_text(value))}
+        return {"function": value.name, "source_hash": prog.function_source_hash(value)}
     if callable(value):
         return {"function": getattr(value, "__qualname__", None) or type(value).__name__,
                 "module": getattr(value, "__module__", None)}

@@ -137,3 +137,30 @@ def test_compile_with_an_optimizer_class_not_called(project, capsys, tmp_path):
     status, out, err = run(capsys, "run", "bad.dsp")
     assert status == 1 and "bad.dsp:2:1: type error: `compile ... with` needs an optimizer, not the class " \
         "LabeledFewShot itself" in err and "hint: call it: with LabeledFewShot(...)" in err
+
+
+REUSE = '''from _fake_lm import DemoLM, capitals
+use DemoLM()
+signature QA = "question -> answer"
+def same(a, b):
+    return a == b{helper_change}
+let metric = lambda example, pred, trace=none: same(example.answer, pred.answer){lambda_change}
+let teach = Predict(QA)
+teach.demos = capitals(0, {teacher_demos})
+compile qa = Predict(QA) with BootstrapFewShot(metric=metric, teacher=teach, verbose=false) on capitals(0, 8)
+print("ok")
+'''
+
+
+@pytest.mark.parametrize("change", [{"helper_change": " and true"}, {"lambda_change": " or false"},
+                                    {"teacher_demos": 3}])
+def test_the_reuse_key_sees_lambdas_the_helpers_they_call_and_the_teachers_demos(project, capsys, tmp_path,
+                                                                                change):
+    base = {"helper_change": "", "lambda_change": "", "teacher_demos": 2}
+    (tmp_path / "r.dsp").write_text(REUSE.format(**base))
+    assert run(capsys, "run", "r.dsp")[0] == 0
+    status, out, err = run(capsys, "run", "r.dsp")
+    assert status == 0 and "LM:" not in err                      # unchanged: reused, no LM call
+    (tmp_path / "r.dsp").write_text(REUSE.format(**{**base, **change}))
+    status, out, err = run(capsys, "run", "r.dsp")
+    assert status == 0 and "LM:" in err                          # changed: compiled again
