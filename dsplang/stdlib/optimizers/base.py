@@ -18,29 +18,13 @@ from typing import Any, Callable
 
 from dsplang.errors import DspArgumentError, DspValueError, did_you_mean
 from dsplang.stdlib import program as prog
+from dsplang.stdlib.optimizers.budget import Budget
 from dsplang.stdlib.optimizers.checks import FLAG, Checker, number, optional, whole
 from dsplang.stdlib.optimizers.report import CompileReport, Reporter
-from dsplang.stdlib.parallel_runner import RunResult, run_parallel
+from dsplang.stdlib.parallel_runner import RunResult
 
 # Settings that change how a compile runs but never what it produces.
 _NOT_RESULT_SETTINGS = frozenset({"threads", "num_threads", "verbose"})
-
-
-class Budget:
-    """`max_calls` / `max_cost` checked against a usage tracker between units of work."""
-
-    def __init__(self, tracker, max_calls: int | None, max_cost: float | None) -> None:
-        self.tracker = tracker
-        self.max_calls = max_calls
-        self.max_cost = max_cost
-
-    def exhausted(self) -> str | None:
-        """Why the budget is used up, or None while there is some left."""
-        if self.max_calls is not None and self.tracker.calls >= self.max_calls:
-            return f"max_calls={self.max_calls} reached"
-        if self.max_cost is not None and self.tracker.cost >= self.max_cost:
-            return f"max_cost={self.max_cost} reached"
-        return None
 
 
 class CompileRun:
@@ -61,9 +45,10 @@ class CompileRun:
         return reason is not None
 
     def parallel(self, fn: Callable[[Any], Any], items: list, *, max_errors: int | None = None) -> RunResult:
-        """`run_parallel` on this compile's threads, advancing the progress bar; Ctrl-C re-raised."""
-        result = run_parallel(fn, items, threads=self.threads, max_errors=max_errors,
-                              on_done=lambda index, res: self.reporter.advance())
+        """`run_parallel` on this compile's threads, advancing the progress bar; Ctrl-C re-raised.
+        With a budget, the units count against it in input order (`budget.py`)."""
+        result = self.budget.run_units(fn, items, threads=self.threads, max_errors=max_errors,
+                                       on_done=lambda index, res: self.reporter.advance())
         if result.interrupted:
             raise KeyboardInterrupt
         return result

@@ -233,8 +233,8 @@ class MIPROv2(Optimizer):
         result = run.parallel(lambda job: job(), jobs)
         if result.errors:
             raise next(iter(result.errors.values()))
-        summary, program = result.values
-        return {"summary": summary, **program}
+        summary, program = result.values     # None where the budget dropped the job
+        return {"summary": summary, **(program or _NO_PROGRAM_GROUNDING)}
 
     def _summary(self, run, trainset) -> str | None:
         if not self.data_aware_proposer or run.budget.exhausted():
@@ -246,7 +246,7 @@ class MIPROv2(Optimizer):
         return summary
 
     def _program_grounding(self, run, student, demo_sets) -> dict:
-        none = {"source": None, "program": None, "modules": {}}
+        none = _NO_PROGRAM_GROUNDING
         if not self.program_aware_proposer or run.budget.exhausted():
             return none
         source = proposer.program_source(student)
@@ -263,7 +263,8 @@ class MIPROv2(Optimizer):
         grounding = {"source": source, "program": proposer.clean(str(described[0].get("program_description", "")))}
         modules = run.parallel(lambda item: "Not provided" if run.budget.exhausted()
                                else self._describe_module(grounding, example, *item), predictors)
-        return {**grounding, "modules": {path: text for (path, _), text in zip(predictors, modules.values)}}
+        return {**grounding, "modules": {path: text or "Not provided"
+                                         for (path, _), text in zip(predictors, modules.values)}}
 
     def _describe_module(self, grounding: dict, example: str, path: str, predictor) -> str:
         module = f"{path} = {type(predictor).__name__}({predictor.signature})"
@@ -295,6 +296,9 @@ class MIPROv2(Optimizer):
             return None
         found = proposer.instructions_from(completions)
         return found[0] if found else None
+
+
+_NO_PROGRAM_GROUNDING = {"source": None, "program": None, "modules": {}}
 
 
 def _check_auto(auto, num_candidates, num_trials) -> None:

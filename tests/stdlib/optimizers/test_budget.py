@@ -1,0 +1,77 @@
+"""Budgets under threads: where max_calls stops a compile does not depend on the thread count."""
+
+from __future__ import annotations
+
+import random
+import time
+
+import pytest
+
+from dsplang.lm import context
+from dsplang.lm.scripted import ScriptedLM
+from dsplang.lm.usage import track
+from dsplang.stdlib import artifacts
+from dsplang.stdlib.optimizers.bootstrap import BootstrapFewShot
+from dsplang.stdlib.optimizers.budget import Budget
+from dsplang.stdlib.optimizers.copro import COPRO
+from dsplang.stdlib.optimizers.mipro import MIPROv2
+from dsplang.stdlib.optimizers.random_search import BootstrapFewShotWithRandomSearch
+
+
+@pytest.fixture
+def jitter_lm(prompt_fake):
+    """The prompt-aware fake LM, sleeping 0-4 ms per call so that threads finish out of order."""
+    class JitterLM(prompt_fake.PromptLM):
+        def _complete(self, messages, n, params, reply_formatter):
+            time.sleep(random.random() * 0.004)
+            return super()._complete(messages, n, params, reply_formatter)
+    return JitterLM
+
+
+OPTIMIZERS = {
+    "random search": lambda dsp, threads: BootstrapFewShotWithRandomSearch(
+        metric=dsp.right, num_candidate_programs=5, max_calls=90, seed=3, threads=threads, verbose=False),
+    "exact halving": lambda dsp, threads: BootstrapFewShotWithRandomSearch(
+        metric=dsp.right, num_candidate_programs=4, max_calls=120, halving="exact", threads=threads, verbose=False),
+    "MIPROv2": lambda dsp, threads: MIPROv2(metric=dsp.right, auto="light", max_calls=70, seed=1, threads=threads,
+                                            verbose=False),
+    "COPRO": lambda dsp, threads: COPRO(metric=dsp.right, breadth=4, depth=2, max_calls=60, threads=threads,
+                                        verbose=False),
+    "BootstrapFewShot, 3 rounds": lambda dsp, threads: BootstrapFewShot(
+        metric=dsp.right, max_bootstrapped_demos=4, max_rounds=3, max_calls=5, threads=threads, verbose=False),
+}
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_a_budget_stops_at_the_same_program_with_any_thread_count(name, dsp, fake, jitter_lm):
+    results = []
+    for threads in (1, 8, 8):
+        with context.using(jitter_lm(cache=False)):
+            optimizer = OPTIMIZERS[name](dsp, threads)
+            compiled = optimizer.compile(dsp.Capital(), trainset=fake.capitals(0, 40), valset=fake.capitals(40, 90))
+        assert optimizer.report.stopped and "reached" in optimizer.report.stopped
+        results.append((artifacts.program_state(compiled), optimizer.report.scores_json()))
+    assert results[0] == results[1] == results[2]
+
+
+def test_units_are_kept_dropped_or_run_again_as_one_thread_would(dsp):
+    """Three units of 2, 3 and 2 calls under max_calls=4, run at once: the first is kept, the
+    budget runs out inside the second, which runs again seeing the 2 calls before it (its own
+    check stops it after 2 of its calls), and the third is dropped."""
+    lm = ScriptedLM({"": {"answer": "x"}}, cache=False)
+
+    def unit(calls):
+        done = 0
+        for _ in range(calls):
+            if budget.exhausted():
+                break
+            lm.request([{"role": "user", "content": "q"}])
+            done += 1
+        return done
+
+    with context.using(lm), track() as tracker:
+        budget = Budget(tracker, max_calls=4, max_cost=None)
+        result = budget.run_units(unit, [2, 3, 2], threads=3)
+    assert result.values == [2, 2, None] and result.finished == [True, True, False]
+    assert budget.exhausted() == "max_calls=4 reached" and budget.ledger().spent()[0] == 4
+    assert tracker.calls == 2 + 3 + 2 + 2      # speculative calls happened, but do not count
