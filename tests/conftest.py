@@ -73,3 +73,18 @@ def _no_default_lm_left_over():
     context.set_default(None)
     context.set_cli_default(None)
     yield
+
+
+class _Unauthorized(Exception):
+    status_code = 401
+
+
+@pytest.fixture
+def failing_lm():
+    """An LM whose provider refuses every request (401): `failing_lm()` makes one."""
+    from dsplang.lm.client import LM
+
+    class Refused(LM):
+        def _complete(self, messages, n, params, reply_formatter):
+            raise _Unauthorized("invalid api key")
+    return lambda: Refused("fake/refused", cache=False, num_retries=0)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import statistics
 
-from dsplang.errors import DspError
+from dsplang.errors import DspError, DspLMError
 from dsplang.stdlib import program as prog
 from dsplang.stdlib.optimizers import proposer
 from dsplang.stdlib.optimizers.base import Optimizer
@@ -112,6 +112,8 @@ class COPRO(Optimizer):
                 completions = proposer.ask(self.prompt_model, proposer.GIVEN_ATTEMPTS,
                                            {"attempted_instructions": self._attempts(path)},
                                            n=self.breadth, **config)
+        except DspLMError:        # the provider failed: stop, say why
+            raise
         except DspError as err:
             run.reporter.note(f"the prompt model's proposals for {path} could not be used: {err.message}")
             return []

@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 from typing import Callable
 
-from dsplang.errors import DspError
+from dsplang.errors import DspError, DspLMError
 from dsplang.stdlib.optimizers.proposer import _signature, ask, clean
 
 _HOW = ("Given several examples from a dataset please write observations about trends that hold for most "
@@ -77,6 +77,8 @@ def summarize_data(model, trainset: list, *, seed: int = 0, batch_size: int = 10
             return None
         return clean(_field(ask(model, SUMMARIZE, {"observations": observations}, temperature=temperature),
                             "summary")) or None
+    except DspLMError:        # the provider failed: stop, say why
+        raise
     except DspError:
         return None
 

@@ -28,7 +28,7 @@ import copy
 import math
 import random
 
-from dsplang.errors import DspArgumentError, DspError, DspValueError
+from dsplang.errors import DspArgumentError, DspError, DspLMError, DspValueError
 from dsplang.stdlib import program as prog
 from dsplang.stdlib.optimizers import proposer
 from dsplang.stdlib.optimizers.balance import check_balance_by
@@ -212,8 +212,11 @@ class MIPROv2(Optimizer):
         tips = list(proposer.TIPS.values()) if self.tip_aware_proposer else [""]
         for attempt in range(2):           # a proposal that repeats an earlier one is asked again once
             drawn = [draw(job) for job in jobs]
-            texts = run.parallel(lambda job: None if run.budget.exhausted()
-                                 else self._propose(grounding, demo_sets, *job), drawn).values
+            proposed = run.parallel(lambda job: None if run.budget.exhausted()
+                                    else self._propose(grounding, demo_sets, *job), drawn)
+            if proposed.errors:
+                raise proposed.errors[min(proposed.errors)]
+            texts = proposed.values
             retry = []
             for job, text in zip(jobs, texts):
                 if text and text not in out[job[0]]:
@@ -257,12 +260,16 @@ class MIPROv2(Optimizer):
         try:
             described = proposer.ask(self.prompt_model, proposer.DESCRIBE_PROGRAM,
                                      {"program_code": source, "program_example": example})
+        except DspLMError:        # the provider failed: stop, say why
+            raise
         except DspError as err:
             run.reporter.note(f"running without the program description: {err.message}")
             return none
         grounding = {"source": source, "program": proposer.clean(str(described[0].get("program_description", "")))}
         modules = run.parallel(lambda item: "Not provided" if run.budget.exhausted()
                                else self._describe_module(grounding, example, *item), predictors)
+        if modules.errors:
+            raise modules.errors[min(modules.errors)]
         return {**grounding, "modules": {path: text or "Not provided"
                                          for (path, _), text in zip(predictors, modules.values)}}
 
@@ -273,6 +280,8 @@ class MIPROv2(Optimizer):
                 "program_code": grounding["source"], "program_example": example,
                 "program_description": grounding["program"], "module": module})
             return str(reply[0].get("module_description") or "Not provided")
+        except DspLMError:        # the provider failed: stop, say why
+            raise
         except DspError:
             return "Not provided"
 
@@ -292,6 +301,8 @@ class MIPROv2(Optimizer):
         try:
             completions = proposer.ask(self.prompt_model, generate, inputs,
                                        temperature=self.init_temperature, rollout_id=rollout)
+        except DspLMError:        # the provider failed: stop, say why
+            raise
         except DspError:
             return None
         found = proposer.instructions_from(completions)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from dsplang.errors import DspArgumentError
+from dsplang.errors import DspArgumentError, DspLMError
 from dsplang.lm import context
 from dsplang.stdlib import artifacts
 from dsplang.stdlib.optimizers.copro import COPRO
+from dsplang.stdlib.optimizers.mipro import MIPROv2
+
 
 def instructions(program) -> str:
     return program.respond.predict.signature.instructions
@@ -103,3 +105,12 @@ def test_a_separate_prompt_model_writes_the_proposals(dsp, prompt_fake, fake):
             dsp.Capital(), trainset=fake.capitals(0, 20), valset=fake.capitals(40, 80))
     assert prompter.proposals == 1 and prompter.calls == 0
     assert "capital city" in instructions(compiled)
+
+
+@pytest.mark.parametrize("make", [
+    lambda dsp, prompt_model: COPRO(dsp.right, breadth=3, depth=1, prompt_model=prompt_model, verbose=False),
+    lambda dsp, prompt_model: MIPROv2(metric=dsp.right, auto="light", prompt_model=prompt_model, verbose=False)],
+    ids=["COPRO", "MIPROv2"])
+def test_a_prompt_model_the_provider_refuses_stops_the_compile(dsp, prompt_fake, fake, failing_lm, make):
+    with context.using(prompt_fake.PromptLM()), pytest.raises(DspLMError, match="authentication failed"):
+        make(dsp, failing_lm()).compile(dsp.Capital(), trainset=fake.capitals(0, 20))
