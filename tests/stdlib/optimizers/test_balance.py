@@ -166,10 +166,11 @@ def test_random_search_candidates_are_balanced(dsp, lm):
     assert score(compiled, dsp) == 100.0
 
 
-def test_mipro_demo_sets_are_balanced(dsp, lm):
+def test_mipro_demo_sets_are_balanced(dsp, lm, prompt_fake):
     def demo_sets(balance_by):
         optimizer = MIPROv2(metric=dsp.right, auto=None, num_candidates=5, num_trials=3, max_bootstrapped_demos=4,
-                            max_labeled_demos=4, balance_by=balance_by, verbose=False)
+                            max_labeled_demos=4, balance_by=balance_by, prompt_model=prompt_fake.PromptLM(),
+                            verbose=False)
         optimizer.compile(Predict(dsp.Classify), trainset=TRAIN, valset=DEV)
         return [[str(getattr(d["label"], "value", d["label"])) for d in demos]
                 for demos in next(iter(optimizer.demo_candidates.values()))]
