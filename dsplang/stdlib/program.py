@@ -8,6 +8,7 @@ dotted paths; a lone `Predict` is the path `self` (as in DSPy).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import inspect
 import math
@@ -126,14 +127,22 @@ def as_score(value, metric=None) -> float:
     if isinstance(value, numbers.Real):
         if math.isnan(value):
             raise DspValueError(f"{metric_name(metric)} returned nan; a metric must return a bool or a number",
-                                hint="a division by zero somewhere, or a mean of nothing?")
+                                _declared_at(metric), hint="a division by zero somewhere, or a mean of nothing?")
         return float(value)
     if isinstance(value, (Prediction, dict)) and "score" in value:
         return as_score(value["score"], metric)
     shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
     what = "none" if value is None else f"{type(value).__name__} {shown}"
     raise DspTypeError(f"{metric_name(metric)} returned {what}; a metric must return a bool or a number",
-                       hint="for example: return example.answer == pred.answer")
+                       _declared_at(metric), hint="for example: return example.answer == pred.answer")
+
+
+def _declared_at(metric):
+    """Where a .dsp metric is declared (its `def` line or its lambda), so a bad return value is
+    reported there rather than at the statement that called it; None for a Python metric."""
+    span = getattr(getattr(metric, "decl", None), "span", None) if isinstance(metric, Function) else None
+    return None if span is None else dataclasses.replace(span, end_line=span.line,
+                                                         end_col=len(SOURCES.line(span.file, span.line) or "") + 1)
 
 
 def passes(value, threshold: float | None, metric=None) -> bool:

@@ -330,3 +330,13 @@ def test_throttle_halves_on_429_and_grows_back_slowly():
         for _ in range(8):
             throttle.on_success()
     assert throttle.limit == 8                 # back to the start, not beyond
+
+
+def test_a_dsp_metric_returning_text_is_reported_at_its_def(tmp_path):
+    import dsplang
+    path = tmp_path / "metrics.dsp"
+    path.write_text("let unused = 1\ndef m(example, pred, trace=none):\n    return pred.answer\n")
+    metric = dsplang.load(str(path)).m
+    with using(scripted(CAPITALS)):
+        result = evaluate(qa(), dev("France"), metric=metric)
+    assert result.errors[0].message.startswith(f"{path}:2:1: type error: the metric m returned str 'Paris'")
