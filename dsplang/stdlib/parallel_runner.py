@@ -134,7 +134,7 @@ def run_parallel(fn: Callable[[Any], Any], items: Iterable, *, threads: int = 1,
         unsubscribe()
         pool.shutdown(wait=not result.interrupted, cancel_futures=True)
     if run.too_many and not result.interrupted:
-        raise _too_many(result, max_errors)
+        raise too_many(result, max_errors)
     return result
 
 
@@ -205,7 +205,7 @@ class _Run:
             self.on_done(index, self.result)
 
 
-def _too_many(result: RunResult, max_errors: int) -> TooManyErrors:
+def too_many(result: RunResult, max_errors: int) -> TooManyErrors:
     """The error raised when `max_errors` is reached, quoting the first error."""
     first_index = min(result.errors)
     first = result.errors[first_index]

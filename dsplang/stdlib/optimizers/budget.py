@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from dsplang.lm import usage
-from dsplang.stdlib.parallel_runner import RunResult, run_parallel
+from dsplang.stdlib.parallel_runner import RunResult, run_parallel, too_many
 
 
 @dataclass
@@ -45,12 +45,13 @@ class Ledger:
     void_cost: float = 0.0
 
     def own(self) -> tuple[int, float]:
-        """What this scope spent itself (its kept work)."""
-        return self.tracker.calls - self.void_calls, (self.tracker.cost or 0.0) - self.void_cost
+        """What this scope spent itself (its kept work). The cost is rounded to a billionth of a
+        dollar, so that sums taken in another order (another thread count) compare equal."""
+        return self.tracker.calls - self.void_calls, round((self.tracker.cost or 0.0) - self.void_cost, 9)
 
     def spent(self) -> tuple[int, float]:
         calls, cost = self.own()
-        return self.base_calls + calls, self.base_cost + cost
+        return self.base_calls + calls, round(self.base_cost + cost, 9)
 
     def void(self, calls: int, cost: float) -> None:
         self.void_calls += calls
@@ -86,10 +87,12 @@ class Budget:
             return f"max_cost={self.max_cost} reached"
         return None
 
-    def run_units(self, fn: Callable[[Any], Any], items: list, **parallel: Any) -> RunResult:
-        """`run_parallel(fn, items, **parallel)` with the sequential budget rule."""
+    def run_units(self, fn: Callable[[Any], Any], items: list, *, max_errors: int | None = None,
+                  **parallel: Any) -> RunResult:
+        """`run_parallel(fn, items, max_errors=..., **parallel)` with the sequential budget rule;
+        the error cap too counts only the units kept, in order."""
         if not self.limited:
-            return run_parallel(fn, items, **parallel)
+            return run_parallel(fn, items, max_errors=max_errors, **parallel)
         outer = self.ledger()
         start = outer.spent()
         ledgers: list[Ledger | None] = [None] * len(items)
@@ -103,7 +106,7 @@ class Budget:
 
         result = run_parallel(unit, list(enumerate(items)), **parallel)
         if not result.interrupted:
-            self._settle(result, fn, items, ledgers, outer, start, in_order)
+            self._settle(result, fn, items, ledgers, outer, start, in_order, max_errors)
         return result
 
     def _within(self, ledger: Ledger, fn: Callable[[Any], Any], item: Any) -> Any:
@@ -114,22 +117,23 @@ class Budget:
             self._current.reset(token)
 
     def _settle(self, result: RunResult, fn, items: list, ledgers: list, outer: Ledger, start,
-                in_order: bool) -> None:
+                in_order: bool, max_errors: int | None) -> None:
         """Walk the units in order and keep, drop or run again each (see the module docstring).
         A unit that saw exactly the calls before it (the first of the list, or any when they ran
-        `in_order`) is never run again."""
+        `in_order`) is never run again. At the `max_errors`-th error among the kept units, the
+        units after it are dropped and TooManyErrors is raised, as one thread would."""
         calls, cost = start
+        errors = 0
         for k, ledger in enumerate(ledgers):
-            if ledger is None:           # never started (the run stopped at max_errors)
-                continue
             mine = ledger.own()
-            if self.reason(calls, cost) is not None:
+            if self.reason(calls, cost) is not None or (max_errors is not None and errors >= max_errors):
                 outer.void(ledger.tracker.calls, ledger.tracker.cost or 0.0)
                 _forget(result, k)
                 continue
             if in_order or (calls, cost) == start or self.reason(calls + mine[0], cost + mine[1]) is None:
                 outer.void(ledger.void_calls, ledger.void_cost)
-                calls, cost = calls + mine[0], cost + mine[1]
+                calls, cost = calls + mine[0], round(cost + mine[1], 9)
+                errors += k in result.errors
                 continue
             outer.void(ledger.tracker.calls, ledger.tracker.cost or 0.0)
             _forget(result, k)
@@ -139,10 +143,13 @@ class Budget:
                     result.values[k] = contextvars.copy_context().run(self._within, again, fn, items[k])
                 except Exception as err:  # noqa: BLE001 - recorded as the unit's error, as run_parallel does
                     result.errors[k] = err
+                    errors += 1
                 result.finished[k] = True
             outer.void(again.void_calls, again.void_cost)
             mine = again.own()
-            calls, cost = calls + mine[0], cost + mine[1]
+            calls, cost = calls + mine[0], round(cost + mine[1], 9)
+        if max_errors is not None and len(result.errors) >= max_errors:
+            raise too_many(result, max_errors)
 
 
 def _forget(result: RunResult, index: int) -> None:

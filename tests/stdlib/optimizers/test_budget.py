@@ -75,3 +75,46 @@ def test_units_are_kept_dropped_or_run_again_as_one_thread_would(dsp):
     assert result.values == [2, 2, None] and result.finished == [True, True, False]
     assert budget.exhausted() == "max_calls=4 reached" and budget.ledger().spent()[0] == 4
     assert tracker.calls == 2 + 3 + 2 + 2      # speculative calls happened, but do not count
+
+
+def _costly_units(budget, lm, calls_each: int, fail_from: int | None = None):
+    def unit(index):
+        for _ in range(calls_each):
+            if budget.exhausted():
+                return "stopped"
+            lm.request([{"role": "user", "content": f"q{index}-{_}"}])
+        if fail_from is not None and index >= fail_from:
+            raise ValueError(f"unit {index} failed")
+        return "done"
+    return unit
+
+
+@pytest.mark.parametrize("threads", [1, 4])
+def test_max_cost_sums_compare_equal_whatever_the_order(threads):
+    """0.01 a call, max_cost=0.05: float sums taken in another order used to miss the limit."""
+    from dsplang.lm.client import LMResponse
+    from dsplang.lm.usage import Usage
+
+    class Priced(ScriptedLM):
+        def _complete(self, messages, n, params, reply_formatter):
+            response = super()._complete(messages, n, params, reply_formatter)
+            return LMResponse(response.texts, Usage(5, 5, 0.01), False, 0.0, self.model)
+
+    lm = Priced({"": {"answer": "x"}}, cache=False)
+    with context.using(lm), track() as tracker:
+        budget = Budget(tracker, max_calls=None, max_cost=0.05)
+        result = budget.run_units(_costly_units(budget, lm, 2), list(range(6)), threads=threads)
+        assert budget.exhausted() == "max_cost=0.05 reached"
+    assert budget.ledger().spent() == (5, 0.05)
+    assert result.values[:3] == ["done", "done", "stopped"] and result.finished[3:] == [False] * 3
+
+
+@pytest.mark.parametrize("threads", [1, 8])
+def test_the_error_cap_counts_only_the_units_one_thread_would_run(threads):
+    from dsplang.stdlib.parallel_runner import TooManyErrors
+    lm = ScriptedLM({"": {"answer": "x"}}, cache=False)
+    with context.using(lm), track() as tracker:
+        budget = Budget(tracker, max_calls=3, max_cost=None)
+        result = budget.run_units(_costly_units(budget, lm, 1, fail_from=1), list(range(12)), threads=threads,
+                                  max_errors=3)
+    assert result.values[0] == "done" and len(result.errors) == 2 and sum(result.finished) == 3
