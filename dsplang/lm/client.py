@@ -161,10 +161,11 @@ class LM:
         return {name: getattr(self, name) for name in _OWN_SETTINGS}
 
     def __repr__(self) -> str:
+        from dsplang.lm.secrets import mask_secrets
         shown = {k: v for k, v in self._settings().items() if v != _DEFAULTS[k]}
         shown.update(self.kwargs)
-        args = [repr(self.model)] + [
-            f"{k}={'***' if _cache.is_secret(k) and v else repr(v)}" for k, v in shown.items()]
+        args = [repr(self.model)] + [f"{k}={'***' if v == '***' else repr(v)}"
+                                     for k, v in mask_secrets(shown).items()]
         return f"{type(self).__name__}({', '.join(args)})"
 
 
