@@ -101,7 +101,7 @@ def _wait_for_workers(code: int) -> None:
     workers = [t for t in threading.enumerate() if t.name.startswith(runner.WORKER_PREFIX) and t.is_alive()]
     if not workers:
         return
-    print(f"dsp: waiting for {len(workers)} LM call{'s' if len(workers) > 1 else ''} already running "
+    print(f"dsp: waiting for the LM calls already running on {len(workers)} thread{'s' if len(workers) > 1 else ''} "
           "(Ctrl-C again to quit now)", file=sys.stderr)
     try:
         for worker in workers:

@@ -125,5 +125,5 @@ def test_a_second_ctrl_c_quits_at_once_while_lm_calls_are_still_running(tmp_path
     finally:
         proc.kill()
     assert "interrupted after 0 of 8 examples" in out and "after evaluate" in out
-    assert "dsp: waiting for 2 LM calls already running (Ctrl-C again to quit now)" in err
+    assert "dsp: waiting for the LM calls already running on 2 threads (Ctrl-C again to quit now)" in err
     assert "Traceback" not in err and proc.returncode == 130

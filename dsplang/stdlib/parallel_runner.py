@@ -21,7 +21,9 @@ Behaviour:
 - Ctrl-C: a ``KeyboardInterrupt`` in the main thread while waiting, or one raised by ``fn``
   itself, stops submitting, cancels the calls not yet started and returns at once with
   ``interrupted=True`` (calls already running finish in the background; their results are
-  dropped). Callers that cannot use partial results re-raise ``KeyboardInterrupt``.
+  dropped). Callers that cannot use partial results re-raise ``KeyboardInterrupt``. Runs
+  nested in the workers of an interrupted run start nothing more (`_STOP`), so the work left
+  in the background is only what was already running.
 - Rate limits: at most ``threads`` calls run at once, and fewer after a provider 429. The
   run subscribes to :data:`dsplang.lm.retry.RATE_LIMITS`; see :class:`Throttle` for the
   policy (halve on a 429; grow back by one per calm period of successes).
@@ -42,6 +44,10 @@ from dsplang.errors import DspArgumentError, DspRuntimeError
 from dsplang.lm.retry import RATE_LIMITS
 
 WORKER_PREFIX = "dsp-worker"   # the pool's thread names; `dsp` waits for them after a Ctrl-C
+# The stop signal of the outermost run in this context: set when that run is interrupted, so
+# runs nested inside its workers (a bootstrap inside a candidate being built) start nothing
+# more and stop as interrupted. Each outermost run has its own.
+_STOP: contextvars.ContextVar[threading.Event | None] = contextvars.ContextVar("dsp_parallel_stop", default=None)
 _POLL_SECONDS = 0.1   # how often the waiting main thread wakes up, so Ctrl-C is seen promptly
 
 
@@ -121,6 +127,8 @@ def run_parallel(fn: Callable[[Any], Any], items: Iterable, *, threads: int = 1,
     """Call `fn(item)` for every item on up to `threads` threads; see the module docstring."""
     items = list(items)
     _check_args(threads, max_errors)
+    outermost = threading.Event() if _STOP.get() is None else None
+    token = _STOP.set(outermost) if outermost is not None else None
     result = RunResult([None] * len(items), [False] * len(items))
     throttle = Throttle(threads)
     unsubscribe = RATE_LIMITS.subscribe(throttle.on_rate_limit)
@@ -130,7 +138,11 @@ def run_parallel(fn: Callable[[Any], Any], items: Iterable, *, threads: int = 1,
         run.loop()
     except KeyboardInterrupt:
         result.interrupted = True
+        if outermost is not None:
+            outermost.set()
     finally:
+        if token is not None:
+            _STOP.reset(token)
         unsubscribe()
         pool.shutdown(wait=not result.interrupted, cancel_futures=True)
     if run.too_many and not result.interrupted:
@@ -179,6 +191,9 @@ class _Run:
             raise
 
     def _submit_more(self) -> None:
+        stop = _STOP.get()
+        if stop is not None and stop.is_set():
+            raise KeyboardInterrupt          # the outermost run was interrupted: start nothing more
         while self.next_index < len(self.items) and len(self.in_flight) < self.throttle.limit:
             index = self.next_index
             context = contextvars.copy_context()

@@ -258,6 +258,27 @@ def test_ctrl_c_in_the_main_thread_stops_submitting():
     assert all(result.values[i] == i * 10 for i in range(20) if result.ok(i))
 
 
+def test_ctrl_c_also_stops_runs_nested_in_the_workers():
+    """A worker running its own list (a bootstrap inside a candidate being built) starts
+    nothing more once the outer run is interrupted."""
+    started: list[tuple[int, int]] = []
+
+    def inner(pair):
+        started.append(pair)
+        if pair == (0, 2):
+            _thread.interrupt_main()
+        time.sleep(0.02)
+
+    def outer(item):
+        run_parallel(inner, [(item, k) for k in range(30)], threads=2)
+
+    result = run_parallel(outer, range(2), threads=2)
+    assert result.interrupted
+    when_interrupted = len(started)
+    time.sleep(0.5)                                  # the inner lists would go on for 0.3 s more
+    assert len(started) <= when_interrupted + 4 < 60
+
+
 # ------------------------------------------------------------------ the parallel runner
 
 
