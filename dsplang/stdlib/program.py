@@ -201,8 +201,12 @@ def declaration_text(decl_owner) -> str:
 
 
 def function_source_hash(function: Function) -> str:
-    """A hash of a .dsp function's source (a lambda's too) and of the .dsp functions it calls by
-    name, theirs in turn: editing a helper a metric calls changes the metric's hash."""
+    """A hash of what a .dsp function (a lambda too) computes with: its source, the source of the
+    .dsp functions it reads by name or through an imported file (`lib.norm`), theirs in turn,
+    and the values of plain constants it reads (`let LIMIT = 0.5`). Editing a helper or a
+    constant a metric uses changes the metric's hash."""
+    from dsplang.interpreter.values import Namespace
+    from dsplang.lm.cache import canonical_json
     parts, seen, todo = [], set(), [function]
     while todo:
         f = todo.pop()
@@ -210,28 +214,47 @@ def function_source_hash(function: Function) -> str:
             continue
         seen.add(id(f))
         parts.append(declaration_text(f))
-        for name in sorted(_names_in(f.decl)):
+        for name, attr in sorted(_reads(f.decl), key=lambda pair: (pair[0], pair[1] or "")):
             scope = f.closure.find(name) if f.closure is not None else None
             value = scope.vars.get(name) if scope is not None else None
+            if attr is not None:
+                value = object.__getattribute__(value, "_vars").get(attr) if isinstance(value, Namespace) else None
             if isinstance(value, Function):
                 todo.append(value)
+            elif _plain(value):
+                parts.append(f"{name}.{attr}={canonical_json(value)}" if attr else f"{name}={canonical_json(value)}")
     return sha256("\n".join(parts))
 
 
-def _names_in(node) -> set[str]:
-    """The names an AST node reads (every `Name` below it)."""
+def _reads(node) -> set[tuple[str, str | None]]:
+    """What an AST node reads: (name, None) for every `Name` below it, and (name, attr) for
+    every `name.attr`."""
     from dsplang.grammar import ast
-    found: set[str] = set()
+    found: set[tuple[str, str | None]] = set()
     stack = [node]
     while stack:
         item = stack.pop()
         if isinstance(item, ast.Name):
-            found.add(item.id)
+            found.add((item.id, None))
+        elif isinstance(item, ast.Attribute) and isinstance(item.value, ast.Name):
+            found.add((item.value.id, item.attr))
+            found.add((item.value.id, None))
         elif isinstance(item, (list, tuple)):
             stack.extend(item)
         elif hasattr(item, "__dataclass_fields__"):
             stack.extend(getattr(item, name) for name in item.__dataclass_fields__)
     return found
+
+
+def _plain(value, depth: int = 0) -> bool:
+    """A constant worth hashing: none, a bool, number or string, or a small list or dict of them."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return True
+    if depth < 3 and isinstance(value, (list, tuple)) and len(value) <= 100:
+        return all(_plain(v, depth + 1) for v in value)
+    if depth < 3 and isinstance(value, dict) and len(value) <= 100:
+        return all(isinstance(k, str) and _plain(v, depth + 1) for k, v in value.items())
+    return False
 
 
 def _module_classes(program) -> list:

@@ -140,11 +140,13 @@ def test_compile_with_an_optimizer_class_not_called(project, capsys, tmp_path):
 
 
 REUSE = '''from _fake_lm import DemoLM, capitals
+import "lib.dsp" as lib
 use DemoLM()
 signature QA = "question -> answer"
+let STRICT = {strict}
 def same(a, b):
     return a == b{helper_change}
-let metric = lambda example, pred, trace=none: same(example.answer, pred.answer){lambda_change}
+let metric = lambda example, pred, trace=none: same(example.answer, pred.answer) and lib.ok(STRICT){lambda_change}
 let teach = Predict(QA)
 teach.demos = capitals(0, {teacher_demos})
 compile qa = Predict(QA) with BootstrapFewShot(metric=metric, teacher=teach, verbose=false) on capitals(0, 8)
@@ -153,14 +155,17 @@ print("ok")
 
 
 @pytest.mark.parametrize("change", [{"helper_change": " and true"}, {"lambda_change": " or false"},
-                                    {"teacher_demos": 3}])
+                                    {"teacher_demos": 3}, {"strict": "false"}, {"lib_change": " or false"}])
 def test_the_reuse_key_sees_lambdas_the_helpers_they_call_and_the_teachers_demos(project, capsys, tmp_path,
                                                                                 change):
-    base = {"helper_change": "", "lambda_change": "", "teacher_demos": 2}
+    base = {"helper_change": "", "lambda_change": "", "teacher_demos": 2, "strict": "true", "lib_change": ""}
+    lib = "def ok(flag):\n    return true{lib_change}\n"
+    (tmp_path / "lib.dsp").write_text(lib.format(lib_change=""))
     (tmp_path / "r.dsp").write_text(REUSE.format(**base))
     assert run(capsys, "run", "r.dsp")[0] == 0
     status, out, err = run(capsys, "run", "r.dsp")
     assert status == 0 and "LM:" not in err                      # unchanged: reused, no LM call
     (tmp_path / "r.dsp").write_text(REUSE.format(**{**base, **change}))
+    (tmp_path / "lib.dsp").write_text(lib.format(lib_change=change.get("lib_change", "")))
     status, out, err = run(capsys, "run", "r.dsp")
     assert status == 0 and "LM:" in err                          # changed: compiled again
