@@ -478,3 +478,12 @@ class SigSpec(Node):
     """The parsed short signature form "a, b: int -> c: list[str]" (start rule `sigspec`).
     Fields carry direction 'input'/'output'; desc is None."""
     fields: tuple[SigField, ...]
+
+
+def method_params(params: tuple[Param, ...]) -> tuple[Param, ...]:
+    """A module method's parameters less an explicit leading `self` (as a DSPy user writes
+    `def forward(self, question)`): `self` is in every method's scope already, bound to the
+    instance, so callers never pass it. Used by the interpreter and the checker alike."""
+    if params and params[0].name == "self" and params[0].kind == "normal" and params[0].default is None:
+        return params[1:]
+    return params

@@ -190,11 +190,10 @@ class ExprChecks:
 
     def _call_params(self, decl, label: str) -> tuple[ast.Param, ...]:
         """The parameters a call fills: a method's explicit leading `self` is filled for it."""
-        params = decl.params
         binding = self.scope.lookup(label)
-        if binding is not None and binding.kind == "method" and params and params[0].name == "self":
-            return params[1:]
-        return params
+        if binding is not None and binding.kind == "method":
+            return ast.method_params(decl.params)
+        return decl.params
 
     def _callee(self, func) -> tuple[object, str]:
         """What a call calls, without reporting: BUILTIN, a FuncDef/ModuleDecl, or None."""

@@ -29,7 +29,7 @@ class DeclCompiler(StmtCompiler):
     def visit_ModuleDecl(self, node: ast.ModuleDecl):
         params = self.params(node.params)
         attrs = [(a.name, self.expr(a.value)) for a in node.attrs]
-        methods = [(m.name, self.params(_without_self(m.params)), self.block(m.body, new_scope=False), m.doc, m)
+        methods = [(m.name, self.params(ast.method_params(m.params)), self.block(m.body, new_scope=False), m.doc, m)
                    for m in node.methods]
 
         def define(scope):
@@ -204,12 +204,3 @@ class DeclCompiler(StmtCompiler):
 
 
 SIGNATURE_TAKERS = frozenset({"Predict", "ChainOfThought", "ProgramOfThought", "ReAct", "MultiChainComparison"})
-
-
-def _without_self(params: tuple) -> tuple:
-    """A method's parameters less an explicit leading `self` (as a DSPy user writes
-    `def forward(self, question)`): `self` is in every method's scope already, bound to the
-    instance, so callers never pass it. The checker reads methods the same way."""
-    if params and params[0].name == "self" and params[0].kind == "normal" and params[0].default is None:
-        return params[1:]
-    return params

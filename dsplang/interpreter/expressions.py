@@ -137,13 +137,15 @@ class ExprCompiler:
 
     # ---------------------------------------------------------- access
 
-    def visit_Attribute(self, node: ast.Attribute):
+    def visit_Attribute(self, node: ast.Attribute, calling: bool = False):
+        """`obj.attr`. On an Example or Prediction a field hides a method of the same name
+        (`pred.items`, `ex.labels`), except where the attribute is called (`ex.labels()`)."""
         value, attr, span = self.expr(node.value), node.attr, node.span
 
         def attribute(scope):
             obj = value(scope)
-            if isinstance(obj, Fields) and attr in obj._data:
-                return obj._data[attr]      # a field hides a method of the same name (ex.labels, pred.items)
+            if isinstance(obj, Fields) and attr in obj._data and not (calling and hasattr(type(obj), attr)):
+                return obj._data[attr]
             try:
                 return getattr(obj, attr)
             except DspError as err:
@@ -272,7 +274,9 @@ class ExprCompiler:
     # ---------------------------------------------------------- calls and functions
 
     def visit_Call(self, node: ast.Call):
-        func, span = self.expr(node.func), node.span
+        func = self.visit_Attribute(node.func, calling=True) if isinstance(node.func, ast.Attribute) \
+            else self.expr(node.func)
+        span = node.span
         simple_args = not any(isinstance(a, ast.Starred) for a in node.args)
         if simple_args and not node.keywords:
             argv = [self.expr(a) for a in node.args]
