@@ -108,6 +108,7 @@ class Optimizer:
                 reporter.close()
         self.report = report
         reporter.finish(report)
+        _warn_unpriced(self.max_cost, tracker)
         return compiled
 
     def _compile(self, run: CompileRun, student, trainset: list, valset: list | None, teacher):
@@ -145,6 +146,16 @@ class Optimizer:
     def __repr__(self) -> str:
         shown = ", ".join(f"{k}={v!r}" for k, v in self.settings().items() if v is not None)
         return f"{self.name}({shown})"
+
+
+def _warn_unpriced(max_cost: float | None, tracker) -> None:
+    """max_cost counts only calls with a known price; say so when some had none."""
+    unpriced = tracker.calls - tracker.cache_hits - tracker.priced_calls
+    if max_cost is not None and unpriced > 0:
+        import warnings
+        warnings.warn(f"max_cost={max_cost} could not count {unpriced} LM call{'s' if unpriced > 1 else ''} "
+                      "with no known price (litellm has none for the model); use max_calls= to bound them",
+                      stacklevel=3)
 
 
 def describe_setting(value) -> Any:

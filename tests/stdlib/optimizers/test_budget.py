@@ -118,3 +118,19 @@ def test_the_error_cap_counts_only_the_units_one_thread_would_run(threads):
         result = budget.run_units(_costly_units(budget, lm, 1, fail_from=1), list(range(12)), threads=threads,
                                   max_errors=3)
     assert result.values[0] == "done" and len(result.errors) == 2 and sum(result.finished) == 3
+
+
+def test_max_cost_warns_when_calls_have_no_price(dsp, fake):
+    """Calls of a model with no known price cannot count against max_cost: the compile says so."""
+    from dsplang.lm.client import LMResponse
+    from dsplang.lm.usage import Usage
+
+    class Unpriced(ScriptedLM):
+        def _complete(self, messages, n, params, reply_formatter):
+            response = super()._complete(messages, n, params, reply_formatter)
+            return LMResponse(response.texts, Usage(5, 5, None), False, 0.0, self.model)
+
+    lm = Unpriced({"": {"reasoning": "r", "answer": "Paris"}}, cache=False)
+    with context.using(lm), pytest.warns(UserWarning, match=r"max_cost=0.5 could not count \d+ LM calls"):
+        BootstrapFewShot(metric=dsp.right, max_cost=0.5, verbose=False).compile(dsp.Capital(),
+                                                                                 trainset=fake.capitals(0, 8))
