@@ -100,20 +100,9 @@ def accepts(f, count: int) -> bool | None:
 def call_metric(metric, example, prediction, trace=None):
     """`metric(example, prediction, trace)`. The trace is left out for a metric that does not
     take one; a metric that needs it gets `none` outside bootstrapping."""
-    if (trace is not None and _takes_trace(metric)) or accepts(metric, 2) is False:
+    if (trace is not None and accepts(metric, 3) is not False) or accepts(metric, 2) is False:
         return call(metric, example, prediction, trace)
     return call(metric, example, prediction)
-
-
-def _takes_trace(metric) -> bool:
-    if isinstance(metric, Function):
-        return metric.params.positional >= 3 or metric.params.star is not None
-    try:
-        params = inspect.signature(metric).parameters.values()
-    except (TypeError, ValueError):
-        return True
-    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    return len(positional) >= 3 or any(p.kind is p.VAR_POSITIONAL for p in params)
 
 
 def metric_name(metric) -> str:

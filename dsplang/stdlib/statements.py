@@ -125,6 +125,8 @@ def _reuse(node, path: str, origin: dict, program, optimizer, trainset):
     import os
     import sys
     from dsplang.stdlib import artifacts
+    from dsplang.stdlib import program as prog
+    from dsplang.stdlib.optimizers.report import CompileReport
     if not os.path.exists(path):
         return None
     try:
@@ -136,27 +138,13 @@ def _reuse(node, path: str, origin: dict, program, optimizer, trainset):
     except (DspFileError, DspValueError):
         return None
     artifacts.remember(result, {**origin, "scores": data.get("scores"), "run": data.get("run")})
-    optimizer.report = _saved_report(optimizer, program, data)
+    optimizer.report = CompileReport.from_json(type(optimizer).__name__, prog.describe(program), data.get("scores"),
+                                               data.get("run"))
     artifacts.WRITTEN.append((node.name, path))
     if getattr(optimizer, "verbose", True):
         print(f"dsp: {node.name}: using {os.path.relpath(path)} (up to date; "
               "`--recompile` compiles again)", file=sys.stderr, flush=True)
     return result
-
-
-def _saved_report(optimizer, program, data: dict):
-    """The report of the compile that made a reused artifact (its candidates, scores and what it
-    cost then), so `optimizer.report` reads the same whether the compile ran or was reused."""
-    from dsplang.stdlib import program as prog
-    from dsplang.stdlib.optimizers.report import CandidateRow, CompileReport
-    scores = data.get("scores") if isinstance(data.get("scores"), dict) else {}
-    run = data.get("run") if isinstance(data.get("run"), dict) else {}
-    rows = [CandidateRow(str(r.get("label", "")), r.get("score"), int(r.get("evaluated") or 0), str(r.get("note", "")))
-            for r in scores.get("candidates") or [] if isinstance(r, dict)]
-    chosen = scores.get("chosen") if isinstance(scores.get("chosen"), int) and rows else None
-    return CompileReport(type(optimizer).__name__, prog.describe(program), rows, chosen, scores.get("stopped"),
-                         {k: v for k, v in run.items() if k != "wall_time"}, float(run.get("wall_time") or 0.0),
-                         int(scores.get("valset_size") or 0))
 
 
 def save_program(interp, node, program, path):

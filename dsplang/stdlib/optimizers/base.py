@@ -12,6 +12,7 @@ comes from it), `verbose=True` (progress and report on stderr), `max_calls=None`
 
 from __future__ import annotations
 
+import copy
 import inspect
 import time
 from typing import Any, Callable
@@ -43,6 +44,21 @@ class CompileRun:
             self.report.stopped = reason
             self.reporter.note(f"stopping: {reason}")
         return reason is not None
+
+    def quiet(self, sharing: int) -> "CompileRun":
+        """A copy for work done `sharing` at a time inside one unit (each candidate's bootstrap):
+        the threads are shared out, and it reports nothing of its own."""
+        inner = copy.copy(self)
+        inner.threads = max(1, self.threads // max(1, sharing))
+        inner.reporter = Reporter(self.reporter.name, False, self.reporter.tracker)
+        return inner
+
+    def parallel_all(self, fn: Callable[[Any], Any], items: list) -> list:
+        """`parallel`, then the values; the error of the first failed item (in input order) is raised."""
+        result = self.parallel(fn, items)
+        if result.errors:
+            raise result.errors[min(result.errors)]
+        return result.values
 
     def parallel(self, fn: Callable[[Any], Any], items: list, *, max_errors: int | None = None) -> RunResult:
         """`run_parallel` on this compile's threads, advancing the progress bar; Ctrl-C re-raised.

@@ -21,7 +21,7 @@ import numbers
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from dsplang.errors import DspArgumentError, DspError
+from dsplang.errors import DspArgumentError, DspError, a_type
 from dsplang.stdlib import program as prog
 
 
@@ -44,8 +44,7 @@ def shown(value: Any) -> str:
     name = getattr(value, "__name__", None)
     if callable(value) and isinstance(name, str) and not name.startswith("<"):
         return f"the function {name}"
-    kind = type(value).__name__
-    return f"{'an' if kind[0].lower() in 'aeiou' else 'a'} {kind}"
+    return a_type(value)
 
 
 @dataclass(frozen=True)

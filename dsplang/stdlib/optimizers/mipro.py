@@ -24,7 +24,6 @@ Without a valset the last 80% of the trainset is the valset (as DSPy).
 
 from __future__ import annotations
 
-import copy
 import math
 import random
 
@@ -40,7 +39,7 @@ from dsplang.stdlib.optimizers.checks import (FLAG, LM, METRIC, NAME, PROGRAM, T
 from dsplang.stdlib.optimizers.data_summary import summarize_data
 from dsplang.stdlib.optimizers.labeled_few_shot import labeled
 from dsplang.stdlib.optimizers.mipro_search import TrialSearch
-from dsplang.stdlib.optimizers.report import Reporter, plural
+from dsplang.stdlib.optimizers.report import plural
 
 AUTO = {"light": {"n": 6, "val_size": 100}, "medium": {"n": 12, "val_size": 300},
         "heavy": {"n": 18, "val_size": 1000}}
@@ -152,16 +151,12 @@ class MIPROv2(Optimizer):
 
     def _demo_sets(self, run, student, teacher, trainset: list, count: int) -> dict[str, list[list]]:
         """`count` demo lists per predictor path (sets the budget stopped are left out)."""
-        quiet = copy.copy(run)
-        quiet.threads = max(1, run.threads // max(1, count - 2))    # the bootstrapped sets share the threads
-        quiet.reporter = Reporter(self.name, False, run.reporter.tracker)
+        quiet = run.quiet(count - 2)                  # the bootstrapped sets share the threads
         run.reporter.phase(f"bootstrapping {count} demo sets", total=count)
-        result = run.parallel(lambda seed: self._demo_set(quiet, student, teacher, trainset, seed),
-                              list(range(-3, count - 3)))
-        if result.errors:
-            raise next(iter(result.errors.values()))
+        programs = run.parallel_all(lambda seed: self._demo_set(quiet, student, teacher, trainset, seed),
+                                    list(range(-3, count - 3)))
         sets = {path: [] for path, _ in prog.named_predictors(student)}
-        for program in result.values:
+        for program in programs:
             if program is not None:
                 for path, predictor in prog.named_predictors(program):
                     sets[path].append(list(predictor.demos))
@@ -212,11 +207,8 @@ class MIPROv2(Optimizer):
         tips = list(proposer.TIPS.values()) if self.tip_aware_proposer else [""]
         for attempt in range(2):           # a proposal that repeats an earlier one is asked again once
             drawn = [draw(job) for job in jobs]
-            proposed = run.parallel(lambda job: None if run.budget.exhausted()
-                                    else self._propose(grounding, demo_sets, *job), drawn)
-            if proposed.errors:
-                raise proposed.errors[min(proposed.errors)]
-            texts = proposed.values
+            texts = run.parallel_all(lambda job: None if run.budget.exhausted()
+                                     else self._propose(grounding, demo_sets, *job), drawn)
             retry = []
             for job, text in zip(jobs, texts):
                 if text and text not in out[job[0]]:
@@ -233,10 +225,7 @@ class MIPROv2(Optimizer):
         """What every proposal sees: the data summary, the program's source and descriptions
         (the summary and the descriptions are written at the same time)."""
         jobs = [lambda: self._summary(run, trainset), lambda: self._program_grounding(run, student, demo_sets)]
-        result = run.parallel(lambda job: job(), jobs)
-        if result.errors:
-            raise next(iter(result.errors.values()))
-        summary, program = result.values     # None where the budget dropped the job
+        summary, program = run.parallel_all(lambda job: job(), jobs)     # None where the budget dropped a job
         return {"summary": summary, **(program or _NO_PROGRAM_GROUNDING)}
 
     def _summary(self, run, trainset) -> str | None:
@@ -266,12 +255,9 @@ class MIPROv2(Optimizer):
             run.reporter.note(f"running without the program description: {err.message}")
             return none
         grounding = {"source": source, "program": proposer.clean(str(described[0].get("program_description", "")))}
-        modules = run.parallel(lambda item: "Not provided" if run.budget.exhausted()
-                               else self._describe_module(grounding, example, *item), predictors)
-        if modules.errors:
-            raise modules.errors[min(modules.errors)]
-        return {**grounding, "modules": {path: text or "Not provided"
-                                         for (path, _), text in zip(predictors, modules.values)}}
+        modules = run.parallel_all(lambda item: "Not provided" if run.budget.exhausted()
+                                   else self._describe_module(grounding, example, *item), predictors)
+        return {**grounding, "modules": {path: text or "Not provided" for (path, _), text in zip(predictors, modules)}}
 
     def _describe_module(self, grounding: dict, example: str, path: str, predictor) -> str:
         module = f"{path} = {type(predictor).__name__}({predictor.signature})"

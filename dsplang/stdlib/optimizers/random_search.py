@@ -23,7 +23,6 @@ budget is spent. Either way the candidates, their scores and the winner are the 
 
 from __future__ import annotations
 
-import copy
 import random
 
 from dsplang.stdlib import program as prog
@@ -35,7 +34,6 @@ from dsplang.stdlib.optimizers.candidates import (Candidate, CandidateScorer, Ha
 from dsplang.stdlib.optimizers.checks import (FLAG, METRIC, NAME, PROGRAM, TEACHER_SETTINGS, Checker, number,
                                               optional, whole)
 from dsplang.stdlib.optimizers.labeled_few_shot import labeled
-from dsplang.stdlib.optimizers.report import Reporter
 
 
 class BootstrapFewShotWithRandomSearch(Optimizer):
@@ -98,14 +96,9 @@ class BootstrapFewShotWithRandomSearch(Optimizer):
 
     def _build_all(self, run, seeds: list[int], student, teacher, trainset: list) -> list[tuple[str, object]]:
         """Every candidate's label and program, built at the same time (in seed order)."""
-        quiet = copy.copy(run)
-        quiet.threads = max(1, run.threads // max(1, len(seeds) - 2))    # the bootstrapping ones share
-        quiet.reporter = Reporter(self.name, False, run.reporter.tracker)
+        quiet = run.quiet(len(seeds) - 2)            # the bootstrapping ones share the threads
         run.reporter.phase(f"building {len(seeds)} candidates", total=len(seeds))
-        result = run.parallel(lambda seed: self._candidate(quiet, seed, student, teacher, trainset), seeds)
-        if result.errors:
-            raise result.errors[min(result.errors)]
-        return result.values
+        return run.parallel_all(lambda seed: self._candidate(quiet, seed, student, teacher, trainset), seeds)
 
     def _build_one_by_one(self, run, search: HalvingSearch, seeds: list[int], student, teacher,
                           trainset: list) -> None:

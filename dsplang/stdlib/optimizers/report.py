@@ -51,6 +51,19 @@ class CompileReport:
         """How this compile ran: LM usage and wall time (these differ from run to run)."""
         return {**self.usage, "wall_time": round(self.wall_time, 3)}
 
+    @classmethod
+    def from_json(cls, optimizer: str, program: str, scores: dict | None, run: dict | None) -> "CompileReport":
+        """The report saved as `scores_json()` and `run_json()` (in a compile artifact), read back;
+        entries of the wrong type are left out."""
+        scores = scores if isinstance(scores, dict) else {}
+        run = run if isinstance(run, dict) else {}
+        rows = [CandidateRow(str(r.get("label", "")), r.get("score"), int(r.get("evaluated") or 0),
+                             str(r.get("note", ""))) for r in scores.get("candidates") or [] if isinstance(r, dict)]
+        chosen = scores.get("chosen") if isinstance(scores.get("chosen"), int) and rows else None
+        return cls(optimizer, program, rows, chosen, scores.get("stopped"),
+                   {k: v for k, v in run.items() if k != "wall_time"}, float(run.get("wall_time") or 0.0),
+                   int(scores.get("valset_size") or 0))
+
     def usage_line(self) -> str:
         u = self.usage
         cost = f", ${u['cost']:.4f}" if u.get("cost") is not None else ""

@@ -77,6 +77,18 @@ def test_units_are_kept_dropped_or_run_again_as_one_thread_would(dsp):
     assert tracker.calls == 2 + 3 + 2 + 2      # speculative calls happened, but do not count
 
 
+def _priced(answers: dict, cost: float | None) -> ScriptedLM:
+    """A ScriptedLM whose every call costs `cost` (None: a model with no known price)."""
+    from dsplang.lm.client import LMResponse
+    from dsplang.lm.usage import Usage
+
+    class Priced(ScriptedLM):
+        def _complete(self, messages, n, params, reply_formatter):
+            response = super()._complete(messages, n, params, reply_formatter)
+            return LMResponse(response.texts, Usage(5, 5, cost), False, 0.0, self.model)
+    return Priced(answers, cache=False)
+
+
 def _costly_units(budget, lm, calls_each: int, fail_from: int | None = None):
     def unit(index):
         for _ in range(calls_each):
@@ -92,15 +104,7 @@ def _costly_units(budget, lm, calls_each: int, fail_from: int | None = None):
 @pytest.mark.parametrize("threads", [1, 4])
 def test_max_cost_sums_compare_equal_whatever_the_order(threads):
     """0.01 a call, max_cost=0.05: float sums taken in another order used to miss the limit."""
-    from dsplang.lm.client import LMResponse
-    from dsplang.lm.usage import Usage
-
-    class Priced(ScriptedLM):
-        def _complete(self, messages, n, params, reply_formatter):
-            response = super()._complete(messages, n, params, reply_formatter)
-            return LMResponse(response.texts, Usage(5, 5, 0.01), False, 0.0, self.model)
-
-    lm = Priced({"": {"answer": "x"}}, cache=False)
+    lm = _priced({"": {"answer": "x"}}, cost=0.01)
     with context.using(lm), track() as tracker:
         budget = Budget(tracker, max_calls=None, max_cost=0.05)
         result = budget.run_units(_costly_units(budget, lm, 2), list(range(6)), threads=threads)
@@ -122,15 +126,7 @@ def test_the_error_cap_counts_only_the_units_one_thread_would_run(threads):
 
 def test_max_cost_warns_when_calls_have_no_price(dsp, fake):
     """Calls of a model with no known price cannot count against max_cost: the compile says so."""
-    from dsplang.lm.client import LMResponse
-    from dsplang.lm.usage import Usage
-
-    class Unpriced(ScriptedLM):
-        def _complete(self, messages, n, params, reply_formatter):
-            response = super()._complete(messages, n, params, reply_formatter)
-            return LMResponse(response.texts, Usage(5, 5, None), False, 0.0, self.model)
-
-    lm = Unpriced({"": {"reasoning": "r", "answer": "Paris"}}, cache=False)
+    lm = _priced({"": {"reasoning": "r", "answer": "Paris"}}, cost=None)
     with context.using(lm), pytest.warns(UserWarning, match=r"max_cost=0.5 could not count \d+ LM calls"):
         BootstrapFewShot(metric=dsp.right, max_cost=0.5, verbose=False).compile(dsp.Capital(),
                                                                                  trainset=fake.capitals(0, 8))
