@@ -23,7 +23,8 @@ def test_a_reply_brings_text_and_tokens(openai_server, server_lm):
     sent = openai_server.requests[0]
     assert sent["messages"] == ASK and sent["temperature"] == 0.0
     assert "rollout_id" not in sent and "n" not in sent
-    assert openai_server.headers[0]["Authorization"] == "Bearer sk-test"
+    sent_headers = {name.lower(): value for name, value in openai_server.headers[0].items()}
+    assert sent_headers["authorization"] == "Bearer sk-test"   # header names are case-insensitive
     assert (spent.calls, spent.prompt_tokens, spent.completion_tokens) == (1, 12, 3)
 
 
