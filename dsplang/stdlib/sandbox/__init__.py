@@ -3,6 +3,7 @@
 `run_code(code, limits=None, **overrides) -> SandboxResult`; see runner.py and docs/sandbox.md.
 """
 
-from dsplang.stdlib.sandbox.runner import Limits, SandboxResult, run_code
+from dsplang.stdlib.sandbox.result import SandboxResult
+from dsplang.stdlib.sandbox.runner import Limits, SandboxWarning, run_code
 
-__all__ = ["Limits", "SandboxResult", "run_code"]
+__all__ = ["Limits", "SandboxResult", "SandboxWarning", "run_code"]
