@@ -56,7 +56,7 @@ def _run_file(path: str, options: RunOptions) -> Namespace:
             sys.stdout.flush()
             if options.trace_path:
                 collected.write_jsonl(options.trace_path)
-            if not options.quiet and used.calls:
+            if not options.quiet and (used.calls or used.failed_calls):
                 print(used.summary(), file=sys.stderr)
 
 

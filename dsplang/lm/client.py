@@ -4,7 +4,8 @@ litellm is imported only when a request misses the cache (it takes seconds to im
 importing this module, building an `LM` and answering from the cache stay fast.
 
 Every request runs the same path: cache lookup -> `_complete` under the retry policy ->
-store the successful reply -> `usage.record`. `ScriptedLM` overrides only `_complete`.
+store the successful reply -> `usage.record` (a request that fails for good ->
+`usage.record_failure`, so a compile knows its calls failed). `ScriptedLM` overrides only `_complete`.
 """
 
 from __future__ import annotations
@@ -107,8 +108,13 @@ class LM:
                                              latency=time.perf_counter() - start)
                 _usage.record(hit)
                 return hit
-        reply = call_with_retries(lambda: self._complete(messages, n, params, reply_formatter),
-                                  policy=self.retry_policy, model=self.model)
+        try:
+            reply = call_with_retries(lambda: self._complete(messages, n, params, reply_formatter),
+                                      policy=self.retry_policy, model=self.model)
+        except DspLMError as err:
+            if not is_context_window_error(err):     # the caller shortens its prompt (ReAct)
+                _usage.record_failure(err)
+            raise
         reply = replace(reply, latency=time.perf_counter() - start)
         if key is not None:
             _cache.get_cache().put(key, reply.to_stored())

@@ -1,7 +1,8 @@
 """Usage accounting: tokens, cost, calls, cache hits and latency, per call and in total.
 
 Every `LM.request` ends in :func:`record`, which adds the response to the process-wide
-:data:`TOTAL` and to every tracker opened with :func:`track` in the current context.
+:data:`TOTAL` and to every tracker opened with :func:`track` in the current context; a
+request that failed for good (after its retries) ends in :func:`record_failure` instead.
 Trackers nest (an optimizer's tracker inside a run's tracker both see a call) and are
 found through a contextvar, so a thread pool that runs its work with
 ``contextvars.copy_context().run`` charges the trackers of the code that started it.
@@ -61,6 +62,8 @@ class UsageTotals:
         self.cost = 0.0
         self.priced_calls = 0
         self.latency = 0.0
+        self.failed_calls = 0
+        self.first_failure: Exception | None = None
 
     def add(self, response: _Recordable) -> None:
         """Count one response (a cache hit carries zero usage, so it costs nothing)."""
@@ -75,12 +78,20 @@ class UsageTotals:
                 self.priced_calls += 1
             self.latency += response.latency
 
+    def add_failure(self, error: Exception) -> None:
+        """Count one request that failed for good; the first such error is kept."""
+        with self._lock:
+            self.failed_calls += 1
+            if self.first_failure is None:
+                self.first_failure = error
+
     def reset(self) -> None:
         """Set every count back to zero."""
         with self._lock:
             self.calls = self.cache_hits = self.prompt_tokens = self.completion_tokens = 0
-            self.priced_calls = 0
+            self.priced_calls = self.failed_calls = 0
             self.cost = self.latency = 0.0
+            self.first_failure = None
 
     @property
     def total_tokens(self) -> int:
@@ -93,17 +104,19 @@ class UsageTotals:
                     "prompt_tokens": self.prompt_tokens,
                     "completion_tokens": self.completion_tokens,
                     "cost": self.cost if self.priced_calls else None,
-                    "latency": self.latency}
+                    "failed_calls": self.failed_calls, "latency": self.latency}
 
     def summary(self) -> str:
         """E.g. `LM: 12 calls (3 cached), 1,234 prompt + 456 completion tokens, $0.0012, 2.3 s`.
 
-        The cost is left out when no call had a known price; latency is the summed time
-        spent waiting for replies, not wall-clock time.
+        Requests that failed for good are counted apart (`LM: 12 calls (3 cached), 2 failed, ...`);
+        the cost is left out when no call had a known price; latency is the summed time spent
+        waiting for replies, not wall-clock time.
         """
         d = self.to_dict()
         parts = [f"LM: {d['calls']:,} call{'' if d['calls'] == 1 else 's'} "
                  f"({d['cache_hits']:,} cached)",
+                 *([f"{d['failed_calls']:,} failed"] if d["failed_calls"] else []),
                  f"{d['prompt_tokens']:,} prompt + {d['completion_tokens']:,} completion tokens"]
         if d["cost"] is not None:
             parts.append(f"${d['cost']:.4f}")
@@ -124,6 +137,13 @@ def record(response: _Recordable) -> None:
     TOTAL.add(response)
     for tracker in _trackers.get():
         tracker.add(response)
+
+
+def record_failure(error: Exception) -> None:
+    """Count a request that failed for good, in the global total and every open tracker."""
+    TOTAL.add_failure(error)
+    for tracker in _trackers.get():
+        tracker.add_failure(error)
 
 
 @contextmanager

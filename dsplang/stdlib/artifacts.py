@@ -19,11 +19,12 @@ import warnings
 import weakref
 from typing import Any
 
-from dsplang.errors import DspFileError, DspValueError, Span, a_type
+from dsplang.errors import DspFileError, DspValueError, Span
+from dsplang.stdlib import artifact_schema as schema
 from dsplang.stdlib import program as prog
+from dsplang.stdlib.artifact_schema import FORMAT, MAX_DEMOS
 from dsplang.stdlib.example import Example
 
-FORMAT = 1
 BUILD_DIR = ".dsp-build"
 RECOMPILE = False              # `dsp run --recompile`: never reuse a compile statement's artifact
 MUST_WRITE = False             # `dsp compile`: an artifact that cannot be written is an error, not a warning
@@ -103,8 +104,6 @@ def apply_state(program, saved: dict[str, dict], path: str, span: Span | None = 
     """Replace the parameters of `program` with `saved`; nothing changes if the shapes differ."""
     current = prog.named_predictors(program)
     _check_shape(current, saved, path, span, prog.describe(program))
-    for name, _ in current:
-        _check_state(name, saved[name], path, span)
     for name, predictor in current:
         _apply_one(predictor, saved[name])
 
@@ -123,35 +122,18 @@ def _check_shape(current: list, saved: dict, path: str, span, program_name: str)
                                 hint="the program's predictors are: " + ", ".join(names))
     for name, predictor in current:
         mine = [f.name for f in predictor.signature.fields]
-        theirs = list(saved[name].get("fields", {}))
+        theirs = list(saved[name]["fields"])
         if mine != theirs:
             raise DspValueError(f"{path} was saved from a program of a different shape: predictor "
                                 f"{name!r} has fields {', '.join(theirs) or '(none)'} there but "
                                 f"{', '.join(mine)} here", span)
-
-
-def _check_state(name: str, state: Any, path: str, span) -> None:
-    """A saved predictor's entries have the types `_apply_one` needs (a hand-edited or
-    truncated file is refused before anything changes)."""
-    def bad(what: str) -> DspValueError:
-        return DspValueError(f"{path} is not a valid compiled-program file: predictor {name!r} has {what}", span,
-                             hint="compile the program again to rewrite the file")
-    if not isinstance(state, dict):
-        raise bad(f"{a_type(state)} where an object belongs")
-    if state.get("instructions") is not None and not isinstance(state["instructions"], str):
-        raise bad("instructions that are not text")
-    fields = state.get("fields", {})
-    if not isinstance(fields, dict) or not all(
-            isinstance(f, dict) and (f.get("desc") is None or isinstance(f["desc"], str)) for f in fields.values()):
-        raise bad("fields that are not objects with a text desc")
-    demos = state.get("demos", [])
-    if not isinstance(demos, list) or not all(isinstance(d, dict) for d in demos):
-        raise bad("demos that are not a list of objects")
-    lm = state.get("lm")
-    if lm is not None and not (isinstance(lm, dict) and isinstance(lm.get("model"), str)):
-        raise bad("an lm entry without a model name")
-    if not isinstance(state.get("config", {}), dict):
-        raise bad("a config that is not an object")
+        for field in predictor.signature.fields:
+            there = saved[name]["fields"][field.name]
+            if (there["type"], there["direction"]) != (field.type_name, field.direction):
+                raise DspValueError(f"{path} was saved from a program of a different shape: predictor "
+                                    f"{name!r} has field {field.name!r} as {there['direction']} "
+                                    f"{there['type']!r} there but as {field.direction} {field.type_name!r} here",
+                                    span)
 
 
 def _apply_one(predictor, state: dict) -> None:
@@ -174,9 +156,15 @@ def _apply_one(predictor, state: dict) -> None:
 
 
 def document(program, *, source_hash: str | None = None, origin: dict | None = None) -> dict:
-    """The JSON document of a compiled program (`origin`: how `compile` made it)."""
+    """The JSON document of a compiled program (`origin`: how `compile` made it). A predictor
+    with more demos than a file may hold (`MAX_DEMOS`) is a value error: it could not be loaded."""
     from dsplang import LANGUAGE_VERSION, __version__
     origin = origin if origin is not None else _ORIGIN.get(program, {})
+    for path, predictor in prog.named_predictors(program):
+        if len(predictor.demos) > MAX_DEMOS:
+            raise DspValueError(f"predictor {path!r} has {len(predictor.demos):,} demos, more than the "
+                                f"{MAX_DEMOS:,} a saved program may hold per predictor",
+                                hint="give it fewer demos (e.g. a smaller max_labeled_demos= or k=)")
     return {
         "dsplang_artifact": FORMAT,
         "language_version": LANGUAGE_VERSION,
@@ -239,11 +227,22 @@ def read(path: str, span: Span | None = None) -> dict:
         raise DspFileError(f"{path} is a folder, not a compiled-program file", span) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise DspFileError(f"{path} is not a valid compiled-program file: {err}", span) from None
-    except OSError as err:
-        raise DspFileError(f"cannot read {path}: {err.strerror}", span) from None
-    if not isinstance(data, dict) or "dsplang_artifact" not in data or not isinstance(data.get("predictors"), dict):
+    except (OSError, ValueError) as err:          # ValueError: a NUL in the path
+        raise DspFileError(f"cannot read {path}: {getattr(err, 'strerror', None) or err}", span) from None
+    except RecursionError:
+        raise DspFileError(f"{path} is not a valid compiled-program file: its JSON is nested too deeply", span) from None
+    if not isinstance(data, dict) or "dsplang_artifact" not in data or "predictors" not in data:
         raise DspFileError(f"{path} is not a compiled-program file (no dsplang_artifact/predictors entries)", span)
+    wrong = schema.problem(data)
+    if wrong is not None:
+        raise DspValueError(f"{path} is not a valid compiled-program file: {wrong}", span,
+                            hint="compile the program again to rewrite the file")
     return data
+
+
+def incomplete(data: dict) -> bool:
+    """Whether a read file comes from a compile some of whose LM calls failed (never reused)."""
+    return bool((data.get("run") or {}).get("failed_calls"))
 
 
 def save(program, path: str, span: Span | None = None) -> None:

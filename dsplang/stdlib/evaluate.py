@@ -9,6 +9,10 @@ through :func:`dsplang.stdlib.parallel_runner.run_parallel`, so results keep the
 - A failure — any error raised by the program or the metric — scores ``failure_score`` and is
   remembered in ``result.errors`` with its message. At ``max_errors`` failures (default 10,
   DSPy's setting) the run stops and raises ``TooManyErrors`` quoting the first one.
+- Mistakes in the metric are errors, not scores: a metric that failed on every example it was
+  given raises what it raised (where it raised it, with a note), and a metric returning
+  something other than a bool or a number (or nan) stops the run at once with an error at its
+  `def` line.
 - Ctrl-C stops cleanly: the finished rows are returned with ``interrupted=True``.
 - A rich progress bar is drawn on stderr when ``display_progress`` and stderr is a terminal.
 - The result's ``score`` is a percentage (0-100, rounded to 2 places, as DSPy) over the rows
@@ -61,8 +65,20 @@ def evaluate(program, data, metric=None, *, threads: int = 1, display_progress: 
             run = run_parallel(task, examples, threads=threads, max_errors=max_errors,
                                on_done=on_done)
         except TooManyErrors as err:
+            _check_metric_ran(err.result)
             raise TooManyErrors(f"evaluate() {err.message}", err.result, hint=err.hint) from err.__cause__
+    _check_metric_ran(run)
     return _build_result(examples, run, failure_score, display_table, _name_of(metric))
+
+
+def _check_metric_ran(run: RunResult) -> None:
+    """A metric that failed on every example it was given is an error, not a 0% score (a
+    failure of the program itself stays a failed row)."""
+    failures = [e.metric for e in run.errors.values() if isinstance(e, _RowFailure)]
+    done = sum(run.finished)
+    if done and all(f is not None for f in failures) and len(failures) == done:
+        first = run.errors[min(run.errors)].metric
+        raise first.everywhere(done, "evaluate()")
 
 
 # ------------------------------------------------------------------ running one example
@@ -71,10 +87,11 @@ def evaluate(program, data, metric=None, *, threads: int = 1, display_progress: 
 class _RowFailure(Exception):
     """Carries a program or metric error out of a worker, with the prediction if there was one."""
 
-    def __init__(self, error: Exception, prediction: Any):
+    def __init__(self, error: Exception, prediction: Any, metric: program_api.MetricError | None = None):
         super().__init__(str(error))
         self.error = error
         self.prediction = prediction
+        self.metric = metric               # set when the metric failed, not the program
         self.message = _message(error)     # what the max_errors message quotes
 
 
@@ -86,12 +103,15 @@ class _Task:
         self.metric = metric
 
     def __call__(self, example: Example) -> tuple[Any, float]:
-        prediction = None
         try:
             prediction = program_api.run_on(self.program, example)
-            score = program_api.as_score(program_api.call(self.metric, example, prediction), self.metric)
         except Exception as err:  # noqa: BLE001 - any failure of user code scores failure_score
-            raise _RowFailure(_not_a_prediction(err, prediction), prediction) from err
+            raise _RowFailure(err, None) from err
+        try:
+            score = program_api.score(self.metric, example, prediction)
+        except program_api.MetricError as err:
+            shown = _not_a_prediction(err.error, prediction)     # then the program is at fault
+            raise _RowFailure(shown, prediction, err if shown is err.error else None) from err.error
         return prediction, score
 
 

@@ -18,6 +18,9 @@ Behaviour:
   number of errors reaches ``max_errors`` (None: no cap), nothing more is started, the calls
   already running are waited for, and :class:`TooManyErrors` is raised; its ``result`` holds
   what was done. (DSPy's rule: the run stops at the ``max_errors``-th error.)
+- ``fn`` raising :class:`StopRun` stops the whole run for a mistake no other item can avoid (a
+  metric returning text): nothing more is started, the calls already running are waited for,
+  and the error it carries is raised (that of the earliest item, when several stopped).
 - Ctrl-C: a ``KeyboardInterrupt`` in the main thread while waiting, or one raised by ``fn``
   itself, stops submitting, cancels the calls not yet started and returns at once with
   ``interrupted=True`` (calls already running finish in the background; their results are
@@ -75,6 +78,14 @@ class TooManyErrors(DspRuntimeError):
     def __init__(self, message: str, result: RunResult, hint: str | None = None):
         super().__init__(message, hint=hint)
         self.result = result
+
+
+class StopRun(Exception):
+    """Raised by `fn` to stop the run with `error` instead of recording an item failure."""
+
+    def __init__(self, error: Exception):
+        super().__init__(str(error))
+        self.error = error
 
 
 class Throttle:
@@ -145,6 +156,8 @@ def run_parallel(fn: Callable[[Any], Any], items: Iterable, *, threads: int = 1,
             _STOP.reset(token)
         unsubscribe()
         pool.shutdown(wait=not result.interrupted, cancel_futures=True)
+    if run.stopped and not result.interrupted:
+        raise run.stopped[min(run.stopped)]
     if run.too_many and not result.interrupted:
         raise too_many(result, max_errors)
     return result
@@ -172,12 +185,13 @@ class _Run:
         self.next_index = 0
         self.in_flight: dict[cf.Future, int] = {}
         self.too_many = False
+        self.stopped: dict[int, Exception] = {}     # index -> the error a StopRun carried
 
     def loop(self) -> None:
         """Keep up to `throttle.limit` calls running until every item is done or the run stops."""
         try:
             while True:
-                if not self.too_many:
+                if not (self.too_many or self.stopped):
                     self._submit_more()
                 if not self.in_flight:
                     return
@@ -207,7 +221,9 @@ class _Run:
         if isinstance(error, KeyboardInterrupt):
             raise KeyboardInterrupt
         self.result.finished[index] = True
-        if error is None:
+        if isinstance(error, StopRun):
+            self.stopped[index] = error.error
+        elif error is None:
             self.result.values[index] = future.result()
             self.throttle.on_success()
         elif isinstance(error, Exception):

@@ -14,9 +14,10 @@ import inspect
 import math
 import numbers
 
-from dsplang.errors import SOURCES, DspTypeError, DspValueError, a_type
+from dsplang.errors import SOURCES, DspError, DspPythonError, DspTypeError, DspValueError, a_type
 from dsplang.interpreter.values import DspCallable, Function, Learnable, ModuleInstance
 from dsplang.stdlib.example import Example
+from dsplang.stdlib.parallel_runner import StopRun
 from dsplang.stdlib.prediction import Prediction
 
 
@@ -103,6 +104,43 @@ def call_metric(metric, example, prediction, trace=None):
     if (trace is not None and accepts(metric, 3) is not False) or accepts(metric, 2) is False:
         return call(metric, example, prediction, trace)
     return call(metric, example, prediction)
+
+
+class MetricError(Exception):
+    """What a metric raised on one example, told apart from a failure of the program it scored."""
+
+    def __init__(self, error: Exception, metric) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.metric = metric
+        self.message = getattr(error, "message", None) or f"{type(error).__name__}: {error}"
+
+    def everywhere(self, count: int, who: str) -> DspError:
+        """The error for a metric that raised on every one of the `count` examples `who` gave
+        it: what it raised, where it raised it (a Python metric: at its declaration, if known)."""
+        said = f"{who} called {metric_name(self.metric)} on {count} example{'s' if count != 1 else ''}, " \
+               "and it failed on every one"
+        error = self.error
+        if not isinstance(error, DspError):
+            error = DspPythonError(f"{metric_name(self.metric)} raised {self.message}", _declared_at(self.metric),
+                                   original=self.error)
+        if said not in error.notes:
+            error.notes.append(said)
+        return error
+
+
+def score(metric, example, prediction, trace=None) -> float:
+    """The metric's value on one prediction, as a number (`as_score`). What the metric raises
+    comes out as a MetricError; a value that is not a bool or a number stops the whole run it
+    is part of (`StopRun`): it is a mistake in the metric, not a property of one example."""
+    try:
+        value = call_metric(metric, example, prediction, trace)
+    except Exception as err:  # noqa: BLE001 - the metric's own failure, whatever it is
+        raise MetricError(err, metric) from err
+    try:
+        return as_score(value, metric)
+    except DspError as err:
+        raise StopRun(err) from None
 
 
 def metric_name(metric) -> str:

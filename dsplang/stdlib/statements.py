@@ -84,12 +84,26 @@ def _compile(node, program, optimizer, trainset, valset):
     try:
         artifacts.write(path, artifacts.document(compiled, origin=origin))
         artifacts.WRITTEN.append((node.name, path))
-    except DspFileError as err:
+    except (DspFileError, DspValueError) as err:
         if artifacts.MUST_WRITE:
-            raise DspFileError(f"{err.message}; the compiled program was not written", node.span,
-                               hint="set DSP_BUILD_DIR to a folder you can write") from None
+            raise type(err)(f"{err.message}; the compiled program was not written", node.span,
+                            hint=err.hint if isinstance(err, DspValueError)
+                            else "set DSP_BUILD_DIR to a folder you can write") from None
         artifacts.warn(f"{err.message}; the compiled program was not cached")
+        return compiled
+    _warn_incomplete(node, path, report)
     return compiled
+
+
+def _warn_incomplete(node, path: str, report) -> None:
+    """A compile some of whose LM calls failed is written, but marked (`run.failed_calls`) so
+    that it is never reused: the next run compiles again."""
+    import os
+    from dsplang.stdlib import artifacts
+    failed = (report.usage if report is not None else {}).get("failed_calls") or 0
+    if failed:
+        artifacts.warn(f"{node.name}: {failed} LM call{'s' if failed != 1 else ''} failed during the compile, "
+                       f"so {os.path.relpath(path)} is not reused: the next run compiles again")
 
 
 def _origin(program, optimizer, trainset, valset) -> dict:
@@ -131,7 +145,7 @@ def _reuse(node, path: str, origin: dict, program, optimizer, trainset):
         return None
     try:
         data = artifacts.read(path)
-        if data.get("reuse_key") != origin["reuse_key"]:
+        if data.get("reuse_key") != origin["reuse_key"] or artifacts.incomplete(data):
             return None
         result = optimizer.empty_result(program, trainset)
         artifacts.apply_state(result, data["predictors"], path)

@@ -199,15 +199,18 @@ def _type_adapter_cached(annotation: object) -> pydantic.TypeAdapter:
 
 # ---------------------------------------------------------------- records
 
-def describe_validation_error(err: pydantic.ValidationError, prefix: str = "") -> str:
-    """A pydantic ValidationError in one line per problem, each naming its field."""
+def describe_validation_error(err: pydantic.ValidationError, prefix: str = "", limit: int | None = None) -> str:
+    """A pydantic ValidationError in one line per problem, each naming its field (the first
+    `limit` problems, and how many more there are)."""
     parts = []
-    for item in err.errors():
+    problems = err.errors()
+    for item in problems[:limit]:
         loc = ".".join(str(p) for p in item.get("loc", ()))
         where = f"{prefix}.{loc}" if prefix and loc else (prefix or loc)
         msg = item.get("msg", "invalid value")
         parts.append(f"field {where!r}: {msg}" if where else msg)
-    return "; ".join(parts)
+    more = len(problems) - len(parts)
+    return "; ".join(parts) + (f" (and {more} more problem{'s' if more != 1 else ''})" if more else "")
 
 
 class _RecordMeta(type(pydantic.BaseModel)):

@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from dsplang.errors import DspArgumentError, DspFileError, DspLMError, DspTypeError, DspValueError
+from dsplang.errors import (DspArgumentError, DspError, DspFileError, DspLMError, DspPythonError, DspTypeError,
+                            DspValueError)
 from dsplang.interpreter import trace
 from dsplang.lm import usage
 from dsplang.lm.context import current_lm, using
@@ -107,10 +108,11 @@ def test_a_failing_metric_keeps_the_prediction():
     assert result.score == 50.0
 
 
-def test_a_metric_must_return_a_number():
-    with using(scripted(CAPITALS)):
-        result = evaluate(qa(), dev("France"), metric=lambda ex, pred: "yes")
-    assert "a metric must return a bool or a number" in result.errors[0].message
+def test_a_metric_returning_text_stops_the_run_at_once():
+    lm = scripted(CAPITALS)
+    with using(lm), pytest.raises(DspTypeError, match="returned str 'yes'; a metric must return a bool or a number"):
+        evaluate(qa(), dev(*SIX), metric=lambda ex, pred: "yes", max_errors=None)
+    assert len(lm.requests) == 1
 
 
 def test_max_errors_stops_the_run_and_quotes_the_first_error():
@@ -204,10 +206,30 @@ def test_save_refuses_other_extensions_and_non_paths(tmp_path):
 
 
 def test_every_example_failing_is_said_on_the_score_line():
-    with using(scripted(CAPITALS)):
-        result = evaluate(qa(), dev("France", "Italy"), metric=lambda ex, pred: pred.answr == ex.answer)
+    with using(scripted({"capital of France": {"answer": "Paris"}})):
+        result = evaluate(qa(), dev("Italy", "Spain"), metric=exact_match)
     assert result.summary().startswith("score: 0.0% (0/2), 2 errors (every example failed; the first: ")
-    assert "answr" in result.summary()
+    assert "Italy" in result.summary()
+
+
+def test_a_metric_failing_on_every_example_is_its_own_error_at_its_line(tmp_path):
+    import dsplang
+    path = tmp_path / "metrics.dsp"
+    path.write_text("def right(example, pred):\n    return example.gold == pred.answer\n")
+    metric = dsplang.load(str(path)).right
+    with using(scripted(CAPITALS)), pytest.raises(DspError) as info:
+        evaluate(qa(), dev("France", "Italy", "Spain"), metric=metric)
+    assert str(info.value.span) == f"{path}:2:12" and "has no field 'gold'" in info.value.message
+    assert info.value.notes == ["evaluate() called the metric right on 3 examples, and it failed on every one"]
+
+
+def test_a_python_metric_failing_everywhere_stops_at_max_errors_with_its_error():
+    def right(example, pred):
+        return example.to_dict()["gold"] == pred.answer
+    with using(scripted(CAPITALS)), pytest.raises(DspPythonError) as info:
+        evaluate(qa(), dev(*SIX), metric=right, max_errors=2)
+    assert info.value.message == "the metric right raised KeyError: 'gold'"
+    assert "called the metric right on 2 examples" in info.value.notes[0]
 
 
 def test_a_program_returning_a_plain_value_is_named_as_the_cause():
@@ -216,10 +238,8 @@ def test_a_program_returning_a_plain_value_is_named_as_the_cause():
 
 
 def test_a_nan_metric_value_is_an_error_not_a_nan_score():
-    with using(scripted(CAPITALS)):
-        result = evaluate(qa(), dev("France", "Italy"), metric=lambda ex, pred: float("nan"))
-    assert result.score == 0.0 and len(result.errors) == 2
-    assert "returned nan" in result.errors[0].message
+    with using(scripted(CAPITALS)), pytest.raises(DspValueError, match="returned nan"):
+        evaluate(qa(), dev("France", "Italy"), metric=lambda ex, pred: float("nan"))
 
 
 # ------------------------------------------------------------------ Ctrl-C
@@ -358,6 +378,6 @@ def test_a_dsp_metric_returning_text_is_reported_at_its_def(tmp_path):
     path = tmp_path / "metrics.dsp"
     path.write_text("let unused = 1\ndef m(example, pred, trace=none):\n    return pred.answer\n")
     metric = dsplang.load(str(path)).m
-    with using(scripted(CAPITALS)):
-        result = evaluate(qa(), dev("France"), metric=metric)
-    assert result.errors[0].message.startswith(f"{path}:2:1: type error: the metric m returned str 'Paris'")
+    with using(scripted(CAPITALS)), pytest.raises(DspTypeError) as info:
+        evaluate(qa(), dev("France"), metric=metric)
+    assert str(info.value).startswith(f"{path}:2:1: type error: the metric m returned str 'Paris'")

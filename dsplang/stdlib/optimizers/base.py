@@ -17,10 +17,11 @@ import inspect
 import time
 from typing import Any, Callable
 
-from dsplang.errors import DspArgumentError, DspValueError, did_you_mean
+from dsplang.errors import DspArgumentError, DspError, DspValueError, did_you_mean
 from dsplang.stdlib import program as prog
 from dsplang.stdlib.optimizers.budget import Budget
 from dsplang.stdlib.optimizers.checks import FLAG, Checker, number, optional, whole
+from dsplang.stdlib.optimizers.outcomes import Outcomes
 from dsplang.stdlib.optimizers.report import CompileReport, Reporter
 from dsplang.stdlib.parallel_runner import RunResult
 
@@ -36,6 +37,7 @@ class CompileRun:
         self.threads = optimizer.threads
         self.reporter = reporter
         self.report = report
+        self.outcomes = Outcomes()
 
     def out_of_budget(self) -> bool:
         """True once the budget is used up (and the report says so)."""
@@ -117,12 +119,20 @@ class Optimizer:
             run = CompileRun(self, tracker, reporter, report)
             try:
                 compiled = self._compile(run, student, trainset, valset, teacher)
+            except DspError as err:
+                failed = run.outcomes.error(self.name, tracker)
+                if failed is None or failed is err:
+                    raise
+                raise failed from failed.__cause__
             finally:
                 report.usage = tracker.to_dict()
                 report.usage.pop("latency", None)
                 report.wall_time = time.perf_counter() - started
                 reporter.close()
         self.report = report
+        failed = run.outcomes.error(self.name, tracker)
+        if failed is not None:
+            raise failed
         reporter.finish(report)
         _warn_unpriced(self.max_cost, tracker)
         return compiled

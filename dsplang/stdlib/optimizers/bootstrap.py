@@ -135,8 +135,11 @@ class BootstrapFewShot(Optimizer):
             for k, index in enumerate(indices):
                 if k in result.errors:
                     errors.append((index, result.errors[k]))
-                elif result.values[k] and result.values[k] is not _SKIPPED:
-                    successes[index] = result.values[k]
+                    run.outcomes.failure(f"training example {index + 1}", result.errors[k])
+                elif result.values[k] is not _SKIPPED:
+                    run.outcomes.ok(self.metric is not None)
+                    if result.values[k]:
+                        successes[index] = result.values[k]
             self._check_errors(errors)
         used = sorted(successes)[:needed]
         traces: dict[str, list] = {}
@@ -180,7 +183,7 @@ class BootstrapFewShot(Optimizer):
             prediction = prog.run_on(local, example)
         calls = collected.predictor_calls()
         if self.metric is not None:
-            value = prog.call_metric(self.metric, example, prediction, calls)
+            value = prog.score(self.metric, example, prediction, calls)
             if not prog.passes(value, self.metric_threshold, self.metric):
                 return None
         return _demos_from(calls, paths)

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from dsplang.lm import usage
-from dsplang.stdlib.parallel_runner import RunResult, run_parallel, too_many
+from dsplang.stdlib.parallel_runner import RunResult, StopRun, run_parallel, too_many
 
 
 @dataclass
@@ -141,6 +141,8 @@ class Budget:
                 again = Ledger(tracker, calls, cost)
                 try:
                     result.values[k] = contextvars.copy_context().run(self._within, again, fn, items[k])
+                except StopRun as stop:
+                    raise stop.error from None
                 except Exception as err:  # noqa: BLE001 - recorded as the unit's error, as run_parallel does
                     result.errors[k] = err
                     errors += 1

@@ -53,6 +53,7 @@ from dataclasses import dataclass, field
 from dsplang.errors import DspArgumentError
 from dsplang.stdlib import program as prog
 from dsplang.stdlib.optimizers.checks import Checker, number, optional, whole
+from dsplang.stdlib.parallel_runner import TooManyErrors
 
 _SKIPPED = object()   # a unit of work not started because the budget ran out
 
@@ -98,17 +99,29 @@ class CandidateScorer:
             return True
         if self.run.out_of_budget():
             return False
-        result = self.run.parallel(self._one, work, max_errors=self.max_errors)
+        try:
+            result = self.run.parallel(self._one, work, max_errors=self.max_errors)
+        except TooManyErrors as err:
+            self._keep(work, err.result)
+            raise
+        complete = self._keep(work, result)
+        if not complete:
+            self.run.out_of_budget()        # the report says why the scoring stopped
+        return complete
+
+    def _keep(self, work: list[tuple[Candidate, int]], result) -> bool:
+        """Store the scores `result` holds (a failure scores `failure_score`) and count the
+        outcomes; False when some work was not done (the budget)."""
         complete = True
         for index, (candidate, example_index) in enumerate(work):
             if index in result.errors:
                 candidate.scores[example_index] = self.failure_score
+                self.run.outcomes.failure(f"validation example {example_index + 1}", result.errors[index])
             elif result.values[index] is _SKIPPED or not result.finished[index]:
                 complete = False
             else:
                 candidate.scores[example_index] = result.values[index]
-        if not complete:
-            self.run.out_of_budget()        # the report says why the scoring stopped
+                self.run.outcomes.ok()
         return complete
 
     def _one(self, item) -> float | object:
@@ -117,7 +130,7 @@ class CandidateScorer:
             return _SKIPPED
         example = self.valset[index]
         prediction = prog.run_on(candidate.program, example)
-        return prog.as_score(prog.call_metric(self.metric, example, prediction), self.metric)
+        return prog.score(self.metric, example, prediction)
 
 
 def program_key(program) -> str:

@@ -67,7 +67,8 @@ class CompileReport:
     def usage_line(self) -> str:
         u = self.usage
         cost = f", ${u['cost']:.4f}" if u.get("cost") is not None else ""
-        return (f"{u.get('calls', 0):,} LM calls ({u.get('cache_hits', 0):,} cached), "
+        failed = f"{u['failed_calls']:,} failed, " if u.get("failed_calls") else ""
+        return (f"{u.get('calls', 0):,} LM calls ({u.get('cache_hits', 0):,} cached), {failed}"
                 f"{u.get('prompt_tokens', 0) + u.get('completion_tokens', 0):,} tokens{cost}, "
                 f"{self.wall_time:.1f} s")
 

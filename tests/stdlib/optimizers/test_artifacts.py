@@ -11,6 +11,7 @@ import dsplang
 from dsplang.errors import DspFileError, DspValueError
 from dsplang.lm.client import LM
 from dsplang.stdlib import artifacts
+from dsplang.stdlib.example import Example
 from dsplang.stdlib.modules.predict import Predict
 from dsplang.stdlib.optimizers.bootstrap import BootstrapFewShot
 
@@ -125,11 +126,11 @@ def test_missing_or_corrupt_files_are_file_errors_naming_the_path(dsp, tmp_path,
 
 
 @pytest.mark.parametrize("change, message", [
-    ({"instructions": 5}, "instructions that are not text"),
-    ({"lm": {"temperature": 0}}, "an lm entry without a model name"),
-    ({"demos": [1, 2]}, "demos that are not a list of objects"),
-    ({"fields": {"question": "q", "answer": {}}}, "fields that are not objects"),
-    ({"config": []}, "a config that is not an object")])
+    ({"instructions": 5}, "'predictors.self.instructions': Input should be a valid string"),
+    ({"lm": {"temperature": 0}}, "'predictors.self.lm.model': Field required"),
+    ({"demos": [1, 2]}, "'predictors.self.demos.0': Input should be a valid dictionary"),
+    ({"fields": {"question": "q", "answer": {}}}, "'predictors.self.fields.question': Input should be"),
+    ({"config": []}, "'predictors.self.config': Input should be a valid dictionary")])
 def test_a_hand_edited_file_with_wrong_types_is_refused_before_anything_changes(dsp, tmp_path, change, message):
     path = tmp_path / "p.json"
     artifacts.save(Predict("question -> answer"), str(path))
@@ -139,7 +140,7 @@ def test_a_hand_edited_file_with_wrong_types_is_refused_before_anything_changes(
     target = Predict("question -> answer")
     with pytest.raises(DspValueError, match=message) as info:
         artifacts.load(target, str(path))
-    assert "predictor 'self'" in info.value.message and target.demos == []
+    assert "is not a valid compiled-program file" in info.value.message and target.demos == []
 
 
 def test_saving_what_is_not_a_program_is_a_type_error_and_keeps_the_file(dsp, tmp_path):
@@ -164,3 +165,58 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(dsp, compiled_outer
         artifacts.save(compiled_outer, str(path))
     assert path.read_text() == before
     assert sorted(os.listdir(tmp_path)) == ["capital.dsp", "outer.json"]
+
+
+def _corrupt(data: dict, how: str) -> None:
+    entry = data["predictors"]["self"]
+    if how == "future":
+        data["dsplang_artifact"] = 99
+    elif how == "no signature":
+        del entry["signature"]
+    elif how == "unknown type":
+        entry["fields"]["answer"]["type"] = "strr"
+    elif how == "fields text":
+        entry["fields"] = "nope"
+    elif how == "many demos":
+        entry["demos"] = [{"question": "q", "answer": "a"}] * 200_000
+
+
+@pytest.mark.parametrize("how, problem", [
+    ("future", "it was written by a newer dsplang (format 99); this one reads format 1"),
+    ("no signature", "field 'predictors.self.signature': Field required"),
+    ("unknown type", "predictor 'self' has field 'answer' as output 'strr' there but as output 'str' here"),
+    ("fields text", "field 'predictors.self.fields': Input should be a valid dictionary"),
+    ("many demos", "field 'predictors.self.demos': 200,000 demos, more than the 1,000 a predictor may hold")])
+def test_a_bad_file_is_an_error_at_the_load_statement_and_changes_nothing(tmp_path, monkeypatch, capsys, how, problem):
+    from dsplang.cli import main
+    monkeypatch.chdir(tmp_path)
+    artifacts.save(Predict("question -> answer"), "p.json")
+    data = json.loads((tmp_path / "p.json").read_text())
+    _corrupt(data, how)
+    (tmp_path / "p.json").write_text(json.dumps(data))
+    (tmp_path / "main.dsp").write_text('let p = Predict("question -> answer")\n'
+                                       'load p from "p.json"\n'
+                                       'print(len(p.demos))\n')
+    assert main(["run", "main.dsp"]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("main.dsp:2:1: value error: p.json ")
+    assert problem in err.splitlines()[0] and "Traceback" not in err
+
+
+def test_a_predictor_with_more_demos_than_a_file_holds_is_not_saved(tmp_path):
+    path = tmp_path / "p.json"
+    demos = [Example(question="q", answer="a")] * (artifacts.MAX_DEMOS + 1)
+    with pytest.raises(DspValueError, match="'self' has 1,001 demos, more than the 1,000"):
+        artifacts.save(Predict("question -> answer", demos=demos), str(path))
+    assert not path.exists()
+
+
+def test_a_file_of_an_older_compile_without_failed_calls_still_loads(dsp, tmp_path):
+    path = tmp_path / "p.json"
+    artifacts.save(Predict("question -> answer"), str(path))
+    data = json.loads(path.read_text())
+    data["run"] = {"calls": 3, "cache_hits": 0, "prompt_tokens": 1, "completion_tokens": 2, "cost": None,
+                   "wall_time": 0.5}
+    path.write_text(json.dumps(data))
+    artifacts.load(Predict("question -> answer"), str(path))

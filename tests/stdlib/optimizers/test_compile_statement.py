@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -169,3 +170,50 @@ def test_the_reuse_key_sees_lambdas_the_helpers_they_call_and_the_teachers_demos
     (tmp_path / "lib.dsp").write_text(lib.format(lib_change=change.get("lib_change", "")))
     status, out, err = run(capsys, "run", "r.dsp")
     assert status == 0 and "LM:" in err                          # changed: compiled again
+
+
+SERVED = '''use LM("openai/test-model", api_base="{url}", api_key="sk-test", num_retries=0, cache=false)
+signature QA = "question -> answer"
+let train = [Example(question="q" + str(i), answer="Paris").with_inputs("question") for i in range(3)]
+def right(example, pred, trace=none):
+    return example.answer == pred.answer
+compile qa = Predict(QA) with BootstrapFewShot(metric=right, max_labeled_demos=0, verbose=false) on train
+print(len(qa.demos))
+'''
+PARIS = "[[ ## answer ## ]]\nParis\n\n[[ ## completed ## ]]"
+
+
+@pytest.fixture
+def served(project, tmp_path, openai_server):
+    """main.dsp compiling on the local OpenAI-compatible server (`openai_server`)."""
+    (tmp_path / "main.dsp").write_text(SERVED.format(url=openai_server.url))
+    return openai_server
+
+
+def test_a_compile_whose_every_lm_call_failed_is_an_error_and_writes_nothing(served, capsys, tmp_path):
+    from openai_server import Error
+    served.default = Error(500, "the server is down")
+    for _ in range(2):
+        asked = len(served.requests)
+        status, out, err = run(capsys, "run", "main.dsp")
+        assert status == 1 and out == "" and len(served.requests) > asked      # compiled again, not reused
+        assert err.startswith("LM: 0 calls (0 cached), 3 failed")
+        assert "main.dsp:6:1: lm error: BootstrapFewShot: every LM call of the compile failed (3 calls); " \
+            "the first: openai/test-model: server error (500) after 0 retries: the server is down" in err
+        assert not (tmp_path / ".dsp-build").exists()
+
+
+def test_a_compile_with_some_failed_calls_is_written_but_compiled_again_next_run(served, capsys, tmp_path):
+    from openai_server import Error, Reply
+    served.default = Reply(PARIS)
+    served.queue(Error(500, "a hiccup"))
+    status, out, err = run(capsys, "run", "main.dsp")
+    assert status == 0 and out == "2\n"
+    assert "warning: qa: 1 LM call failed during the compile, so .dsp-build/main.qa.json is not reused" in err
+    saved = json.loads((tmp_path / ".dsp-build" / "main.qa.json").read_text())
+    assert saved["run"]["failed_calls"] == 1
+    asked = len(served.requests)
+    status, out, err = run(capsys, "run", "main.dsp")
+    assert status == 0 and out == "3\n" and len(served.requests) == asked + 3 and "using" not in err
+    status, out, err = run(capsys, "run", "main.dsp")
+    assert status == 0 and out == "3\n" and len(served.requests) == asked + 3      # reused

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dsplang.errors import DspArgumentError, DspRuntimeError, DspValueError
+from dsplang.errors import DspArgumentError, DspPythonError, DspRuntimeError, DspTypeError, DspValueError
 from dsplang.interpreter.trace import PredictorCall
 from dsplang.stdlib.optimizers.bootstrap import BootstrapFewShot
 from dsplang.stdlib.optimizers.labeled_few_shot import LabeledFewShot
@@ -99,9 +99,30 @@ def test_later_rounds_use_a_warmer_lm(dsp, fake, train):
 
 def test_errors_stop_the_bootstrap_at_max_errors(dsp, lm, train):
     def broken(example, pred, trace=None):
-        raise ValueError("metric broke")
+        if example is not train[0]:
+            raise ValueError("metric broke")
+        return False
     with pytest.raises(DspRuntimeError, match="stopped after 3 errors"):
         BootstrapFewShot(metric=broken, max_errors=3, verbose=False).compile(dsp.Capital(), trainset=train)
+
+
+def test_a_metric_failing_on_every_example_stops_the_compile_with_its_error(dsp, lm, train):
+    def broken(example, pred, trace=None):
+        raise ValueError("metric broke")
+    with pytest.raises(DspPythonError, match="the metric broken raised ValueError: metric broke") as info:
+        BootstrapFewShot(metric=broken, max_errors=3, verbose=False).compile(dsp.Capital(), trainset=train)
+    assert info.value.notes == ["BootstrapFewShot called the metric broken on 3 examples, and it failed on every one"]
+
+
+def test_a_compile_whose_every_example_failed_is_an_error_naming_the_first(dsp, train, dev):
+    from dsplang.lm.context import using
+    from dsplang.lm.scripted import ScriptedLM
+    with using(ScriptedLM({"capital": "no fields here"})), pytest.raises(DspRuntimeError) as info:
+        BootstrapFewShot(metric=dsp.right, max_labeled_demos=0, verbose=False).compile(
+            dsp.Capital(), trainset=train[:3], valset=dev[:2])
+    assert info.value.message.startswith("BootstrapFewShot: every example the compile ran failed (5 examples); "
+                                         "the first, training example 1: ")
+    assert "output parse error" in info.value.message
 
 
 def test_unknown_settings_are_named(dsp):
@@ -146,8 +167,8 @@ def answer_only(example, pred, trace=None):
 @pytest.mark.parametrize("metric, named", [(answer_only, "the metric answer_only returned str"),
                                            (lambda example, pred: pred.answer, "the metric returned str")])
 def test_a_metric_returning_text_is_named_in_the_error(dsp, lm, train, metric, named):
-    with pytest.raises(DspRuntimeError) as caught:
-        BootstrapFewShot(metric=metric, max_errors=1, verbose=False).compile(dsp.Capital(), trainset=train)
+    with pytest.raises(DspTypeError) as caught:
+        BootstrapFewShot(metric=metric, max_errors=None, verbose=False).compile(dsp.Capital(), trainset=train)
     assert named in caught.value.message and "a metric must return a bool or a number" in caught.value.message
     assert "the metric a metric" not in caught.value.message
 
