@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import resource
 import signal
+import sys
 
 import privileges
 import rootfs
@@ -32,6 +33,7 @@ CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS = 0x00020000, 0x02000000, 0x04000000
 CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x08000000, 0x10000000, 0x20000000, 0x40000000
 NAMESPACES = CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP | CLONE_NEWPID
 PR_SET_PDEATHSIG = 1
+LINUX = sys.platform.startswith("linux")
 
 
 def isolate(request: dict, seccomp) -> list[str]:
@@ -39,7 +41,7 @@ def isolate(request: dict, seccomp) -> list[str]:
     namespace this returns in the forked pid 1 only (the other process exits with it)."""
     workdir = request["workdir"]
     as_root = os.geteuid() == 0
-    layers = _enter_namespaces(as_root)
+    layers = _enter_namespaces(as_root) if LINUX else []
     if layers and _private_root(workdir, request["newroot"], request["disk_mb"], as_root):
         layers.append(PRIVATE_ROOT)
     else:
@@ -53,11 +55,10 @@ def isolate(request: dict, seccomp) -> list[str]:
         prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if as_root and os.getuid() == privileges.NOBODY:
         layers.append(UNPRIVILEGED_USER)
-    set_limits(request["cpu_seconds"], request["memory_mb"], request["file_size_mb"],
-               request["open_files"])
-    layers.append(RESOURCE_LIMITS)
-    if seccomp is not None:
-        syscall_filter.install(seccomp)
+    if set_limits(request["cpu_seconds"], request["memory_mb"], request["file_size_mb"],
+                  request["open_files"]):
+        layers.append(RESOURCE_LIMITS)
+    if seccomp is not None and LINUX and _filter_syscalls(seccomp):
         layers.append(SECCOMP)
     return layers
 
@@ -103,6 +104,14 @@ def _become_pid_one() -> None:
     os._exit(os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 1)
 
 
+def _filter_syscalls(seccomp) -> bool:
+    try:
+        syscall_filter.install(seccomp)
+    except OSError:
+        return False                    # e.g. a kernel without seccomp filters
+    return True
+
+
 def _private_root(workdir: str, newroot: str, disk_mb: int, as_root: bool) -> bool:
     try:
         rootfs.build(workdir, newroot, disk_mb, as_root)
@@ -111,18 +120,22 @@ def _private_root(workdir: str, newroot: str, disk_mb: int, as_root: bool) -> bo
     return True
 
 
-def set_limits(cpu_seconds: float, memory_mb: int, file_size_mb: int, open_files: int) -> None:
-    """CPU time, address space, file size, open files, no child processes, no core files."""
+def set_limits(cpu_seconds: float, memory_mb: int, file_size_mb: int, open_files: int) -> bool:
+    """CPU time, address space, file size, open files, no child processes, no core files;
+    whether the kernel took every one (macOS refuses some)."""
     cpu = max(1, int(cpu_seconds + 0.999))
-    # Soft and hard alike: as pid 1 of its namespace the child ignores SIGXCPU, so the
+    memory, size = memory_mb * 1024 * 1024, file_size_mb * 1024 * 1024
+    # CPU soft and hard alike: as pid 1 of its namespace the child ignores SIGXCPU, so the
     # kernel's SIGKILL at the hard limit is what stops it.
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
-    memory = memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    size = file_size_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
-    resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, open_files))
-    resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    limits = [(resource.RLIMIT_CPU, cpu), (resource.RLIMIT_AS, memory), (resource.RLIMIT_FSIZE, size),
+              (resource.RLIMIT_NOFILE, open_files), (resource.RLIMIT_NPROC, 0), (resource.RLIMIT_CORE, 0)]
+    applied = 0
+    for which, value in limits:
+        try:
+            resource.setrlimit(which, (value, value))
+            applied += 1
+        except (ValueError, OSError):
+            pass
     # Past the file-size limit a write fails with an OSError instead of killing the process.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    return applied == len(limits)

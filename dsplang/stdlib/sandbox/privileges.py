@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import sys
 
 from libc import check, libc, prctl
 
@@ -34,21 +35,38 @@ class _Data(ctypes.Structure):
 
 
 def drop(as_root: bool) -> bool:
-    """Drop everything; whether the child is left with no capability at all."""
-    for cap in range(MAX_CAPABILITY + 1):
-        if libc().prctl(PR_CAPBSET_DROP, ctypes.c_ulong(cap), ctypes.c_ulong(0),
-                        ctypes.c_ulong(0), ctypes.c_ulong(0)) != 0:
-            break                       # EINVAL past the kernel's last capability, or EPERM
-    _try(lambda: prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL))
-    _try(lambda: prctl(PR_SET_SECUREBITS, SECUREBITS))
-    prctl(PR_SET_NO_NEW_PRIVS, 1)
+    """Drop everything; whether the child is left with no capability at all (Linux only:
+    elsewhere root only becomes `nobody`)."""
+    linux = sys.platform.startswith("linux")
+    if linux:
+        _drop_bounding_set()
+        _try(lambda: prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL))
+        _try(lambda: prctl(PR_SET_SECUREBITS, SECUREBITS))
+        _try(lambda: prctl(PR_SET_NO_NEW_PRIVS, 1))
     if as_root:
-        os.setgroups([])
-        os.setgid(NOBODY)
-        os.setuid(NOBODY)
+        _try(_become_nobody)
+    if not linux:
+        return False
     header, data = _Header(CAPABILITY_VERSION_3, 0), (_Data * 2)()
     check(libc().capset(ctypes.byref(header), data), "capset")
     return _none_left()
+
+
+def _become_nobody() -> None:
+    os.setgroups([])
+    os.setgid(NOBODY)
+    os.setuid(NOBODY)
+
+
+def _drop_bounding_set() -> None:
+    for cap in range(MAX_CAPABILITY + 1):
+        if _capbset(PR_CAPBSET_DROP, cap) != 0:
+            break                       # EINVAL past the kernel's last capability, or EPERM
+
+
+def _capbset(option: int, cap: int) -> int:
+    return libc().prctl(option, ctypes.c_ulong(cap), ctypes.c_ulong(0), ctypes.c_ulong(0),
+                        ctypes.c_ulong(0))
 
 
 def _none_left() -> bool:
@@ -56,14 +74,12 @@ def _none_left() -> bool:
     check(libc().capget(ctypes.byref(header), data), "capget")
     if any(d.effective or d.permitted or d.inheritable for d in data):
         return False
-    bounding = [libc().prctl(PR_CAPBSET_READ, ctypes.c_ulong(cap), ctypes.c_ulong(0),
-                             ctypes.c_ulong(0), ctypes.c_ulong(0))
-                for cap in range(MAX_CAPABILITY + 1)]
-    return not any(b == 1 for b in bounding)
+    return not any(_capbset(PR_CAPBSET_READ, cap) == 1 for cap in range(MAX_CAPABILITY + 1))
 
 
 def _try(call) -> None:
-    """Some kernels lack a prctl option, and without CAP_SETPCAP securebits stay as they are."""
+    """What the kernel refuses (an old kernel's missing prctl option, securebits without
+    CAP_SETPCAP, a container's root that may not change uid) leaves that layer out."""
     try:
         call()
     except OSError:

@@ -60,6 +60,9 @@ def run_code(code: str, limits: Limits | None = None, *, audit_hook: bool = True
     hold alone; ProgramOfThought always has it.
     """
     limits = replace(limits or Limits(), **overrides)
+    if os.name != "posix":
+        return SandboxResult(False, error="RuntimeError: the code sandbox needs Linux or macOS; "
+                                          "see docs/sandbox.md")
     machine = machine_layers()
     _warn_if_weak(machine)
     return _execute(code, limits, machine, audit_hook)
