@@ -5,7 +5,8 @@ importing this module, building an `LM` and answering from the cache stay fast.
 
 Every request runs the same path: cache lookup -> `_complete` under the retry policy ->
 store the successful reply -> `usage.record` (a request that fails for good ->
-`usage.record_failure`, so a compile knows its calls failed). `ScriptedLM` overrides only `_complete`.
+`usage.record_failure`, so a compile knows its calls failed; the error never holds a
+credential's value, `lm.secrets.redact_error`). `ScriptedLM` overrides only `_complete`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dsplang.errors import DspLMError
 from dsplang.lm import cache as _cache
 from dsplang.lm import usage as _usage
 from dsplang.lm.retry import RATE_LIMITS, RateLimitSignal, RetryPolicy, call_with_retries
+from dsplang.lm.secrets import redact_error, secret_values
 from dsplang.lm.usage import Usage
 
 __all__ = ["LM", "LMResponse", "RATE_LIMITS", "RateLimitSignal", "is_context_window_error"]
@@ -112,6 +114,7 @@ class LM:
             reply = call_with_retries(lambda: self._complete(messages, n, params, reply_formatter),
                                       policy=self.retry_policy, model=self.model)
         except DspLMError as err:
+            redact_error(err, secret_values(params))
             if not is_context_window_error(err):     # the caller shortens its prompt (ReAct)
                 _usage.record_failure(err)
             raise

@@ -1,8 +1,9 @@
 """Our retry policy for provider calls, and the rate-limit signal thread pools read.
 
 Retried, with exponential backoff and jitter: rate limits (429), timeouts (408 and client
-timeouts), connection errors and server errors (5xx). Not retried: every other failure
-(400, 401, 403, 404, 422, ...). When retrying stops, the failure becomes a
+timeouts), connection errors, replies cut off on the way, and server errors (5xx). Not
+retried: every other failure (400, 401, 403, 404, 422, ..., and a reply that arrived whole but
+cannot be read: not JSON, not UTF-8, a completion without a message). When retrying stops, the failure becomes a
 :class:`~dsplang.errors.DspLMError` naming the model and what happened, e.g.
 ``openai/gpt-x: rate limited (429) after 5 retries: Rate limit reached``.
 
@@ -124,6 +125,9 @@ def classify(exc: BaseException) -> Failure:
     status = getattr(exc, "status_code", None)
     status = status if isinstance(status, int) else None
     detail = short_message(exc)
+    malformed = _malformed_reply(exc)
+    if malformed is not None:
+        return malformed
     bad_json = _json_decode_error(exc)
     if bad_json is not None:
         return Failure(False, status, "the reply is not valid JSON", str(bad_json))
@@ -170,6 +174,27 @@ def _chain(exc: BaseException | None, limit: int = 10) -> list[BaseException]:
     return links
 
 
+def _malformed_reply(exc: BaseException) -> Failure | None:
+    """A reply that arrived but cannot be read, in words: cut off before its end (retried: the
+    next one may arrive whole), not UTF-8 text, or a completion missing a part litellm needs
+    (it reports these as server errors, with its own traceback in the message)."""
+    chain = _chain(exc)
+    for link in chain:
+        if type(link).__name__ == "RemoteProtocolError":
+            cut = "complete message body" in str(link)
+            return Failure(True, None, "the reply was cut off" if cut else "the server closed the connection",
+                           " ".join(str(link).split()))
+    for link in chain:
+        if isinstance(link, UnicodeDecodeError):
+            return Failure(False, None, "the reply is not valid UTF-8 text",
+                           f"byte {link.object[link.start]:#04x} at position {link.start}")
+    if any("Invalid response object" in str(link) for link in chain):
+        missing = next((link.args[0] for link in chain if isinstance(link, KeyError) and link.args), None)
+        return Failure(False, None, "the reply is not a valid completion",
+                       f"a choice has no {missing!r} entry" if isinstance(missing, str) else "litellm could not read it")
+    return None
+
+
 def _json_decode_error(exc: BaseException) -> json.JSONDecodeError | None:
     """The JSONDecodeError behind `exc` (a provider reply that is not JSON), if any."""
     return next((e for e in _chain(exc) if isinstance(e, json.JSONDecodeError)), None)
@@ -183,6 +208,7 @@ def short_message(exc: BaseException) -> str:
     text = re.sub(r"^\w+Exception\s*-\s*", "", text)
     text = re.sub(r"^\w+Error\s*-\s*", "", text)
     text = re.sub(r"\s*Error_str:.*$", "", text, flags=re.S)
+    text = re.sub(r"\s*Traceback \(most recent call last\):.*$", "", text, flags=re.S)
     text = _json_error_message(text) or text
     text = " ".join(text.split())
     return text if len(text) <= _DETAIL_LIMIT else text[:_DETAIL_LIMIT - 3] + "..."
@@ -224,6 +250,7 @@ def _lm_error(model: str, exc: BaseException, failure: Failure, tries: str) -> D
     hint = _HINTS.get(failure.status or 0)
     if failure.what == "could not connect":
         hint = "is the server running, and is `api_base` right?"
-    elif failure.what == "the reply is not valid JSON":
+    elif failure.what in ("the reply is not valid JSON", "the reply is not valid UTF-8 text",
+                          "the reply is not a valid completion"):
         hint = "is `api_base` an OpenAI-compatible endpoint (usually ending in /v1)?"
     return DspLMError(f"{who}: {failure.what}{tries}: {failure.detail}", hint=hint)

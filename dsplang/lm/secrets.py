@@ -1,7 +1,8 @@
 """Which LM settings are credentials, and settings with the credentials taken out.
 
 Used wherever settings leave the process or are shown: saved programs (`save`, compile
-artifacts), the reuse key of a compile, LM reprs and the LM cache's keys. A name is a secret
+artifacts), the reuse key of a compile, LM reprs and the LM cache's keys. `redact` takes the
+credentials' values out of text (a provider's error message that echoes the key). A name is a secret
 when one of its `_`/`-`-separated words is a credential word (`api_key`, `aws_access_key_id`,
 `api_keys`, `auth_token`, `default_headers`, `password`, `client_secret`, ...; but not
 `max_tokens` or `stop_token_ids`). Nested settings (`extra_body={"api_key": ...}`) are
@@ -11,8 +12,9 @@ removed.
 
 from __future__ import annotations
 
+import os
 import re
-from typing import Any
+from typing import Any, Iterable
 
 _WORDS = frozenset({"key", "keys", "token", "secret", "secrets", "password", "passwd", "credential",
                     "credentials", "auth", "authorization", "header", "headers", "cookie", "cookies"})
@@ -54,3 +56,56 @@ def _cleaned(value: Any, mask: str | None = None) -> Any:
     if isinstance(value, str) and "@" in value:
         return _USERINFO.sub(r"\1", value)
     return value
+
+
+_SHORTEST = 4          # a shorter "secret" (api_key="x") would blank out ordinary words
+_SHORTEST_ENV = 8      # environment variables hold more than keys (SSH_AUTH_SOCK=/tmp/...)
+
+
+def secret_values(settings: dict, environ: dict | None = None) -> list[str]:
+    """The values of the credentials among `settings` (nested ones too) and among the
+    environment's secret-named variables (`OPENAI_API_KEY`), longest first: each value whole
+    and each of its words (`Bearer sk-...` -> `sk-...`), as a provider could echo them."""
+    found: set[str] = set()
+
+    def collect(value: Any, secret: bool, shortest: int) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                collect(v, secret or is_secret(str(k)), shortest)
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                collect(v, secret, shortest)
+        elif secret and isinstance(value, str):
+            found.update(part for part in (value, *value.split()) if len(part) >= shortest)
+
+    collect({k: v for k, v in settings.items() if k not in _SCHEMAS}, False, _SHORTEST)
+    collect(dict(os.environ if environ is None else environ), False, _SHORTEST_ENV)
+    return sorted(found, key=len, reverse=True)
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """`text` with every one of `secrets` replaced by `***`."""
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, "***")
+    return text
+
+
+def redact_error(error: BaseException, secrets: list[str]) -> None:
+    """Take `secrets` out of an error's message, hint and notes, and out of the exceptions
+    behind it (what `--debug` prints), in place."""
+    seen: set[int] = set()
+    link: BaseException | None = error
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        for name in ("message", "hint"):
+            value = getattr(link, name, None)
+            if isinstance(value, str):
+                try:
+                    setattr(link, name, redact(value, secrets))
+                except AttributeError:
+                    pass
+        if isinstance(getattr(link, "notes", None), list):
+            link.notes[:] = [redact(n, secrets) if isinstance(n, str) else n for n in link.notes]
+        link.args = tuple(redact(a, secrets) if isinstance(a, str) else a for a in link.args)
+        link = link.__cause__ or link.__context__

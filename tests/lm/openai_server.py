@@ -5,7 +5,10 @@
     LM("openai/test-model", api_base=server.url, api_key="sk-test")
     server.requests                                # every request body received (dicts)
 
-When the queue is empty, `server.default` answers (a Reply("ok") unless changed).
+When the queue is empty, `server.default` answers (a Reply("ok") unless changed). Besides
+`Reply` and `Error`: `Raw(bytes)` sends exactly these bytes (malformed JSON, a choice without
+a message, text that is not UTF-8), `Truncated()` a body cut off before its Content-Length,
+`Sleep(seconds, then)` waits first.
 Serves POST /v1/chat/completions, /v1/completions and /v1/embeddings on 127.0.0.1, a
 random port. An embedding is `fake_embedding(text)`: word counts hashed into 16 dimensions,
 so texts sharing words are close.
@@ -98,6 +101,15 @@ class Raw:
     content_type: str = "application/json"
 
 
+@dataclass
+class Truncated:
+    """A 200 whose body stops after `body` although its Content-Length promised more; the
+    connection is then closed (a reply cut off on the way)."""
+
+    body: bytes = b'{"id": "cmpl-test", "object": "chat.completion", "choices": [{"ind'
+    missing: int = 100
+
+
 class OpenAIServer:
     """The server; `start()` runs it on a background thread, `stop()` ends it."""
 
@@ -171,15 +183,19 @@ def _make_handler(server: OpenAIServer) -> type[BaseHTTPRequestHandler]:
                 self._send(behaviour.status, json.dumps(body).encode(), behaviour.headers)
             elif isinstance(behaviour, Raw):
                 self._send(behaviour.status, behaviour.body, {}, behaviour.content_type)
+            elif isinstance(behaviour, Truncated):
+                self._send(200, behaviour.body, {"Content-Length": str(len(behaviour.body) + behaviour.missing)})
+                self.close_connection = True
             else:
                 raise TypeError(f"unknown behaviour {behaviour!r}")
 
         def _send(self, status: int, body: bytes, headers: dict | None = None,
                   content_type: str = "application/json") -> None:
+            headers = dict(headers or {})
             self.send_response(status)
             self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            for name, value in (headers or {}).items():
+            self.send_header("Content-Length", headers.pop("Content-Length", str(len(body))))
+            for name, value in headers.items():
                 self.send_header(name, value)
             self.end_headers()
             self.wfile.write(body)
