@@ -21,6 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SIBLINGS = ("protocol", "libc", "privileges", "rootfs", "syscall_filter", "confine", "guard")
 SHOWN_FRAMES = 20
 LIBSECCOMP = "libseccomp.so.2"
+MAX_FD = 1 << 16
 
 
 class _Capped(io.StringIO):
@@ -137,7 +138,8 @@ def main() -> None:
     result_fd = os.open(request["result"], os.O_WRONLY | os.O_TRUNC)
     confine, guard, protocol, seccomp = _load_confinement(request["seccomp"])
     isolation = confine.isolate(request, seccomp)
-    os.closerange(result_fd + 1, 1 << 16)
+    os.closerange(3, result_fd)
+    os.closerange(result_fd + 1, MAX_FD)
     missing = [layer for layer in request["require"] if layer not in isolation]
     if missing:
         result = {"ok": False, "stdout": "", "value": None,

@@ -5,8 +5,9 @@ signalling processes, loading native code through ctypes, changing resource limi
 reading files outside the work directory and the Python standard library, and writing,
 creating, renaming or deleting anything outside the work directory.
 
-An audit hook is a second line only (CPython's audit hooks are not a security boundary);
-the namespaces, the private root and the resource limits in confine.py are the first.
+It is a diagnostic aid, not a barrier: it turns the common mistakes of generated code into
+clear errors. CPython's audit hooks are not a security boundary (the code can switch this
+one off), so the layers in confine.py hold without it; the tests check that they do.
 """
 
 from __future__ import annotations
