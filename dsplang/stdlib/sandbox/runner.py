@@ -96,8 +96,11 @@ def _execute(code: str, limits: Limits, require: list[str], audit_hook: bool) ->
     started = time.monotonic()
     try:
         request = _prepare(base, code, limits, require, audit_hook)
-        returncode, timed_out = _spawn(request, limits)
-        result = _collect(base / "result.json", returncode, timed_out, limits)
+        # Read back through this descriptor, not the path: without namespaces the code could
+        # put something else (a FIFO, a link) at that path.
+        with open(request["result"], "rb") as result_file:
+            returncode, timed_out = _spawn(request, limits)
+            result = _collect(result_file, returncode, timed_out, limits)
         result.duration = time.monotonic() - started
         return result
     finally:
@@ -151,15 +154,11 @@ def _kill(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
-def _collect(path: Path, returncode: int, timed_out: bool, limits: Limits) -> SandboxResult:
+def _collect(result_file, returncode: int, timed_out: bool, limits: Limits) -> SandboxResult:
     """The run's result: the child's report if it ended normally with a valid one."""
     if timed_out or returncode != 0:
         return SandboxResult(False, error=_death(returncode, timed_out, limits))
-    try:
-        with open(path, "rb") as f:
-            raw = f.read(size_limit(limits.output_chars) + 1)
-    except OSError:
-        raw = b""
+    raw = result_file.read(size_limit(limits.output_chars) + 1)
     if not raw:
         return SandboxResult(False, error=_death(returncode, False, limits))
     try:
