@@ -6,6 +6,7 @@ import contextvars
 import sys
 from dataclasses import dataclass
 
+from dsplang.errors import DspFileError
 from dsplang.interpreter.values import Namespace
 
 
@@ -40,10 +41,13 @@ def run_file(path: str, options: RunOptions | None = None) -> Namespace:
 
 
 def _run_file(path: str, options: RunOptions) -> Namespace:
-    """Runs inside a copied context, so `use` in the program does not leak to the caller."""
+    """Runs inside a copied context, so `use` in the program does not leak to the caller.
+    The trace file is opened before the program runs, so a path that cannot be written
+    stops the run before any LM call is spent."""
     from dsplang.interpreter import trace
     from dsplang.interpreter.evaluator import Interpreter
     from dsplang.lm import usage
+    trace_file = open_output(options.trace_path, "the trace") if options.trace_path else None
     configure(options)
     interp = Interpreter()
     with trace.collecting() as collected, usage.track() as used:
@@ -54,10 +58,29 @@ def _run_file(path: str, options: RunOptions) -> Namespace:
             return interp.run_file(path)
         finally:
             sys.stdout.flush()
-            if options.trace_path:
-                collected.write_jsonl(options.trace_path)
+            if trace_file is not None:
+                _write_trace(collected, trace_file)
             if not options.quiet and (used.calls or used.failed_calls):
                 print(used.summary(), file=sys.stderr)
+
+
+def open_output(path: str, what: str):
+    """`path` opened for writing (text, UTF-8), or a DspFileError naming `what` goes there."""
+    try:
+        return open(path, "w", encoding="utf-8")
+    except (OSError, ValueError) as err:          # ValueError: a NUL in the path
+        reason = getattr(err, "strerror", None) or str(err)
+        raise DspFileError(f"cannot write {what} to {path}: {reason}",
+                           hint="the program was not run") from None
+
+
+def _write_trace(collected, out) -> None:
+    """Write the trace as JSON lines to the open file `out`, then close it."""
+    try:
+        with out:
+            collected.write_jsonl(out)
+    except OSError as err:
+        raise DspFileError(f"cannot write the trace to {out.name}: {err.strerror}") from None
 
 
 def preview(path: str, name: str, inputs: dict) -> str:

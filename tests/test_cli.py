@@ -127,3 +127,33 @@ def test_a_second_ctrl_c_quits_at_once_while_lm_calls_are_still_running(tmp_path
     assert "interrupted after 0 of 8 examples" in out and "after evaluate" in out
     assert "dsp: waiting for the LM calls already running on 2 threads (Ctrl-C again to quit now)" in err
     assert "Traceback" not in err and proc.returncode == 130
+
+
+SPENDS_A_CALL = '''use ScriptedLM({"": {"answer": "Paris"}})
+print("ran", Predict("question -> answer")(question="capital of France?").answer)
+'''
+
+
+def test_a_trace_path_that_cannot_be_written_stops_the_run_before_it_starts(tmp_path, capsys):
+    (tmp_path / "prog.dsp").write_text(SPENDS_A_CALL)
+    for bad in (tmp_path / "no" / "such" / "x.jsonl", tmp_path):     # a missing folder; a folder
+        assert main(["run", str(tmp_path / "prog.dsp"), "--trace", str(bad)]) == 1
+        out, err = capsys.readouterr()
+        assert "ran" not in out, "the program ran (and spent its LM calls) before the error"
+        assert f"file error: cannot write the trace to {bad}" in err and "internal error" not in err
+        assert "the program was not run" in err
+    good = tmp_path / "trace.jsonl"
+    assert main(["run", str(tmp_path / "prog.dsp"), "--trace", str(good)]) == 0
+    assert "ran Paris" in capsys.readouterr().out and '"kind": "predictor_call"' in good.read_text()
+
+
+def test_dsp_compile_checks_its_build_folder_before_compiling(tmp_path, capsys, monkeypatch):
+    (tmp_path / "blocker").write_text("a file where the build folder would go")
+    monkeypatch.setenv("DSP_BUILD_DIR", str(tmp_path / "blocker" / "build"))
+    (tmp_path / "prog.dsp").write_text(SPENDS_A_CALL + '''let train = [Example(question="q", answer="a").with_inputs("question")]
+compile qa = Predict("question -> answer") with LabeledFewShot(k=1) on train
+''')
+    assert main(["compile", str(tmp_path / "prog.dsp")]) == 1
+    out, err = capsys.readouterr()
+    assert "ran" not in out
+    assert f"file error: cannot write compiled programs to {tmp_path / 'blocker' / 'build'}" in err

@@ -13,7 +13,7 @@ import threading
 from collections import deque
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterator
+from typing import Any, Iterator, TextIO
 
 from dsplang.errors import Span
 
@@ -86,10 +86,10 @@ class Trace:
     def __len__(self) -> int:
         return len(self._records)
 
-    def write_jsonl(self, path: str) -> None:
-        with open(path, "w", encoding="utf-8") as fh:
-            for rec in self.records:
-                fh.write(json.dumps(rec.to_json(), default=json_default) + "\n")
+    def write_jsonl(self, out: TextIO) -> None:
+        """Write one JSON object per record to the open text file `out`."""
+        for rec in self.records:
+            out.write(json.dumps(rec.to_json(), default=json_default) + "\n")
 
 
 def json_default(value):

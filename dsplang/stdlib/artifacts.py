@@ -267,17 +267,37 @@ def build_path(dsp_file: str | None, name: str, line: int | None = None) -> str:
     the `.dsp-build` folder. When another `compile` statement (at another `line`) of the same
     file already used that name in this run, the name gets its line: `STEM.NAME@LINE.json`, so
     the two do not overwrite each other's artifact."""
-    if not dsp_file or dsp_file.startswith("<"):
-        folder, stem = os.getcwd(), "main"
-    else:
-        folder = os.path.dirname(os.path.abspath(dsp_file))
-        stem = os.path.splitext(os.path.basename(dsp_file))[0]
-    build = os.environ.get("DSP_BUILD_DIR") or os.path.join(folder, BUILD_DIR)
+    stem = "main" if not dsp_file or dsp_file.startswith("<") else \
+        os.path.splitext(os.path.basename(dsp_file))[0]
+    build = build_folder(dsp_file)
     path = os.path.join(build, f"{stem}.{name}.json")
     first = _CLAIMED.setdefault(path, line)
     if line is not None and first != line:
         path = os.path.join(build, f"{stem}.{name}@{line}.json")
     return path
+
+
+def build_folder(dsp_file: str | None) -> str:
+    """The build folder of a program: DSP_BUILD_DIR, else `.dsp-build` next to the file."""
+    if not dsp_file or dsp_file.startswith("<"):
+        folder = os.getcwd()
+    else:
+        folder = os.path.dirname(os.path.abspath(dsp_file))
+    return os.environ.get("DSP_BUILD_DIR") or os.path.join(folder, BUILD_DIR)
+
+
+def check_writable(folder: str) -> None:
+    """Make `folder` if needed and write a scratch file in it; a DspFileError if that fails
+    (`dsp compile` checks before it spends any LM call)."""
+    try:
+        os.makedirs(folder, exist_ok=True)
+        fd, scratch = tempfile.mkstemp(dir=folder, prefix=".write-check.")
+        os.close(fd)
+        os.unlink(scratch)
+    except (OSError, ValueError) as err:
+        reason = getattr(err, "strerror", None) or str(err)
+        raise DspFileError(f"cannot write compiled programs to {folder}: {reason}",
+                           hint="set DSP_BUILD_DIR to a folder you can write") from None
 
 
 def run_compile_only(interp, path: str):
@@ -295,6 +315,7 @@ def run_compile_only(interp, path: str):
     if last is None:
         raise NoCompile(f"{path} has no top-level `compile` statement, so there is nothing to compile",
                         hint="use `dsp run` to run it")
+    check_writable(build_folder(path))
     kept = tuple(node for i, node in enumerate(body) if i <= last or isinstance(node, HOISTED))
     scope = interp.new_globals()
     interp.execute(dataclasses.replace(program, body=kept), path, scope)
