@@ -12,10 +12,7 @@ from dsplang.stdlib import names
 
 BUILTIN_NAMES = names.GLOBAL_NAMES | names.CONSTANTS
 
-# Builtins whose first argument (or `signature=`) may be a short-form signature string.
-SIGNATURE_TAKERS = frozenset({
-    "Predict", "ChainOfThought", "ProgramOfThought", "ReAct", "MultiChainComparison",
-})
+SIGNATURE_TAKERS = names.SIGNATURE_TAKERS
 
 CALLABLE_DECLS = (ast.FuncDef, ast.ModuleDecl)
 
@@ -211,11 +208,34 @@ class ExprChecks:
         return None, ""
 
     def _check_signature_args(self, node: ast.Call) -> None:
-        """A string given where a signature is expected is parsed and its types checked."""
+        """A string given where a signature is expected is parsed and its types checked; a
+        ChainOfThought's signature must not have an input named `reasoning` (its own output)."""
         specs = list(node.args[:1]) + [k.value for k in node.keywords if k.name == "signature"]
         for spec in specs:
             if isinstance(spec, ast.Const) and isinstance(spec.value, str):
                 self.check_sigspec(spec.value, spec.span)
+            if node.func.id == "ChainOfThought" and "reasoning" in self._signature_inputs(spec):
+                self.report("value error", "ChainOfThought adds an output named 'reasoning', but this "
+                            "signature has an input of that name", node.span, "rename that input")
+
+    def _signature_inputs(self, spec) -> set[str]:
+        """The input names of a signature given as a string or by the name of a declaration."""
+        from dsplang.errors import DspSyntaxError
+        from dsplang.grammar.parser import parse_sigspec
+        fields: tuple = ()
+        if isinstance(spec, ast.Name):
+            binding = self.scope.lookup(spec.id)
+            decl = binding.node if binding is not None and binding.kind in ("decl", "imported") else None
+            if isinstance(decl, ast.SignatureDecl):
+                fields = decl.fields
+            elif isinstance(decl, ast.SignatureAlias):
+                spec = ast.Const(decl.spec_span, decl.spec)
+        if isinstance(spec, ast.Const) and isinstance(spec.value, str):
+            try:
+                fields = parse_sigspec(spec.value, spec.span).fields
+            except DspSyntaxError:
+                fields = ()
+        return {f.name for f in fields if f.direction == "input"}
 
     def check_arity(self, node: ast.Call, params: tuple[ast.Param, ...], label: str) -> None:
         """Too many positional arguments, unknown or repeated keywords, missing arguments."""

@@ -53,7 +53,7 @@ class TypeChecks:
         binding = self.scope.lookup(name)
         if binding is None:
             self.report("name error", f"unknown type {name!r}", node.span,
-                        did_you_mean(name, self._type_candidates()))
+                        names.type_suggestion(name, self._declared_types()))
         elif binding.kind in ("decl", "imported") and not isinstance(binding.node, TYPE_DECLS):
             self.report("type error", f"{name!r} is a {binding.describe()}, not a type", node.span)
         elif binding.kind not in ("decl", "imported", "import"):
@@ -79,9 +79,9 @@ class TypeChecks:
         elif binding.kind != "import":
             self.report("type error", f"{node.name!r} is not a type", node.span)
 
-    def _type_candidates(self) -> set[str]:
-        """Names that could be meant where a type is expected."""
-        out = set(names.TYPE_NAMES)
+    def _declared_types(self) -> set[str]:
+        """The records and enums declared in scope (what else a type name could mean)."""
+        out: set[str] = set()
         scope = self.scope
         while scope is not None:
             out.update(n for n, b in scope.names.items() if isinstance(b.node, TYPE_DECLS))

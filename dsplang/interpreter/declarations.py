@@ -7,6 +7,7 @@ from dsplang.errors import DspError, DspNameError, DspTypeError, did_you_mean
 from dsplang.grammar import ast
 from dsplang.interpreter.statements import StmtCompiler
 from dsplang.interpreter.values import Function, ModuleClass
+from dsplang.stdlib import names
 
 
 class DeclCompiler(StmtCompiler):
@@ -43,7 +44,13 @@ class DeclCompiler(StmtCompiler):
         """The `lookup(name, span)` the type converter uses to find records and enums."""
         def lookup(name: str, span):
             first, *rest = name.split(".")
-            value = scope.lookup(first, span)
+            try:
+                value = scope.lookup(first, span)
+            except DspNameError:
+                from dsplang.stdlib.types import is_declared_type
+                declared = [n for n in scope.visible_names() if is_declared_type(scope.lookup(n))]
+                raise DspNameError(f"unknown type {name!r}", span,
+                                   hint=names.type_suggestion(first, declared)) from None
             for part in rest:
                 try:
                     value = getattr(value, part)
@@ -184,7 +191,7 @@ class DeclCompiler(StmtCompiler):
     def visit_Call(self, node: ast.Call):
         """`Predict("a -> b: Sentiment")`: the string is read with this scope's types."""
         first = node.args[0] if node.args else None
-        if not (isinstance(node.func, ast.Name) and node.func.id in SIGNATURE_TAKERS
+        if not (isinstance(node.func, ast.Name) and node.func.id in names.SIGNATURE_TAKERS
                 and isinstance(first, ast.Const) and isinstance(first.value, str)):
             return super().visit_Call(node)
         from dsplang.interpreter.calls import call_value
@@ -202,5 +209,3 @@ class DeclCompiler(StmtCompiler):
             return call_value(f, args, {name: ev(scope) for name, ev in keywords}, span)
         return call_with_signature
 
-
-SIGNATURE_TAKERS = frozenset({"Predict", "ChainOfThought", "ProgramOfThought", "ReAct", "MultiChainComparison"})

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dsplang.grammar import ast
-from dsplang.interpreter.checker_exprs import SIGNATURE_TAKERS
 from dsplang.lsp.index import Definition, Index
 from dsplang.lsp.text import Pos, find_word
+from dsplang.stdlib import names
 
 _MAX_DEPTH = 12
 REASONING = "reasoning"
@@ -95,7 +95,7 @@ def _call_shape(call: ast.Call, index: Index, pos: Pos, depth: int) -> Shape | N
     """`Predict(Sig)` is a predictor; calling a predictor gives a prediction; calling a
     module or type declaration gives an instance."""
     func = call.func
-    if isinstance(func, ast.Name) and func.id in SIGNATURE_TAKERS and index.lookup(func.id, pos) is None:
+    if isinstance(func, ast.Name) and func.id in names.PREDICTORS and index.lookup(func.id, pos) is None:
         label, fields, home = signature_fields(_signature_arg(call), index, pos, depth)
         if func.id == "ChainOfThought" and fields:
             fields = _with_reasoning(fields)
@@ -115,11 +115,13 @@ def _signature_arg(call: ast.Call):
 
 
 def _with_reasoning(fields: tuple) -> tuple:
-    """ChainOfThought adds a `reasoning` output before the signature's outputs."""
-    reasoning = ast.SigField(fields[0].span, "output", REASONING, None, "step-by-step reasoning")
+    """ChainOfThought adds a `reasoning` output before the signature's outputs (or moves the
+    signature's own there)."""
     inputs = tuple(f for f in fields if f.direction == "input")
     outputs = tuple(f for f in fields if f.direction == "output")
-    return inputs + (reasoning,) + outputs
+    reasoning = next((f for f in outputs if f.name == REASONING), None) or \
+        ast.SigField(fields[0].span, "output", REASONING, None, "step-by-step reasoning")
+    return inputs + (reasoning,) + tuple(f for f in outputs if f is not reasoning)
 
 
 def signature_fields(expr, index: Index, pos: Pos, depth: int = 0) -> tuple[str, tuple, Index]:

@@ -4,6 +4,10 @@ Kept apart from `builtins.py` so that the static checker, the REPL's completer a
 language server can know them without importing the runtime.
 """
 
+from typing import Iterable
+
+from dsplang.errors import did_you_mean
+
 PYTHON_BUILTINS = frozenset({
     "print", "len", "range", "str", "int", "float", "bool", "list", "dict", "tuple", "set",
     "sorted", "reversed", "min", "max", "sum", "abs", "round", "enumerate", "zip", "any", "all",
@@ -33,4 +37,16 @@ CONSTANTS = frozenset({"true", "false", "none", "True", "False", "None"})
 
 TYPE_NAMES = frozenset({"str", "int", "float", "bool", "list", "dict", "optional", "literal", "any"})
 
+# Builtins that make a predictor from the signature given first (or as `signature=`).
+PREDICTORS = frozenset({"Predict", "ChainOfThought", "ProgramOfThought", "ReAct", "MultiChainComparison"})
+# Builtins whose first argument (or `signature=`) may be a short-form signature string: its
+# types are read in the caller's scope (`Predict("text -> label: Sentiment")`).
+SIGNATURE_TAKERS = PREDICTORS | {"Signature"}
+
 GLOBAL_NAMES = PYTHON_BUILTINS | LANGUAGE_BUILTINS | ERROR_NAMES
+
+
+def type_suggestion(name: str, declared: Iterable[str] = ()) -> str | None:
+    """The "did you mean" hint for an unknown type `name`: the closest of the built-in type
+    names and the records and enums `declared` in scope. `dsp check` and a run both ask this."""
+    return did_you_mean(name, [*TYPE_NAMES, *declared])

@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import pydantic
 
-from dsplang.errors import DspArgumentError, DspNameError, DspValueError, Span, did_you_mean
+from dsplang.errors import DspArgumentError, DspNameError, DspTypeError, DspValueError, Span, a_type, did_you_mean
 from dsplang.grammar import ast
 from dsplang.stdlib.types import allows_none, annotation_from_typeexpr, type_name
 
@@ -60,15 +60,42 @@ def _default_instructions(inputs: Iterable[FieldSpec], outputs: Iterable[FieldSp
     return f"Given the fields {ins}, produce the fields {outs}."
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Signature:
-    """An immutable signature: name, instructions, ordered input and output fields."""
+    """An immutable signature: name, instructions, ordered input and output fields.
+
+    `Signature("question -> answer", "Answer briefly.")` (as DSPy's): the short string form,
+    or another signature, with optional instructions. The other constructors are the
+    classmethods below; `_make` builds one from its parts.
+    """
 
     name: str
     instructions: str
     inputs: tuple[FieldSpec, ...]
     outputs: tuple[FieldSpec, ...]
     _cache: dict = field(default_factory=dict, compare=False, repr=False, hash=False)
+
+    def __init__(self, signature, instructions: str | None = None) -> None:
+        if isinstance(signature, str):
+            made = Signature.from_string(signature)
+        elif isinstance(signature, Signature):
+            made = signature
+        else:
+            raise DspTypeError(f"Signature() needs a signature string such as \"question -> answer\", "
+                               f"not {a_type(signature)}", hint='for example: Signature("question -> answer")')
+        if instructions is not None:
+            if not isinstance(instructions, str):
+                raise DspTypeError(f"Signature(): the instructions must be text, not {a_type(instructions)}",
+                                   hint='for example: Signature("question -> answer", "Answer in one word.")')
+            made = made.with_instructions(instructions.strip() or made.instructions)
+        _set(self, made.name, made.instructions, made.inputs, made.outputs)
+
+    @classmethod
+    def _make(cls, name: str, instructions: str, inputs: tuple[FieldSpec, ...],
+              outputs: tuple[FieldSpec, ...]) -> "Signature":
+        made = object.__new__(cls)
+        _set(made, name, instructions, inputs, outputs)
+        return made
 
     # ------------------------------------------------------------ construction
 
@@ -85,7 +112,7 @@ class Signature:
         inputs = tuple(f for f in fields if f.direction == INPUT)
         outputs = tuple(f for f in fields if f.direction == OUTPUT)
         text = instructions.strip() if instructions else ""
-        return cls(name, text or _default_instructions(inputs, outputs), inputs, outputs)
+        return cls._make(name, text or _default_instructions(inputs, outputs), inputs, outputs)
 
     @classmethod
     def from_sigfields(cls, name: str, instructions: str | None, sigfields: Iterable[ast.SigField],
@@ -184,7 +211,7 @@ class Signature:
         values = {"name": self.name, "instructions": self.instructions,
                   "inputs": self.inputs, "outputs": self.outputs, **changes}
         _check_fields(values["name"], [*values["inputs"], *values["outputs"]], None)
-        return Signature(**values)
+        return Signature._make(**values)
 
     def with_name(self, name: str) -> "Signature":
         return self._replace(name=name)
@@ -196,6 +223,10 @@ class Signature:
     def prepend_output(self, name: str, annotation: object = str, desc: str | None = None) -> "Signature":
         """A new first output (ChainOfThought puts `reasoning` before the other outputs)."""
         return self._replace(outputs=(FieldSpec(name, annotation, desc, OUTPUT), *self.outputs))
+
+    def with_outputs(self, outputs: Iterable[FieldSpec]) -> "Signature":
+        """The same inputs and instructions with these outputs, in this order."""
+        return self._replace(outputs=tuple(outputs))
 
     def append_output(self, name: str, annotation: object = str, desc: str | None = None) -> "Signature":
         return self._replace(outputs=(*self.outputs, FieldSpec(name, annotation, desc, OUTPUT)))
@@ -252,6 +283,13 @@ class Signature:
             return cls.from_fields(data["name"], data.get("instructions"), specs, span)
         except (KeyError, TypeError) as err:
             raise DspValueError(f"malformed saved signature: missing or bad {err}", span) from None
+
+
+def _set(signature: Signature, name: str, instructions: str, inputs: tuple, outputs: tuple) -> None:
+    """Fill a new (frozen) signature's parts."""
+    for key, value in (("name", name), ("instructions", instructions), ("inputs", inputs),
+                       ("outputs", outputs), ("_cache", {})):
+        object.__setattr__(signature, key, value)
 
 
 def _check_fields(name: str, fields: list[FieldSpec], span: Span | None) -> None:

@@ -21,6 +21,7 @@ import pydantic
 from dsplang.errors import (DspArgumentError, DspNameError, DspTypeError, DspValueError, Span, a_type,
                             did_you_mean)
 from dsplang.grammar import ast
+from dsplang.stdlib import names
 
 __all__ = [
     "MISSING", "BUILTIN_TYPES", "GENERIC_TYPES", "Record", "DspEnum", "annotation_from_typeexpr",
@@ -85,8 +86,7 @@ def _resolve_name(texpr: ast.TypeName, lookup: Lookup, candidates: Iterable[str]
         raise DspTypeError("optional needs a type argument: optional[T]", texpr.span)
     found = lookup(name, texpr.span)
     if found is None:
-        known = [*BUILTIN_TYPES, *GENERIC_TYPES, "literal", *candidates]
-        raise DspNameError(f"unknown type {name!r}", texpr.span, hint=did_you_mean(name, known))
+        raise DspNameError(f"unknown type {name!r}", texpr.span, hint=names.type_suggestion(name, candidates))
     if not isinstance(found, type):
         raise DspTypeError(f"{name!r} is not a type (it is {a_type(found)})", texpr.span)
     return found
@@ -299,6 +299,11 @@ class DspEnum(enum.StrEnum):
         if self.name.isidentifier():
             return f"{type(self).__name__}.{self.name}"
         return f"{type(self).__name__}({self.value!r})"
+
+
+def is_declared_type(value: object) -> bool:
+    """Whether `value` is a record or enum class a program declared (`type` or `enum`)."""
+    return isinstance(value, type) and issubclass(value, (Record, DspEnum))
 
 
 def make_enum(name: str, members: Iterable[str], span: Span | None = None) -> type[DspEnum]:

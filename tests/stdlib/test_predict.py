@@ -138,3 +138,24 @@ def test_clone_copies_demos_independently():
     c = p.clone()
     c.demos.append(Example(question="c", answer="d"))
     assert len(p.demos) == 1 and len(c.demos) == 2
+
+
+@pytest.mark.parametrize("source, said", [
+    ('Predict("question -> answer", demos=3)', "a predictor's demos must be a list of Examples, not an int"),
+    ('ChainOfThought("question -> answer", demos="x")', "a predictor's demos must be a list of Examples, not a str"),
+    ('Predict("question -> answer", demos=[1])', "a predictor's demos must be a list of Examples; one of them is an int")])
+def test_demos_that_are_not_a_list_of_examples_are_a_located_type_error(source, said):
+    import dsplang
+    from dsplang.errors import DspTypeError
+    with pytest.raises(DspTypeError) as info:
+        dsplang.run(f"let p = {source}\n", "demos.dsp")
+    assert info.value.message == said and str(info.value.span) == "demos.dsp:1:9"
+
+
+def test_demos_assigned_later_are_checked_too():
+    from dsplang.errors import DspTypeError
+    predictor = qa()
+    with pytest.raises(DspTypeError, match="not a dict"):
+        predictor.demos = {"question": "q", "answer": "a"}
+    predictor.demos = (Example(question="q", answer="a"), {"question": "r", "answer": "b"})
+    assert len(predictor.demos) == 2

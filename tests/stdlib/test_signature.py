@@ -226,3 +226,24 @@ def test_json_round_trip(parser):
 def test_from_json_rejects_malformed_data(parser):
     with pytest.raises(DspValueError, match="malformed saved signature"):
         Signature.from_json({"name": "X"})
+
+
+def test_signature_is_called_as_in_dspy_with_a_spec_and_instructions():
+    import dsplang
+    names = dsplang.run('enum Mood: happy, sad\n'
+                        'let s = Signature("text -> mood: Mood", "Name the mood.")\n'
+                        'let t = Signature(s)\n', "sig.dsp")
+    s = names.s
+    assert isinstance(s, Signature) and s.instructions == "Name the mood."
+    assert s.output_names == ("mood",) and s.outputs[0].type_name == "Mood" and names.t == s
+
+
+@pytest.mark.parametrize("source, said", [
+    ("Signature(3)", 'Signature() needs a signature string such as "question -> answer", not an int'),
+    ('Signature("a -> b", 5)', "Signature(): the instructions must be text, not an int")])
+def test_a_wrong_signature_call_is_a_located_type_error(source, said):
+    import dsplang
+    from dsplang.errors import DspTypeError
+    with pytest.raises(DspTypeError) as info:
+        dsplang.run(f"let s = {source}\n", "sig.dsp")
+    assert info.value.message == said and str(info.value.span) == "sig.dsp:1:9"

@@ -188,3 +188,20 @@ def test_type_name_of_python_annotations(annotation, text):
 def test_type_adapters_are_cached_per_annotation():
     assert type_adapter(list[str]) is type_adapter(list[str])
     assert type_adapter(Optional[Passage]).validate_python(None) is None
+
+
+@pytest.mark.parametrize("written, meant", [("itn", "int"), ("flaot", "float"), ("fliter", "literal"),
+                                           ("Moood", "Mood"), ("strr", "str")])
+@pytest.mark.parametrize("form", ['signature S:\n    input a: str\n    output b: {t}\n',
+                                  'let p = Predict("a -> b: {t}")\n', 'let s = Signature("a -> b: {t}")\n'])
+def test_an_unknown_type_gets_the_same_suggestion_from_a_run_and_from_dsp_check(form, written, meant):
+    import dsplang
+    from dsplang.errors import DspNameError
+    from dsplang.interpreter.checker import check_source
+    source = "enum Mood: happy, sad\n" + form.format(t=written)
+    with pytest.raises(DspNameError) as info:
+        dsplang.run(source, "t.dsp")
+    [checked] = check_source(source, "t.dsp")
+    assert info.value.message == checked.message == f"unknown type {written!r}"
+    assert info.value.hint == checked.hint == (f"did you mean {meant!r}?" if meant else None)
+    assert info.value.span == checked.span

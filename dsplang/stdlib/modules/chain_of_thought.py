@@ -1,13 +1,20 @@
-"""ChainOfThought: Predict with a `reasoning` output written before the other outputs."""
+"""ChainOfThought: Predict with a `reasoning` output written before the other outputs.
+
+A signature that declares its own `reasoning` output keeps it (its type and description), moved
+before the other outputs, as DSPy merges the two; a `reasoning` input is an error (`dsp check`
+reports it too).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from dsplang.errors import Span
+from dsplang.errors import DspValueError, Span
 from dsplang.interpreter.values import DspCallable
 from dsplang.stdlib.modules.predict import Predict, as_signature
+from dsplang.stdlib.signature import Signature
 
+REASONING = "reasoning"
 REASONING_DESC = "Think step by step in order to produce the outputs."
 
 
@@ -16,9 +23,8 @@ class ChainOfThought(DspCallable):
 
     def __init__(self, signature, /, *, rationale_desc: str | None = None, **config: Any):
         base = as_signature(signature)
-        extended = base.prepend_output("reasoning", str, rationale_desc or REASONING_DESC)
         self.signature = base
-        self.predict = Predict(extended, **config)
+        self.predict = Predict(with_reasoning(base, rationale_desc), **config)
 
     def named_predictors(self) -> list[tuple[str, Predict]]:
         return [("predict", self.predict)]
@@ -37,3 +43,14 @@ class ChainOfThought(DspCallable):
 
     def __repr__(self) -> str:
         return f"ChainOfThought({self.signature.name})"
+
+
+def with_reasoning(signature: Signature, desc: str | None = None) -> Signature:
+    """`signature` with `reasoning` as its first output: added, or its own moved there."""
+    if REASONING in signature.input_names:
+        raise DspValueError(f"ChainOfThought adds an output named {REASONING!r}, but signature {signature.name} "
+                            f"has an input of that name", hint="rename that input")
+    if REASONING not in signature.output_names:
+        return signature.prepend_output(REASONING, str, desc or REASONING_DESC)
+    own = signature.field(REASONING)
+    return signature.with_outputs([own, *(f for f in signature.outputs if f is not own)])

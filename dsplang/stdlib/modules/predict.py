@@ -10,12 +10,14 @@ import contextvars
 import sys
 import time
 from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import Any, Iterator
 
 from dsplang.errors import DspArgumentError, DspError, DspOutputParseError, DspTypeError, Span, a_type
 from dsplang.interpreter import assertions, trace
 from dsplang.interpreter.values import DspCallable, Learnable
 from dsplang.stdlib import settings
+from dsplang.stdlib.fields import Fields
 from dsplang.stdlib.prediction import Prediction
 from dsplang.stdlib.signature import Signature
 
@@ -24,6 +26,7 @@ FEEDBACK_FIELDS = (
     ("feedback", "what was wrong with the previous answer; fix it this time"),
 )
 HINT_FIELD = ("hint_", "a hint to the module from an earlier run")
+_NONE = object()
 
 # Set by BestOfN and Refine around one try of a program: LM request parameters for every
 # predictor call inside (rollout_id, temperature) and hints by predictor id (Refine's advice).
@@ -64,9 +67,25 @@ class Predict(Learnable, DspCallable):
         self.signature = as_signature(signature)
         self.adapter = adapter
         self.lm = lm
-        self.demos: list = list(demos or [])
+        self.demos = [] if demos is None else demos
         self.config = config
         self.name = self.signature.name
+
+    @property
+    def demos(self) -> list:
+        """The examples shown before each call: Examples (or dicts) of the signature's fields."""
+        return self._demos
+
+    @demos.setter
+    def demos(self, value) -> None:
+        if not isinstance(value, (list, tuple)):
+            raise DspTypeError(f"a predictor's demos must be a list of Examples, not {a_type(value)}",
+                               hint='for example: demos=[Example(question="2 + 2?", answer="4")]')
+        bad = next((item for item in value if not isinstance(item, (Fields, Mapping))), _NONE)
+        if bad is not _NONE:
+            raise DspTypeError(f"a predictor's demos must be a list of Examples; one of them is {a_type(bad)}",
+                               hint='for example: demos=[Example(question="2 + 2?", answer="4")]')
+        self._demos = list(value)
 
     # ---------------------------------------------------------- learnable state
 

@@ -273,19 +273,15 @@ def _react_signature(base: Signature, tools: dict[str, Tool]) -> Signature:
     return Signature.from_fields(f"{base.name}_react", "\n".join(lines), fields)
 
 
-def _with_outputs(signature: Signature, outputs: tuple) -> Signature:
-    return Signature(signature.name, signature.instructions, signature.inputs, outputs)
-
-
 def _loose_signature(signature: Signature) -> Signature:
     """The react signature with the tool name and arguments read as plain text."""
-    return signature.cached("react_loose", lambda: _with_outputs(signature, tuple(
+    return signature.cached("react_loose", lambda: signature.with_outputs(tuple(
         FieldSpec(name, str, None, OUTPUT) for name in ("next_thought", "next_tool_name", "next_tool_args"))))
 
 
 def _thought_signature(signature: Signature) -> Signature:
     """The react signature for native function calling: the tool call comes separately."""
-    return signature.cached("react_thought", lambda: _with_outputs(signature, signature.outputs[:1]))
+    return signature.cached("react_thought", lambda: signature.with_outputs(signature.outputs[:1]))
 
 
 def _lenient_thought(adapter, signature: Signature, text: str) -> str:
