@@ -150,6 +150,14 @@ class DspUserError(DspError):
     kind = "error"
 
 
+def checked_path(path: str, span: Span | None = None, error: type[DspError] = DspFileError) -> str:
+    """`path` itself, or `error` when it holds a NUL character (no file system allows one;
+    Python's open() would raise a bare ValueError)."""
+    if "\x00" in path:
+        raise error(f"a file path cannot contain a NUL character: {path!r}", span)
+    return path
+
+
 def type_word(value) -> str:
     """The name of a value's type as a .dsp user reads it: int, str, list, none, Passage."""
     return "none" if value is None else type(value).__name__

@@ -157,3 +157,26 @@ compile qa = Predict("question -> answer") with LabeledFewShot(k=1) on train
     out, err = capsys.readouterr()
     assert "ran" not in out
     assert f"file error: cannot write compiled programs to {tmp_path / 'blocker' / 'build'}" in err
+
+
+NUL_PATHS = {
+    "import": ('import "a\\x00b.dsp"\n', "1:8", "syntax error"),
+    "save": ('let p = Predict("q -> a")\nsave p to "a\\u0000b.json"\n', "2:1", "file error"),
+    "load statement": ('let p = Predict("q -> a")\nload p from "a\\u0000b.json"\n', "2:1", "file error"),
+    "load()": ('let rows = load("a\\x00b.jsonl", inputs=["q"])\n', "1:12", "file error"),
+}
+
+
+@pytest.mark.parametrize("name", NUL_PATHS)
+def test_a_nul_in_a_path_is_a_located_error(name, tmp_path, capsys):
+    source, where, kind = NUL_PATHS[name]
+    path = tmp_path / "nul.dsp"
+    path.write_text(source)
+    commands = [["run", str(path)]] + ([["check", str(path)]] if name == "import" else [])
+    for command in commands:
+        assert main(command) == 1
+        err = capsys.readouterr().err
+        assert f"nul.dsp:{where}: {kind}: a file path cannot contain a NUL character" in err, err
+        assert "internal error" not in err
+    assert main(["check", str(path) + "\0"]) == 1       # the API and REPL paths too
+    assert "cannot contain a NUL" in capsys.readouterr().err

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from dsplang.errors import DspError, DspFileError, render
+from dsplang.errors import DspError, DspFileError, checked_path, render
 from dsplang.fmt.formatter import format_source
 
 
@@ -38,7 +38,7 @@ def run_fmt(paths: list[str], check: bool = False) -> int:
 
 def _read(path: str) -> str:
     try:
-        with open(path, encoding="utf-8", newline="") as fh:
+        with open(checked_path(path), encoding="utf-8", newline="") as fh:
             return fh.read()
     except FileNotFoundError:
         raise DspFileError(f"no such file: {path!r}") from None

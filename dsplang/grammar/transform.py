@@ -13,7 +13,7 @@ from typing import Callable
 
 from lark import Token, Transformer
 
-from dsplang.errors import DspSyntaxError
+from dsplang.errors import DspSyntaxError, checked_path
 from dsplang.grammar import ast
 from dsplang.grammar.helpers import (Clause, Doc, Dotted, check_params, doc_and_body,
                                      span_of, string_node, target, token_span)
@@ -122,6 +122,7 @@ class DspTransformer(ExpressionRules, Transformer):
         path = string_node((c[1],), self.parse_expr)
         if not isinstance(path, ast.Const):
             raise DspSyntaxError("the path of an import must be a plain string", path.span)
+        checked_path(path.value, path.span, DspSyntaxError)
         return ast.ImportDsp(span_of(c), path.value, c[3].value if c[3] else None)
 
     def from_import(self, c):

@@ -55,7 +55,7 @@ import os
 from collections import deque
 from contextlib import contextmanager
 
-from dsplang.errors import DspCheckError, DspError, DspFileError, Span, did_you_mean
+from dsplang.errors import DspCheckError, DspError, DspFileError, Span, checked_path, did_you_mean
 from dsplang.grammar import ast
 from dsplang.interpreter.checker_exprs import BUILTIN_NAMES, ExprChecks
 from dsplang.interpreter.checker_imports import DspFiles, PyModules
@@ -80,8 +80,10 @@ def check_source(source: str, filename: str = "<string>") -> list[DspError]:
 def check_file(path: str) -> list[DspError]:
     """`check_source` on a file; a file that cannot be read is one DspFileError."""
     try:
-        with open(path, encoding="utf-8") as fh:
+        with open(checked_path(path), encoding="utf-8") as fh:
             source = fh.read()
+    except DspFileError as err:
+        return [err]
     except FileNotFoundError:
         return [DspFileError(f"no such file: {path!r}")]
     except (OSError, UnicodeDecodeError) as err:

@@ -9,7 +9,7 @@ from typing import Iterator
 import os
 import sys
 
-from dsplang.errors import DspFileError, DspImportError, Span, did_you_mean
+from dsplang.errors import DspFileError, DspImportError, Span, checked_path, did_you_mean
 from dsplang.grammar import ast
 from dsplang.interpreter.calls import python_error
 from dsplang.interpreter.values import Namespace
@@ -45,6 +45,7 @@ class Importer:
             self.stack.pop()
 
     def read(self, path: str, span: Span | None) -> str:
+        checked_path(path, span)
         try:
             with open(path, encoding="utf-8") as fh:
                 return fh.read()

@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 from typing import Callable
 
-from dsplang.errors import DspArgumentError, DspError, DspNameError, DspValueError, a_type, did_you_mean
+from dsplang.errors import (DspArgumentError, DspError, DspNameError, DspValueError, a_type, checked_path,
+                            did_you_mean)
 from dsplang.repl import display
 from dsplang.repl.session import QuitSession, Session
 
@@ -102,7 +103,7 @@ def cmd_save(session: Session, arg: str) -> None:
     for text in session.inputs:
         lines.append(text.rstrip("\n") + ("\n" if "\n" in text.strip() else ""))
     try:
-        with open(os.path.expanduser(path), "w", encoding="utf-8") as fh:
+        with open(os.path.expanduser(checked_path(path)), "w", encoding="utf-8") as fh:
             fh.write("\n".join(lines).rstrip("\n") + "\n")
     except OSError as exc:
         from dsplang.errors import DspFileError

@@ -35,7 +35,7 @@ import re
 from typing import Any, Iterator
 
 from dsplang.errors import (DspArgumentError, DspFileError, DspKeyError, DspTypeError, DspValueError, Span,
-                            did_you_mean)
+                            checked_path, did_you_mean)
 from dsplang.stdlib.example import Example
 
 Row = tuple[int, dict]   # (line number in the file, the row's fields)
@@ -119,6 +119,7 @@ def _split_sizes(total: int, ratio: Any, sizes: Any) -> tuple[int, int]:
 def _read(path: str) -> str:
     """The file's text (UTF-8, a BOM allowed); DspFileError when it cannot be read."""
     cwd_hint = f"relative paths are read from the current directory, {os.getcwd()}"
+    checked_path(path)
     if not os.path.exists(path):
         raise DspFileError(f"no such file: {path!r}",
                            hint=None if os.path.isabs(path) else cwd_hint)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from dsplang.errors import DspError, DspFileError, DspTypeError, DspValueError, Span, a_type
+from dsplang.errors import DspError, DspFileError, DspTypeError, DspValueError, Span, a_type, checked_path
 
 
 def _is_lm(value) -> bool:
@@ -185,4 +185,4 @@ def _path(path, node) -> str:
         path = os.fspath(path)
     if not isinstance(path, str):
         raise DspTypeError(f"a file path must be a string, not {a_type(path)}", node.span)
-    return path
+    return checked_path(path, node.span)
