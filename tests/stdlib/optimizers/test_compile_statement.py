@@ -217,3 +217,31 @@ def test_a_compile_with_some_failed_calls_is_written_but_compiled_again_next_run
     assert status == 0 and out == "3\n" and len(served.requests) == asked + 3 and "using" not in err
     status, out, err = run(capsys, "run", "main.dsp")
     assert status == 0 and out == "3\n" and len(served.requests) == asked + 3      # reused
+
+
+TYPO = '''from _fake_lm import DemoLM, capitals
+use DemoLM()
+signature QA = "question -> answer"
+def right(example, pred, trace=none):
+    return example.gold == pred.answer
+def says_yes(example, pred):
+    return "yes"
+compile qa = Predict(QA) with {optimizer} on capitals(0, 5)
+print(len(qa.demos))
+'''
+
+
+@pytest.mark.parametrize("optimizer, where, said", [
+    ("BootstrapFewShot(metric=right, verbose=false)", "main.dsp:5:12: attribute error: Example has no field 'gold'",
+     "note: BootstrapFewShot called the metric right on 5 examples, and it failed on every one"),
+    ("BootstrapFewShotWithRandomSearch(metric=right, num_candidate_programs=2, verbose=false)",
+     "main.dsp:5:12: attribute error: Example has no field 'gold'", "and it failed on every one"),
+    ("BootstrapFewShot(metric=says_yes, verbose=false)",
+     "main.dsp:6:1: type error: the metric says_yes returned str 'yes'; a metric must return a bool or a number",
+     "hint: for example: return example.answer == pred.answer")])
+def test_a_broken_metric_stops_the_compile_at_the_metrics_line(project, capsys, tmp_path, optimizer, where, said):
+    (tmp_path / "main.dsp").write_text(TYPO.format(optimizer=optimizer))
+    status, out, err = run(capsys, "run", "main.dsp")
+    assert status == 1 and out == ""
+    assert where in err and said in err and "Traceback" not in err
+    assert not (tmp_path / ".dsp-build").exists()
