@@ -227,8 +227,8 @@ def read(path: str, span: Span | None = None) -> dict:
         raise DspFileError(f"{path} is a folder, not a compiled-program file", span) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise DspFileError(f"{path} is not a valid compiled-program file: {err}", span) from None
-    except (OSError, ValueError) as err:          # ValueError: a NUL in the path
-        raise DspFileError(f"cannot read {path}: {getattr(err, 'strerror', None) or err}", span) from None
+    except OSError as err:
+        raise DspFileError(f"cannot read {path}: {err.strerror}", span) from None
     except RecursionError:
         raise DspFileError(f"{path} is not a valid compiled-program file: its JSON is nested too deeply", span) from None
     if not isinstance(data, dict) or "dsplang_artifact" not in data or "predictors" not in data:

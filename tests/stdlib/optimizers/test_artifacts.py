@@ -115,7 +115,7 @@ def test_an_unchanged_source_loads_quietly(dsp, compiled_outer, tmp_path, recwar
 
 @pytest.mark.parametrize("content, message", [
     (None, "no such file"), ("{not json", "not a valid compiled-program file"),
-    ('{"hello": 1}', "not a compiled-program file")])
+    ('{"hello": 1}', "not a compiled-program file"), ("[" * 100_000, "its JSON is nested too deeply")])
 def test_missing_or_corrupt_files_are_file_errors_naming_the_path(dsp, tmp_path, content, message):
     path = tmp_path / "qa.json"
     if content is not None:
