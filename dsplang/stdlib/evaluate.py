@@ -74,6 +74,8 @@ def evaluate(program, data, metric=None, *, threads: int = 1, display_progress: 
 def _check_metric_ran(run: RunResult) -> None:
     """A metric that failed on every example it was given is an error, not a 0% score (a
     failure of the program itself stays a failed row)."""
+    if run.interrupted:
+        return
     failures = [e.metric for e in run.errors.values() if isinstance(e, _RowFailure)]
     done = sum(run.finished)
     if done and all(f is not None for f in failures) and len(failures) == done:

@@ -135,8 +135,8 @@ class BootstrapFewShot(Optimizer):
             for k, index in enumerate(indices):
                 if k in result.errors:
                     errors.append((index, result.errors[k]))
-                    run.outcomes.failure(f"training example {index + 1}", result.errors[k])
-                elif result.values[k] is not _SKIPPED:
+                    run.outcomes.failure("training", index, result.errors[k])
+                elif result.finished[k] and result.values[k] is not _SKIPPED:
                     run.outcomes.ok(self.metric is not None)
                     if result.values[k]:
                         successes[index] = result.values[k]

@@ -116,7 +116,7 @@ class CandidateScorer:
         for index, (candidate, example_index) in enumerate(work):
             if index in result.errors:
                 candidate.scores[example_index] = self.failure_score
-                self.run.outcomes.failure(f"validation example {example_index + 1}", result.errors[index])
+                self.run.outcomes.failure("validation", example_index, result.errors[index])
             elif result.values[index] is _SKIPPED or not result.finished[index]:
                 complete = False
             else:

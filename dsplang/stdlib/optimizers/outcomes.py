@@ -25,10 +25,10 @@ class Outcomes:
         self._lock = threading.Lock()
         self.ran = 0
         self.failed = 0
-        self.first: tuple[str, Exception] | None = None     # (which example, its error)
+        self.first: tuple[tuple, str, Exception] | None = None     # (order, which example, its error)
         self.metric_ok = 0
         self.metric_failed = 0
-        self.first_metric: MetricError | None = None
+        self.first_metric: tuple[tuple, MetricError] | None = None
 
     def ok(self, metric_called: bool = True) -> None:
         """An example ran to the end (and the metric, when it was called, gave a value)."""
@@ -36,21 +36,25 @@ class Outcomes:
             self.ran += 1
             self.metric_ok += metric_called
 
-    def failure(self, where: str, error: Exception) -> None:
-        """An example failed: in the program, or (a MetricError) in the metric."""
+    def failure(self, dataset: str, index: int, error: Exception) -> None:
+        """Example `index` (0-based) of the "training" or "validation" data failed: in the
+        program, or (a MetricError) in the metric. The first kept is the earliest by data and
+        index, whatever order threads finish in."""
+        order = (dataset != "training", index)
         with self._lock:
             self.ran += 1
             self.failed += 1
-            if self.first is None:
-                self.first = (where, error)
+            if self.first is None or order < self.first[0]:
+                self.first = (order, f"{dataset} example {index + 1}", error)
             if isinstance(error, MetricError):
                 self.metric_failed += 1
-                self.first_metric = self.first_metric or error
+                if self.first_metric is None or order < self.first_metric[0]:
+                    self.first_metric = (order, error)
 
     def error(self, optimizer: str, tracker) -> DspError | None:
         """The error the compile ends with, or None when something worked (see the module docstring)."""
         if self.metric_failed and not self.metric_ok:
-            return self.first_metric.everywhere(self.metric_failed, optimizer)
+            return self.first_metric[1].everywhere(self.metric_failed, optimizer)
         if tracker.failed_calls and not tracker.calls:
             first = tracker.first_failure
             error = DspLMError(f"{optimizer}: every LM call of the compile failed "
@@ -59,7 +63,7 @@ class Outcomes:
             error.__cause__ = first
             return error
         if self.ran and self.failed == self.ran:
-            where, first = self.first
+            _, where, first = self.first
             shown = str(first) if isinstance(first, DspError) else f"{type(first).__name__}: {first}"
             error = DspRuntimeError(f"{optimizer}: every example the compile ran failed "
                                     f"({plural(self.ran, 'example')}); the first, {where}: {shown}",
