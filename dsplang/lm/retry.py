@@ -210,6 +210,7 @@ def short_message(exc: BaseException) -> str:
     text = re.sub(r"\s*Error_str:.*$", "", text, flags=re.S)
     text = re.sub(r"\s*Traceback \(most recent call last\):.*$", "", text, flags=re.S)
     text = _json_error_message(text) or text
+    text = re.sub(r"^Error code: \d+ - ", "", text)
     text = " ".join(text.split())
     return text if len(text) <= _DETAIL_LIMIT else text[:_DETAIL_LIMIT - 3] + "..."
 

@@ -70,7 +70,11 @@ class Embeddings(CorpusRetriever):
         try:
             response = litellm.embedding(model=self.model, input=texts, **self.kwargs)
         except Exception as err:  # noqa: BLE001 - every provider failure is an LM error
-            raise DspLMError(f"embedding with {self.model!r} failed: {err}") from None
+            from dsplang.lm.retry import classify
+            from dsplang.lm.secrets import redact, secret_values
+            failure = classify(err)
+            raise DspLMError(redact(f"embedding with {self.model!r} failed: {failure.what}: {failure.detail}",
+                                    secret_values(self.kwargs))) from None
         rows = sorted(response.data, key=lambda row: _field(row, "index"))
         if len(rows) != len(texts):
             raise DspLMError(f"{self.model!r} returned {len(rows)} embeddings for {len(texts)} texts")

@@ -64,3 +64,13 @@ def test_a_local_model_is_never_downloaded(folder_corpus):
     else:
         with pytest.raises(DspNotAvailableError, match="not available locally"):
             Embeddings(folder_corpus, model="local:/nonexistent/model-folder").embed(["x"])
+
+
+def test_a_provider_error_is_said_in_words_without_the_key(openai_server):
+    from openai_server import Error
+    openai_server.default = Error(401, "Incorrect API key provided: sk-emb-0123456789")
+    embeddings = Embeddings(model=MODEL, api_base=openai_server.url, api_key="sk-emb-0123456789")
+    with pytest.raises(DspLMError) as info:
+        embeddings.embed(["a text"])
+    assert info.value.message == (f"embedding with {MODEL!r} failed: authentication failed (401): "
+                                  "Incorrect API key provided: ***")
