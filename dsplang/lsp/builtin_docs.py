@@ -45,7 +45,7 @@ DOCS: dict[str, str] = {
     # language models and predictors
     "LM": "LM(model, **kwargs) — a language model (any litellm model string); kwargs pass through.",
     "ScriptedLM": "ScriptedLM(...) — an offline LM that replies from a script (for tests).",
-    "Signature": "Signature(spec) — a signature built at run time from a string.",
+    "Signature": "Signature(spec, instructions=none) — a signature built at run time from a string.",
     "Example": "Example(**fields) — a data example; mark inputs with .with_inputs(\"a\", ...).",
     "Prediction": "Prediction(**fields) — what a predictor returns: its output fields.",
     "Predict": "Predict(signature) — a predictor that asks the LM for the signature's outputs.",
