@@ -124,6 +124,7 @@ class MetricError(Exception):
         if not isinstance(error, DspError):
             error = DspPythonError(f"{metric_name(self.metric)} raised {self.message}", _declared_at(self.metric),
                                    original=self.error)
+            error.__cause__ = self.error          # its traceback, for --debug
         if said not in error.notes:
             error.notes.append(said)
         return error
