@@ -158,6 +158,22 @@ def checked_path(path: str, span: Span | None = None, error: type[DspError] = Ds
     return path
 
 
+def source_text(data: bytes, path: str, span: Span | None = None) -> str:
+    """The text of a source file read as `data`: UTF-8, newlines made "\\n" (as Python's
+    universal newlines do). Bytes that are not UTF-8 are a DspFileError at `span` (the
+    import that reads the file), or else at the first bad byte."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        start = data.rfind(b"\n", 0, err.start) + 1
+        line = data.count(b"\n", 0, err.start) + 1
+        col = len(data[start:err.start].decode("utf-8", "replace")) + 1
+        where = span or Span(path, line, col, line, col + 1)
+        raise DspFileError(f"{path} is not UTF-8 text: byte 0x{data[err.start]:02x} at line {line}, "
+                           f"column {col} ({err.reason})", where) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def type_word(value) -> str:
     """The name of a value's type as a .dsp user reads it: int, str, list, none, Passage."""
     return "none" if value is None else type(value).__name__
@@ -188,8 +204,8 @@ class SourceRegistry:
         text = self._sources.get(filename)
         if text is None:
             try:
-                with open(filename, encoding="utf-8") as fh:
-                    text = fh.read()
+                with open(filename, encoding="utf-8", errors="replace") as fh:
+                    text = fh.read()     # a bad byte shows as U+FFFD under its error's caret
             except OSError:
                 return None
             self._sources[filename] = text

@@ -9,7 +9,7 @@ from typing import Iterator
 import os
 import sys
 
-from dsplang.errors import DspFileError, DspImportError, Span, checked_path, did_you_mean
+from dsplang.errors import DspFileError, DspImportError, Span, checked_path, did_you_mean, source_text
 from dsplang.grammar import ast
 from dsplang.interpreter.calls import python_error
 from dsplang.interpreter.values import Namespace
@@ -47,14 +47,12 @@ class Importer:
     def read(self, path: str, span: Span | None) -> str:
         checked_path(path, span)
         try:
-            with open(path, encoding="utf-8") as fh:
-                return fh.read()
+            with open(path, "rb") as fh:
+                return source_text(fh.read(), path, span)
         except FileNotFoundError:
             raise DspFileError(f"no such file: {path}", span) from None
         except IsADirectoryError:
             raise DspFileError(f"{path} is a folder, not a .dsp file", span) from None
-        except UnicodeDecodeError as exc:
-            raise DspFileError(f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start})", span) from None
         except OSError as exc:
             raise DspFileError(f"cannot read {path}: {exc.strerror}", span) from None
 

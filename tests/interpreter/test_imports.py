@@ -65,3 +65,17 @@ def test_python_exception_maps_to_the_calling_line(tmp_path):
     assert err.value.span.line == 3
     assert "KeyError in tool()" in err.value.message
     assert any("broken_tool_for_imports.py:2" in note for note in err.value.notes)
+
+
+def test_a_file_that_is_not_utf8_is_reported_at_its_first_bad_byte(tmp_path, capsys):
+    from dsplang.cli import main
+    from dsplang.errors import DspFileError
+    (tmp_path / "bad.dsp").write_bytes(b'let x = 1\r\nprint("a\xffb")\n')
+    assert main(["run", str(tmp_path / "bad.dsp")]) == 1
+    err = capsys.readouterr().err
+    assert ":2:9: file error: " in err and "byte 0xff at line 2, column 9 (invalid start byte)" in err
+    assert '    2 | print("a\ufffdb")' in err and "internal error" not in err
+    importing = write(tmp_path, "main.dsp", 'let y = 2\nimport "bad.dsp"\n')
+    with pytest.raises(DspFileError) as caught:
+        dsplang.load(str(importing))
+    assert caught.value.span.line == 2 and "line 2, column 9" in caught.value.message
