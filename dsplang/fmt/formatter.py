@@ -7,6 +7,7 @@ from dsplang.fmt.equivalence import same_program
 from dsplang.fmt.layout import assign_blanks, assign_depths, render
 from dsplang.fmt.lines import build_lines
 from dsplang.fmt.tokens import lex, normalize
+from dsplang.grammar.nesting import deep_enough
 
 
 class FormatError(DspError):
@@ -18,6 +19,11 @@ class FormatError(DspError):
 def format_source(source: str, filename: str = "<string>") -> str:
     """The formatted text of `source`. Raises DspSyntaxError for a file that does not
     parse, and FormatError (writing nothing) if the result would not mean the same."""
+    with deep_enough():
+        return _format(source, filename)
+
+
+def _format(source: str, filename: str) -> str:
     from dsplang.grammar.parser import parse
     before = parse(source, filename)
     items = build_lines(lex(normalize(source)))

@@ -7,7 +7,7 @@ evaluator, checker, formatter and language server read them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
+from typing import Iterator, Union
 
 from dsplang.errors import Span
 
@@ -487,3 +487,16 @@ def method_params(params: tuple[Param, ...]) -> tuple[Param, ...]:
     if params and params[0].name == "self" and params[0].kind == "normal" and params[0].default is None:
         return params[1:]
     return params
+
+
+def child_nodes(node: Node) -> Iterator[Node]:
+    """The nodes directly inside `node`, in field order (also those held in tuples, such
+    as a block's statements or an f-string's formatted values)."""
+    for name in node.__dataclass_fields__:
+        value = getattr(node, name)
+        if isinstance(value, Node):
+            yield value
+        elif isinstance(value, tuple):
+            for item in value:
+                if isinstance(item, Node):
+                    yield item

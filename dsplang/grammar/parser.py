@@ -19,6 +19,7 @@ from dsplang.errors import SOURCES, DspSyntaxError, Span
 from dsplang.grammar import ast
 from dsplang.grammar.helpers import doc_and_body
 from dsplang.grammar.messages import convert, terminal_words
+from dsplang.grammar.nesting import check_depth
 from dsplang.grammar.postlex import HOLDER, DspIndenter, ParseState
 from dsplang.grammar.transform import DspTransformer
 
@@ -53,7 +54,9 @@ def _run(text: str, start: str, st: ParseState):
         lark = _lark()
         saved, HOLDER.state = HOLDER.state, st
         try:
-            return lark.parse(text, start=start)
+            result = lark.parse(text, start=start)
+            check_depth(result)
+            return result
         except UnexpectedInput as exc:
             raise convert(exc, st, text, _Built.words) from None
         except LarkError as exc:

@@ -16,6 +16,7 @@ from lark import Token
 from lark.indenter import Indenter
 
 from dsplang.errors import DspSyntaxError, Span
+from dsplang.grammar.nesting import MAX_BRACKETS, MAX_INDENT, too_deep_message
 
 OPENERS = {"LPAR": ")", "LSQB": "]", "LBRACE": "}"}
 CLOSERS = {"RPAR": "(", "RSQB": "[", "RBRACE": "{"}
@@ -137,6 +138,8 @@ def _process(stream, st: ParseState):
             st.row_first = tok
         if kind in OPENERS:
             st.brackets.append((tok, indents[-1]))
+            if len(st.brackets) > MAX_BRACKETS:
+                raise st.error(too_deep_message(MAX_BRACKETS, "nested brackets"), tok)
         elif kind in CLOSERS:
             _close(tok, st)
         elif kind == "EQUAL" and st.eq_tok is None:
@@ -174,6 +177,8 @@ def _newline(tok: Token, indents: list[int], st: ParseState):
     if indent > indents[-1]:
         indents.append(indent)
         layout = _layout("_INDENT", tok)
+        if len(indents) > MAX_INDENT + 1:
+            raise st.error(too_deep_message(MAX_INDENT, "levels of indentation"), layout)
         st.prev, st.cur = st.cur, layout
         yield layout
         return

@@ -57,6 +57,7 @@ from contextlib import contextmanager
 
 from dsplang.errors import DspCheckError, DspError, DspFileError, Span, checked_path, did_you_mean
 from dsplang.grammar import ast
+from dsplang.grammar.nesting import deep_enough
 from dsplang.interpreter.checker_exprs import BUILTIN_NAMES, ExprChecks
 from dsplang.interpreter.checker_imports import DspFiles, PyModules
 from dsplang.interpreter.checker_scopes import DECL_TYPES, IMPORT_TYPES, Binding, StaticScope, declared_later
@@ -70,10 +71,11 @@ def check_source(source: str, filename: str = "<string>") -> list[DspError]:
     """Syntax errors and static problems of `source`, sorted by position."""
     from dsplang.grammar.parser import parse_recovering
 
-    program, syntax_errors = parse_recovering(source, filename)
-    problems: list[DspError] = list(syntax_errors)
-    if program is not None:
-        problems.extend(check_program(program, filename))
+    with deep_enough():
+        program, syntax_errors = parse_recovering(source, filename)
+        problems: list[DspError] = list(syntax_errors)
+        if program is not None:
+            problems.extend(check_program(program, filename))
     return sorted(problems, key=_position)
 
 
@@ -94,7 +96,8 @@ def check_file(path: str) -> list[DspError]:
 def check_program(program: ast.Program, filename: str) -> list[DspCheckError]:
     """The static problems of a parsed program, sorted by position."""
     checker = Checker(filename)
-    checker.check(program)
+    with deep_enough():
+        checker.check(program)
     return sorted(checker.errors, key=_position)
 
 

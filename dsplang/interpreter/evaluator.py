@@ -7,10 +7,9 @@ visible to the whole file), then its other top-level statements run in order.
 
 from __future__ import annotations
 
-import sys
-
 from dsplang.errors import DspError, DspRuntimeError, DspTypeError
 from dsplang.grammar import ast
+from dsplang.grammar.nesting import deep_enough
 from dsplang.interpreter.declarations import DeclCompiler
 from dsplang.interpreter.imports import Importer
 from dsplang.interpreter.scope import Scope
@@ -21,7 +20,6 @@ IMPORTS = (ast.FromImport, ast.ImportPython, ast.ImportDsp)
 DECL_ORDER = (ast.EnumDecl, ast.TypeDecl, (ast.SignatureDecl, ast.SignatureAlias), (ast.FuncDef, ast.ModuleDecl))
 # Every node made before a file's other statements run: imports and declarations.
 HOISTED = IMPORTS + tuple(k for group in DECL_ORDER for k in (group if isinstance(group, tuple) else (group,)))
-RECURSION_LIMIT = 12000
 
 
 class Interpreter:
@@ -60,19 +58,14 @@ class Interpreter:
         """Compile `program`, make its imports and declarations, then run its statements."""
         compiler = DeclCompiler(self, filename)
         body = program.body
-        compiled = [compiler.stmt(s) for s in body]
-        old_limit = sys.getrecursionlimit()
-        if old_limit < RECURSION_LIMIT:
-            sys.setrecursionlimit(RECURSION_LIMIT)
-        try:
-            self._declare(body, compiled, scope)
-            if not declare_only:
-                self._run_statements(body, compiled, scope)
-        except RecursionError:
-            raise DspRuntimeError("maximum recursion depth exceeded", program.span) from None
-        finally:
-            if old_limit < RECURSION_LIMIT:
-                sys.setrecursionlimit(old_limit)
+        with deep_enough():
+            compiled = [compiler.stmt(s) for s in body]
+            try:
+                self._declare(body, compiled, scope)
+                if not declare_only:
+                    self._run_statements(body, compiled, scope)
+            except RecursionError:
+                raise DspRuntimeError("maximum recursion depth exceeded", program.span) from None
 
     def _declare(self, body, compiled, scope: Scope) -> None:
         for node, run in zip(body, compiled):
@@ -106,7 +99,10 @@ class Interpreter:
         for node, run in zip(body, compiled):
             if isinstance(node, HOISTED):
                 continue
-            signal = run(scope)
+            try:
+                signal = run(scope)
+            except RecursionError:     # data nested too deeply to print or compare, say
+                raise DspRuntimeError("maximum recursion depth exceeded", node.span) from None
             if signal is not None:  # a top-level return, or break/continue outside a loop
                 word = "return" if isinstance(signal, Return) else signal.name
                 raise DspTypeError(f"'{word}' outside of a {'function' if word == 'return' else 'loop'}",

@@ -12,6 +12,7 @@ import os
 from typing import Callable
 
 from dsplang.grammar import ast
+from dsplang.grammar.nesting import deep_enough
 from dsplang.lsp.index import Index
 from dsplang.lsp.text import split_lines
 
@@ -24,9 +25,10 @@ class Analysis:
         self.path = path
         self.source = source
         self.lines = split_lines(source)
-        program, self.syntax_errors = parse_recovering(source, path)
-        self.program: ast.Program | None = program
-        self.index = Index(path, self.lines, program, load)
+        with deep_enough():
+            program, self.syntax_errors = parse_recovering(source, path)
+            self.program: ast.Program | None = program
+            self.index = Index(path, self.lines, program, load)
 
 
 class Project:

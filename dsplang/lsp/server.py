@@ -7,7 +7,8 @@ client at `initialize` (UTF-16 unless the client prefers UTF-8 or UTF-32): every
 gets `workspace.position_codec` and converts through `positions.py`.
 
 Every handler is wrapped so that an unexpected exception is logged to stderr and answered
-with an empty result: the server never dies because of what is in a file.
+with an empty result: the server never dies because of what is in a file. Handlers run
+under `nesting.deep_enough()`, so a file nested as deeply as the parser allows is served.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pygls.uris import to_fs_path
 from pygls.workspace import PositionCodec
 
 from dsplang import __version__
+from dsplang.grammar.nesting import deep_enough
 from dsplang.lsp.analysis import Analysis, Project
 from dsplang.lsp.completion import completion
 from dsplang.lsp.definition import definition
@@ -44,7 +46,8 @@ def safe(default):
         @functools.wraps(handler)
         def run(*args, **kwargs):
             try:
-                return handler(*args, **kwargs)
+                with deep_enough():
+                    return handler(*args, **kwargs)
             except Exception:
                 print(f"dsp lsp: error in {handler.__name__}:\n{traceback.format_exc()}",
                       file=sys.stderr, flush=True)

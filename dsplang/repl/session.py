@@ -19,10 +19,11 @@ from contextlib import ExitStack
 
 from dsplang.errors import DspError, DspRuntimeError, render
 from dsplang.grammar import ast
+from dsplang.grammar.nesting import deep_enough
 from dsplang.grammar.parser import parse
 from dsplang.interpreter import trace
 from dsplang.interpreter.declarations import DeclCompiler
-from dsplang.interpreter.evaluator import RECURSION_LIMIT, Interpreter
+from dsplang.interpreter.evaluator import Interpreter
 from dsplang.lm import usage
 from dsplang.runtime import RunOptions, configure
 
@@ -112,15 +113,11 @@ class Session:
 
     def _evaluate(self, expr: ast.Node, filename: str):
         """The value of `expr`, with the recursion limit `Interpreter.execute` also uses."""
-        compiled = DeclCompiler(self.interp, filename).expr(expr)
-        old_limit = sys.getrecursionlimit()
-        sys.setrecursionlimit(max(old_limit, RECURSION_LIMIT))
-        try:
-            return compiled(self.scope)
-        except RecursionError:
-            raise DspRuntimeError("maximum recursion depth exceeded", expr.span) from None
-        finally:
-            sys.setrecursionlimit(old_limit)
+        with deep_enough():
+            try:
+                return DeclCompiler(self.interp, filename).expr(expr)(self.scope)
+            except RecursionError:
+                raise DspRuntimeError("maximum recursion depth exceeded", expr.span) from None
 
     # ---------------------------------------------------------- files
 

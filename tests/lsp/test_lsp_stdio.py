@@ -203,3 +203,27 @@ def test_a_client_that_prefers_utf8_gets_utf8_positions(root):
         assert result["range"]["start"] == {"line": 2, "character": where}
     finally:
         assert lsp.close() == 0
+
+
+def test_a_file_nested_too_deeply_gets_a_diagnostic_not_a_traceback(root):
+    """One level past the nesting limit is a published syntax error; at the limit the file
+    is served like any other (hover answers), and the server logs nothing."""
+    from dsplang.grammar.nesting import MAX_DEPTH
+    lsp = LspClient(cwd=root)
+    try:
+        lsp.initialize(root)
+        deep, ok = root / "deep.dsp", root / "ok.dsp"
+        lsp.open(deep, "let x = " + "-" * (MAX_DEPTH - 1) + "1\n")
+        [found] = lsp.diagnostics(deep)
+        assert found["message"].startswith(f"syntax error: nesting too deep: more than {MAX_DEPTH} levels")
+        assert found["range"]["start"]["line"] == 0
+        lsp.open(ok, "let x = " + "-" * (MAX_DEPTH - 2) + "1\nprint(x)\n")
+        assert lsp.diagnostics(ok) == []
+        assert "x" in lsp.at("textDocument/hover", ok, 1, 7)["contents"]["value"]
+        lsp.request("shutdown")
+        lsp.notify("exit")
+        assert lsp.proc.wait(timeout=30) == 0
+        assert lsp.proc.stderr.read().decode() == ""
+    finally:
+        if lsp.proc.poll() is None:
+            lsp.proc.kill()
