@@ -12,12 +12,22 @@ EXIT_OK, EXIT_ERROR, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def add_lm_options(command: argparse.ArgumentParser, quiet: bool) -> None:
-    """The options every command that calls LMs takes: --lm, --no-cache (and --quiet)."""
+    """The options every command that runs programs takes: --lm, --no-cache, --limit (and
+    --quiet)."""
     command.add_argument("--lm", metavar="MODEL",
                          help="default LM when the program sets none (a litellm model string)")
     command.add_argument("--no-cache", action="store_true", help="neither read nor write the LM cache")
+    command.add_argument("--limit", action="append", default=[], metavar="NAME=N",
+                         help="raise (or lower) an interpreter limit: int_digits (default 100000), "
+                              "seq_len (10000000) or depth (1000); repeatable; also DSP_LIMITS")
     if quiet:
         command.add_argument("--quiet", action="store_true", help="hide the LM usage summary at the end")
+
+
+def limits(args):
+    """The interpreter limits from DSP_LIMITS and the --limit options."""
+    from dsplang.interpreter.limits import Limits
+    return Limits.from_settings(args.limit)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -137,7 +147,8 @@ def report(exc: BaseException, debug: bool) -> int:
 def cmd_run(args) -> int:
     from dsplang import runtime
     options = runtime.RunOptions(lm=args.lm, cache=not args.no_cache, trace_path=args.trace,
-                                 show_prompts=args.show_prompts, quiet=args.quiet, recompile=args.recompile)
+                                 show_prompts=args.show_prompts, quiet=args.quiet, recompile=args.recompile,
+                                 limits=limits(args))
     runtime.run_file(args.file, options)
     return EXIT_OK
 
@@ -146,7 +157,7 @@ def cmd_compile(args) -> int:
     from dsplang import runtime
     from dsplang.stdlib import artifacts
     options = runtime.RunOptions(lm=args.lm, cache=not args.no_cache, quiet=args.quiet,
-                                 recompile=args.recompile, compile_only=True)
+                                 recompile=args.recompile, compile_only=True, limits=limits(args))
     runtime.run_file(args.file, options)
     for name, path in artifacts.WRITTEN:
         print(f"{name}: {os.path.relpath(path)}")
@@ -186,7 +197,8 @@ def cmd_preview(args) -> int:
 def cmd_repl(args) -> int:
     from dsplang import runtime
     from dsplang.repl.app import main as repl_main
-    options = runtime.RunOptions(lm=args.lm, cache=not args.no_cache, show_prompts=args.show_prompts)
+    options = runtime.RunOptions(lm=args.lm, cache=not args.no_cache, show_prompts=args.show_prompts,
+                                 limits=limits(args))
     return repl_main(args.file, options, debug=args.debug)
 
 

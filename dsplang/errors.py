@@ -64,6 +64,12 @@ class DspValueError(DspError):
     kind = "value error"
 
 
+class DspLimitError(DspValueError):
+    """An operation that would pass one of the interpreter's limits (see interpreter/limits.py)."""
+
+    kind = "limit exceeded"
+
+
 class DspArgumentError(DspError):
     kind = "argument error"
 
@@ -196,26 +202,44 @@ class SourceRegistry:
 
     def __init__(self) -> None:
         self._sources: dict[str, str] = {}
+        self._lines: dict[str, list[str]] = {}    # split once, for files with many errors
 
     def add(self, filename: str, text: str) -> None:
         self._sources[filename] = text
+        self._lines.pop(filename, None)
 
     def line(self, filename: str, lineno: int) -> str | None:
-        text = self._sources.get(filename)
-        if text is None:
-            try:
-                with open(filename, encoding="utf-8", errors="replace") as fh:
-                    text = fh.read()     # a bad byte shows as U+FFFD under its error's caret
-            except OSError:
-                return None
-            self._sources[filename] = text
-        lines = text.splitlines()
+        lines = self._lines.get(filename)
+        if lines is None:
+            text = self._sources.get(filename)
+            if text is None:
+                try:
+                    with open(filename, encoding="utf-8", errors="replace") as fh:
+                        text = fh.read()     # a bad byte shows as U+FFFD under its error's caret
+                except (OSError, ValueError):
+                    return None
+                self._sources[filename] = text
+            lines = self._lines[filename] = text.splitlines()
         if 1 <= lineno <= len(lines):
             return lines[lineno - 1]
         return None
 
 
 SOURCES = SourceRegistry()
+
+
+SHOWN_WIDTH = 160
+
+
+def _clip(line: str, col: int) -> tuple[str, int]:
+    """A line too long to show whole, cut to SHOWN_WIDTH characters around column `col`
+    (with "..." where it was cut), and the column in what is shown."""
+    if len(line) <= SHOWN_WIDTH:
+        return line, col
+    start = max(0, min(col - 1 - SHOWN_WIDTH // 3, len(line) - SHOWN_WIDTH))
+    lead = "..." if start else ""
+    tail = "..." if start + SHOWN_WIDTH < len(line) else ""
+    return lead + line[start:start + SHOWN_WIDTH] + tail, col - start + len(lead)
 
 
 def render(err: DspError, sources: SourceRegistry | None = None) -> str:
@@ -226,14 +250,14 @@ def render(err: DspError, sources: SourceRegistry | None = None) -> str:
     if span is not None:
         text = sources.line(span.file, span.line)
         if text is not None:
-            expanded = text.expandtabs(4)
+            shown, col = _clip(text.expandtabs(4), span.col)
             prefix = f"{span.line:>5} | "
-            out.append(prefix + expanded)
+            out.append(prefix + shown)
             width = 1
             if span.end_line == span.line and span.end_col > span.col:
                 width = span.end_col - span.col
-            width = max(1, min(width, len(expanded) - span.col + 2))
-            out.append(" " * (len(prefix) + span.col - 1) + "^" * width)
+            width = max(1, min(width, len(shown) - col + 2))
+            out.append(" " * (len(prefix) + col - 1) + "^" * width)
     if err.hint:
         out.append(f"  hint: {err.hint}")
     for note in err.notes:

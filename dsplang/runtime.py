@@ -7,6 +7,7 @@ import sys
 from dataclasses import dataclass
 
 from dsplang.errors import DspFileError
+from dsplang.interpreter.limits import Limits
 from dsplang.interpreter.values import Namespace
 
 
@@ -19,6 +20,7 @@ class RunOptions:
     quiet: bool = False
     recompile: bool = False          # run every `compile` again, ignoring current saved results
     compile_only: bool = False       # `dsp compile`: stop after the file's last `compile` statement
+    limits: Limits | None = None     # the interpreter's size limits (None: defaults and DSP_LIMITS)
 
 
 def configure(options: RunOptions) -> None:
@@ -49,7 +51,7 @@ def _run_file(path: str, options: RunOptions) -> Namespace:
     from dsplang.lm import usage
     trace_file = open_output(options.trace_path, "the trace") if options.trace_path else None
     configure(options)
-    interp = Interpreter()
+    interp = Interpreter(options.limits)
     with trace.collecting() as collected, usage.track() as used:
         try:
             if options.compile_only:

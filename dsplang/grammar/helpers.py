@@ -6,6 +6,7 @@ so the same code serves whole files and pieces of files (f-string fields).
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import Callable
 
@@ -14,6 +15,11 @@ from lark import Token
 from dsplang.errors import DspSyntaxError, Span
 from dsplang.grammar import ast, strings
 from dsplang.grammar.postlex import HOLDER, LAYOUT
+
+
+# The longest integer literal (decimal digits); also the default of the interpreter's
+# int_digits limit (interpreter/limits.py).
+LITERAL_DIGITS = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,16 +107,32 @@ def span_of(children) -> Span:
 
 
 def number(tok: Token) -> int | float:
-    """The value of a NUMBER token."""
+    """The value of a NUMBER token; an integer may have up to LITERAL_DIGITS digits."""
     text = tok.value.replace("_", "")
     try:
         if text[:2].lower() in ("0x", "0o", "0b"):
             return int(text, 0)
         if any(ch in text for ch in ".eE"):
             return float(text)
+        if len(text) > 4000:          # past Python's own default for str -> int
+            return _long_int(text, tok)
         return int(text)
     except ValueError:
-        raise DspSyntaxError(f"invalid number {tok.value!r}", token_span(tok)) from None
+        shown = tok.value if len(tok.value) <= 40 else tok.value[:20] + "..."
+        raise DspSyntaxError(f"invalid number {shown!r}", token_span(tok)) from None
+
+
+def _long_int(text: str, tok: Token) -> int:
+    """A decimal integer literal of more than 4000 digits (at most LITERAL_DIGITS)."""
+    if len(text) > LITERAL_DIGITS:
+        raise DspSyntaxError(f"integer literal too long: {len(text):,} digits, more than "
+                             f"{LITERAL_DIGITS:,}", token_span(tok))
+    old = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        return int(text)
+    finally:
+        sys.set_int_max_str_digits(old)
 
 
 def _offset_span(tok_span: Span, text: str, start: int, end: int) -> Span:

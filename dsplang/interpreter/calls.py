@@ -14,6 +14,7 @@ import traceback
 
 from dsplang.errors import (DspArgumentError, DspError, DspKeyError, DspPythonError, DspRuntimeError,
                             DspTypeError, DspValueError, DspZeroDivisionError, Span, a_type, did_you_mean)
+from dsplang.interpreter.limits import conversion_error
 from dsplang.interpreter.values import DspCallable
 
 # Callables whose errors are the user's own mistakes rather than "an error inside Python code".
@@ -39,6 +40,9 @@ def call_value(f, args: tuple, kwargs: dict, span: Span):
 
 def python_error(exc: Exception, f, span: Span) -> DspError:
     """Turn an exception raised by Python code into a DspError at the call's span."""
+    limit = conversion_error(exc, span)
+    if limit is not None:
+        return limit
     name = getattr(f, "__name__", None) or type(f).__name__
     if id(f) in BUILTIN_CALLABLES or isinstance(f, type) and f.__module__ == "builtins":
         return _builtin_error(exc, f, name, span)

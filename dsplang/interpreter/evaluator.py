@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dsplang.errors import DspError, DspRuntimeError, DspTypeError
 from dsplang.grammar import ast
-from dsplang.grammar.nesting import deep_enough
 from dsplang.interpreter.declarations import DeclCompiler
 from dsplang.interpreter.imports import Importer
+from dsplang.interpreter.limits import Limits
 from dsplang.interpreter.scope import Scope
 from dsplang.interpreter.values import Namespace, Return
 
@@ -25,9 +25,10 @@ HOISTED = IMPORTS + tuple(k for group in DECL_ORDER for k in (group if isinstanc
 class Interpreter:
     """Runs programs; holds the builtins and the files imported so far."""
 
-    def __init__(self) -> None:
+    def __init__(self, limits: Limits | None = None) -> None:
         from dsplang.stdlib.builtins import build
-        self.builtins = Scope(None, build())
+        self.limits = limits if limits is not None else Limits.from_settings()
+        self.builtins = Scope(None, build(self.limits))
         self.importer = Importer(self)
 
     def new_globals(self) -> Scope:
@@ -58,7 +59,7 @@ class Interpreter:
         """Compile `program`, make its imports and declarations, then run its statements."""
         compiler = DeclCompiler(self, filename)
         body = program.body
-        with deep_enough():
+        with self.limits.applied():
             compiled = [compiler.stmt(s) for s in body]
             try:
                 self._declare(body, compiled, scope)

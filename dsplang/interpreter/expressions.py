@@ -9,10 +9,12 @@ from __future__ import annotations
 import operator
 
 from dsplang.errors import (DspAttributeError, DspError, DspIndexError, DspKeyError, DspNameError,
-                            DspTypeError, DspValueError, DspZeroDivisionError, Span, a_type, did_you_mean,
-                            type_word)
+                            DspRuntimeError, DspTypeError, DspValueError, DspZeroDivisionError, Span, a_type,
+                            did_you_mean, type_word)
 from dsplang.grammar import ast
 from dsplang.interpreter.calls import call_value
+from dsplang.interpreter.limits import (SIZED, check_format_spec, check_power, check_product, conversion_error,
+                                        too_long)
 from dsplang.interpreter.scope import Scope
 from dsplang.interpreter.values import MISSING, Function, ParamSpec
 from dsplang.stdlib.fields import Fields
@@ -35,6 +37,8 @@ def arith_error(exc: Exception, op: str, left, right, span: Span) -> DspError:
         return DspZeroDivisionError("division by zero" if op != "%" else "modulo by zero", span)
     if isinstance(exc, OverflowError):
         return DspValueError(f"number too large for {op!r}", span)
+    if isinstance(exc, MemoryError):
+        return DspRuntimeError(f"out of memory computing {op!r}", span)
     return DspTypeError(f"unsupported operand types for {op}: {type_word(left)!r} and {type_word(right)!r}",
                         span)
 
@@ -74,7 +78,7 @@ class ExprCompiler:
                 parts.append((part, None, None, None))
             else:
                 parts.append((None, self.expr(part.expr), part.conversion, part.format_spec))
-        span = node.span
+        span, limits = node.span, self.interp.limits
 
         def fstring(scope):
             out = []
@@ -87,10 +91,13 @@ class ExprCompiler:
                     value = repr(value)
                 elif conv == "s":
                     value = str(value)
+                if spec:
+                    check_format_spec(spec, limits, span)
                 try:
                     out.append(format(value, spec) if spec else str(value))
                 except (ValueError, TypeError) as exc:
-                    raise DspValueError(f"cannot format {type_word(value)} with {spec!r}: {exc}", span)
+                    raise conversion_error(exc, span) or DspValueError(
+                        f"cannot format {type_word(value)} with {spec!r}: {exc}", span) from None
             return "".join(out)
         return fstring
 
@@ -178,7 +185,10 @@ class ExprCompiler:
     # ---------------------------------------------------------- operators
 
     def visit_BinOp(self, node: ast.BinOp):
-        op, fn, span = node.op, BINARY[node.op], node.span
+        op, span = node.op, node.span
+        if op in ("+", "*"):
+            return (self._add if op == "+" else self._multiply)(node)
+        fn = BINARY[op] if op != "**" else self._power(span)
         left, right = self.expr(node.left), self.expr(node.right)
         if isinstance(node.right, ast.Const):
             const = node.right.value
@@ -203,6 +213,85 @@ class ExprCompiler:
             except Exception as exc:
                 raise arith_error(exc, op, a, b, span) from None
         return binop
+
+    def _add(self, node: ast.BinOp):
+        """`a + b`, refusing a string, list or tuple longer than the `seq_len` limit."""
+        left, right, span = self.expr(node.left), self.expr(node.right), node.span
+        limits = self.interp.limits
+        seq_len = limits.seq_len
+        if isinstance(node.right, ast.Const):
+            const = node.right.value
+
+            def add_const(scope):
+                a = left(scope)
+                try:
+                    result = a + const
+                except DspError:
+                    raise
+                except Exception as exc:
+                    raise arith_error(exc, "+", a, const, span) from None
+                if result.__class__ is not int and result.__class__ in SIZED and len(result) > seq_len:
+                    raise too_long(type(result).__name__, len(result), limits, span)
+                return result
+            return add_const
+
+        def add(scope):
+            a = left(scope)
+            b = right(scope)
+            try:
+                result = a + b
+            except DspError:
+                raise
+            except Exception as exc:
+                raise arith_error(exc, "+", a, b, span) from None
+            if result.__class__ is not int and result.__class__ in SIZED and len(result) > seq_len:
+                raise too_long(type(result).__name__, len(result), limits, span)
+            return result
+        return add
+
+    def _multiply(self, node: ast.BinOp):
+        """`a * b`, refusing (before computing) an integer of more than `int_digits` digits or
+        a repetition longer than `seq_len`."""
+        left, right, span = self.expr(node.left), self.expr(node.right), node.span
+        limits = self.interp.limits
+        max_bits = limits.max_bits + 1
+        if isinstance(node.right, ast.Const) and node.right.value.__class__ is int:
+            const = node.right.value
+            room = max_bits - const.bit_length()
+
+            def multiply_const(scope):
+                a = left(scope)
+                if a.__class__ is not int or a.bit_length() > room:
+                    check_product(a, const, limits, span)
+                try:
+                    return a * const
+                except DspError:
+                    raise
+                except Exception as exc:
+                    raise arith_error(exc, "*", a, const, span) from None
+            return multiply_const
+
+        def multiply(scope):
+            a = left(scope)
+            b = right(scope)
+            if a.__class__ is not int or b.__class__ is not int or a.bit_length() + b.bit_length() > max_bits:
+                check_product(a, b, limits, span)
+            try:
+                return a * b
+            except DspError:
+                raise
+            except Exception as exc:
+                raise arith_error(exc, "*", a, b, span) from None
+        return multiply
+
+    def _power(self, span: Span):
+        """`fn(a, b)` for `**`, refusing (before computing) too large an integer."""
+        limits = self.interp.limits
+
+        def power(a, b):
+            check_power(a, b, limits, span)
+            return a ** b
+        return power
 
     def visit_UnaryOp(self, node: ast.UnaryOp):
         operand, span = self.expr(node.operand), node.span
@@ -321,22 +410,33 @@ class ExprCompiler:
     def visit_ListComp(self, node: ast.ListComp):
         elt = self.expr(node.elt)
         loops = self.generators(node.generators)
+        limits, span = self.interp.limits, node.span
+        seq_len = limits.seq_len
 
         def listcomp(scope):
             out: list = []
-            loops(Scope(scope), lambda s: out.append(elt(s)))
+
+            def add(s):
+                out.append(elt(s))
+                if len(out) > seq_len:
+                    raise too_long("list", len(out), limits, span)
+            loops(Scope(scope), add)
             return out
         return listcomp
 
     def visit_DictComp(self, node: ast.DictComp):
         key, value = self.expr(node.key), self.expr(node.value)
         loops = self.generators(node.generators)
+        limits, span = self.interp.limits, node.span
+        seq_len = limits.seq_len
 
         def dictcomp(scope):
             out: dict = {}
 
             def add(s):
                 out[key(s)] = value(s)
+                if len(out) > seq_len:
+                    raise too_long("dict", len(out), limits, span)
             loops(Scope(scope), add)
             return out
         return dictcomp

@@ -12,7 +12,7 @@ from dsplang.errors import (DspError, DspNameError, DspRequireError, DspRuntimeE
                             DspUserError, a_type)
 from dsplang.grammar import ast
 from dsplang.interpreter import assertions, trace
-from dsplang.interpreter.expressions import BINARY, ExprCompiler, arith_error, iterate
+from dsplang.interpreter.expressions import ExprCompiler, iterate
 from dsplang.interpreter.scope import Scope
 from dsplang.interpreter.values import BREAK, CONTINUE, Return
 
@@ -163,18 +163,13 @@ class StmtCompiler(ExprCompiler):
         return assign
 
     def visit_AugAssign(self, node: ast.AugAssign):
-        load, store = self.expr(node.target), self.store(node.target)
-        ev, op, fn, span = self.expr(node.value), node.op, BINARY[node.op], node.span
+        """`x op= e` is `x = x op e` (the target is read, then stored; lists are not
+        extended in place)."""
+        value = self.visit_BinOp(ast.BinOp(node.span, node.op, node.target, node.value))
+        store = self.store(node.target)
 
         def aug_assign(scope):
-            a, b = load(scope), ev(scope)
-            try:
-                result = fn(a, b)
-            except DspError:
-                raise
-            except Exception as exc:
-                raise arith_error(exc, op, a, b, span) from None
-            store(scope, result)
+            store(scope, value(scope))
         return aug_assign
 
     def store(self, target):

@@ -10,6 +10,7 @@ from typing import Callable, Iterator
 
 from dsplang.errors import (DspArgumentError, DspAttributeError, DspRuntimeError, DspTypeError, Span,
                             did_you_mean)
+from dsplang.interpreter.limits import raise_hint
 from dsplang.interpreter.scope import Scope
 
 MISSING = object()
@@ -141,7 +142,8 @@ class Function(DspCallable):
         try:
             result = self.body(scope)
         except RecursionError:
-            raise DspRuntimeError(f"maximum recursion depth exceeded in {self.name}()", span) from None
+            raise DspRuntimeError(f"maximum recursion depth exceeded in {self.name}()", span,
+                                  hint=raise_hint("depth")) from None
         if self.is_lambda:
             return result
         if result.__class__ is Return:

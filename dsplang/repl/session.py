@@ -43,7 +43,7 @@ class Session:
         self.context = contextvars.copy_context()
         self._exits = ExitStack()
         self.trace, self.usage = self.context.run(self._start)
-        self.interp = Interpreter()
+        self.interp = Interpreter(self.options.limits)
         self.scope = self.interp.new_globals()
         self.count = 0
         self.inputs: list[str] = []
@@ -133,7 +133,7 @@ class Session:
         """Re-run the last loaded file in a fresh interpreter and scope (re-reading its imports)."""
         if self.loaded is None:
             raise DspRuntimeError("no file loaded yet", hint="use :load FILE first")
-        self.interp = Interpreter()
+        self.interp = Interpreter(self.options.limits)
         self.scope = self.interp.new_globals()
         self.load(self.loaded)
 

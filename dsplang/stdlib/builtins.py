@@ -12,6 +12,7 @@ import json
 from dsplang import errors
 from dsplang.errors import DspError, DspUserError
 from dsplang.interpreter.calls import BUILTIN_CALLABLES
+from dsplang.interpreter.limits import limited_range
 from dsplang.stdlib import names
 
 ERROR_CLASSES: dict[str, type[DspError]] = {
@@ -106,9 +107,12 @@ def _stdlib_value(name: str):
     return getattr(importlib.import_module(module), attr)
 
 
-def build() -> dict:
-    """A new dict of every builtin name -> value."""
+def build(limits=None) -> dict:
+    """A new dict of every builtin name -> value; `range` refuses ranges longer than the
+    `seq_len` of `limits` (an `interpreter.limits.Limits`)."""
     table = dict(PYTHON)
+    if limits is not None:
+        table["range"] = limited_range(limits)
     table["true"] = table["True"] = True
     table["false"] = table["False"] = False
     table["none"] = table["None"] = None
