@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import signal
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+from time_limits import time_limit
 
 TESTS = Path(__file__).parent
+TEST_SECONDS = 180
+
+# Property tests draw the same examples on every run ("ci": derandomized, no example
+# database, no timing deadline), so a failure in CI is a failure on every machine. The
+# "dev" profile explores new random examples on each run and replays the failures it saw:
+# `python -m pytest --hypothesis-profile=dev` (or HYPOTHESIS_PROFILE=dev).
+settings.register_profile("ci", derandomize=True, database=None, deadline=None, max_examples=100,
+                          print_blob=True, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", deadline=None, max_examples=100)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def load_helper(relative: str):
@@ -34,6 +48,17 @@ def pytest_configure(config):
     (children started by the tests then get the default disposition too)."""
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    """Every test runs under a real time limit (SIGALRM: a loop or a wait in the test's own
+    thread is stopped, and the test fails); `@pytest.mark.time_limit(seconds)` changes it.
+    Code that may hold the GIL in one long C call runs in worker processes instead
+    (tests/time_limits.py)."""
+    marker = item.get_closest_marker("time_limit")
+    with time_limit(marker.args[0] if marker else TEST_SECONDS):
+        yield
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import pytest
 
 from dsplang.errors import DspLMError
 from dsplang.lm import LM, context, local, usage
+from time_limits import time_limit
 
 pytestmark = pytest.mark.local_model
 needs_model = pytest.mark.skipif(
@@ -105,11 +106,12 @@ def test_two_threads_share_the_model_safely():
             results[i] = ask(lm, questions[i], max_tokens=16).text
         except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
             errors.append(exc)
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(2)]
+    with time_limit(120):          # a real limit: a thread join's timeout only stops waiting
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
     assert not errors
     assert [results[0], results[1]] == expected
 
