@@ -182,9 +182,10 @@ def _nul(source: str, _sources, rng) -> str:
 
 
 def _huge(source: str, _sources, rng) -> str:
-    """A huge literal, a very long file or list, or a computation with a huge result. Huge
-    numbers go in new statements, not in place of the program's own numbers: a loop count
-    made huge would only make a slow program, not a wrong one."""
+    """A huge literal, a long file or list (long enough to show a quadratic step, short
+    enough for 2,000 mutants: benchmarks/ time big files), or a computation with a huge
+    result. Huge numbers go in new statements, not in place of the program's own numbers:
+    a loop count made huge would only make a slow program, not a wrong one."""
     choice = rng.randint(0, 4)
     if choice == 0:
         size = rng.choice([100_000, 1_000_000])
@@ -193,9 +194,9 @@ def _huge(source: str, _sources, rng) -> str:
         number = rng.choice(HUGE_NUMBERS)
         return source + "\n" + rng.choice(HUGE_NUMBER_USES).replace("N", number) + "\n"
     if choice == 2:
-        return source + "\n" + "".join(f"let v{i} = {i}\n" for i in range(3_000))
+        return source + "\n" + "".join(f"let v{i} = {i}\n" for i in range(1_000))
     if choice == 3:
-        return source + "\nlet w = [" + ", ".join(str(i) for i in range(10_000)) + "]\nprint(len(w))\n"
+        return source + "\nlet w = [" + ", ".join(str(i) for i in range(2_000)) + "]\nprint(len(w))\n"
     computation = rng.choice(HUGE_COMPUTATIONS)
     if rng.randint(0, 1):
         return source + f"\nprint({computation})\n"
