@@ -107,11 +107,13 @@ def _language_server(path: str) -> str | None:
 
 
 def _places(text: str) -> list[tuple[int, int]]:
-    """A few cursor positions: the middle of the middle line, the end of the last line, and
-    past the end."""
+    """A few cursor positions: the end of the longest line (where completion is asked), the
+    middle of the middle line, the end of the last line, and past the end."""
     lines = text.split("\n")
+    longest = max(range(len(lines)), key=lambda i: len(lines[i]))
     middle = len(lines) // 2
-    return [(middle, len(lines[middle]) // 2), (len(lines) - 1, len(lines[-1])), (len(lines) + 2, 0)]
+    return [(longest, len(lines[longest])), (middle, len(lines[middle]) // 2), (len(lines) - 1, len(lines[-1])),
+            (len(lines) + 2, 0)]
 
 
 def _traceback(exc: BaseException) -> str:
