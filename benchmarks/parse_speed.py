@@ -108,7 +108,7 @@ def main() -> None:
         best = min(best, time.perf_counter() - start)
         cpu = min(cpu, time.process_time() - start_cpu)
     print(f"{n} lines: best of 3 {best:.3f} s wall ({cpu:.3f} s CPU), {n / best:,.0f} lines/s")
-    from dsplang.interpreter.checker import check_program
+    from dsplang.analysis.checker import check_program
     tree = parse(source, "bench.dsp")
     checked = float("inf")
     for _ in range(3):

@@ -166,7 +166,7 @@ def cmd_compile(args) -> int:
 
 def cmd_check(args) -> int:
     from dsplang.errors import render
-    from dsplang.interpreter.checker import check_file
+    from dsplang.analysis.checker import check_file
     problems = 0
     for path in args.files:
         found = check_file(path)

@@ -44,7 +44,7 @@ def _import_target(analysis: Analysis, pos: Pos) -> types.Location | None:
     match = _IMPORT.match(line_at(analysis.lines, pos[0]))
     if match is None or not match.start(2) <= pos[1] - 1 <= match.end(2):
         return None
-    from dsplang.interpreter.checker_imports import resolve_dsp_path
+    from dsplang.analysis.imports import resolve_dsp_path
     path = resolve_dsp_path(match.group(2), analysis.path)
     start = types.Position(0, 0)
     return types.Location(uri=path_to_uri(path), range=types.Range(start, start))

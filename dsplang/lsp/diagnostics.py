@@ -39,7 +39,7 @@ def to_diagnostic(err: DspError, lines: list[str],
 
 def problems(source: str, path: str) -> list[DspError]:
     """The errors `dsp check` reports for `source`, minus echoes of syntax errors."""
-    from dsplang.interpreter.checker import check_source
+    from dsplang.analysis.checker import check_source
     found = check_source(source, path)
     broken = [e for e in found if isinstance(e, DspSyntaxError) and e.span is not None]
     if not broken:

@@ -327,5 +327,5 @@ def _target_names(target) -> list[ast.Name]:
 
 def _resolve(importer: str, relative: str) -> str:
     """The absolute path of `import "relative"` written in `importer`."""
-    from dsplang.interpreter.checker_imports import resolve_dsp_path
+    from dsplang.analysis.imports import resolve_dsp_path
     return resolve_dsp_path(relative, importer)

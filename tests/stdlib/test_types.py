@@ -197,7 +197,7 @@ def test_type_adapters_are_cached_per_annotation():
 def test_an_unknown_type_gets_the_same_suggestion_from_a_run_and_from_dsp_check(form, written, meant):
     import dsplang
     from dsplang.errors import DspNameError
-    from dsplang.interpreter.checker import check_source
+    from dsplang.analysis.checker import check_source
     source = "enum Mood: happy, sad\n" + form.format(t=written)
     with pytest.raises(DspNameError) as info:
         dsplang.run(source, "t.dsp")

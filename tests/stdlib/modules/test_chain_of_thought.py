@@ -7,7 +7,7 @@ import pytest
 
 import dsplang
 from dsplang.errors import DspValueError
-from dsplang.interpreter.checker import check_source
+from dsplang.analysis.checker import check_source
 
 OWN_REASONING = '''use ScriptedLM([{"reasoning": "Paris is in France.", "answer": "Paris"}])
 signature QA:

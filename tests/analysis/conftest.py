@@ -1,4 +1,4 @@
-"""Fixtures for the interpreter tests."""
+"""Fixtures for the static analysis tests."""
 
 import os
 import shutil

@@ -1,7 +1,7 @@
-"""Checker expressions (checker_exprs.py): unknown names and the arity of calls."""
+"""Checker expressions (analysis/exprs.py): unknown names and the arity of calls."""
 
 from checker_helpers import ok, problems
-from dsplang.interpreter.checker import check_file
+from dsplang.analysis.checker import check_file
 
 
 # ---------------------------------------------------------------- rule 6: unknown names

@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st
 
 from checker_helpers import FIXTURES, problems
 from dsplang.errors import DspCheckError, DspError, DspFileError
-from dsplang.interpreter.checker import check_file, check_program, check_source
+from dsplang.analysis.checker import check_file, check_program, check_source
 
 
 # ---------------------------------------------------------------- whole files

@@ -1,4 +1,4 @@
-"""Checker scopes (checker_scopes.py): hoisting, block scopes for `let`, local binders, modules."""
+"""Checker scopes (analysis/scopes.py): hoisting, block scopes for `let`, local binders, modules."""
 
 from checker_helpers import one, ok, problems
 

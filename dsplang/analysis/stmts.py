@@ -1,6 +1,6 @@
 """Checks of statements, declarations and imports (one `stmt_<Node>` method each).
 
-The Checker in `checker.py` supplies the scope machinery these methods use:
+The Checker in `analysis/checker.py` supplies the scope machinery these methods use:
 `block`, `later`, `entered`, `declare_local`, `store`, `report`.
 """
 
@@ -10,8 +10,8 @@ import os
 
 from dsplang.errors import did_you_mean
 from dsplang.grammar import ast
-from dsplang.interpreter.checker_imports import DspFile, dsp_files_near, resolve_dsp_path
-from dsplang.interpreter.checker_scopes import Binding, StaticScope, target_names
+from dsplang.analysis.imports import DspFile, dsp_files_near, resolve_dsp_path
+from dsplang.analysis.scopes import Binding, StaticScope, target_names
 from dsplang.stdlib import names
 
 

@@ -1,4 +1,4 @@
-"""Checker types (checker_types.py): type expressions, signature fields and short-form strings."""
+"""Checker types (analysis/types.py): type expressions, signature fields and short-form strings."""
 
 from checker_helpers import one, problems
 

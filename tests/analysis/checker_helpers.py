@@ -4,7 +4,7 @@ snippet and compare the problems as plain tuples."""
 import os
 import textwrap
 
-from dsplang.interpreter.checker import check_source
+from dsplang.analysis.checker import check_source
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "checker_fixtures")
 

@@ -1,9 +1,9 @@
-"""Checker imports (checker_imports.py): Python and .dsp imports, found without running them.
+"""Checker imports (analysis/imports.py): Python and .dsp imports, found without running them.
 
 The `project` fixture (conftest.py) copies checker_fixtures/ into a tmp folder.
 """
 
-from dsplang.interpreter.checker import check_file
+from dsplang.analysis.checker import check_file
 
 
 # ---------------------------------------------------------------- rule 7: imports

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from dsplang.errors import DspSyntaxError
 from dsplang.grammar import ast
-from dsplang.interpreter.checker_scopes import DECL_TYPES
+from dsplang.analysis.scopes import DECL_TYPES
 
 
 @dataclass

@@ -1,10 +1,10 @@
-"""Checker statements (checker_stmts.py): expressions in every statement, assignment, except
+"""Checker statements (analysis/stmts.py): expressions in every statement, assignment, except
 names, loop and def placement, duplicates, compile/save/load."""
 
 import dataclasses
 
 from checker_helpers import one, ok, problems
-from dsplang.interpreter.checker import check_program
+from dsplang.analysis.checker import check_program
 
 
 # ---------------------------------------------------------------- every statement's expressions

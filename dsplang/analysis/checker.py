@@ -29,7 +29,7 @@ Scoping rules (the interpreter follows the same ones):
    outside) is "used before it is declared".
 7. `from pymod import a as b` declares b; `import pymod [as n]` declares its first
    component or n. Python modules are located but never imported (see
-   `checker_imports`): a module that cannot be found beside the file or installed
+   `analysis.imports`): a module that cannot be found beside the file or installed
    is an import error, and so is a name missing from a plain `.py` module.
    `import "x.dsp"` declares x.dsp's top-level declarations (a declaration of
    this file with the same name wins); `import "x.dsp" as n` declares n, and
@@ -58,11 +58,11 @@ from contextlib import contextmanager
 from dsplang.errors import DspCheckError, DspError, DspFileError, Span, checked_path, did_you_mean
 from dsplang.grammar import ast
 from dsplang.grammar.nesting import deep_enough
-from dsplang.interpreter.checker_exprs import BUILTIN_NAMES, ExprChecks
-from dsplang.interpreter.checker_imports import DspFiles, PyModules
-from dsplang.interpreter.checker_scopes import DECL_TYPES, IMPORT_TYPES, Binding, StaticScope, declared_later
-from dsplang.interpreter.checker_stmts import StmtChecks
-from dsplang.interpreter.checker_types import TypeChecks
+from dsplang.analysis.exprs import BUILTIN_NAMES, ExprChecks
+from dsplang.analysis.imports import DspFiles, PyModules
+from dsplang.analysis.scopes import DECL_TYPES, IMPORT_TYPES, Binding, StaticScope, declared_later
+from dsplang.analysis.stmts import StmtChecks
+from dsplang.analysis.types import TypeChecks
 
 __all__ = ["check_source", "check_file", "check_program"]
 
