@@ -145,7 +145,7 @@ def report(exc: BaseException, debug: bool) -> int:
 
 
 def cmd_run(args) -> int:
-    from dsplang import runtime
+    from dsplang.driver import run as runtime
     options = runtime.RunOptions(lm=args.lm, cache=not args.no_cache, trace_path=args.trace,
                                  show_prompts=args.show_prompts, quiet=args.quiet, recompile=args.recompile,
                                  limits=limits(args))
@@ -154,8 +154,8 @@ def cmd_run(args) -> int:
 
 
 def cmd_compile(args) -> int:
-    from dsplang import runtime
-    from dsplang.stdlib import artifacts
+    from dsplang.driver import run as runtime
+    from dsplang.driver import artifacts
     options = runtime.RunOptions(lm=args.lm, cache=not args.no_cache, quiet=args.quiet,
                                  recompile=args.recompile, compile_only=True, limits=limits(args))
     runtime.run_file(args.file, options)
@@ -182,7 +182,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_preview(args) -> int:
-    from dsplang import runtime
+    from dsplang.driver import run as runtime
     inputs = {}
     for item in args.input:
         key, sep, value = item.partition("=")
@@ -195,7 +195,7 @@ def cmd_preview(args) -> int:
 
 
 def cmd_repl(args) -> int:
-    from dsplang import runtime
+    from dsplang.driver import run as runtime
     from dsplang.repl.app import main as repl_main
     options = runtime.RunOptions(lm=args.lm, cache=not args.no_cache, show_prompts=args.show_prompts,
                                  limits=limits(args))

@@ -89,7 +89,7 @@ def test_parse_returns_the_ast():
 
 
 def test_use_inside_a_program_does_not_leak_to_the_caller(tmp_path):
-    from dsplang import runtime
+    from dsplang.driver import run as runtime
     from dsplang.errors import DspLMError
     from dsplang.lm.context import current_lm
     path = tmp_path / "p.dsp"

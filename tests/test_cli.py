@@ -49,7 +49,7 @@ def test_run_a_missing_file(capsys):
 
 
 def test_internal_errors_hint_at_debug(tmp_path, capsys, monkeypatch):
-    import dsplang.runtime as runtime
+    from dsplang.driver import run as runtime
 
     def boom(*args, **kwargs):
         raise RuntimeError("kaboom")

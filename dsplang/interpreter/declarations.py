@@ -138,7 +138,7 @@ class DeclCompiler(StmtCompiler):
         ev, span = self.expr(node.value), node.span
 
         def use(scope):
-            from dsplang.stdlib import statements
+            from dsplang.driver import statements
             statements.use(ev(scope), span)
         return use
 
@@ -147,7 +147,7 @@ class DeclCompiler(StmtCompiler):
         body = self.block(node.body, new_scope=alias is None)
 
         def with_(scope):
-            from dsplang.stdlib import statements
+            from dsplang.driver import statements
             value = ev(scope)
             with statements.entering(value, span) as entered:
                 if alias is None:
@@ -163,7 +163,7 @@ class DeclCompiler(StmtCompiler):
         valset = self.expr(node.valset) if node.valset is not None else None
 
         def compile_(scope):
-            from dsplang.stdlib import statements
+            from dsplang.driver import statements
             compiled = statements.compile_program(
                 self.interp, node, program(scope), optimizer(scope), train(scope),
                 valset(scope) if valset else None)
@@ -174,7 +174,7 @@ class DeclCompiler(StmtCompiler):
         path = self.expr(node.path)
 
         def save(scope):
-            from dsplang.stdlib import statements
+            from dsplang.driver import statements
             statements.save_program(self.interp, node, scope.lookup(node.name, node.span), path(scope))
         return save
 
@@ -182,7 +182,7 @@ class DeclCompiler(StmtCompiler):
         path = self.expr(node.path)
 
         def load(scope):
-            from dsplang.stdlib import statements
+            from dsplang.driver import statements
             statements.load_program(self.interp, node, scope.lookup(node.name, node.span), path(scope))
         return load
 

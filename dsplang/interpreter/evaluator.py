@@ -26,7 +26,7 @@ class Interpreter:
     """Runs programs; holds the builtins and the files imported so far."""
 
     def __init__(self, limits: Limits | None = None) -> None:
-        from dsplang.stdlib.builtins import build
+        from dsplang.driver.builtins import build
         self.limits = limits if limits is not None else Limits.from_settings()
         self.builtins = Scope(None, build(self.limits))
         self.importer = Importer(self)

@@ -298,7 +298,7 @@ class StmtCompiler(ExprCompiler):
         return try_
 
     def error_class(self, handler: ast.ExceptHandler):
-        from dsplang.stdlib.builtins import ERROR_CLASSES
+        from dsplang.driver.builtins import ERROR_CLASSES
         if handler.type_name is None:
             return None
         cls = ERROR_CLASSES.get(handler.type_name)

@@ -21,7 +21,7 @@ from dsplang.lexer import DspLexer
 from dsplang.repl.commands import ALIASES, COMMANDS
 from dsplang.repl.completion import DspCompleter
 from dsplang.repl.session import QuitSession, Session
-from dsplang.runtime import RunOptions
+from dsplang.driver.run import RunOptions
 
 PROMPT, CONTINUATION, INDENT = ">>> ", "... ", "    "
 DEDENTERS = ("return", "pass", "break", "continue", "raise")

@@ -25,7 +25,7 @@ from dsplang.interpreter import trace
 from dsplang.interpreter.declarations import DeclCompiler
 from dsplang.interpreter.evaluator import Interpreter
 from dsplang.lm import usage
-from dsplang.runtime import RunOptions, configure
+from dsplang.driver.run import RunOptions, configure
 
 DEBUG_HINT = "(use :debug to see tracebacks)"
 

@@ -197,11 +197,11 @@ def describe_setting(value) -> Any:
         return [describe_setting(v) for v in value]
     if isinstance(value, (ModuleInstance, Learnable)) or hasattr(value, "named_predictors"):
         from dsplang.lm.cache import canonical_json
-        from dsplang.stdlib.artifacts import program_state
+        from dsplang.driver.artifacts import program_state
         return {"program": prog.describe(value), "source_hash": prog.source_hash(value),
                 "parameters_hash": prog.sha256(canonical_json(program_state(value)))}
     if hasattr(value, "model") and hasattr(value, "kwargs"):
-        from dsplang.stdlib.artifacts import lm_settings
+        from dsplang.driver.artifacts import lm_settings
         return {"lm": lm_settings(value)}
     if isinstance(value, Function):
         return {"function": value.name, "source_hash": prog.function_source_hash(value)}

@@ -136,7 +136,7 @@ class CandidateScorer:
 def program_key(program) -> str:
     """What makes two candidate programs the same: every predictor's learnable parameters."""
     from dsplang.lm.cache import canonical_json
-    from dsplang.stdlib.artifacts import program_state
+    from dsplang.driver.artifacts import program_state
     return prog.sha256(canonical_json(program_state(program)))
 
 

@@ -10,7 +10,7 @@ import pytest
 from dsplang.lm import context
 from dsplang.lm.scripted import ScriptedLM
 from dsplang.lm.usage import track
-from dsplang.stdlib import artifacts
+from dsplang.driver import artifacts
 from dsplang.stdlib.optimizers.bootstrap import BootstrapFewShot
 from dsplang.stdlib.optimizers.budget import Budget
 from dsplang.stdlib.optimizers.copro import COPRO

@@ -6,7 +6,7 @@ import pytest
 
 from dsplang.errors import DspArgumentError, DspLMError
 from dsplang.lm import context
-from dsplang.stdlib import artifacts
+from dsplang.driver import artifacts
 from dsplang.stdlib.optimizers.copro import COPRO
 from dsplang.stdlib.optimizers.mipro import MIPROv2
 

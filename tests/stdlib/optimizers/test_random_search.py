@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dsplang.lm import context
-from dsplang.stdlib import artifacts
+from dsplang.driver import artifacts
 from dsplang.stdlib.optimizers.candidates import halving_schedule
 from dsplang.stdlib.optimizers.random_search import BootstrapFewShotWithRandomSearch
 

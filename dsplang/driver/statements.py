@@ -69,7 +69,7 @@ def compile_program(interp, node, program, optimizer, trainset, valset):
 
 
 def _compile(node, program, optimizer, trainset, valset):
-    from dsplang.stdlib import artifacts
+    from dsplang.driver import artifacts
     path = artifacts.build_path(node.span.file, node.name, node.span.line)
     origin = _origin(program, optimizer, trainset, valset)
     if not artifacts.RECOMPILE:
@@ -99,7 +99,7 @@ def _warn_incomplete(node, path: str, report) -> None:
     """A compile some of whose LM calls failed is written, but marked (`run.failed_calls`) so
     that it is never reused: the next run compiles again."""
     import os
-    from dsplang.stdlib import artifacts
+    from dsplang.driver import artifacts
     failed = (report.usage if report is not None else {}).get("failed_calls") or 0
     if failed:
         artifacts.warn(f"{node.name}: {failed} LM call{'s' if failed != 1 else ''} failed during the compile, "
@@ -110,7 +110,7 @@ def _origin(program, optimizer, trainset, valset) -> dict:
     """What decides a compile's result, and the key that says an artifact is current."""
     from dsplang import LANGUAGE_VERSION
     from dsplang.lm.cache import canonical_json
-    from dsplang.stdlib import artifacts
+    from dsplang.driver import artifacts
     from dsplang.stdlib import program as prog
     programs = program if isinstance(program, (list, tuple)) else [program]
     prog.check_examples(trainset, "trainset")
@@ -127,7 +127,7 @@ def _origin(program, optimizer, trainset, valset) -> dict:
 
 def _current_lm_settings() -> dict | None:
     from dsplang.lm.context import current_lm
-    from dsplang.stdlib.artifacts import lm_settings
+    from dsplang.driver.artifacts import lm_settings
     try:
         return lm_settings(current_lm())
     except DspError:
@@ -138,7 +138,7 @@ def _reuse(node, path: str, origin: dict, program, optimizer, trainset):
     """The program loaded from a current artifact at `path`, or None."""
     import os
     import sys
-    from dsplang.stdlib import artifacts
+    from dsplang.driver import artifacts
     from dsplang.stdlib import program as prog
     from dsplang.stdlib.optimizers.report import CompileReport
     if not os.path.exists(path):
@@ -163,7 +163,7 @@ def _reuse(node, path: str, origin: dict, program, optimizer, trainset):
 
 def save_program(interp, node, program, path):
     """`save NAME to PATH`."""
-    from dsplang.stdlib import artifacts
+    from dsplang.driver import artifacts
     try:
         artifacts.save(program, _path(path, node), node.span)
     except DspError as err:
@@ -172,7 +172,7 @@ def save_program(interp, node, program, path):
 
 def load_program(interp, node, program, path):
     """`load NAME from PATH`: NAME's parameters are replaced by the file's."""
-    from dsplang.stdlib import artifacts
+    from dsplang.driver import artifacts
     try:
         artifacts.load(program, _path(path, node), node.span)
     except DspError as err:

@@ -10,7 +10,7 @@ import pytest
 import dsplang
 from dsplang.errors import DspFileError, DspValueError
 from dsplang.lm.client import LM
-from dsplang.stdlib import artifacts
+from dsplang.driver import artifacts
 from dsplang.stdlib.example import Example
 from dsplang.stdlib.modules.predict import Predict
 from dsplang.stdlib.optimizers.bootstrap import BootstrapFewShot

@@ -12,7 +12,7 @@ import pytest
 from dsplang.cli import main
 from dsplang.lm.cache import FILENAME, cache_dir
 
-PROGRAMS = Path(__file__).parents[2] / "programs"
+PROGRAMS = Path(__file__).parents[1] / "programs"
 
 SOURCE = '''from _fake_lm import DemoLM, capitals
 use DemoLM(cache={cache}, interrupt_after={interrupt})

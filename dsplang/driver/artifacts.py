@@ -20,9 +20,9 @@ import weakref
 from typing import Any
 
 from dsplang.errors import DspFileError, DspValueError, Span
-from dsplang.stdlib import artifact_schema as schema
+from dsplang.driver import artifact_schema as schema
 from dsplang.stdlib import program as prog
-from dsplang.stdlib.artifact_schema import FORMAT, MAX_DEMOS
+from dsplang.driver.artifact_schema import FORMAT, MAX_DEMOS
 from dsplang.stdlib.example import Example
 
 BUILD_DIR = ".dsp-build"

@@ -30,7 +30,7 @@ def configure(options: RunOptions) -> None:
     cache.set_enabled(options.cache)
     context.set_cli_default(options.lm)
     settings.SHOW_PROMPTS = options.show_prompts
-    from dsplang.stdlib import artifacts
+    from dsplang.driver import artifacts
     artifacts.RECOMPILE = options.recompile
     artifacts.MUST_WRITE = options.compile_only
     artifacts.start_run()
@@ -55,7 +55,7 @@ def _run_file(path: str, options: RunOptions) -> Namespace:
     with trace.collecting() as collected, usage.track() as used:
         try:
             if options.compile_only:
-                from dsplang.stdlib.artifacts import run_compile_only
+                from dsplang.driver.artifacts import run_compile_only
                 return run_compile_only(interp, path)
             return interp.run_file(path)
         finally:
@@ -88,5 +88,5 @@ def _write_trace(collected, out) -> None:
 def preview(path: str, name: str, inputs: dict) -> str:
     """The messages the signature or predictor `name` of the file would send, rendered as text."""
     from dsplang.interpreter.evaluator import Interpreter
-    from dsplang.stdlib.preview import render_preview
+    from dsplang.driver.preview import render_preview
     return render_preview(Interpreter().declare_file(path), name, inputs)
