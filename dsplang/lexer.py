@@ -10,7 +10,8 @@ Registered through the `pygments.lexers` entry point as `dsp`. Token types:
 - f-strings: `String.Affix` prefix, `String.Interpol` braces, the code inside lexed as code;
 - builtins and the standard library (`print`, `Predict`, `evaluate`, ...): `Name.Builtin`.
 
-Only Pygments is imported here: the REPL and `pygmentize` load this module on their own.
+Only Pygments and the table of names (`dsplang.grammar.names`) are imported here: the REPL and
+`pygmentize` load this module on their own.
 """
 
 from __future__ import annotations
@@ -30,35 +31,22 @@ from pygments.token import (
     Whitespace,
 )
 
+from dsplang.grammar import names
+
 __all__ = ["DspLexer"]
 
 FieldDoc = String.Doc.Field
 
 IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 
-BUILTINS = (
-    "print", "len", "range", "str", "int", "float", "bool", "list", "dict", "sorted",
-    "min", "max", "sum", "abs", "enumerate", "zip", "any", "all",
-)
-STDLIB = (
-    "LM", "Predict", "ChainOfThought", "ProgramOfThought", "ReAct", "MultiChainComparison",
-    "BestOfN", "Refine", "Parallel", "Retrieve", "majority", "BM25", "Embeddings", "TfIdf",
-    "LabeledFewShot", "BootstrapFewShot", "BootstrapFewShotWithRandomSearch", "KNNFewShot",
-    "COPRO", "MIPROv2", "Ensemble", "Example", "load", "evaluate", "exact_match", "f1",
-    "passage_match", "normalize", "ScriptedLM",
-)
-# Predictors whose first argument may be a signature string ("question -> answer").
-PREDICTORS = (
-    "Predict", "ChainOfThought", "ProgramOfThought", "ReAct", "MultiChainComparison",
-    "BestOfN", "Refine",
-)
-TYPE_NAMES = ("str", "int", "float", "bool", "list", "dict", "optional", "literal")
-CONTROL = (
-    "if", "elif", "else", "for", "while", "break", "continue", "pass", "return", "try",
-    "except", "finally", "raise", "ensure", "require", "use", "with", "compile", "save",
-    "lambda",
-)
-CONSTANTS = ("true", "false", "none", "True", "False", "None")
+# Every word list comes from the one table of names (dsplang.grammar.names).
+BUILTINS = tuple(sorted(names.BUILTINS))
+# Callables whose first argument may be a signature string ("question -> answer").
+SIGNATURE_TAKERS = tuple(sorted(names.SIGNATURE_TAKERS))
+TYPE_NAMES = tuple(sorted(names.TYPE_NAMES))
+# A control word that is also a builtin (`load`) is a keyword only where its statement starts.
+CONTROL = tuple(w for w in names.CONTROL_WORDS if w not in names.BUILTINS)
+CONSTANTS = tuple(sorted(names.CONSTANTS))
 QUOTES = (("tdq", '"""'), ("tsq", "'''"), ("dq", '"'), ("sq", "'"))
 
 
@@ -305,16 +293,15 @@ class DspLexer(RegexLexer):
             include("number"),
             (rf"(\.)([ \t]*)({IDENT})", bygroups(Punctuation, Whitespace, Name.Attribute)),
             (words(CONSTANTS, prefix=r"\b", suffix=r"\b"), Keyword.Constant),
-            (words(("and", "or", "not", "is", "in"), prefix=r"\b", suffix=r"\b"), Operator.Word),
-            (words(("let", "signature", "module", "type", "enum", "def"), prefix=r"\b", suffix=r"\b"),
-             Keyword.Declaration),
-            (words(("import", "from", "as"), prefix=r"\b", suffix=r"\b"), Keyword.Namespace),
+            (words(names.OPERATOR_WORDS, prefix=r"\b", suffix=r"\b"), Operator.Word),
+            (words(names.DECLARATION_WORDS, prefix=r"\b", suffix=r"\b"), Keyword.Declaration),
+            (words(names.IMPORT_WORDS, prefix=r"\b", suffix=r"\b"), Keyword.Namespace),
             (words(CONTROL, prefix=r"\b", suffix=r"\b"), Keyword),
-            (rf"\b({'|'.join(PREDICTORS)})([ \t]*)(\()(\s*)(\"(?!\"\"))",
+            (rf"\b({'|'.join(SIGNATURE_TAKERS)})([ \t]*)(\()(\s*)(\"(?!\"\"))",
              bygroups(Name.Builtin, Whitespace, Punctuation, Whitespace, String.Double), ("paren", "sigspec-dq")),
-            (rf"\b({'|'.join(PREDICTORS)})([ \t]*)(\()(\s*)('(?!''))",
+            (rf"\b({'|'.join(SIGNATURE_TAKERS)})([ \t]*)(\()(\s*)('(?!''))",
              bygroups(Name.Builtin, Whitespace, Punctuation, Whitespace, String.Single), ("paren", "sigspec-sq")),
-            (words(BUILTINS + STDLIB, prefix=r"\b", suffix=r"\b"), Name.Builtin),
+            (words(BUILTINS, prefix=r"\b", suffix=r"\b"), Name.Builtin),
             (IDENT, Name),
             (r"->", Operator),
             (r"\*\*=?|//=?|[-+*/%]=?|==|!=|<=|>=|[<>=?]", Operator),

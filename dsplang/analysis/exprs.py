@@ -6,9 +6,8 @@ modules declared in .dsp source.
 from __future__ import annotations
 
 from dsplang.errors import Span, did_you_mean
-from dsplang.grammar import ast
+from dsplang.grammar import ast, names
 from dsplang.analysis.scopes import BUILTIN, Binding, StaticScope, format_params, target_names
-from dsplang.stdlib import names
 
 BUILTIN_NAMES = names.GLOBAL_NAMES | names.CONSTANTS
 

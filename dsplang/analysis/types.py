@@ -8,8 +8,7 @@ imported from Python (a class the checker cannot see into, so it is trusted).
 from __future__ import annotations
 
 from dsplang.errors import DspSyntaxError, Span, did_you_mean
-from dsplang.grammar import ast
-from dsplang.stdlib import names
+from dsplang.grammar import ast, names
 
 GENERIC_ARITY = {"list": 1, "dict": 2, "optional": 1}
 TYPE_DECLS = (ast.TypeDecl, ast.EnumDecl)

@@ -6,7 +6,7 @@ Names missing here are described generically (`builtin_doc`).
 
 from __future__ import annotations
 
-from dsplang.stdlib import names
+from dsplang.grammar import names
 
 DOCS: dict[str, str] = {
     # Python-like builtins

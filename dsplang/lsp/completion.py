@@ -10,23 +10,16 @@ from __future__ import annotations
 from lsprotocol import types
 from pygls.workspace import PositionCodec
 
-from dsplang.grammar import ast
+from dsplang.grammar import ast, names
 from dsplang.lsp.analysis import Analysis
 from dsplang.lsp.builtin_docs import builtin_doc
 from dsplang.lsp.index import DECL_WORDS, Definition
 from dsplang.lsp.infer import members, resolve_chain, shape_of
 from dsplang.lsp.positions import UTF16, to_pos
 from dsplang.lsp.text import Pos, chain_before, in_comment_or_string, line_at, open_call, prefix_at
-from dsplang.stdlib import names
 
 C = types.CompletionItemKind
-KEYWORDS = (
-    "and", "as", "break", "continue", "def", "elif", "else", "except", "finally", "for", "if",
-    "import", "in", "is", "lambda", "not", "or", "pass", "raise", "return", "try", "while",
-    "with", "let", "use", "ensure", "require", "compile", "save", "load", "from", "type",
-    "enum", "signature", "module", "input", "output", "on", "valset", "to",
-    "true", "false", "none",
-)
+KEYWORDS = names.KEYWORDS + names.COMPLETION_CONSTANTS
 _KINDS = {
     "method": C.Method, "attr": C.Property, "import": C.Module, "namespace": C.Module,
     "field": C.Field, "output": C.Field, "member": C.EnumMember,

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dsplang.grammar import ast
+from dsplang.grammar import ast, names
 from dsplang.lsp.index import Definition, Index
 from dsplang.lsp.text import Pos, find_word
-from dsplang.stdlib import names
 
 _MAX_DEPTH = 12
 REASONING = "reasoning"

@@ -10,14 +10,11 @@ from typing import Callable, Iterable, Iterator
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion, PathCompleter
 from prompt_toolkit.document import Document
 
+from dsplang.grammar import names
 from dsplang.interpreter.scope import Scope
-from dsplang.lexer import CONTROL
 from dsplang.repl.introspect import attributes_of, parameter_names, resolve
 
-KEYWORDS = tuple(sorted(set(CONTROL) | {
-    "let", "signature", "module", "type", "enum", "def", "import", "from", "as",
-    "and", "or", "not", "in", "input", "output", "true", "false", "none",
-}))
+KEYWORDS = tuple(sorted(names.KEYWORDS + names.COMPLETION_CONSTANTS))
 IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 ATTRIBUTE = re.compile(rf"({IDENT}(?:\s*\.\s*{IDENT})*)\s*\.\s*({IDENT})?$")
 WORD = re.compile(rf"{IDENT}$")

@@ -21,7 +21,7 @@ import pydantic
 from dsplang.errors import (DspArgumentError, DspNameError, DspTypeError, DspValueError, Span, a_type,
                             did_you_mean)
 from dsplang.grammar import ast
-from dsplang.stdlib import names
+from dsplang.grammar import names
 
 __all__ = [
     "MISSING", "BUILTIN_TYPES", "GENERIC_TYPES", "Record", "DspEnum", "annotation_from_typeexpr",

@@ -211,3 +211,45 @@ def test_layout_across_lines(tokenized):
     assert "keyword.other.compile.dsp" in scopes(tokenized, lay, ") on [Example", "on")
     # Interpolations in a triple-quoted f-string spanning lines.
     assert "meta.embedded.expression.dsp" in scopes(tokenized, lay, "continued {len", "len")
+
+
+def _keyword_words(grammar) -> tuple[set[str], set[str]]:
+    """(keywords, constants): the words the grammar's patterns scope as keywords or constants."""
+    keywords: set[str] = set()
+    constants: set[str] = set()
+    if isinstance(grammar, list):
+        for item in grammar:
+            found = _keyword_words(item)
+            keywords |= found[0]
+            constants |= found[1]
+        return keywords, constants
+    if not isinstance(grammar, dict):
+        return keywords, constants
+    captures = {**grammar.get("captures", {}), **grammar.get("beginCaptures", {})}
+    pattern = grammar.get("match") or grammar.get("begin") or ""
+    name = grammar.get("name")
+    scoped = [(name, pattern)] if isinstance(name, str) and isinstance(pattern, str) else []
+    groups = re.findall(r"\((?!\?)([^()]*)\)", pattern)
+    scoped += [(capture.get("name", ""), groups[int(i) - 1]) for i, capture in captures.items()
+               if isinstance(capture, dict) and 0 < int(i) <= len(groups)]
+    for scope, text in scoped:
+        words = set(re.findall(r"[A-Za-z_]+", re.sub(r"\[[^\]]*\]|\\.", " ", text)))
+        if scope.startswith("constant.language"):
+            constants |= words
+        elif scope.startswith("keyword.") or (scope.startswith("storage.") and "string" not in scope
+                                                and "format" not in scope):
+            keywords |= words
+    for value in grammar.values():
+        found = _keyword_words(value)
+        keywords |= found[0]
+        constants |= found[1]
+    return keywords, constants
+
+
+def test_keywords_are_the_table_of_names():
+    from dsplang.grammar import names
+
+    grammar = json.loads((EXTENSION / "syntaxes" / "dsp.tmLanguage.json").read_text())
+    keywords, constants = _keyword_words(grammar)
+    assert keywords == set(names.KEYWORDS)
+    assert constants == set(names.CONSTANTS)
