@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dsplang.errors import DspError
-from dsplang.fmt.equivalence import same_program
+from dsplang.fmt.equivalence import same_meaning
 from dsplang.fmt.layout import assign_blanks, assign_depths, render
 from dsplang.fmt.lines import build_lines
-from dsplang.fmt.tokens import lex, normalize
+from dsplang.fmt.tokens import normalize, parse_with_tokens
 from dsplang.grammar.nesting import deep_enough
 
 
@@ -24,25 +24,16 @@ def format_source(source: str, filename: str = "<string>") -> str:
 
 
 def _format(source: str, filename: str) -> str:
-    from dsplang.grammar.parser import parse
-    before = parse(source, filename)
-    items = build_lines(lex(normalize(source)))
+    before, tokens = parse_with_tokens(source, filename)
+    items = build_lines(tokens)
     assign_depths(items)
     assign_blanks(items)
+    text = normalize(source)
     result = render(items)
-    if not _same(before, result, filename):
+    if not same_meaning(before, text, result, filename):
         # Moving the lines of a triple-quoted string is the one change that can touch a
         # value (through the dedent rule); without it only layout between tokens changes.
         result = render(items, move_strings=False)
-        if not _same(before, result, filename):
+        if not same_meaning(before, text, result, filename):
             raise FormatError("formatting would change the program's meaning; left unchanged")
     return result
-
-
-def _same(before, text: str, filename: str) -> bool:
-    """True when `text` parses to the same program as `before`."""
-    from dsplang.grammar.parser import parse
-    try:
-        return same_program(before, parse(text, filename))
-    except DspError:
-        return False

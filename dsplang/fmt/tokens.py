@@ -1,30 +1,26 @@
 """The tokens of a .dsp file as the real parser sees them, comments included.
 
-A second Lark parser is built from the same grammar file, without the AST transformer,
-and with a post-lexer that records every token the contextual lexer hands over before
-indentation processing. The grammar folds comments and blank lines into `_NEWLINE`
-tokens; `split_newline` takes those apart again. Whitespace and backslash continuations
-are ignored by the lexer; a continuation shows as two tokens on different lines with no
-`_NEWLINE` between them.
+The parser records every token its lexer makes (before indentation tokens are added) while
+it parses the file, so one parse gives both the tree and the tokens. The grammar folds
+comments and blank lines into `_NEWLINE` tokens; `split_newline` takes those apart again.
+Whitespace and backslash continuations are ignored by the lexer; a continuation shows as
+two tokens on different lines with no `_NEWLINE` between them.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
+from typing import NamedTuple
 
-from lark import Lark
+from dsplang.grammar import ast
 
-from dsplang.grammar.postlex import HOLDER, DspIndenter, ParseState
-
-_GRAMMAR = Path(__file__).resolve().parent.parent / "grammar" / "dsp.lark"
 _SEGMENT = re.compile(r"(#[^\n]*)?\n([\t ]*)")
 
 
-@dataclass(frozen=True, slots=True)
-class Tok:
-    """One token: Lark's type name, its text, and its 1-based start and exclusive end."""
+class Tok(NamedTuple):
+    """One token: Lark's type name, its text, and its 1-based start and exclusive end
+    (a named tuple: a file has one per token, and it is made fast)."""
 
     kind: str
     text: str
@@ -34,55 +30,23 @@ class Tok:
     end_col: int
 
 
-class _Recorder(DspIndenter):
-    """The grammar's post-lexer, also keeping every token it is given in `seen`."""
-
-    def __init__(self):
-        super().__init__()
-        self.seen: list = []
-
-    def process(self, stream):
-        return super().process(self._tee(stream))
-
-    def _tee(self, stream):
-        for tok in stream:
-            self.seen.append(tok)
-            yield tok
-
-
-class _Built:
-    lark: Lark | None = None
-    recorder: _Recorder | None = None
-
-
-def _lark() -> tuple[Lark, _Recorder]:
-    """The recording parser, built once per process."""
-    if _Built.lark is None:
-        recorder = _Recorder()
-        _Built.lark = Lark(_GRAMMAR.read_text(encoding="utf-8"), parser="lalr", lexer="contextual",
-                           postlex=recorder, start="start", cache=False)
-        _Built.recorder = recorder
-    return _Built.lark, _Built.recorder
-
-
 def normalize(source: str) -> str:
     """The text the parser reads: no BOM, LF line endings, a final newline."""
     text = source.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     return text if text.endswith("\n") else text + "\n"
 
 
+def parse_with_tokens(source: str, filename: str = "<fmt>") -> tuple[ast.Program, list[Tok]]:
+    """The program and its tokens; DspSyntaxError when it does not parse."""
+    from dsplang.grammar.parser import parse
+    seen: list = []
+    program = parse(source, filename, seen=seen)
+    return program, [Tok(t.type, str(t), t.line, t.column, t.end_line, t.end_column) for t in seen]
+
+
 def lex(text: str) -> list[Tok]:
-    """The tokens of normalised `text`; the text must parse (callers check with parse())."""
-    lark, recorder = _lark()
-    saved, HOLDER.state = HOLDER.state, ParseState("<fmt>")
-    recorder.seen = []
-    try:
-        lark.parse(text)
-        seen = recorder.seen
-    finally:
-        HOLDER.state = saved
-        recorder.seen = []
-    return [Tok(t.type, str(t), t.line, t.column, t.end_line, t.end_column) for t in seen]
+    """The tokens of normalised `text`; the text must parse."""
+    return parse_with_tokens(text)[1]
 
 
 @dataclass(frozen=True, slots=True)

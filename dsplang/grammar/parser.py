@@ -9,14 +9,17 @@ Every malformed input raises `DspSyntaxError` with a span; nothing else escapes.
 from __future__ import annotations
 
 import dataclasses
+import gc
+import re
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from lark import Lark
 from lark.exceptions import LarkError, UnexpectedInput
 
 from dsplang.errors import SOURCES, DspSyntaxError, Span
-from dsplang.grammar import ast
+from dsplang.grammar import ast, lalr
 from dsplang.grammar.helpers import doc_and_body
 from dsplang.grammar.messages import convert, terminal_words
 from dsplang.grammar.nesting import check_depth
@@ -31,10 +34,12 @@ _LOCK = threading.RLock()
 
 
 class _Built:
-    """The process-wide parser and its readable terminal names, made on first use."""
+    """The process-wide parser, its tables and its readable terminal names, made on first use."""
 
     lark: Lark | None = None
+    tables: lalr.Tables | None = None
     words: dict[str, str] = {}
+    name: re.Pattern                  # the NAME terminal
 
 
 def _lark() -> Lark:
@@ -44,17 +49,20 @@ def _lark() -> Lark:
                     postlex=DspIndenter(), transformer=DspTransformer(_parse_field),
                     start=_STARTS, keep_all_tokens=True, maybe_placeholders=True, cache=True)
         _Built.words = terminal_words(lark.terminals)
+        _Built.tables = lalr.Tables(lark)
+        _Built.name = re.compile(lark.get_terminal("NAME").pattern.to_regexp())
         _Built.lark = lark
     return _Built.lark
 
 
-def _run(text: str, start: str, st: ParseState):
-    """Parse `text` from rule `start` with `st` as the running parse's state."""
+def _run(text: str, start: str, st: ParseState, seen: list | None = None):
+    """Parse `text` from rule `start` with `st` as the running parse's state (`seen`:
+    see `lalr.parse`)."""
     with _LOCK:
-        lark = _lark()
+        _lark()
         saved, HOLDER.state = HOLDER.state, st
         try:
-            result = lark.parse(text, start=start)
+            result = lalr.parse(_Built.tables, text, start, st, seen)
             check_depth(result)
             return result
         except UnexpectedInput as exc:
@@ -68,8 +76,11 @@ def _run(text: str, start: str, st: ParseState):
 
 
 def _parse_field(text: str, line: int, col: int) -> ast.Node:
-    """Parse the expression of an f-string field that starts at (line, col) of the file."""
+    """Parse the expression of an f-string field that starts at (line, col) of the file
+    (a lone name, the usual field, needs no parse)."""
     st = ParseState(HOLDER.state.file, line - 1, col - 1, flat=True)
+    if _Built.name.fullmatch(text):
+        return ast.Name(st.span(1, 1, 1, 1 + len(text)), text)
     return _run(text, "expr_start", st)
 
 
@@ -93,11 +104,27 @@ def _program(body: tuple, filename: str, source: str) -> ast.Program:
     return ast.Program(_file_span(filename, source), doc, body)
 
 
-def parse(source: str, filename: str = "<string>") -> ast.Program:
-    """Parse a program; raise DspSyntaxError on malformed input. Registers the source."""
+@contextmanager
+def collector_paused():
+    """Pause Python's cyclic garbage collector while a large tree is built: the tree makes
+    no cycles to collect, and the collector would otherwise walk it again and again (most
+    of the time of parsing or compiling a 100,000-line program)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def parse(source: str, filename: str = "<string>", seen: list | None = None) -> ast.Program:
+    """Parse a program; raise DspSyntaxError on malformed input. Registers the source.
+    With `seen`, the lexer's tokens are appended to it (see `lalr.parse`)."""
     SOURCES.add(filename, source)
-    body = _run(_normalize(source), "start", ParseState(filename))
-    return _program(body, filename, source)
+    with collector_paused():
+        body = _run(_normalize(source), "start", ParseState(filename), seen)
+        return _program(body, filename, source)
 
 
 def parse_sigspec(spec: str, span: Span) -> ast.SigSpec:
@@ -160,12 +187,13 @@ def parse_recovering(source: str, filename: str = "<string>"
     try:
         SOURCES.add(filename, source)
         text = _normalize(source)
-        try:
-            return _program(_run(text, "start", ParseState(filename)), filename, source), []
-        except DspSyntaxError:
-            pass
-        body, errors = recover(text, filename, _run)
-        return _program(body, filename, source), errors
+        with collector_paused():
+            try:
+                return _program(_run(text, "start", ParseState(filename)), filename, source), []
+            except DspSyntaxError:
+                pass
+            body, errors = recover(text, filename, _run)
+            return _program(body, filename, source), errors
     except Exception as exc:    # the language server must get errors, never an exception
         err = DspSyntaxError(f"internal parser error: {exc}", Span(filename, 1, 1, 1, 2))
         return None, [err]

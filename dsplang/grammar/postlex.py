@@ -57,6 +57,8 @@ class ParseState:
 
     def span(self, line: int, col: int, end_line: int, end_col: int) -> Span:
         """A Span in the file for a region of the parsed text."""
+        if not self.line0 and not self.col0:      # a whole file: positions are the file's
+            return Span(self.file, line, col, end_line, end_col)
         l1, c1 = self.pos(line, col)
         l2, c2 = self.pos(end_line, end_col)
         return Span(self.file, l1, c1, l2, c2)

@@ -100,6 +100,8 @@ def _scan(line: str, quote: str) -> str:
     Brackets are not counted: an unindented line inside an unclosed bracket is far more
     often a new statement than a continuation, so it starts a chunk anyway.
     """
+    if not quote and "'" not in line and '"' not in line:
+        return ""
     i, n = 0, len(line)
     while i < n:
         ch = line[i]

@@ -7,8 +7,13 @@ visible to the whole file), then its other top-level statements run in order.
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
+from typing import Iterator
+
 from dsplang.errors import DspError, DspRuntimeError, DspTypeError
 from dsplang.grammar import ast
+from dsplang.grammar.parser import collector_paused
 from dsplang.interpreter.declarations import DeclCompiler
 from dsplang.interpreter.imports import Importer
 from dsplang.interpreter.limits import Limits
@@ -20,6 +25,22 @@ IMPORTS = (ast.FromImport, ast.ImportPython, ast.ImportDsp)
 DECL_ORDER = (ast.EnumDecl, ast.TypeDecl, (ast.SignatureDecl, ast.SignatureAlias), (ast.FuncDef, ast.ModuleDecl))
 # Every node made before a file's other statements run: imports and declarations.
 HOISTED = IMPORTS + tuple(k for group in DECL_ORDER for k in (group if isinstance(group, tuple) else (group,)))
+
+
+@contextmanager
+def program_kept() -> Iterator[None]:
+    """While a program runs, keep the objects made before it started (its tree and compiled
+    closures, the builtins) out of the garbage collector's passes: they live as long as the
+    run, and walking them again at every full pass made a long program slow. Only the
+    outermost run does this; the objects go back to the collector when it ends."""
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 class Interpreter:
@@ -60,11 +81,13 @@ class Interpreter:
         compiler = DeclCompiler(self, filename)
         body = program.body
         with self.limits.applied():
-            compiled = [compiler.stmt(s) for s in body]
+            with collector_paused():
+                compiled = [compiler.stmt(s) for s in body]
             try:
-                self._declare(body, compiled, scope)
-                if not declare_only:
-                    self._run_statements(body, compiled, scope)
+                with program_kept():
+                    self._declare(body, compiled, scope)
+                    if not declare_only:
+                        self._run_statements(body, compiled, scope)
             except RecursionError:
                 raise DspRuntimeError("maximum recursion depth exceeded", program.span) from None
 
