@@ -58,6 +58,7 @@ from contextlib import contextmanager
 from dsplang.errors import DspCheckError, DspError, DspFileError, Span, checked_path, did_you_mean
 from dsplang.grammar import ast
 from dsplang.grammar.nesting import deep_enough
+from dsplang.grammar.visitor import NodeVisitor
 from dsplang.analysis.exprs import BUILTIN_NAMES, ExprChecks
 from dsplang.analysis.imports import DspFiles, PyModules
 from dsplang.analysis.scopes import DECL_TYPES, IMPORT_TYPES, Binding, StaticScope, declared_later
@@ -106,7 +107,7 @@ def _position(err: DspError) -> tuple:
     return (0, span.line, span.col) if span is not None else (1, 0, 0)
 
 
-class Checker(StmtChecks, ExprChecks, TypeChecks):
+class Checker(StmtChecks, ExprChecks, TypeChecks, NodeVisitor):
     """Walks one program, keeping the current static scope and the problems found."""
 
     def __init__(self, filename: str, dsp_files: DspFiles | None = None):
@@ -130,11 +131,11 @@ class Checker(StmtChecks, ExprChecks, TypeChecks):
         self.scope = StaticScope(None, declared_later(body, include_imports=False))
         for stmt in body:
             if isinstance(stmt, IMPORT_TYPES):
-                self.stmt(stmt)
+                self.visit(stmt)
         self.hoist(body)
         for stmt in body:
             if not isinstance(stmt, IMPORT_TYPES):
-                self.stmt(stmt)
+                self.visit(stmt)
         while self.deferred:
             self.deferred.popleft()()
 
@@ -171,7 +172,7 @@ class Checker(StmtChecks, ExprChecks, TypeChecks):
             scope.declare(binding)
         with self.entered(scope, **context):
             for stmt in stmts:
-                self.stmt(stmt)
+                self.visit(stmt)
 
     def later(self, scope: StaticScope, action) -> None:
         """Run `action` after the top-level walk, with `scope` current and no loop around it."""

@@ -17,21 +17,13 @@ CALLABLE_DECLS = (ast.FuncDef, ast.ModuleDecl)
 
 
 class ExprChecks:
-    """Mixin for the Checker: needs `self.scope`, `self.report` and `self.check_sigspec`."""
+    """Mixin for the Checker (a NodeVisitor): one `visit_<Node>` method per expression; needs
+    `self.scope`, `self.report` and `self.check_sigspec`."""
 
     def expr(self, node) -> None:
         """Check one expression (None is allowed and ignored)."""
         if node is not None:
-            getattr(self, "expr_" + type(node).__name__, self.children)(node)
-
-    def children(self, node) -> None:
-        """Check the sub-expressions of a node this checker has no rule for."""
-        for name in getattr(node, "__dataclass_fields__", ()):
-            value = getattr(node, name)
-            if isinstance(value, ast.Node):
-                self.expr(value)
-            elif isinstance(value, tuple):
-                self.exprs(v for v in value if isinstance(v, ast.Node))
+            self.visit(node)
 
     def exprs(self, nodes) -> None:
         for node in nodes:
@@ -54,30 +46,30 @@ class ExprChecks:
                         did_you_mean(name, self.scope.visible() | BUILTIN_NAMES))
         return None
 
-    def expr_Name(self, node: ast.Name) -> None:
+    def visit_Name(self, node: ast.Name) -> None:
         self.resolve(node.id, node.span)
 
-    def expr_Const(self, node: ast.Const) -> None:
+    def visit_Const(self, node: ast.Const) -> None:
         pass
 
-    def expr_FString(self, node: ast.FString) -> None:
+    def visit_FString(self, node: ast.FString) -> None:
         for part in node.parts:
             if isinstance(part, ast.FormattedValue):
                 self.expr(part.expr)
 
-    def expr_FormattedValue(self, node: ast.FormattedValue) -> None:
+    def visit_FormattedValue(self, node: ast.FormattedValue) -> None:
         self.expr(node.expr)
 
-    def expr_ListExpr(self, node: ast.ListExpr) -> None:
+    def visit_ListExpr(self, node: ast.ListExpr) -> None:
         self.exprs(node.items)
 
-    expr_TupleExpr = expr_ListExpr
+    visit_TupleExpr = visit_ListExpr
 
-    def expr_DictExpr(self, node: ast.DictExpr) -> None:
+    def visit_DictExpr(self, node: ast.DictExpr) -> None:
         self.exprs(node.keys)
         self.exprs(node.values)
 
-    def expr_Attribute(self, node: ast.Attribute) -> None:
+    def visit_Attribute(self, node: ast.Attribute) -> None:
         value = node.value
         if isinstance(value, ast.Name):
             binding = self.resolve(value.id, value.span)
@@ -93,46 +85,46 @@ class ExprChecks:
             self.report("name error", f"{binding.name!r} has no declaration {node.attr!r}", node.span,
                         did_you_mean(node.attr, exports))
 
-    def expr_Index(self, node: ast.Index) -> None:
+    def visit_Index(self, node: ast.Index) -> None:
         self.expr(node.value)
         self.expr(node.index)
 
-    def expr_Slice(self, node: ast.Slice) -> None:
+    def visit_Slice(self, node: ast.Slice) -> None:
         self.expr(node.lower)
         self.expr(node.upper)
         self.expr(node.step)
 
-    def expr_Starred(self, node: ast.Starred) -> None:
+    def visit_Starred(self, node: ast.Starred) -> None:
         self.expr(node.value)
 
-    def expr_Keyword(self, node: ast.Keyword) -> None:
+    def visit_Keyword(self, node: ast.Keyword) -> None:
         self.expr(node.value)
 
-    def expr_BinOp(self, node: ast.BinOp) -> None:
+    def visit_BinOp(self, node: ast.BinOp) -> None:
         self.expr(node.left)
         self.expr(node.right)
 
-    def expr_UnaryOp(self, node: ast.UnaryOp) -> None:
+    def visit_UnaryOp(self, node: ast.UnaryOp) -> None:
         self.expr(node.operand)
 
-    def expr_BoolOp(self, node: ast.BoolOp) -> None:
+    def visit_BoolOp(self, node: ast.BoolOp) -> None:
         self.exprs(node.values)
 
-    def expr_Compare(self, node: ast.Compare) -> None:
+    def visit_Compare(self, node: ast.Compare) -> None:
         self.expr(node.left)
         self.exprs(node.comparators)
 
-    def expr_IfExp(self, node: ast.IfExp) -> None:
+    def visit_IfExp(self, node: ast.IfExp) -> None:
         self.expr(node.test)
         self.expr(node.body)
         self.expr(node.orelse)
 
     # ------------------------------------------------------------ local scopes
 
-    def expr_ListComp(self, node: ast.ListComp) -> None:
+    def visit_ListComp(self, node: ast.ListComp) -> None:
         self._comprehension(node.generators, (node.elt,))
 
-    def expr_DictComp(self, node: ast.DictComp) -> None:
+    def visit_DictComp(self, node: ast.DictComp) -> None:
         self._comprehension(node.generators, (node.key, node.value))
 
     def _comprehension(self, generators, results) -> None:
@@ -151,7 +143,7 @@ class ExprChecks:
         finally:
             self.scope = outer
 
-    def expr_Lambda(self, node: ast.Lambda) -> None:
+    def visit_Lambda(self, node: ast.Lambda) -> None:
         self.check_params(node.params, "lambda")
         outer = self.scope
         self.scope = StaticScope(outer)
@@ -174,7 +166,7 @@ class ExprChecks:
 
     # ------------------------------------------------------------ calls
 
-    def expr_Call(self, node: ast.Call) -> None:
+    def visit_Call(self, node: ast.Call) -> None:
         self.expr(node.func)
         self.exprs(node.args)
         self.exprs(node.keywords)

@@ -1,4 +1,4 @@
-"""Checks of statements, declarations and imports (one `stmt_<Node>` method each).
+"""Checks of statements, declarations and imports (one `visit_<Node>` method each).
 
 The Checker in `analysis/checker.py` supplies the scope machinery these methods use:
 `block`, `later`, `entered`, `declare_local`, `store`, `report`.
@@ -15,27 +15,24 @@ from dsplang.analysis.scopes import Binding, StaticScope, target_names
 
 
 class StmtChecks:
-    """Mixin for the Checker."""
-
-    def stmt(self, node) -> None:
-        getattr(self, "stmt_" + type(node).__name__, self.children)(node)
+    """Mixin for the Checker (a NodeVisitor): one `visit_<Node>` method per statement."""
 
     # ------------------------------------------------------------ simple statements
 
-    def stmt_ExprStmt(self, node: ast.ExprStmt) -> None:
+    def visit_ExprStmt(self, node: ast.ExprStmt) -> None:
         self.expr(node.expr)
 
-    def stmt_Let(self, node: ast.Let) -> None:
+    def visit_Let(self, node: ast.Let) -> None:
         self.expr(node.value)
         self.check_type(node.type)
         for name in target_names(node.target):
             self.declare_local(name.id, "let", name.span)
 
-    def stmt_Assign(self, node: ast.Assign) -> None:
+    def visit_Assign(self, node: ast.Assign) -> None:
         self.expr(node.value)
         self._store_target(node.target)
 
-    def stmt_AugAssign(self, node: ast.AugAssign) -> None:
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
         self.expr(node.value)
         self._store_target(node.target)
 
@@ -48,51 +45,51 @@ class StmtChecks:
         else:
             self.expr(target)
 
-    def stmt_Pass(self, node: ast.Pass) -> None:
+    def visit_Pass(self, node: ast.Pass) -> None:
         pass
 
-    def stmt_Break(self, node) -> None:
+    def visit_Break(self, node) -> None:
         if self.loop_depth == 0:
             word = "break" if isinstance(node, ast.Break) else "continue"
             self.report("syntax error", f"'{word}' outside a loop", node.span)
 
-    stmt_Continue = stmt_Break
+    visit_Continue = visit_Break
 
-    def stmt_Return(self, node: ast.Return) -> None:
+    def visit_Return(self, node: ast.Return) -> None:
         if not self.in_function:
             self.report("syntax error", "'return' outside a def", node.span)
         self.expr(node.value)
 
-    def stmt_Raise(self, node: ast.Raise) -> None:
+    def visit_Raise(self, node: ast.Raise) -> None:
         self.expr(node.value)
 
-    def stmt_Ensure(self, node: ast.Ensure) -> None:
+    def visit_Ensure(self, node: ast.Ensure) -> None:
         self.expr(node.test)
         self.expr(node.message)
 
-    stmt_Require = stmt_Ensure
+    visit_Require = visit_Ensure
 
-    def stmt_Use(self, node: ast.Use) -> None:
+    def visit_Use(self, node: ast.Use) -> None:
         self.expr(node.value)
 
     # ------------------------------------------------------------ blocks
 
-    def stmt_If(self, node: ast.If) -> None:
+    def visit_If(self, node: ast.If) -> None:
         self.expr(node.test)
         self.block(node.body)
         if node.orelse:
             self.block(node.orelse)
 
-    def stmt_For(self, node: ast.For) -> None:
+    def visit_For(self, node: ast.For) -> None:
         self.expr(node.iter)
         targets = [Binding(n.id, "for", n.span.line) for n in target_names(node.target)]
         self.block(node.body, targets, loop=True)
 
-    def stmt_While(self, node: ast.While) -> None:
+    def visit_While(self, node: ast.While) -> None:
         self.expr(node.test)
         self.block(node.body, loop=True)
 
-    def stmt_Try(self, node: ast.Try) -> None:
+    def visit_Try(self, node: ast.Try) -> None:
         self.block(node.body)
         for handler in node.handlers:
             name = handler.type_name
@@ -106,14 +103,14 @@ class StmtChecks:
         if node.finalbody:
             self.block(node.finalbody)
 
-    def stmt_With(self, node: ast.With) -> None:
+    def visit_With(self, node: ast.With) -> None:
         self.expr(node.value)
         alias = [Binding(node.alias, "alias", node.span.line)] if node.alias else []
         self.block(node.body, alias)
 
     # ------------------------------------------------------------ programs
 
-    def stmt_CompileStmt(self, node: ast.CompileStmt) -> None:
+    def visit_CompileStmt(self, node: ast.CompileStmt) -> None:
         self.exprs((node.program, node.optimizer, node.trainset, node.valset))
         old = self.scope.names.get(node.name)
         if old is None:
@@ -121,11 +118,11 @@ class StmtChecks:
         elif not old.assignable:
             self.report("name error", f"cannot compile into {old.describe()} {node.name!r}", node.span)
 
-    def stmt_SaveStmt(self, node: ast.SaveStmt) -> None:
+    def visit_SaveStmt(self, node: ast.SaveStmt) -> None:
         self.resolve(node.name, node.span)
         self.expr(node.path)
 
-    stmt_LoadStmt = stmt_SaveStmt
+    visit_LoadStmt = visit_SaveStmt
 
     # ------------------------------------------------------------ declarations
 
@@ -134,28 +131,28 @@ class StmtChecks:
         if self.scope.parent is not None:
             self.declare_local(node.name, "decl", node.span, node)
 
-    def stmt_TypeDecl(self, node: ast.TypeDecl) -> None:
+    def visit_TypeDecl(self, node: ast.TypeDecl) -> None:
         self.declare_nested(node)
         self.check_fields(node.fields, "record")
         defaults = [f.default for f in node.fields if f.default is not None]
         if defaults:
             self.later(self.scope, lambda: self.exprs(defaults))
 
-    def stmt_EnumDecl(self, node: ast.EnumDecl) -> None:
+    def visit_EnumDecl(self, node: ast.EnumDecl) -> None:
         self.declare_nested(node)  # the parser already rejects repeated members
 
-    def stmt_SignatureDecl(self, node: ast.SignatureDecl) -> None:
+    def visit_SignatureDecl(self, node: ast.SignatureDecl) -> None:
         self.declare_nested(node)
         self.check_fields(node.fields, "signature")
         if not any(f.direction == "output" for f in node.fields):
             self.report("value error", f"signature {node.name} has no output fields", node.span,
                         "add a line `output NAME: TYPE`")
 
-    def stmt_SignatureAlias(self, node: ast.SignatureAlias) -> None:
+    def visit_SignatureAlias(self, node: ast.SignatureAlias) -> None:
         self.declare_nested(node)
         self.check_sigspec(node.spec, node.spec_span)
 
-    def stmt_FuncDef(self, node: ast.FuncDef) -> None:
+    def visit_FuncDef(self, node: ast.FuncDef) -> None:
         self.declare_nested(node)
         self.later(self.scope, lambda: self.function_body(node))
 
@@ -166,7 +163,7 @@ class StmtChecks:
         params = [Binding(p.name, "param", p.span.line) for p in node.params]
         self.block(node.body, params, loop=False, function=True)
 
-    def stmt_ModuleDecl(self, node: ast.ModuleDecl) -> None:
+    def visit_ModuleDecl(self, node: ast.ModuleDecl) -> None:
         self.declare_nested(node)
         self.later(self.scope, lambda: self.module_body(node))
 
@@ -197,7 +194,7 @@ class StmtChecks:
 
     # ------------------------------------------------------------ imports
 
-    def stmt_FromImport(self, node: ast.FromImport) -> None:
+    def visit_FromImport(self, node: ast.FromImport) -> None:
         module = self._find_python(node.module, node.span)
         for item in node.names:
             known = module.names if module is not None else None
@@ -207,7 +204,7 @@ class StmtChecks:
             local = item.alias or item.name
             self.scope.declare(Binding(local, "import", item.span.line))
 
-    def stmt_ImportPython(self, node: ast.ImportPython) -> None:
+    def visit_ImportPython(self, node: ast.ImportPython) -> None:
         self._find_python(node.module, node.span)
         local = node.alias or node.module.split(".")[0]
         self.scope.declare(Binding(local, "import", node.span.line))
@@ -222,7 +219,7 @@ class StmtChecks:
                         did_you_mean(module.split(".")[0], nearby))
         return found
 
-    def stmt_ImportDsp(self, node: ast.ImportDsp) -> None:
+    def visit_ImportDsp(self, node: ast.ImportDsp) -> None:
         path = resolve_dsp_path(node.path, self.filename)
         loaded = self.dsp_files.load(path)
         if loaded is None:
