@@ -50,10 +50,8 @@ def try_tool(job: Job) -> str | None:
 def _cli(tool: str, path: str) -> str | None:
     from dsplang import cli
     from dsplang.errors import DspError
-    from dsplang.lm import LM, context
+    from dsplang.lm import LM
     LM._complete = _refuse                      # ScriptedLM and the like override it
-    context.set_default(None)
-    context.set_cli_default(None)
     argv = {"check": ["check", path], "fmt": ["fmt", "--check", path],
             "run": ["run", path, "--quiet", "--no-cache"]}[tool]
     reported: list[BaseException] = []

@@ -13,8 +13,9 @@ that nothing else runs at all). Two tools that do stop it:
 
 In a worker, each call runs under `time_limit(call_seconds)`; when a call does not return
 within `call_seconds + KILL_GRACE` (a C call that the signal cannot interrupt), the parent
-kills the worker, reports `TIMED_OUT` and starts a fresh one. Workers also run with an
-address-space limit, so a runaway allocation is a MemoryError, not a machine out of memory.
+kills the worker, reports the call as timed out and starts a fresh worker. Workers also run
+with an address-space limit, so a runaway allocation is a MemoryError, not a machine out of
+memory.
 """
 
 from __future__ import annotations
