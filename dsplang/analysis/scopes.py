@@ -13,6 +13,9 @@ from dsplang.grammar import ast
 
 # Binding kinds that plain assignment (`x = e`) may not rebind.
 FIXED_KINDS = frozenset({"decl", "imported", "method", "self"})
+# Kinds visible in their whole scope, not only after the line that binds them (`namespace`
+# is the index's name for the checker's `dspmodule`: `import "x.dsp" as n`).
+HOISTED_KINDS = frozenset({"decl", "imported", "method", "attr", "param", "self", "namespace", "import"})
 
 DECL_WORDS = {
     ast.SignatureDecl: "signature", ast.SignatureAlias: "signature", ast.TypeDecl: "type",

@@ -13,7 +13,7 @@ from typing import Callable
 
 from dsplang.grammar import ast
 from dsplang.grammar.nesting import deep_enough
-from dsplang.lsp.index import Index
+from dsplang.analysis.index import Index
 from dsplang.lsp.text import split_lines
 
 

@@ -8,6 +8,7 @@ import re
 from lsprotocol import types
 from pygls.workspace import PositionCodec
 
+from dsplang.analysis.imports import resolve_dsp_path
 from dsplang.lsp.analysis import Analysis
 from dsplang.lsp.lookup import target_at
 from dsplang.lsp.positions import UTF16, to_pos, to_range
@@ -44,7 +45,6 @@ def _import_target(analysis: Analysis, pos: Pos) -> types.Location | None:
     match = _IMPORT.match(line_at(analysis.lines, pos[0]))
     if match is None or not match.start(2) <= pos[1] - 1 <= match.end(2):
         return None
-    from dsplang.analysis.imports import resolve_dsp_path
     path = resolve_dsp_path(match.group(2), analysis.path)
     start = types.Position(0, 0)
     return types.Location(uri=path_to_uri(path), range=types.Range(start, start))

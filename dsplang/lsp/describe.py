@@ -11,8 +11,8 @@ import json
 
 from dsplang.grammar import ast
 from dsplang.lsp.builtin_docs import builtin_doc
-from dsplang.lsp.index import Definition
-from dsplang.lsp.infer import Shape, decl_fields, shape_of
+from dsplang.analysis.index import Definition
+from dsplang.analysis.infer import Shape, decl_fields, shape_of
 from dsplang.lsp.text import span_text
 
 

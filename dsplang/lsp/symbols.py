@@ -9,7 +9,7 @@ from pygls.workspace import PositionCodec
 from dsplang.grammar import ast
 from dsplang.lsp.analysis import Analysis
 from dsplang.lsp.describe import params_text, type_text
-from dsplang.lsp.infer import decl_fields
+from dsplang.analysis.infer import decl_fields
 from dsplang.lsp.positions import UTF16, to_range
 from dsplang.lsp.text import find_word
 

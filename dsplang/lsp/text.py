@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import re
 
+from dsplang.analysis.source import IDENT, Pos, find_word, span_end, span_start  # noqa: F401 (re-exported)
 from dsplang.errors import Span
 
-Pos = tuple[int, int]
-
 IDENT_CHAR = re.compile(r"\w")
-IDENT = re.compile(r"[^\W\d]\w*")
 _CHAIN_TAIL = re.compile(r"((?:[^\W\d]\w*\s*\.\s*)+)$")
 _MAX_CALL_SCAN = 4000
 
@@ -26,14 +24,6 @@ def split_lines(source: str) -> list[str]:
 def line_at(lines: list[str], line: int) -> str:
     """Line `line` (1-based), or '' when out of range."""
     return lines[line - 1] if 1 <= line <= len(lines) else ""
-
-
-def span_start(span: Span) -> Pos:
-    return (span.line, span.col)
-
-
-def span_end(span: Span) -> Pos:
-    return (span.end_line, span.end_col)
 
 
 def contains(span: Span, pos: Pos) -> bool:
@@ -138,25 +128,6 @@ def open_call(lines: list[str], pos: Pos) -> tuple[list[str], set[str]] | None:
             depth -= 1
         i -= 1
     return None
-
-
-def find_word(lines: list[str], span: Span, word: str, skip_first: bool = False) -> Span:
-    """The span of the first whole-word `word` inside `span` (the whole span if absent).
-
-    `skip_first` skips the span's first word (a keyword such as `def` or `input`).
-    """
-    pattern = re.compile(rf"(?<!\w){re.escape(word)}(?!\w)")
-    for line in range(span.line, min(span.end_line, len(lines)) + 1):
-        text = lines[line - 1]
-        start = span.col - 1 if line == span.line else 0
-        if skip_first and line == span.line:
-            first = IDENT.match(text, start)
-            if first is not None:
-                start = first.end()
-        match = pattern.search(text, start)
-        if match is not None:
-            return Span(span.file, line, match.start() + 1, line, match.end() + 1)
-    return Span(span.file, span.line, span.col, span.line, span.col + max(len(word), 1))
 
 
 def span_text(lines: list[str], span: Span, limit: int = 80) -> str:

@@ -1,6 +1,9 @@
-"""The static index of one document: its scopes and the definitions each scope holds.
+"""The static index of one document: its scopes and the definitions each scope holds, with
+the span of each name; the language server's go-to-definition, hover, completion, symbols and
+references read it.
 
-Scopes follow the checker's rules closely enough for an editor: the file, each `def`,
+Scopes follow the checker's rules (the binding kinds and hoisting of `scopes.py`) closely
+enough for an editor: the file, each `def`,
 each `module` (params, attributes, methods and `self`), each compound statement
 (`if`/`for`/`while`/`with`/`try`, all branches sharing one scope), lambdas and
 comprehensions. A scope ends where the next statement of its parent block starts, so a
@@ -9,21 +12,19 @@ cursor on the blank line being typed at the end of a block is still inside it.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from typing import Callable
 
+from dsplang.analysis.imports import resolve_dsp_path
+from dsplang.analysis.scopes import DECL_TYPES, DECL_WORDS, HOISTED_KINDS, IMPORT_TYPES, target_names
+from dsplang.analysis.source import Pos, find_word, span_end, span_start
 from dsplang.errors import Span
 from dsplang.grammar import ast
-from dsplang.lsp.text import Pos, find_word, span_end, span_start
+from dsplang.grammar.visitor import child_nodes
+
+__all__ = ["DECL_WORDS", "Definition", "Index", "Scope"]
 
 END = (1 << 30, 0)
-# Kinds visible in their whole scope (not only after the line that declares them).
-HOISTED = frozenset({"decl", "imported", "method", "attr", "param", "self", "namespace", "import"})
-DECL_WORDS = {
-    ast.SignatureDecl: "signature", ast.SignatureAlias: "signature", ast.TypeDecl: "type",
-    ast.EnumDecl: "enum", ast.ModuleDecl: "module", ast.FuncDef: "def",
-}
 _COMPOUND = (ast.If, ast.For, ast.While, ast.With, ast.Try)
 
 
@@ -150,7 +151,7 @@ def _pick(defs, pos: Pos, ordered: bool, strict: bool = False) -> Definition | N
     """The binding in effect at `pos`: the last hoisted or earlier one (any, unless strict)."""
     chosen = None
     for definition in defs:
-        if definition.kind in HOISTED or not ordered or definition.pos <= pos:
+        if definition.kind in HOISTED_KINDS or not ordered or definition.pos <= pos:
             chosen = definition
     if chosen is None and defs and not strict:
         chosen = defs[0]
@@ -176,10 +177,10 @@ class _Builder:
         """Imports first, then hoisted declarations, then every statement in order."""
         top = self.index.top
         for stmt in program.body:
-            if isinstance(stmt, (ast.ImportDsp, ast.ImportPython, ast.FromImport)):
+            if isinstance(stmt, IMPORT_TYPES):
                 self.import_(stmt, top)
         for stmt in program.body:
-            if isinstance(stmt, tuple(DECL_WORDS)):
+            if isinstance(stmt, DECL_TYPES):
                 self.define(top, stmt.name, "decl", self.name_span(stmt, stmt.name), stmt)
         self.block(program.body, top, top.end, hoisted=True)
 
@@ -194,9 +195,9 @@ class _Builder:
             self.define(scope, name, "import", self.name_span(stmt, name), stmt)
         elif stmt.alias:
             self.define(scope, stmt.alias, "namespace", find_word(self.lines, stmt.span, stmt.alias),
-                        stmt, target=_resolve(self.index.path, stmt.path))
+                        stmt, target=resolve_dsp_path(stmt.path, self.index.path))
         else:
-            other = self.index.load(_resolve(self.index.path, stmt.path))
+            other = self.index.load(resolve_dsp_path(stmt.path, self.index.path))
             for definition in (other.exports().values() if other is not None else ()):
                 scope.defs.setdefault(definition.name, []).append(definition)
 
@@ -216,11 +217,11 @@ class _Builder:
             if not hoisted:
                 self.define(scope, stmt.name, "decl", self.name_span(stmt, stmt.name), stmt)
             self.module(stmt, scope, limit)
-        elif isinstance(stmt, tuple(DECL_WORDS)):
+        elif isinstance(stmt, DECL_TYPES):
             if not hoisted:
                 self.define(scope, stmt.name, "decl", self.name_span(stmt, stmt.name), stmt)
             self.exprs(getattr(stmt, "fields", ()), scope, limit)
-        elif isinstance(stmt, (ast.ImportDsp, ast.ImportPython, ast.FromImport)):
+        elif isinstance(stmt, IMPORT_TYPES):
             if not hoisted:
                 self.import_(stmt, scope)
         elif isinstance(stmt, _COMPOUND):
@@ -232,7 +233,7 @@ class _Builder:
         """`let`, `compile` and plain statements: bind names, then walk expressions."""
         self.exprs(stmt, scope, limit)
         if isinstance(stmt, ast.Let):
-            for name in _target_names(stmt.target):
+            for name in target_names(stmt.target):
                 self.define(scope, name.id, "let", name.span, stmt, value=stmt.value)
         elif isinstance(stmt, ast.CompileStmt):
             self.define(scope, stmt.name, "compile", self.name_span(stmt, stmt.name), stmt,
@@ -274,22 +275,20 @@ class _Builder:
         inner = scope.child("block", stmt, limit)
         self.index.scopes_of[id(stmt)] = inner
         if isinstance(stmt, ast.For):
-            for name in _target_names(stmt.target):
+            for name in target_names(stmt.target):
                 self.define(inner, name.id, "for", name.span, stmt)
         if isinstance(stmt, ast.With) and stmt.alias:
             self.define(inner, stmt.alias, "alias", self.name_span(stmt, stmt.alias), stmt)
-        for part in dataclasses.fields(stmt):
-            value = getattr(stmt, part.name)
-            if part.name in ("body", "orelse", "finalbody"):
-                self.block(value, inner, inner.end)
-            elif part.name == "handlers":
-                for handler in value:
-                    if handler.alias:
-                        self.define(inner, handler.alias, "alias",
-                                    self.name_span(handler, handler.alias), handler)
-                    self.block(handler.body, inner, inner.end)
-            elif part.name != "span":
-                self.exprs(value, scope, limit)
+        self.exprs(_header(stmt), scope, limit)
+        self.block(stmt.body, inner, inner.end)
+        for handler in stmt.handlers if isinstance(stmt, ast.Try) else ():
+            if handler.alias:
+                self.define(inner, handler.alias, "alias", self.name_span(handler, handler.alias), handler)
+            self.block(handler.body, inner, inner.end)
+        if isinstance(stmt, (ast.If, ast.Try)):
+            self.block(stmt.orelse, inner, inner.end)
+        if isinstance(stmt, ast.Try):
+            self.block(stmt.finalbody, inner, inner.end)
 
     def exprs(self, node, scope: Scope, limit: Pos) -> None:
         """Find lambdas and comprehensions inside `node` and give each its scope."""
@@ -297,7 +296,7 @@ class _Builder:
             for item in node:
                 self.exprs(item, scope, limit)
             return
-        if not isinstance(node, ast.Node) or isinstance(node, Span):
+        if not isinstance(node, ast.Node):
             return
         if isinstance(node, ast.Lambda):
             inner = scope.child("lambda", node, span_end(node.span))
@@ -308,24 +307,22 @@ class _Builder:
             inner = scope.child("comp", node, span_end(node.span))
             for gen in node.generators:
                 self.exprs(gen.iter, inner, limit)
-                for name in _target_names(gen.target):
+                for name in target_names(gen.target):
                     self.define(inner, name.id, "comp", name.span, gen)
                 self.exprs(gen.ifs, inner, limit)
-            self.exprs([getattr(node, f) for f in ("elt", "key", "value") if hasattr(node, f)],
-                       inner, limit)
+            results = (node.elt,) if isinstance(node, ast.ListComp) else (node.key, node.value)
+            self.exprs(results, inner, limit)
             return
-        for part in dataclasses.fields(node):
-            if part.name != "span":
-                self.exprs(getattr(node, part.name), scope, limit)
+        for child in child_nodes(node):
+            self.exprs(child, scope, limit)
 
 
-def _target_names(target) -> list[ast.Name]:
-    if isinstance(target, ast.TupleTarget):
-        return list(target.names)
-    return [target] if isinstance(target, ast.Name) else []
-
-
-def _resolve(importer: str, relative: str) -> str:
-    """The absolute path of `import "relative"` written in `importer`."""
-    from dsplang.analysis.imports import resolve_dsp_path
-    return resolve_dsp_path(relative, importer)
+def _header(stmt) -> tuple:
+    """The expressions a compound statement evaluates in the enclosing scope."""
+    if isinstance(stmt, (ast.If, ast.While)):
+        return (stmt.test,)
+    if isinstance(stmt, ast.For):
+        return (stmt.iter,)
+    if isinstance(stmt, ast.With):
+        return (stmt.value,)
+    return ()

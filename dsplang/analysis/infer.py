@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dsplang.analysis.index import Definition, Index
+from dsplang.analysis.source import Pos, find_word
 from dsplang.grammar import ast, names
-from dsplang.lsp.index import Definition, Index
-from dsplang.lsp.text import Pos, find_word
 
 _MAX_DEPTH = 12
 REASONING = "reasoning"
