@@ -61,10 +61,10 @@ def best_of(runs: int, fn) -> float:
 
 def main() -> None:
     from dsplang.grammar.parser import parse
-    from dsplang.interpreter.evaluator import Interpreter
+    from dsplang.driver.host import new_interpreter
 
     program = parse(DSP_SOURCE, "<bench>")
-    interp = Interpreter()
+    interp = new_interpreter()
 
     def run_dsp():
         scope = interp.new_globals()

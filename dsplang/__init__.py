@@ -36,8 +36,8 @@ def load(path: str, run: bool = True):
     With run=True (the default) the file's statements run, as a Python import runs a
     module; with run=False only its imports and declarations are made.
     """
-    from dsplang.interpreter.evaluator import Interpreter
-    interp = Interpreter()
+    from dsplang.driver.host import new_interpreter
+    interp = new_interpreter()
     if run:
         return interp.run_file(path)
     from dsplang.interpreter.values import Namespace
@@ -46,5 +46,5 @@ def load(path: str, run: bool = True):
 
 def run(source: str, filename: str = "<string>"):
     """Run a program given as a string; returns a namespace of its top-level names."""
-    from dsplang.interpreter.evaluator import Interpreter
-    return Interpreter().run_source(source, filename)
+    from dsplang.driver.host import new_interpreter
+    return new_interpreter().run_source(source, filename)

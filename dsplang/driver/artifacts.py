@@ -306,17 +306,10 @@ def run_compile_only(interp, path: str):
     skipped). Each compile statement writes (or reuses) its artifact in the build folder."""
     from dsplang.errors import DspValueError as NoCompile
     from dsplang.grammar import ast
-    from dsplang.grammar.parser import parse
-    from dsplang.interpreter.evaluator import HOISTED
-    from dsplang.interpreter.values import Namespace
-    program = parse(interp.importer.read(path, None), path)
-    body = program.body
-    last = max((i for i, node in enumerate(body) if isinstance(node, ast.CompileStmt)), default=None)
+    program = interp.parse_file(path)
+    last = max((i for i, node in enumerate(program.body) if isinstance(node, ast.CompileStmt)), default=None)
     if last is None:
         raise NoCompile(f"{path} has no top-level `compile` statement, so there is nothing to compile",
                         hint="use `dsp run` to run it")
     check_writable(build_folder(path))
-    kept = tuple(node for i, node in enumerate(body) if i <= last or isinstance(node, HOISTED))
-    scope = interp.new_globals()
-    interp.execute(dataclasses.replace(program, body=kept), path, scope)
-    return Namespace(path, scope.vars)
+    return interp.run_through(program, path, last)

@@ -47,11 +47,11 @@ def _run_file(path: str, options: RunOptions) -> Namespace:
     The trace file is opened before the program runs, so a path that cannot be written
     stops the run before any LM call is spent."""
     from dsplang.interpreter import trace
-    from dsplang.interpreter.evaluator import Interpreter
+    from dsplang.driver.host import new_interpreter
     from dsplang.lm import usage
     trace_file = open_output(options.trace_path, "the trace") if options.trace_path else None
     configure(options)
-    interp = Interpreter(options.limits)
+    interp = new_interpreter(options.limits)
     with trace.collecting() as collected, usage.track() as used:
         try:
             if options.compile_only:
@@ -87,6 +87,6 @@ def _write_trace(collected, out) -> None:
 
 def preview(path: str, name: str, inputs: dict) -> str:
     """The messages the signature or predictor `name` of the file would send, rendered as text."""
-    from dsplang.interpreter.evaluator import Interpreter
+    from dsplang.driver.host import new_interpreter
     from dsplang.driver.preview import render_preview
-    return render_preview(Interpreter().declare_file(path), name, inputs)
+    return render_preview(new_interpreter().declare_file(path), name, inputs)

@@ -49,7 +49,7 @@ def entering(value, span: Span):
                        span)
 
 
-def compile_program(interp, node, program, optimizer, trainset, valset):
+def compile_program(node, program, optimizer, trainset, valset):
     """`compile NAME = PROGRAM with OPTIMIZER on TRAINSET [valset VALSET]`: the compiled copy.
 
     The result is also written to the build folder (see `artifacts.build_path`); when the file
@@ -161,7 +161,7 @@ def _reuse(node, path: str, origin: dict, program, optimizer, trainset):
     return result
 
 
-def save_program(interp, node, program, path):
+def save_program(node, program, path):
     """`save NAME to PATH`."""
     from dsplang.driver import artifacts
     try:
@@ -170,7 +170,7 @@ def save_program(interp, node, program, path):
         raise err.with_span(node.span)
 
 
-def load_program(interp, node, program, path):
+def load_program(node, program, path):
     """`load NAME from PATH`: NAME's parameters are replaced by the file's."""
     from dsplang.driver import artifacts
     try:

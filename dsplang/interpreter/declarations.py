@@ -5,16 +5,20 @@ from __future__ import annotations
 
 from dsplang.errors import DspError, DspNameError, DspTypeError, did_you_mean
 from dsplang.grammar import ast
+from dsplang.grammar.names import type_suggestion
+from dsplang.interpreter.scope import Scope
+from dsplang.interpreter.signature_calls import SignatureCall
+from dsplang.interpreter.calls import call_value
 from dsplang.interpreter.statements import StmtCompiler
 from dsplang.interpreter.values import Function, ModuleClass
-from dsplang.stdlib import names
 
 
 class DeclCompiler(StmtCompiler):
-    """Adds declarations, imports and runtime statements to the statement compiler."""
+    """Adds declarations, imports and the LM statements (handed to the host) to the statement compiler."""
 
     def __init__(self, interpreter, filename: str):
         self.interp = interpreter
+        self.host = interpreter.host
         self.filename = filename
 
     # ---------------------------------------------------------- functions and modules
@@ -47,10 +51,9 @@ class DeclCompiler(StmtCompiler):
             try:
                 value = scope.lookup(first, span)
             except DspNameError:
-                from dsplang.stdlib.types import is_declared_type
-                declared = [n for n in scope.visible_names() if is_declared_type(scope.lookup(n))]
+                declared = [n for n in scope.visible_names() if self.host.is_declared_type(scope.lookup(n))]
                 raise DspNameError(f"unknown type {name!r}", span,
-                                   hint=names.type_suggestion(first, declared)) from None
+                                   hint=type_suggestion(first, declared)) from None
             for part in rest:
                 try:
                     value = getattr(value, part)
@@ -62,40 +65,36 @@ class DeclCompiler(StmtCompiler):
         return lookup
 
     def annotation(self, texpr, scope):
-        from dsplang.stdlib.types import annotation_from_typeexpr
         if texpr is None:
             return str
-        return annotation_from_typeexpr(texpr, self.type_lookup(scope))
+        return self.host.annotation(texpr, self.type_lookup(scope))
 
     def visit_TypeDecl(self, node: ast.TypeDecl):
         defaults = {f.name: self.expr(f.default) for f in node.fields if f.default is not None}
 
         def define(scope):
-            from dsplang.stdlib.types import MISSING, make_record
-            fields = [(f.name, self.annotation(f.type, scope), f.desc,
-                       defaults[f.name](scope) if f.name in defaults else MISSING) for f in node.fields]
-            scope.vars[node.name] = make_record(node.name, fields, node.doc)
+            fields = [(f.name, self.annotation(f.type, scope), f.desc) for f in node.fields]
+            values = {name: default(scope) for name, default in defaults.items()}
+            scope.vars[node.name] = self.host.make_record(node.name, fields, values, node.doc)
         return define
 
     def visit_EnumDecl(self, node: ast.EnumDecl):
         def define(scope):
-            from dsplang.stdlib.types import make_enum
-            scope.vars[node.name] = make_enum(node.name, list(node.members))
+            scope.vars[node.name] = self.host.make_enum(node.name, list(node.members))
         return define
 
     def visit_SignatureDecl(self, node: ast.SignatureDecl):
         def define(scope):
-            from dsplang.stdlib.signature import FieldSpec, Signature
-            fields = [FieldSpec(f.name, self.annotation(f.type, scope), f.desc, f.direction)
-                      for f in node.fields]
-            scope.vars[node.name] = Signature.from_fields(node.name, node.doc, fields)
+            fields = [(f.name, self.annotation(f.type, scope), f.desc, f.direction) for f in node.fields]
+            scope.vars[node.name] = self.host.make_signature(node.name, node.doc, fields)
         return define
 
     def visit_SignatureAlias(self, node: ast.SignatureAlias):
         def define(scope):
-            from dsplang.stdlib.signature import Signature
-            scope.vars[node.name] = Signature.from_string(
-                node.spec, name=node.name, lookup=self.type_lookup(scope), span=node.spec_span)
+            from dsplang.grammar.parser import parse_sigspec
+            sigspec = parse_sigspec(node.spec, node.spec_span)
+            scope.vars[node.name] = self.host.signature_from_spec(
+                node.spec, sigspec, self.type_lookup(scope), node.spec_span, name=node.name)
         return define
 
     # ---------------------------------------------------------- imports
@@ -132,27 +131,23 @@ class DeclCompiler(StmtCompiler):
                 scope.vars[top] = self.interp.import_python(top, self.filename, node.span)
         return import_python
 
-    # ---------------------------------------------------------- the LM runtime's statements
+    # ---------------------------------------------------------- the LM statements (done by the host)
 
     def visit_Use(self, node: ast.Use):
-        ev, span = self.expr(node.value), node.span
+        ev, span, host = self.expr(node.value), node.span, self.host
 
         def use(scope):
-            from dsplang.driver import statements
-            statements.use(ev(scope), span)
+            host.use(ev(scope), span)
         return use
 
     def visit_With(self, node: ast.With):
-        ev, span, alias = self.expr(node.value), node.span, node.alias
+        ev, span, alias, host = self.expr(node.value), node.span, node.alias, self.host
         body = self.block(node.body, new_scope=alias is None)
 
         def with_(scope):
-            from dsplang.driver import statements
-            value = ev(scope)
-            with statements.entering(value, span) as entered:
+            with host.entering(ev(scope), span) as entered:
                 if alias is None:
                     return body(scope)
-                from dsplang.interpreter.scope import Scope
                 inner = Scope(scope)
                 inner.vars[alias] = entered
                 return body(inner)
@@ -161,51 +156,47 @@ class DeclCompiler(StmtCompiler):
     def visit_CompileStmt(self, node: ast.CompileStmt):
         program, optimizer, train = self.expr(node.program), self.expr(node.optimizer), self.expr(node.trainset)
         valset = self.expr(node.valset) if node.valset is not None else None
+        host = self.host
 
         def compile_(scope):
-            from dsplang.driver import statements
-            compiled = statements.compile_program(
-                self.interp, node, program(scope), optimizer(scope), train(scope),
-                valset(scope) if valset else None)
-            scope.vars[node.name] = compiled
+            scope.vars[node.name] = host.compile_program(node, program(scope), optimizer(scope), train(scope),
+                                                         valset(scope) if valset else None)
         return compile_
 
     def visit_SaveStmt(self, node: ast.SaveStmt):
-        path = self.expr(node.path)
+        path, host = self.expr(node.path), self.host
 
         def save(scope):
-            from dsplang.driver import statements
-            statements.save_program(self.interp, node, scope.lookup(node.name, node.span), path(scope))
+            host.save_program(node, scope.lookup(node.name, node.span), path(scope))
         return save
 
     def visit_LoadStmt(self, node: ast.LoadStmt):
-        path = self.expr(node.path)
+        path, host = self.expr(node.path), self.host
 
         def load(scope):
-            from dsplang.driver import statements
-            statements.load_program(self.interp, node, scope.lookup(node.name, node.span), path(scope))
+            host.load_program(node, scope.lookup(node.name, node.span), path(scope))
         return load
 
     # ---------------------------------------------------------- signature strings in calls
 
     def visit_Call(self, node: ast.Call):
-        """`Predict("a -> b: Sentiment")`: the string is read with this scope's types."""
+        """`Predict("a -> b: Sentiment")`: when the callee takes a signature (a value with a true
+        `takes_signature`, as the predictor classes have), the string is a signature read with
+        this scope's types; to any other callee it is a string."""
         first = node.args[0] if node.args else None
-        if not (isinstance(node.func, ast.Name) and node.func.id in names.SIGNATURE_TAKERS
-                and isinstance(first, ast.Const) and isinstance(first.value, str)):
+        if not (isinstance(first, ast.Const) and isinstance(first.value, str)) \
+                or any(isinstance(a, ast.Starred) for a in node.args) or any(k.name is None for k in node.keywords):
             return super().visit_Call(node)
-        from dsplang.interpreter.calls import call_value
-        func, span, spec, spec_span = self.expr(node.func), node.span, first.value, first.span
+        func = self.visit_Attribute(node.func, calling=True) if isinstance(node.func, ast.Attribute) \
+            else self.expr(node.func)
         rest = [self.expr(a) for a in node.args[1:]]
-        keywords = [(k.name, self.expr(k.value)) for k in node.keywords if k.name is not None]
-        if len(keywords) != len(node.keywords) or any(isinstance(a, ast.Starred) for a in node.args):
-            return super().visit_Call(node)
+        keywords = [(k.name, self.expr(k.value)) for k in node.keywords]
+        site = SignatureCall(first.value, first.span, self.host)
+        text, span, type_lookup = first.value, node.span, self.type_lookup
 
-        def call_with_signature(scope):
-            from dsplang.stdlib.signature import Signature
+        def call(scope):
             f = func(scope)
-            sig = Signature.from_string(spec, lookup=self.type_lookup(scope), span=spec_span)
-            args = (sig,) + tuple(a(scope) for a in rest)
-            return call_value(f, args, {name: ev(scope) for name, ev in keywords}, span)
-        return call_with_signature
-
+            head = site.signature(type_lookup, scope) if SignatureCall.takes_signature(f) else text
+            return call_value(f, (head,) + tuple(a(scope) for a in rest),
+                              {name: ev(scope) for name, ev in keywords}, span)
+        return call

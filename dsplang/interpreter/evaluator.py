@@ -7,6 +7,7 @@ visible to the whole file), then its other top-level statements run in order.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 from contextlib import contextmanager
 from typing import Iterator
@@ -15,6 +16,7 @@ from dsplang.errors import DspError, DspRuntimeError, DspTypeError
 from dsplang.grammar import ast
 from dsplang.grammar.parser import collector_paused
 from dsplang.interpreter.declarations import DeclCompiler
+from dsplang.interpreter.host import Host
 from dsplang.interpreter.imports import Importer
 from dsplang.interpreter.limits import Limits
 from dsplang.interpreter.scope import Scope
@@ -44,12 +46,12 @@ def program_kept() -> Iterator[None]:
 
 
 class Interpreter:
-    """Runs programs; holds the builtins and the files imported so far."""
+    """Runs programs; holds the builtins, the host (see host.py) and the files imported so far."""
 
-    def __init__(self, limits: Limits | None = None) -> None:
-        from dsplang.driver.builtins import build
+    def __init__(self, builtins: dict, host: Host, limits: Limits | None = None) -> None:
         self.limits = limits if limits is not None else Limits.from_settings()
-        self.builtins = Scope(None, build(self.limits))
+        self.builtins = Scope(None, builtins)
+        self.host = host
         self.importer = Importer(self)
 
     def new_globals(self) -> Scope:
@@ -66,6 +68,21 @@ class Interpreter:
         source = self.importer.read(path, None)
         with self.importer.running(path):  # so an import cycle back to this file is named
             return self.run_source(source, path)
+
+    def parse_file(self, path: str) -> ast.Program:
+        """The parsed program of the file at `path` (read as an import would read it)."""
+        from dsplang.grammar.parser import parse
+        return parse(self.importer.read(path, None), path)
+
+    def run_through(self, program: ast.Program, path: str, last: int) -> Namespace:
+        """Run `program` (the file `path`) as far as its top-level statement number `last`:
+        every import and declaration is made, and the other statements after `last` are
+        skipped (`dsp compile` stops after the last `compile`)."""
+        kept = tuple(node for i, node in enumerate(program.body) if i <= last or isinstance(node, HOISTED))
+        scope = self.new_globals()
+        with self.importer.running(path):
+            self.execute(dataclasses.replace(program, body=kept), path, scope)
+        return Namespace(path, scope.vars)
 
     def declare_file(self, path: str) -> Scope:
         """Make a file's imports and declarations only (no other statement runs); its scope."""

@@ -16,8 +16,7 @@ from dsplang.interpreter.calls import call_value
 from dsplang.interpreter.limits import (SIZED, check_format_spec, check_power, check_product, conversion_error,
                                         too_long)
 from dsplang.interpreter.scope import Scope
-from dsplang.interpreter.values import MISSING, Function, ParamSpec
-from dsplang.stdlib.fields import Fields
+from dsplang.interpreter.values import MISSING, FieldValues, Function, ParamSpec
 
 BINARY = {
     "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
@@ -151,8 +150,10 @@ class ExprCompiler:
 
         def attribute(scope):
             obj = value(scope)
-            if isinstance(obj, Fields) and attr in obj._data and not (calling and hasattr(type(obj), attr)):
-                return obj._data[attr]
+            if isinstance(obj, FieldValues):
+                fields = obj.dsp_fields()
+                if attr in fields and not (calling and hasattr(type(obj), attr)):
+                    return fields[attr]
             try:
                 return getattr(obj, attr)
             except DspError as err:

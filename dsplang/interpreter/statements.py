@@ -9,9 +9,8 @@ predictor, so that a failed assertion can re-run from there.
 from __future__ import annotations
 
 from dsplang.errors import (DspError, DspNameError, DspRequireError, DspRuntimeError, DspTypeError,
-                            DspUserError, a_type)
+                            DspUserError, a_type, did_you_mean)
 from dsplang.grammar import ast
-from dsplang.interpreter import assertions, trace
 from dsplang.interpreter.expressions import ExprCompiler, iterate
 from dsplang.interpreter.scope import Scope
 from dsplang.interpreter.values import BREAK, CONTINUE, Return
@@ -51,7 +50,7 @@ class StmtCompiler(ExprCompiler):
         """Run a block, re-running from the last predictor-calling statement when an assertion fails."""
         checks = {i: self._assertion(s, i) for i, s in enumerate(stmts)
                   if isinstance(s, (ast.Ensure, ast.Require))}
-        count = len(compiled)
+        count, host = len(compiled), self.host
 
         def run(scope):
             last_caller = None
@@ -59,9 +58,9 @@ class StmtCompiler(ExprCompiler):
                 if i in checks:
                     signal = checks[i](scope, compiled, last_caller)
                 else:
-                    before = assertions.call_count()
+                    before = host.predictor_calls()
                     signal = compiled[i](scope)
-                    if assertions.call_count() != before:
+                    if host.predictor_calls() != before:
                         last_caller = i
                 if signal is not None:
                     return signal
@@ -72,26 +71,26 @@ class StmtCompiler(ExprCompiler):
         test = self.expr(node.test)
         message = self.expr(node.message) if node.message is not None else None
         kind = "require" if isinstance(node, ast.Require) else "ensure"
-        span = node.span
+        span, host = node.span, self.host
 
         def check(scope, compiled, last_caller):
             if test(scope):
                 return None
             text = str(message(scope)) if message else f"{kind} failed"
             retries = 0
-            predictor, previous = assertions.last_call()
-            while last_caller is not None and predictor is not None and retries < assertions.DEFAULT_RETRIES:
+            predictor, previous = host.last_call()
+            while last_caller is not None and predictor is not None and retries < host.assertion_retries:
                 retries += 1
-                with assertions.giving_feedback(predictor, text, previous):
+                with host.giving_feedback(predictor, text, previous):
                     for st in compiled[last_caller:index]:
                         signal = st(scope)
                         if signal is not None:
                             return signal
                 if test(scope):
-                    trace.record(trace.AssertionRecord(kind, text, True, retries, span))
+                    host.record_assertion(kind, text, True, retries, span)
                     return None
-                predictor, previous = assertions.last_call()
-            trace.record(trace.AssertionRecord(kind, text, False, retries, span))
+                predictor, previous = host.last_call()
+            host.record_assertion(kind, text, False, retries, span)
             if kind == "require":
                 raise DspRequireError(text, span)
             return None
@@ -298,12 +297,11 @@ class StmtCompiler(ExprCompiler):
         return try_
 
     def error_class(self, handler: ast.ExceptHandler):
-        from dsplang.driver.builtins import ERROR_CLASSES
         if handler.type_name is None:
             return None
-        cls = ERROR_CLASSES.get(handler.type_name)
+        known = self.host.error_classes
+        cls = known.get(handler.type_name)
         if cls is None:
-            from dsplang.errors import did_you_mean
             raise DspNameError(f"{handler.type_name!r} is not an error type", handler.span,
-                               hint=did_you_mean(handler.type_name, ERROR_CLASSES))
+                               hint=did_you_mean(handler.type_name, known))
         return cls

@@ -52,6 +52,17 @@ class DspCallable:
         return self.call(args, kwargs, None)
 
 
+class FieldValues:
+    """A value whose named fields a program reads as attributes (Example, Prediction): there a
+    field hides a method of the same name, except where the attribute is called (`ex.labels()`)."""
+
+    __slots__ = ()
+
+    def dsp_fields(self) -> dict:
+        """The fields by name (the live dict, not a copy)."""
+        raise NotImplementedError
+
+
 class Learnable:
     """Marker base of predictors: the parameters an optimizer rewrites (instructions, demos)."""
 

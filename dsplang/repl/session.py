@@ -23,7 +23,7 @@ from dsplang.grammar.nesting import deep_enough
 from dsplang.grammar.parser import parse
 from dsplang.interpreter import trace
 from dsplang.interpreter.declarations import DeclCompiler
-from dsplang.interpreter.evaluator import Interpreter
+from dsplang.driver.host import new_interpreter
 from dsplang.lm import usage
 from dsplang.driver.run import RunOptions, configure
 
@@ -43,7 +43,7 @@ class Session:
         self.context = contextvars.copy_context()
         self._exits = ExitStack()
         self.trace, self.usage = self.context.run(self._start)
-        self.interp = Interpreter(self.options.limits)
+        self.interp = new_interpreter(self.options.limits)
         self.scope = self.interp.new_globals()
         self.count = 0
         self.inputs: list[str] = []
@@ -133,7 +133,7 @@ class Session:
         """Re-run the last loaded file in a fresh interpreter and scope (re-reading its imports)."""
         if self.loaded is None:
             raise DspRuntimeError("no file loaded yet", hint="use :load FILE first")
-        self.interp = Interpreter(self.options.limits)
+        self.interp = new_interpreter(self.options.limits)
         self.scope = self.interp.new_globals()
         self.load(self.loaded)
 

@@ -10,11 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 from dsplang.errors import DspAttributeError, DspKeyError, did_you_mean
+from dsplang.interpreter.values import FieldValues
 
 
-class Fields:
+class Fields(FieldValues):
     __slots__ = ()
     _what = "the value"
+
+    def dsp_fields(self) -> dict:
+        return self._data
 
     def _missing_hint(self, name: str) -> str | None:
         return did_you_mean(name, self._data)

@@ -69,6 +69,8 @@ class Signature:
     classmethods below; `_make` builds one from its parts.
     """
 
+    takes_signature = True   # a string literal as first argument is read as a signature, in the caller's types
+
     name: str
     instructions: str
     inputs: tuple[FieldSpec, ...]
@@ -145,7 +147,14 @@ class Signature:
         from dsplang.grammar.parser import parse_sigspec  # lark loads on first use
 
         span = span or Span("<signature>", 1, 1, 1, len(spec) + 1)
-        sigspec = parse_sigspec(spec, span)
+        return cls.from_sigspec(spec, parse_sigspec(spec, span), name=name, lookup=lookup, span=span,
+                                instructions=instructions, candidates=candidates)
+
+    @classmethod
+    def from_sigspec(cls, spec: str, sigspec: ast.SigSpec, *, name: str | None = None,
+                     lookup: Lookup = _no_names, span: Span | None = None, instructions: str | None = None,
+                     candidates: Iterable[str] = ()) -> "Signature":
+        """A signature from the short form `spec` already parsed into `sigspec`; named like `from_string`'s."""
         label = name or " ".join(spec.split())
         return cls.from_sigfields(label, instructions, sigspec.fields, lookup, candidates, span)
 

@@ -21,6 +21,8 @@ REASONING_DESC = "Think step by step in order to produce the outputs."
 class ChainOfThought(DspCallable):
     """`ChainOfThought(signature, **config)`; its learnable predictor is `.predict`."""
 
+    takes_signature = True   # a string literal as first argument is read as a signature, in the caller's types
+
     def __init__(self, signature, /, *, rationale_desc: str | None = None, **config: Any):
         base = as_signature(signature)
         self.signature = base

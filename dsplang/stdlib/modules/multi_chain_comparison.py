@@ -25,6 +25,8 @@ RATIONALE_DESC = ("the corrected reasoning: compare the attempts holistically, s
 class MultiChainComparison(DspCallable):
     """`MultiChainComparison(signature, M=3, temperature=0.7, **config)`; its predictor is `.predict`."""
 
+    takes_signature = True   # a string literal as first argument is read as a signature, in the caller's types
+
     def __init__(self, signature, /, M: int = 3, temperature: float = 0.7, **config: Any):  # noqa: N803
         if not isinstance(M, int) or isinstance(M, bool) or M < 1:
             raise DspArgumentError(f"M must be a whole number of at least 1, got {M!r}")

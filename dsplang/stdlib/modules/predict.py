@@ -63,6 +63,8 @@ def as_signature(value, span: Span | None = None) -> Signature:
 class Predict(Learnable, DspCallable):
     """`Predict(signature, **config)`: call with the signature's inputs as keyword arguments."""
 
+    takes_signature = True   # a string literal as first argument is read as a signature, in the caller's types
+
     def __init__(self, signature, /, *, adapter=None, lm=None, demos=None, **config: Any):
         self.signature = as_signature(signature)
         self.adapter = adapter

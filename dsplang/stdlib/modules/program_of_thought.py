@@ -50,6 +50,8 @@ class ProgramOfThought(DspCallable):
     `limits` is a sandbox `Limits` or a dict of its fields (cpu_seconds, memory_mb, ...).
     """
 
+    takes_signature = True   # a string literal as first argument is read as a signature, in the caller's types
+
     def __init__(self, signature, /, *, max_iters: int = 3, limits: Limits | dict | None = None,
                  **config: Any):
         if int(max_iters) < 1:

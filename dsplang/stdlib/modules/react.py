@@ -73,6 +73,8 @@ class ToolStep:
 class ReAct(DspCallable):
     """`ReAct(signature, tools=[...], max_iters=10)`; learnable predictors `react` and `extract.predict`."""
 
+    takes_signature = True   # a string literal as first argument is read as a signature, in the caller's types
+
     def __init__(self, signature, /, *, tools=None, max_iters: int = 10,
                  function_calling: bool | None = None, **config: Any):
         base = as_signature(signature)
