@@ -73,7 +73,7 @@ class ExprChecks:
         value = node.value
         if isinstance(value, ast.Name):
             binding = self.resolve(value.id, value.span)
-            if binding is not None and binding.kind == "dspmodule":
+            if binding is not None and binding.kind == "namespace":
                 self._check_member(binding, node)
         else:
             self.expr(value)
@@ -194,7 +194,7 @@ class ExprChecks:
             return None, func.id
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
             binding = self.scope.lookup(func.value.id)
-            if binding is not None and binding.kind == "dspmodule":
+            if binding is not None and binding.kind == "namespace":
                 return binding.node.exports.get(func.attr), f"{func.value.id}.{func.attr}"
         return None, ""
 

@@ -13,8 +13,7 @@ from dsplang.grammar import ast
 
 # Binding kinds that plain assignment (`x = e`) may not rebind.
 FIXED_KINDS = frozenset({"decl", "imported", "method", "self"})
-# Kinds visible in their whole scope, not only after the line that binds them (`namespace`
-# is the index's name for the checker's `dspmodule`: `import "x.dsp" as n`).
+# Kinds visible in their whole scope, not only after the line that binds them.
 HOISTED_KINDS = frozenset({"decl", "imported", "method", "attr", "param", "self", "namespace", "import"})
 
 DECL_WORDS = {
@@ -30,10 +29,10 @@ IMPORT_TYPES = (ast.FromImport, ast.ImportPython, ast.ImportDsp)
 class Binding:
     """What a name means: `kind` says how it was declared, `node` carries detail.
 
-    kinds: let, compile, param, for, alias (except/with), comp, import (Python),
-    dspmodule (`import "x.dsp" as n`, node is a DspFile), decl (a declaration of
-    this file, node is the decl), imported (a declaration of an imported .dsp
-    file), attr, method (node is the FuncDef), self.
+    kinds (the language server's index uses the same words): let, compile, param, for,
+    alias (except/with), comp, import (Python), namespace (`import "x.dsp" as n`, node is a
+    DspFile), decl (a declaration of this file, node is the decl), imported (a declaration
+    of an imported .dsp file), attr, method (node is the FuncDef), self.
     """
 
     name: str

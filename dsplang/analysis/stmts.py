@@ -244,7 +244,7 @@ class StmtChecks:
 
     def _declare_dsp(self, node: ast.ImportDsp, loaded: DspFile) -> None:
         if node.alias:
-            self.scope.declare(Binding(node.alias, "dspmodule", node.span.line, loaded))
+            self.scope.declare(Binding(node.alias, "namespace", node.span.line, loaded))
             return
         for name, decl in loaded.exports.items():
             old = self.scope.names.get(name)

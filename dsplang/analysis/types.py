@@ -65,7 +65,7 @@ class TypeChecks:
         if binding is None:
             self.report("name error", f"unknown type {node.name!r}", node.span,
                         did_you_mean(head, self.scope.visible()))
-        elif binding.kind == "dspmodule":
+        elif binding.kind == "namespace":
             exports = binding.node.exports
             decl = exports.get(rest)
             if decl is None:
