@@ -69,10 +69,11 @@ __all__ = ["check_source", "check_file", "check_program"]
 
 
 def check_source(source: str, filename: str = "<string>") -> list[DspError]:
-    """Syntax errors and static problems of `source`, sorted by position."""
-    from dsplang.grammar.parser import parse_recovering
+    """Syntax errors and static problems of `source`, sorted by position (the garbage
+    collector paused meanwhile: see `parser.collector_paused`)."""
+    from dsplang.grammar.parser import collector_paused, parse_recovering
 
-    with deep_enough():
+    with deep_enough(), collector_paused():
         program, syntax_errors = parse_recovering(source, filename)
         problems: list[DspError] = list(syntax_errors)
         if program is not None:

@@ -78,15 +78,15 @@ def test_no_garbage_collection_while_a_long_program_is_parsed():
     assert gc.isenabled()
 
 
-def test_a_program_is_compiled_with_the_collector_paused_and_run_kept_apart_from_it(monkeypatch):
+def test_a_program_is_compiled_with_the_collector_paused_and_run_kept_apart_from_it(monkeypatch, tmp_path):
+    import dsplang
     from dsplang.interpreter.declarations import DeclCompiler
-    from dsplang.interpreter.evaluator import Interpreter
     enabled = []
     real = DeclCompiler.stmt
     monkeypatch.setattr(DeclCompiler, "stmt", lambda self, node: enabled.append(gc.isenabled()) or real(self, node))
-    interp = Interpreter()
-    interp.builtins.vars["frozen"] = gc.get_freeze_count
-    names = interp.run_source(straight_line(50) + "let kept = frozen()\n", "long.dsp")
+    (tmp_path / "gc_probe_for_tests.py").write_text("import gc\n\ndef frozen():\n    return gc.get_freeze_count()\n")
+    source = "from gc_probe_for_tests import frozen\n" + straight_line(50) + "let kept = frozen()\n"
+    names = dsplang.run(source, str(tmp_path / "long.dsp"))
     assert enabled and not any(enabled)
     assert names.kept > 0 and gc.get_freeze_count() == 0 and gc.isenabled()
 
