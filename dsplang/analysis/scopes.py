@@ -8,6 +8,7 @@ be reported as such rather than as an unknown name.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterator
 
 from dsplang.grammar import ast
 
@@ -81,22 +82,18 @@ class StaticScope:
 
     def pending_line(self, name: str) -> int | None:
         """The line of a later declaration of `name` in this block or an enclosing one."""
-        scope = self
-        while scope is not None:
-            line = scope.pending.get(name)
-            if line is not None:
-                return line
-            scope = scope.parent
-        return None
+        return next((scope.pending[name] for scope in self.outward() if name in scope.pending), None)
 
     def visible(self) -> set[str]:
         """Every name bound in this scope and the enclosing ones."""
-        out: set[str] = set()
-        scope = self
+        return {name for scope in self.outward() for name in scope.names}
+
+    def outward(self) -> Iterator["StaticScope"]:
+        """This scope, then each enclosing one."""
+        scope: StaticScope | None = self
         while scope is not None:
-            out.update(scope.names)
+            yield scope
             scope = scope.parent
-        return out
 
 
 def target_names(target: ast.Node) -> list[ast.Name]:

@@ -80,12 +80,8 @@ class TypeChecks:
 
     def _declared_types(self) -> set[str]:
         """The records and enums declared in scope (what else a type name could mean)."""
-        out: set[str] = set()
-        scope = self.scope
-        while scope is not None:
-            out.update(n for n, b in scope.names.items() if isinstance(b.node, TYPE_DECLS))
-            scope = scope.parent
-        return out
+        return {name for scope in self.scope.outward() for name, binding in scope.names.items()
+                if isinstance(binding.node, TYPE_DECLS)}
 
     def check_fields(self, fields: tuple, what: str) -> None:
         """Duplicate field names and unknown types among signature or record fields."""
