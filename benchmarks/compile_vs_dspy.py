@@ -137,7 +137,7 @@ def run_dspy_seed(args, seed, dspy, counter, rows, metric, score) -> dict:
 
 def run_dsplang(args) -> dict:
     sys.path.insert(0, str(HERE.parent))
-    from dsplang.lm import context
+    from dsplang.run import lm as run_lm
     from dsplang.lm.client import LM, LMResponse
     from dsplang.lm.usage import Usage
     from dsplang.stdlib.evaluate import evaluate
@@ -162,7 +162,7 @@ def run_dsplang(args) -> dict:
                               display_table=0).score)
     common = {"threads": args.threads, "verbose": False}
     results = {}
-    with context.using(FakeLM("fake/task", cache=False, num_retries=0)):
+    with run_lm.using(FakeLM("fake/task", cache=False, num_retries=0)):
         for seed in args.seeds:
             train, val, test = data_for(args, seed, rows)
             results[seed] = {}

@@ -100,7 +100,7 @@ def measure_dspy() -> dict:
 
 
 def bench(module, lm) -> float:
-    from dsplang.lm.context import using
+    from dsplang.run.lm import using
     with using(lm):
         for _ in range(20):
             module(question=QUESTION)
@@ -116,20 +116,19 @@ def bench(module, lm) -> float:
 
 def measure_dsplang() -> dict:
     start = time.perf_counter()
-    from dsplang.lm import cache
     from dsplang.lm.scripted import ScriptedLM
     from dsplang.stdlib.modules.chain_of_thought import ChainOfThought
     from dsplang.stdlib.modules.predict import Predict
+    from dsplang.run.context import Options, Run, entered
     import_s = time.perf_counter() - start
     predict_answer = {"": {"answer": "Paris"}}
     cot_answer = {"": {"reasoning": "It is in France.", "answer": "Paris"}}
     result = {"import_s": import_s}
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["DSP_CACHE_DIR"] = tmp
-        cache.set_enabled(False)
-        result["predict_us"] = bench(Predict("question -> answer"), ScriptedLM(predict_answer))
-        result["cot_us"] = bench(ChainOfThought("question -> answer"), ScriptedLM(cot_answer))
-        cache.set_enabled(True)
+        with entered(Run(Options(cache=False))):
+            result["predict_us"] = bench(Predict("question -> answer"), ScriptedLM(predict_answer))
+            result["cot_us"] = bench(ChainOfThought("question -> answer"), ScriptedLM(cot_answer))
         result["cache_hit_us"] = bench(Predict("question -> answer"), ScriptedLM(predict_answer, cache=True))
     return result
 

@@ -7,6 +7,10 @@ The public Python API:
   running the file like an import; `load(path, run=False)` only makes its declarations;
 - `run(source, filename)` -> runs a program given as a string and returns its namespace;
 - `DspError`, the base of every error a program can raise.
+
+Each `load`/`run` is a run of its own (`dsplang.run.context.Run`): it sees the LM and
+retriever the caller set (`with`/`use`), and nothing it sets (`use`, traces, compile
+state) reaches the caller or the next run.
 """
 
 from __future__ import annotations
@@ -19,7 +23,14 @@ _os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 __version__ = "0.1.0"
 LANGUAGE_VERSION = 0
 
+import importlib as _importlib  # noqa: E402
+
 from dsplang.errors import DspError  # noqa: E402
+
+# `dsplang.run` names both the API function below and the run-context package. The package
+# is imported first, so the function defined after it keeps the name: a later
+# `import dsplang.run.context` only binds names inside the package.
+_importlib.import_module("dsplang.run")
 
 __all__ = ["DspError", "__version__", "LANGUAGE_VERSION", "parse", "load", "run"]
 
@@ -37,9 +48,10 @@ def load(path: str, run: bool = True):
     module; with run=False only its imports and declarations are made.
     """
     from dsplang.driver.host import new_interpreter
+    from dsplang.driver.run import in_new_run
     interp = new_interpreter()
     if run:
-        return interp.run_file(path)
+        return in_new_run(interp.run_file, path)
     from dsplang.interpreter.values import Namespace
     return Namespace(path, interp.declare_file(path).vars)
 
@@ -47,4 +59,5 @@ def load(path: str, run: bool = True):
 def run(source: str, filename: str = "<string>"):
     """Run a program given as a string; returns a namespace of its top-level names."""
     from dsplang.driver.host import new_interpreter
-    return new_interpreter().run_source(source, filename)
+    from dsplang.driver.run import in_new_run
+    return in_new_run(new_interpreter().run_source, source, filename)

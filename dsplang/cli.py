@@ -155,11 +155,11 @@ def cmd_run(args) -> int:
 
 def cmd_compile(args) -> int:
     from dsplang.driver import run as runtime
-    from dsplang.driver import artifacts
     options = runtime.RunOptions(lm=args.lm, cache=not args.no_cache, quiet=args.quiet,
                                  recompile=args.recompile, compile_only=True, limits=limits(args))
-    runtime.run_file(args.file, options)
-    for name, path in artifacts.WRITTEN:
+    run = runtime.new_run(options)
+    runtime.run_file(args.file, options, run)
+    for name, path in run.compiled.written:
         print(f"{name}: {os.path.relpath(path)}")
     return EXIT_OK
 

@@ -8,7 +8,7 @@ import pytest
 
 import dsplang
 from dsplang.errors import DspError, DspNameError, DspSyntaxError
-from dsplang.lm.context import using
+from dsplang.run.lm import using
 from dsplang.lm.scripted import ScriptedLM
 
 LIBRARY = textwrap.dedent('''
@@ -91,7 +91,7 @@ def test_parse_returns_the_ast():
 def test_use_inside_a_program_does_not_leak_to_the_caller(tmp_path):
     from dsplang.driver import run as runtime
     from dsplang.errors import DspLMError
-    from dsplang.lm.context import current_lm
+    from dsplang.run.lm import current_lm
     path = tmp_path / "p.dsp"
     path.write_text('use ScriptedLM([{"answer": "x"}])\n')
     runtime.run_file(str(path), runtime.RunOptions(quiet=True))

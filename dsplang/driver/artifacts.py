@@ -21,21 +21,12 @@ from typing import Any
 
 from dsplang.errors import DspFileError, DspValueError, Span
 from dsplang.driver import artifact_schema as schema
+from dsplang.run.context import current
 from dsplang.stdlib import program as prog
 from dsplang.driver.artifact_schema import FORMAT, MAX_DEMOS
 from dsplang.stdlib.example import Example
 
 BUILD_DIR = ".dsp-build"
-RECOMPILE = False              # `dsp run --recompile`: never reuse a compile statement's artifact
-MUST_WRITE = False             # `dsp compile`: an artifact that cannot be written is an error, not a warning
-WRITTEN: list[tuple[str, str]] = []   # (name, path) of artifacts the compile statements wrote
-_CLAIMED: dict[str, int | None] = {}   # artifact path -> line of the first compile statement using it
-
-
-def start_run() -> None:
-    """Forget what earlier runs in this process wrote and claimed (called before each run)."""
-    WRITTEN.clear()
-    _CLAIMED.clear()
 
 # What a compiled program came from (optimizer, data, scores), so `save` can write it too.
 _ORIGIN: "weakref.WeakKeyDictionary[Any, dict]" = weakref.WeakKeyDictionary()
@@ -265,13 +256,13 @@ def build_path(dsp_file: str | None, name: str, line: int | None = None) -> str:
     """Where a compile statement's artifact lives: `.dsp-build/STEM.NAME.json` next to the file
     (next to the current directory for a program without a file); env DSP_BUILD_DIR replaces
     the `.dsp-build` folder. When another `compile` statement (at another `line`) of the same
-    file already used that name in this run, the name gets its line: `STEM.NAME@LINE.json`, so
+    file already used that name in this run (the Run's `compiled.claimed`), the name gets its line: `STEM.NAME@LINE.json`, so
     the two do not overwrite each other's artifact."""
     stem = "main" if not dsp_file or dsp_file.startswith("<") else \
         os.path.splitext(os.path.basename(dsp_file))[0]
     build = build_folder(dsp_file)
     path = os.path.join(build, f"{stem}.{name}.json")
-    first = _CLAIMED.setdefault(path, line)
+    first = current().compiled.claim(path, line)
     if line is not None and first != line:
         path = os.path.join(build, f"{stem}.{name}@{line}.json")
     return path

@@ -10,7 +10,7 @@ from dsplang.grammar import ast
 from dsplang.interpreter.evaluator import Interpreter
 from dsplang.interpreter.host import TypeLookup
 from dsplang.interpreter.limits import Limits
-from dsplang.interpreter import assertions as feedback, trace
+from dsplang.run import feedback, trace
 from dsplang.stdlib import types
 from dsplang.stdlib.signature import FieldSpec, Signature
 

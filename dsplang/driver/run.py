@@ -1,14 +1,19 @@
-"""Running a program the way `dsp run` and the Python API do: settings, trace, usage summary."""
+"""Running a program the way `dsp run` and the Python API do: a fresh Run, trace, usage summary."""
 
 from __future__ import annotations
 
 import contextvars
 import sys
 from dataclasses import dataclass
+from typing import Any, Callable, TypeVar
 
 from dsplang.errors import DspFileError
 from dsplang.interpreter.limits import Limits
 from dsplang.interpreter.values import Namespace
+from dsplang.run.context import Options, Run, current, entered
+from dsplang.run.lm import as_lm
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -23,36 +28,44 @@ class RunOptions:
     limits: Limits | None = None     # the interpreter's size limits (None: defaults and DSP_LIMITS)
 
 
-def configure(options: RunOptions) -> None:
-    """Apply the options that are process-wide settings."""
-    from dsplang.lm import cache, context
-    from dsplang.stdlib import settings
-    cache.set_enabled(options.cache)
-    context.set_cli_default(options.lm)
-    settings.SHOW_PROMPTS = options.show_prompts
-    from dsplang.driver import artifacts
-    artifacts.RECOMPILE = options.recompile
-    artifacts.MUST_WRITE = options.compile_only
-    artifacts.start_run()
+def new_run(options: RunOptions) -> Run:
+    """A fresh Run with the options' settings: nothing from an earlier run is in it."""
+    return Run(Options(show_prompts=options.show_prompts, recompile=options.recompile,
+                       must_write=options.compile_only, cache=options.cache,
+                       lm=None if options.lm is None else as_lm(options.lm)))
 
 
-def run_file(path: str, options: RunOptions | None = None) -> Namespace:
-    """Run a .dsp file with the given options; prints the LM usage summary unless quiet."""
+def run_file(path: str, options: RunOptions | None = None, run: Run | None = None) -> Namespace:
+    """Run a .dsp file with the given options in `run` (a fresh one unless given: the caller
+    keeps it to see what the run did, e.g. `run.compiled.written`); prints the LM usage
+    summary unless quiet."""
     options = options or RunOptions()
-    return contextvars.copy_context().run(_run_file, path, options)
+    run = run if run is not None else new_run(options)
+    return contextvars.copy_context().run(_run_file, path, options, run)
 
 
-def _run_file(path: str, options: RunOptions) -> Namespace:
+def in_new_run(fn: Callable[..., T], *args: Any) -> T:
+    """`fn(*args)` in a copied context, in a new Run that keeps only the caller's LM and
+    retriever (the Python API: a program's `use` does not leak back to the caller)."""
+    caller = current()
+    fresh = Run(Options(lm=caller.lm or caller.options.lm), retriever=caller.retriever)
+
+    def call() -> T:
+        with entered(fresh):
+            return fn(*args)
+    return contextvars.copy_context().run(call)
+
+
+def _run_file(path: str, options: RunOptions, run: Run) -> Namespace:
     """Runs inside a copied context, so `use` in the program does not leak to the caller.
     The trace file is opened before the program runs, so a path that cannot be written
     stops the run before any LM call is spent."""
-    from dsplang.interpreter import trace
     from dsplang.driver.host import new_interpreter
-    from dsplang.lm import usage
+    from dsplang.run import trace
     trace_file = open_output(options.trace_path, "the trace") if options.trace_path else None
-    configure(options)
     interp = new_interpreter(options.limits)
-    with trace.collecting() as collected, usage.track() as used:
+    used = run.usage
+    with entered(run), trace.collecting() as collected:
         try:
             if options.compile_only:
                 from dsplang.driver.artifacts import run_compile_only

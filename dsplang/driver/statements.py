@@ -8,6 +8,9 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from dsplang.errors import DspError, DspFileError, DspTypeError, DspValueError, Span, a_type, checked_path
+from dsplang.run import lm as run_lm
+from dsplang.run import retriever as run_retriever
+from dsplang.run.context import current
 
 
 def _is_lm(value) -> bool:
@@ -17,12 +20,10 @@ def _is_lm(value) -> bool:
 def use(value, span: Span) -> None:
     """`use EXPR`: the default LM (or, given a retriever, the default retriever) for what follows."""
     if _is_lm(value):
-        from dsplang.lm import context
-        context.set_default(value)
+        run_lm.set_default(value)
         return
-    from dsplang.stdlib import retrieval_context
-    if retrieval_context.is_retriever(value):
-        retrieval_context.set_default(value)
+    if run_retriever.is_retriever(value):
+        run_retriever.set_default(value)
         return
     raise DspTypeError(f"`use` needs an LM or a retriever, not {a_type(value)}", span,
                        hint='for example: use LM("openai/gpt-4o-mini") or use BM25("corpus/")')
@@ -32,13 +33,11 @@ def use(value, span: Span) -> None:
 def entering(value, span: Span):
     """`with EXPR:` — an LM or a retriever for the block only, or any Python context manager."""
     if _is_lm(value):
-        from dsplang.lm import context
-        with context.using(value):
+        with run_lm.using(value):
             yield value
         return
-    from dsplang.stdlib import retrieval_context
-    if retrieval_context.is_retriever(value):
-        with retrieval_context.using(value):
+    if run_retriever.is_retriever(value):
+        with run_retriever.using(value):
             yield value
         return
     if hasattr(value, "__enter__") and hasattr(value, "__exit__"):
@@ -72,7 +71,8 @@ def _compile(node, program, optimizer, trainset, valset):
     from dsplang.driver import artifacts
     path = artifacts.build_path(node.span.file, node.name, node.span.line)
     origin = _origin(program, optimizer, trainset, valset)
-    if not artifacts.RECOMPILE:
+    run = current()
+    if not run.options.recompile:
         reused = _reuse(node, path, origin, program, optimizer, trainset)
         if reused is not None:
             return reused
@@ -83,9 +83,9 @@ def _compile(node, program, optimizer, trainset, valset):
     artifacts.remember(compiled, origin)
     try:
         artifacts.write(path, artifacts.document(compiled, origin=origin))
-        artifacts.WRITTEN.append((node.name, path))
+        run.compiled.wrote(node.name, path)
     except (DspFileError, DspValueError) as err:
-        if artifacts.MUST_WRITE:
+        if run.options.must_write:
             raise type(err)(f"{err.message}; the compiled program was not written", node.span,
                             hint=err.hint if isinstance(err, DspValueError)
                             else "set DSP_BUILD_DIR to a folder you can write") from None
@@ -126,10 +126,9 @@ def _origin(program, optimizer, trainset, valset) -> dict:
 
 
 def _current_lm_settings() -> dict | None:
-    from dsplang.lm.context import current_lm
     from dsplang.driver.artifacts import lm_settings
     try:
-        return lm_settings(current_lm())
+        return lm_settings(run_lm.current_lm())
     except DspError:
         return None
 
@@ -154,7 +153,7 @@ def _reuse(node, path: str, origin: dict, program, optimizer, trainset):
     artifacts.remember(result, {**origin, "scores": data.get("scores"), "run": data.get("run")})
     optimizer.report = CompileReport.from_json(type(optimizer).__name__, prog.describe(program), data.get("scores"),
                                                data.get("run"))
-    artifacts.WRITTEN.append((node.name, path))
+    current().compiled.wrote(node.name, path)
     if getattr(optimizer, "verbose", True):
         print(f"dsp: {node.name}: using {os.path.relpath(path)} (up to date; "
               "`--recompile` compiles again)", file=sys.stderr, flush=True)

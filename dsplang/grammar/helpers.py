@@ -99,17 +99,11 @@ def _end(x, st) -> tuple[int, int] | None:
 def span_of(children) -> Span:
     """The span from the start of the first positioned child to the end of the last."""
     st = HOLDER.state
-    for child in children:
-        start = _start(child, st)
-        if start is not None:
-            break
-    else:
+    start = _start(children, st)
+    if start is None:
         return st.end_span()
-    for child in reversed(children):
-        end = _end(child, st)
-        if end is not None:
-            return Span(st.file, start[0], start[1], end[0], end[1])
-    return st.end_span()
+    end = _end(children, st)
+    return Span(st.file, start[0], start[1], end[0], end[1])
 
 
 def number(tok: Token) -> int | float:

@@ -1,9 +1,10 @@
 """The LM reply cache: an in-memory LRU in front of a SQLite file shared by processes.
 
 Where: ``$DSP_CACHE_DIR/lm.sqlite``, else ``$XDG_CACHE_HOME/dsplang/lm.sqlite``, else
-``~/.cache/dsplang/lm.sqlite``. Off globally with ``DSP_NO_CACHE=1`` or
-:func:`set_enabled(False) <set_enabled>` (the CLI's ``--no-cache``); off per LM with
-``LM(..., cache=False)``.
+``~/.cache/dsplang/lm.sqlite``. Off globally with ``DSP_NO_CACHE=1``; off for a run with
+the CLI's ``--no-cache`` (the run's predictors pass ``LM.request(use_cache=False)``); off
+per LM with ``LM(..., cache=False)``. The cache and its connections are process-wide: they
+hold replies, not the state of any run.
 
 The key (:func:`cache_key`) is the sha256 of canonical JSON of the model, the messages,
 ``n``, ``rollout_id`` and every request parameter except secrets (``api_key``, ``*_key``,
@@ -45,19 +46,11 @@ class DspCacheWarning(UserWarning):
     """The cache file could not be used; the run continues with the memory cache only."""
 
 
-_enabled = True
-
-
-def set_enabled(flag: bool) -> None:
-    """Turn every LM's cache on or off for this process (`dsp run --no-cache` calls this)."""
-    global _enabled
-    _enabled = bool(flag)
-
-
 def is_enabled() -> bool:
-    """False after `set_enabled(False)` or when env DSP_NO_CACHE is set to a true value."""
+    """False when env DSP_NO_CACHE is set to a true value (a run's `--no-cache` is passed to
+    each request: `LM.request(use_cache=False)`)."""
     flag = os.environ.get("DSP_NO_CACHE", "").strip().lower()
-    return _enabled and flag in ("", "0", "false", "no", "off")
+    return flag in ("", "0", "false", "no", "off")
 
 
 def cache_dir() -> Path:

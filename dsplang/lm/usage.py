@@ -147,9 +147,10 @@ def record_failure(error: Exception) -> None:
 
 
 @contextmanager
-def track() -> Iterator[UsageTotals]:
-    """`with usage.track() as t:` — `t` counts every LM call made inside the block."""
-    tracker = UsageTotals()
+def track(tracker: UsageTotals | None = None) -> Iterator[UsageTotals]:
+    """`with usage.track() as t:` — `t` (a new UsageTotals unless given) counts every LM call
+    made inside the block."""
+    tracker = tracker if tracker is not None else UsageTotals()
     token = _trackers.set(_trackers.get() + (tracker,))
     try:
         yield tracker

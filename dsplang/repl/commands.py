@@ -66,7 +66,7 @@ def cmd_trace(session: Session, arg: str) -> None:
 def cmd_lm(session: Session, arg: str) -> None:
     """show the default LM, or set it to MODEL (a litellm model string)"""
     from dsplang.lm.client import LM
-    from dsplang.lm.context import current_lm, set_default
+    from dsplang.run.lm import current_lm, set_default
     if arg:
         set_default(LM(arg))
     try:

@@ -1,8 +1,9 @@
 """The state of one REPL session and how one input runs in it.
 
-A session keeps one Interpreter, one global scope and one `contextvars.Context`; every
-input runs inside that context, so `use LM(...)`, the session's trace and its usage
-tracker persist from one input to the next. Each input is parsed on its own under the
+A session keeps one Interpreter, one global scope and one `contextvars.Context` with the
+session's Run entered in it; every input runs inside that context, so `use LM(...)`, the
+session's trace and its usage persist from one input to the next. `:reload` starts a new
+Run: nothing of the earlier one (its `use`, trace, compile state) reaches the reloaded file. Each input is parsed on its own under the
 name `<repl:N>` (its text is registered for error rendering by `parse`).
 
 Ctrl-C: inputs run in the main thread, so SIGINT raises KeyboardInterrupt wherever the
@@ -21,11 +22,12 @@ from dsplang.errors import DspError, DspRuntimeError, render
 from dsplang.grammar import ast
 from dsplang.grammar.nesting import deep_enough
 from dsplang.grammar.parser import parse
-from dsplang.interpreter import trace
 from dsplang.interpreter.declarations import DeclCompiler
 from dsplang.driver.host import new_interpreter
+from dsplang.driver.run import RunOptions, new_run
 from dsplang.lm import usage
-from dsplang.driver.run import RunOptions, configure
+from dsplang.run import trace
+from dsplang.run.context import entered
 
 DEBUG_HINT = "(use :debug to see tracebacks)"
 
@@ -52,10 +54,9 @@ class Session:
         self._closed = False
 
     def _start(self) -> tuple[trace.Trace, usage.UsageTotals]:
-        """Apply the run options and open the session's trace and usage tracker (in its context)."""
-        configure(self.options)
-        return (self._exits.enter_context(trace.collecting()),
-                self._exits.enter_context(usage.track()))
+        """Enter a new Run with the session's options and open its trace (in the session's context)."""
+        run = self._exits.enter_context(entered(new_run(self.options)))
+        return self._exits.enter_context(trace.collecting()), run.usage
 
     def close(self) -> None:
         """Close the trace and tracker (inside the context they were opened in)."""
@@ -130,9 +131,12 @@ class Session:
             self.interp.execute(parse(source, path), path, self.scope)
 
     def reload(self) -> None:
-        """Re-run the last loaded file in a fresh interpreter and scope (re-reading its imports)."""
+        """Re-run the last loaded file in a fresh interpreter, scope and Run (re-reading its
+        imports). Called inside the session's context, like every command."""
         if self.loaded is None:
             raise DspRuntimeError("no file loaded yet", hint="use :load FILE first")
+        self._exits.close()
+        self.trace, self.usage = self._start()
         self.interp = new_interpreter(self.options.limits)
         self.scope = self.interp.new_globals()
         self.load(self.loaded)

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from dsplang.stdlib import program as program_api
-from dsplang.interpreter.trace import json_default
+from dsplang.run.trace import json_default
 from dsplang.errors import DspArgumentError, DspError, DspFileError, DspTypeError, DspValueError, a_type
 from dsplang.stdlib.example import Example
 from dsplang.stdlib.fields import Fields

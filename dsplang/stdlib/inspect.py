@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from dsplang.interpreter import trace
+from dsplang.run import trace
 
 
 def format_call(rec: trace.PredictorCall, index: int | None = None) -> str:
@@ -34,10 +34,11 @@ def _indent(text: str) -> str:
 
 
 def inspect_history(n: int = 1) -> None:
-    """Print the last `n` predictor calls of this process."""
-    calls = list(trace.HISTORY)[-n:] if n > 0 else []
+    """Print the last `n` predictor calls of this run."""
+    history = trace.history()
+    calls = history[-n:] if n > 0 else []
     if not calls:
         sys.stdout.write("(no LM calls yet)\n")
         return
-    start = len(trace.HISTORY) - len(calls) + 1
+    start = len(history) - len(calls) + 1
     sys.stdout.write("\n\n".join(format_call(c, start + i) for i, c in enumerate(calls)) + "\n")

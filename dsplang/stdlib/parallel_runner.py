@@ -25,7 +25,7 @@ Behaviour:
   itself, stops submitting, cancels the calls not yet started and returns at once with
   ``interrupted=True`` (calls already running finish in the background; their results are
   dropped). Callers that cannot use partial results re-raise ``KeyboardInterrupt``. Runs
-  nested in the workers of an interrupted run start nothing more (`_STOP`), so the work left
+  nested in the workers of an interrupted run start nothing more (the Run's `stop`), so the work left
   in the background is only what was already running.
 - Rate limits: at most ``threads`` calls run at once, and fewer after a provider 429. The
   run subscribes to :data:`dsplang.lm.retry.RATE_LIMITS`; see :class:`Throttle` for the
@@ -40,17 +40,15 @@ import concurrent.futures as cf
 import contextvars
 import threading
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 from dsplang.errors import DspArgumentError, DspRuntimeError
 from dsplang.lm.retry import RATE_LIMITS
+from dsplang.run.context import current, derived
 
 WORKER_PREFIX = "dsp-worker"   # the pool's thread names; `dsp` waits for them after a Ctrl-C
-# The stop signal of the outermost run in this context: set when that run is interrupted, so
-# runs nested inside its workers (a bootstrap inside a candidate being built) start nothing
-# more and stop as interrupted. Each outermost run has its own.
-_STOP: contextvars.ContextVar[threading.Event | None] = contextvars.ContextVar("dsp_parallel_stop", default=None)
 _POLL_SECONDS = 0.1   # how often the waiting main thread wakes up, so Ctrl-C is seen promptly
 
 
@@ -138,8 +136,16 @@ def run_parallel(fn: Callable[[Any], Any], items: Iterable, *, threads: int = 1,
     """Call `fn(item)` for every item on up to `threads` threads; see the module docstring."""
     items = list(items)
     _check_args(threads, max_errors)
-    outermost = threading.Event() if _STOP.get() is None else None
-    token = _STOP.set(outermost) if outermost is not None else None
+    # The stop signal of the outermost parallel run (the Run's `stop`): set when that run is
+    # interrupted, so runs nested inside its workers (a bootstrap inside a candidate being
+    # built) start nothing more and stop as interrupted. Each outermost run has its own.
+    outermost = threading.Event() if current().stop is None else None
+    with derived(stop=outermost) if outermost is not None else nullcontext():
+        return _run_parallel(fn, items, threads, max_errors, on_done, outermost)
+
+
+def _run_parallel(fn, items: list, threads: int, max_errors: int | None, on_done,
+                  outermost: threading.Event | None) -> RunResult:
     result = RunResult([None] * len(items), [False] * len(items))
     throttle = Throttle(threads)
     unsubscribe = RATE_LIMITS.subscribe(throttle.on_rate_limit)
@@ -152,8 +158,6 @@ def run_parallel(fn: Callable[[Any], Any], items: Iterable, *, threads: int = 1,
         if outermost is not None:
             outermost.set()
     finally:
-        if token is not None:
-            _STOP.reset(token)
         unsubscribe()
         pool.shutdown(wait=not result.interrupted, cancel_futures=True)
     if run.stopped and not result.interrupted:
@@ -205,7 +209,7 @@ class _Run:
             raise
 
     def _submit_more(self) -> None:
-        stop = _STOP.get()
+        stop = current().stop
         if stop is not None and stop.is_set():
             raise KeyboardInterrupt          # the outermost run was interrupted: start nothing more
         while self.next_index < len(self.items) and len(self.in_flight) < self.throttle.limit:

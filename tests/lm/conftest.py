@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from dsplang.lm import cache, context
 
 
 @pytest.fixture(autouse=True)
 def _clean_lm_environment(monkeypatch):
-    """No inherited DSP_LM / DSP_NO_CACHE; global switches restored after each test."""
+    """No inherited DSP_LM / DSP_NO_CACHE."""
     monkeypatch.delenv("DSP_LM", raising=False)
     monkeypatch.delenv("DSP_NO_CACHE", raising=False)
-    yield
-    cache.set_enabled(True)
-    context.set_cli_default(None)
 
 
 @pytest.fixture

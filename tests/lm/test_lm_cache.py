@@ -101,9 +101,7 @@ def test_cache_dir_env_is_respected(tmp_path, monkeypatch):
 
 def test_cache_can_be_switched_off(monkeypatch):
     ScriptedLM(["a"], cache=True).request(MSGS)
-    cache.set_enabled(False)
-    assert ScriptedLM(["b"], cache=True).request(MSGS).text == "b"
-    cache.set_enabled(True)
+    assert ScriptedLM(["b"], cache=True).request(MSGS, use_cache=False).text == "b"
     monkeypatch.setenv("DSP_NO_CACHE", "1")
     assert ScriptedLM(["c"], cache=True).request(MSGS).text == "c"
     monkeypatch.delenv("DSP_NO_CACHE")

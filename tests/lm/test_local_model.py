@@ -11,7 +11,8 @@ import threading
 import pytest
 
 from dsplang.errors import DspLMError
-from dsplang.lm import LM, context, local, usage
+from dsplang.lm import LM, local, usage
+from dsplang.run import lm as context
 from time_limits import time_limit
 
 pytestmark = pytest.mark.local_model

@@ -11,9 +11,9 @@ import pytest
 
 from dsplang.errors import (DspArgumentError, DspError, DspFileError, DspLMError, DspPythonError, DspTypeError,
                             DspValueError)
-from dsplang.interpreter import trace
+from dsplang.run import trace
 from dsplang.lm import usage
-from dsplang.lm.context import current_lm, using
+from dsplang.run.lm import current_lm, using
 from dsplang.lm.retry import RATE_LIMITS
 from dsplang.lm.scripted import ScriptedLM
 from dsplang.stdlib.evaluate import EvaluationResult, evaluate

@@ -18,7 +18,5 @@ def test_inspect_history_prints_messages_reply_and_parsed_outputs(capsys):
 
 
 def test_inspect_history_with_nothing_to_show(capsys):
-    from dsplang.interpreter import trace
-    trace.HISTORY.clear()
     dsplang.run("inspect_history(3)\n")
     assert capsys.readouterr().out == "(no LM calls yet)\n"

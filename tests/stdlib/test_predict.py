@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from dsplang.errors import DspArgumentError, DspLMError, DspOutputParseError
-from dsplang.interpreter import trace
-from dsplang.lm.context import using
+from dsplang.run import trace
+from dsplang.run.lm import using
 from dsplang.lm.scripted import ScriptedLM
 from dsplang.stdlib.adapters import JSONAdapter
 from dsplang.stdlib.example import Example

@@ -26,7 +26,8 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from dsplang.errors import DspArgumentError, DspError, DspOutputParseError, Span, did_you_mean
-from dsplang.interpreter import assertions, trace
+from dsplang.run import feedback, trace
+from dsplang.run.context import current
 from dsplang.interpreter.values import DspCallable
 from dsplang.lm.client import is_context_window_error
 from dsplang.stdlib.adapters.base import field_block
@@ -216,7 +217,7 @@ class ReAct(DspCallable):
         started = time.perf_counter()
         try:
             response = lm.request(messages, reply_formatter=lambda outs: adapter.format_reply(signature, outs),
-                                  **request)
+                                  use_cache=current().options.cache, **request)
         except DspError as err:
             raise err.with_span(span)
         thought = _lenient_thought(adapter, signature, response.text)
@@ -228,7 +229,7 @@ class ReAct(DspCallable):
             prompt_tokens=response.usage.prompt_tokens, completion_tokens=response.usage.completion_tokens,
             cost=response.usage.cost, latency=time.perf_counter() - started,
             cache_hit=response.cache_hit, adapter=adapter.name, span=span, predictor=predictor))
-        assertions.note_call(predictor, outputs)
+        feedback.note_call(predictor, outputs)
         return Step(thought, name, args)
 
     def __repr__(self) -> str:

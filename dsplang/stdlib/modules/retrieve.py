@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dsplang.errors import DspArgumentError, DspError, DspTypeError, DspValueError, Span, a_type
 from dsplang.interpreter.values import DspCallable
-from dsplang.stdlib import retrieval_context
+from dsplang.run.retriever import current_retriever, is_retriever
 from dsplang.stdlib.prediction import Prediction
 from dsplang.stdlib.retrievers.corpus import Hit, Passage
 
@@ -20,7 +20,7 @@ class Retrieve(DspCallable):
 
     def __init__(self, k: int = 3, *, retriever=None) -> None:
         self.k = _check_k(k, None)
-        if retriever is not None and not retrieval_context.is_retriever(retriever):
+        if retriever is not None and not is_retriever(retriever):
             raise DspTypeError(f"Retrieve: retriever= needs an object with search(query, k), "
                                f"not {a_type(retriever)}", hint='e.g. BM25("corpus/")')
         self.retriever = retriever
@@ -45,7 +45,7 @@ class Retrieve(DspCallable):
             raise DspTypeError(f"{self.name}: the query must be a string, not a "
                                f"{type(query).__name__}", span)
         try:
-            retriever = self.retriever or retrieval_context.current_retriever()
+            retriever = self.retriever or current_retriever()
             hits = [_as_hit(h) for h in retriever.search(query, k)][:k]
         except DspError as err:
             raise err.with_span(span)

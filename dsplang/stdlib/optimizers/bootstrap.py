@@ -27,7 +27,8 @@ from collections import Counter
 from contextlib import ExitStack, contextmanager
 
 from dsplang.errors import DspRuntimeError, DspValueError
-from dsplang.interpreter import trace
+from dsplang.run import lm as run_lm
+from dsplang.run import trace
 from dsplang.stdlib import program as prog
 from dsplang.stdlib.example import Example
 from dsplang.stdlib.optimizers.balance import balanced_sample, check_balance_by, interleave, label_of, share
@@ -101,13 +102,12 @@ class BootstrapFewShot(Optimizer):
     @contextmanager
     def _teacher_lm(self, round_index: int):
         """The teacher's LM (`teacher_settings={"lm": ...}`), warmer after the first round."""
-        from dsplang.lm import context
         with ExitStack() as stack:
             if self.teacher_settings.get("lm") is not None:
-                stack.enter_context(context.using(self.teacher_settings["lm"]))
+                stack.enter_context(run_lm.using(self.teacher_settings["lm"]))
             if round_index > 0:
-                warmer = context.current_lm().copy(temperature=0.7 + 0.001 * round_index)
-                stack.enter_context(context.using(warmer))
+                warmer = run_lm.current_lm().copy(temperature=0.7 + 0.001 * round_index)
+                stack.enter_context(run_lm.using(warmer))
             yield
 
     # ---------------------------------------------------------- bootstrapping

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from contextlib import ExitStack, contextmanager
 
+from dsplang.run import lm as run_lm
 from dsplang.stdlib.signature import INPUT, OUTPUT, FieldSpec, Signature
 
 TIPS = {
@@ -102,10 +103,9 @@ def module_instruction_signature(data: bool, program: bool, tip: bool) -> Signat
 @contextmanager
 def prompt_lm(model):
     """`model` as the current LM inside the block (the current LM stays when it is None)."""
-    from dsplang.lm import context
     with ExitStack() as stack:
         if model is not None:
-            stack.enter_context(context.using(model))
+            stack.enter_context(run_lm.using(model))
         yield
 
 

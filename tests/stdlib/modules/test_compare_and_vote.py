@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dsplang.errors import DspArgumentError, DspKeyError, DspTypeError, DspValueError
-from dsplang.lm.context import using
+from dsplang.run.lm import using
 from dsplang.lm.scripted import ScriptedLM
 from dsplang.stdlib.modules.chain_of_thought import ChainOfThought
 from dsplang.stdlib.modules.majority import majority

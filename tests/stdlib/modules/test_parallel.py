@@ -9,7 +9,7 @@ import pytest
 
 import dsplang
 from dsplang.errors import DspArgumentError, DspTypeError
-from dsplang.lm.context import using
+from dsplang.run.lm import using
 from dsplang.lm.scripted import ScriptedLM
 from dsplang.stdlib.example import Example
 from dsplang.stdlib.modules.parallel import Parallel, batch

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import dsplang
-from dsplang.lm import context
+from dsplang.run import lm as context
 from dsplang.stdlib.evaluate import evaluate
 
 

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from dsplang.lm import context
+from dsplang.run import lm as context
 from dsplang.stdlib import program as prog
 from dsplang.stdlib.optimizers.base import Optimizer
 from dsplang.stdlib.optimizers.bootstrap import BootstrapFewShot

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dsplang.errors import DspArgumentError
-from dsplang.lm import context
+from dsplang.run import lm as context
 from dsplang.driver import artifacts
 from dsplang.stdlib.optimizers.mipro import MIPROv2
 

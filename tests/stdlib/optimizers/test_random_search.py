@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dsplang.lm import context
+from dsplang.run import lm as context
 from dsplang.driver import artifacts
 from dsplang.stdlib.optimizers.candidates import halving_schedule
 from dsplang.stdlib.optimizers.random_search import BootstrapFewShotWithRandomSearch

@@ -8,7 +8,7 @@ import pytest
 
 import dsplang
 from dsplang.errors import DspArgumentError, DspTypeError, DspValueError
-from dsplang.stdlib import retrieval_context
+from dsplang.run import retriever as retrieval_context
 from dsplang.stdlib.modules.retrieve import Retrieve
 
 

@@ -8,7 +8,7 @@ import pytest
 
 import dsplang
 from dsplang.errors import DspArgumentError, DspRuntimeError
-from dsplang.lm.context import using
+from dsplang.run.lm import using
 from dsplang.lm.scripted import ScriptedLM
 from dsplang.stdlib.modules.program_of_thought import ProgramOfThought, extract_code
 

@@ -3,16 +3,18 @@
 Predictors call `note_call(self, outputs)` after each successful call. When an assertion
 fails, the evaluator stores feedback for the most recent predictor and re-runs the
 statements from the one that called it; the predictor then reads `feedback_for(self)`
-and adds the feedback and its previous answer to its inputs. State is per thread, so
-parallel calls do not see each other's feedback.
+and adds the feedback and its previous answer to its inputs. The state belongs to the Run
+and is per thread (`context.FeedbackState`), so parallel calls do not see each other's
+feedback and two runs never share it.
 """
 
 from __future__ import annotations
 
-import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterator
+
+from dsplang.run.context import current
 
 DEFAULT_RETRIES = 2
 
@@ -23,47 +25,40 @@ class Feedback:
     previous: dict          # the outputs the predictor gave last time
 
 
-class _State(threading.local):
-    def __init__(self) -> None:
-        self.calls = 0
-        self.last = None            # the predictor called most recently
-        self.last_outputs: dict = {}
-        self.feedback: dict[int, Feedback] = {}
-
-
-_state = _State()
-
-
 def note_call(predictor, outputs: dict) -> None:
-    _state.calls += 1
-    _state.last = predictor
-    _state.last_outputs = outputs
+    state = current().feedback
+    state.calls += 1
+    state.last = predictor
+    state.last_outputs = outputs
 
 
 def call_count() -> int:
-    return _state.calls
+    return current().feedback.calls
 
 
 def last_call() -> tuple[object, dict]:
-    return _state.last, _state.last_outputs
+    state = current().feedback
+    return state.last, state.last_outputs
 
 
 def feedback_for(predictor) -> Feedback | None:
-    if not _state.feedback:
+    pending = current().feedback.feedback
+    if not pending:
         return None
-    return _state.feedback.get(id(predictor))
+    return pending.get(id(predictor))
 
 
 @contextmanager
 def giving_feedback(predictor, message: str, previous: dict) -> Iterator[None]:
     """While inside, `predictor` sees `message` as feedback on its previous answer."""
+    state = current().feedback
     key = id(predictor)
-    old = _state.feedback.get(key)
-    _state.feedback[key] = Feedback(message, dict(previous))
+    old = state.feedback.get(key)
+    state.feedback[key] = Feedback(message, dict(previous))
     try:
         yield
     finally:
         if old is None:
-            _state.feedback.pop(key, None)
+            state.feedback.pop(key, None)
         else:
-            _state.feedback[key] = old
+            state.feedback[key] = old

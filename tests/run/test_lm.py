@@ -1,20 +1,19 @@
-"""The current LM: use / with / --lm / DSP_LM, and the error when there is none."""
+"""The current LM of the run: use / with / --lm / DSP_LM, and the error when there is none."""
 
 from __future__ import annotations
 
 import pytest
 
 from dsplang.errors import DspLMError
-from dsplang.lm import LM, ScriptedLM, context
-from dsplang.lm.context import current_lm, set_cli_default, set_default, using
+from dsplang.lm import LM, ScriptedLM
+from dsplang.run import lm as context
+from dsplang.run.context import Options, Run, derived
+from dsplang.run.lm import current_lm, set_default, using
 
 
 @pytest.fixture(autouse=True)
-def _fresh_context():
-    """Each test sees no `use` from an earlier test (the contextvar is per context)."""
-    set_default(None)
-    yield
-    set_default(None)
+def _no_env_lm(monkeypatch):
+    monkeypatch.delenv("DSP_LM", raising=False)
 
 
 def test_no_lm_tells_how_to_configure_one():
@@ -28,11 +27,11 @@ def test_lookup_order_use_then_cli_then_env(monkeypatch):
     monkeypatch.setenv("DSP_LM", "openai/from-env")
     assert current_lm().model == "openai/from-env"
     assert current_lm() is current_lm()
-    set_cli_default("openai/from-cli")
-    assert current_lm().model == "openai/from-cli"
-    chosen = ScriptedLM(["x"])
-    set_default(chosen)
-    assert current_lm() is chosen
+    with derived(options=Options(lm=LM("openai/from-cli"))):
+        assert current_lm().model == "openai/from-cli"
+        chosen = ScriptedLM(["x"])
+        set_default(chosen)
+        assert current_lm() is chosen
 
 
 def test_using_restores_the_previous_lm_even_after_an_error():

@@ -1,21 +1,20 @@
 """Typed trace records, written in one place.
 
-`record(rec)` appends a record to every active `Trace` (the run's, an optimizer's,
-an evaluation's). Traces are collected per context, so threads started through
-`contextvars.copy_context()` add to the traces of the code that started them.
+`record(rec)` appends a record to every active `Trace` of the current Run (the run's, an
+optimizer's, an evaluation's) and a predictor call to the Run's history. Threads started
+through `contextvars.copy_context()` add to the traces of the code that started them.
 """
 
 from __future__ import annotations
 
-import contextvars
 import json
 import threading
-from collections import deque
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterator, TextIO
 
 from dsplang.errors import Span
+from dsplang.run.context import current, derived
 
 
 @dataclass(slots=True)
@@ -103,30 +102,27 @@ def json_default(value):
     return str(value)
 
 
-# The most recent predictor calls of the process, for `inspect_history(n)` and the REPL.
-HISTORY: deque = deque(maxlen=1000)
-
-_active: contextvars.ContextVar[tuple[Trace, ...]] = contextvars.ContextVar("dsp_traces", default=())
-
-
 def record(rec) -> None:
-    """Add `rec` to every active trace (and a predictor call to HISTORY)."""
+    """Add `rec` to every active trace (and a predictor call to the Run's history)."""
+    run = current()
     if isinstance(rec, PredictorCall):
-        HISTORY.append(rec)
-    for trace in _active.get():
+        run.history.append(rec)
+    for trace in run.traces:
         trace.add(rec)
+
+
+def history() -> list[PredictorCall]:
+    """The most recent predictor calls of the current Run (`inspect_history(n)`, the REPL)."""
+    return list(current().history)
 
 
 @contextmanager
 def collecting(trace: Trace | None = None) -> Iterator[Trace]:
     """Make `trace` (or a new one) active for the code inside the block."""
     trace = trace if trace is not None else Trace()
-    token = _active.set(_active.get() + (trace,))
-    try:
+    with derived(traces=current().traces + (trace,)):
         yield trace
-    finally:
-        _active.reset(token)
 
 
 def active() -> bool:
-    return bool(_active.get())
+    return bool(current().traces)

@@ -1,20 +1,17 @@
-"""The current retriever: what `use BM25(...)` and `with BM25(...):` set.
+"""The current retriever: what `use BM25(...)` and `with BM25(...):` set in the Run.
 
-A retriever is any object with a callable `search(query, k)`. The current one is a
-contextvar, so threads started with ``contextvars.copy_context().run`` see it, and a
-`with` block restores the previous one when it ends.
+A retriever is any object with a callable `search(query, k)`. The current one belongs to
+the Run, so threads started with ``contextvars.copy_context().run`` see it, and a `with`
+block restores the previous one when it ends.
 """
 
 from __future__ import annotations
 
-import contextvars
 from contextlib import contextmanager
 from typing import Any, Iterator
 
 from dsplang.errors import DspValueError
-
-_current: contextvars.ContextVar[Any] = contextvars.ContextVar("dsplang_current_retriever",
-                                                               default=None)
+from dsplang.run.context import current, derived, replace_current
 
 NO_RETRIEVER_HINT = ('add `use BM25("corpus/")` before it, or pass one: '
                      'Retrieve(k=3, retriever=BM25("corpus/"))')
@@ -27,22 +24,19 @@ def is_retriever(value: Any) -> bool:
 
 def set_default(retriever: Any) -> None:
     """`use RETRIEVER`: the retriever for the rest of this context (None clears it)."""
-    _current.set(retriever)
+    replace_current(retriever=retriever)
 
 
 @contextmanager
 def using(retriever: Any) -> Iterator[Any]:
     """`with RETRIEVER:` — the current retriever inside the block, restored after it."""
-    token = _current.set(retriever)
-    try:
+    with derived(retriever=retriever):
         yield retriever
-    finally:
-        _current.reset(token)
 
 
 def current_retriever() -> Any:
     """The retriever to use now; DspValueError telling how to set one when there is none."""
-    retriever = _current.get()
+    retriever = current().retriever
     if retriever is None:
         raise DspValueError("no retriever is configured", hint=NO_RETRIEVER_HINT)
     return retriever

@@ -1,15 +1,17 @@
-"""The current language model: what `use LM(...)` and `with LM(...):` set.
+"""The current language model: what `use LM(...)` and `with LM(...):` set in the Run.
 
-Lookup order in :func:`current_lm`: the LM set in this context (`use` -> `set_default`,
-`with` -> `using`), then the CLI's `--lm` (`set_cli_default`), then env `DSP_LM`, then the
-embedded local model (`local/smollm2`, when installed and env `DSP_NO_LOCAL_LM` is not set).
-The first is a contextvar, so a thread pool that runs work with
-``contextvars.copy_context().run`` sees the LM of the code that started it.
+Lookup order in :func:`current_lm`: the Run's LM (`use` -> `set_default`, `with` ->
+`using`), then the run's `--lm` (`Options.lm`), then env `DSP_LM`, then the embedded local
+model (`local/smollm2`, when installed and env `DSP_NO_LOCAL_LM` is not set). The Run is a
+contextvar, so a thread pool that runs work with ``contextvars.copy_context().run`` sees
+the LM of the code that started it.
+
+The LMs built from `DSP_LM` and the local model are process-wide caches (one per model
+string, built once), not run state: they depend only on the environment.
 """
 
 from __future__ import annotations
 
-import contextvars
 import os
 import sys
 import threading
@@ -18,10 +20,8 @@ from typing import Iterator
 
 from dsplang.errors import DspLMError, DspTypeError
 from dsplang.lm.client import LM
+from dsplang.run.context import current, derived, replace_current
 
-_current: contextvars.ContextVar[LM | None] = contextvars.ContextVar(
-    "dsplang_current_lm", default=None)
-_cli_default: LM | None = None
 _env_lms: dict[str, LM] = {}
 _env_lock = threading.Lock()
 _local_default: LM | None = None
@@ -34,7 +34,7 @@ LOCAL_NOTICE = ("dsp: no LM configured; using the embedded local model {model} "
                 "(use LM(...) or --lm to choose another)")
 
 
-def _as_lm(value: LM | str) -> LM:
+def as_lm(value: LM | str) -> LM:
     if isinstance(value, LM):
         return value
     if isinstance(value, str):
@@ -44,29 +44,21 @@ def _as_lm(value: LM | str) -> LM:
 
 def set_default(lm: LM | str | None) -> None:
     """`use LM(...)`: the LM for the rest of this context (None clears it)."""
-    _current.set(None if lm is None else _as_lm(lm))
-
-
-def set_cli_default(lm: LM | str | None) -> None:
-    """The CLI's `--lm`: used when the program sets none (None clears it)."""
-    global _cli_default
-    _cli_default = None if lm is None else _as_lm(lm)
+    replace_current(lm=None if lm is None else as_lm(lm))
 
 
 @contextmanager
 def using(lm: LM | str) -> Iterator[LM]:
     """`with LM(...):` — `lm` is the current LM inside the block, restored after it."""
-    value = _as_lm(lm)
-    token = _current.set(value)
-    try:
+    value = as_lm(lm)
+    with derived(lm=value):
         yield value
-    finally:
-        _current.reset(token)
 
 
 def current_lm() -> LM:
     """The LM to use now; DspLMError telling how to configure one when there is none."""
-    lm = _current.get() or _cli_default or _env_lm() or _local_lm()
+    run = current()
+    lm = run.lm or run.options.lm or _env_lm() or _local_lm()
     if lm is None:
         raise DspLMError("no language model is configured", hint=NO_LM_HINT + LOCAL_HINT)
     return lm

@@ -1,0 +1,130 @@
+"""The Run: all ambient state of one run of a program, behind one contextvar.
+
+A `Run` holds the run's options, the LM and retriever set by `use`/`with`, the active traces,
+and collectors shared by everything the run derives (the history of predictor calls, what
+its compile statements wrote, assertion feedback). It is entered and restored as a unit:
+
+    with entered(Run(Options(show_prompts=True))) as run:
+        ...                     # current() is run, or a Run derived from it
+
+A block that changes one thing (`with LM:`, a trace being collected, a parallel run's stop
+signal) enters `derived(field=value)`: a copy made with `dataclasses.replace`, so it shares
+the collectors, restored when the block ends. `use` replaces the current Run for the rest
+of the context (`replace_current`). Threads started with `contextvars.copy_context()` see
+the Run of the code that started them. Outside any entered Run, `current()` is the
+process's default Run (for Python code calling predictors directly).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+from collections import deque
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterator
+
+from dsplang.lm import usage
+from dsplang.lm.client import LM
+from dsplang.lm.usage import UsageTotals
+
+HISTORY_SIZE = 1000     # predictor calls kept for `inspect_history(n)` and the REPL
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """What the caller chose for the run (the `dsp run` flags)."""
+
+    show_prompts: bool = False      # print each prompt as it is sent
+    recompile: bool = False         # never reuse a compile statement's saved result
+    must_write: bool = False        # `dsp compile`: a compiled program that cannot be written is an error
+    cache: bool = True              # False: no LM reply is read from or written to the cache
+    lm: LM | None = None            # the LM when the program sets none (`--lm`)
+
+
+@dataclass(slots=True)
+class CompileLog:
+    """What the run's compile statements wrote or reused, and which artifact paths they claimed."""
+
+    written: list[tuple[str, str]] = field(default_factory=list)    # (name, path)
+    claimed: dict[str, int | None] = field(default_factory=dict)    # path -> line of the first claim
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def wrote(self, name: str, path: str) -> None:
+        with self._lock:
+            self.written.append((name, path))
+
+    def claim(self, path: str, line: int | None) -> int | None:
+        """The line that first claimed `path` (this one when it is the first)."""
+        with self._lock:
+            return self.claimed.setdefault(path, line)
+
+
+class FeedbackState(threading.local):
+    """Per thread of a run: the predictor called last and the feedback pending for retries
+    after a failed `ensure`/`require` (parallel calls do not see each other's)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.last: Any = None
+        self.last_outputs: dict = {}
+        self.feedback: dict[int, Any] = {}
+
+
+NO_ATTEMPT: tuple[dict, dict] = ({}, {})
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One run's options, current LM and retriever, traces and collectors (see the module doc)."""
+
+    options: Options = field(default_factory=Options)
+    lm: LM | None = None                    # set by `use` / `with`
+    retriever: Any = None
+    traces: tuple = ()                      # the active `trace.Trace`s
+    attempt: tuple[dict, dict] = NO_ATTEMPT  # BestOfN/Refine: (LM request parameters, hints by predictor id)
+    stop: threading.Event | None = None     # set when the outermost parallel run is interrupted
+    # Collectors, shared by every Run derived from this one:
+    history: deque = field(default_factory=lambda: deque(maxlen=HISTORY_SIZE))
+    usage: UsageTotals = field(default_factory=UsageTotals)
+    compiled: CompileLog = field(default_factory=CompileLog)
+    feedback: FeedbackState = field(default_factory=FeedbackState)
+
+
+_DEFAULT = Run()
+_current: contextvars.ContextVar[Run] = contextvars.ContextVar("dsplang_run", default=_DEFAULT)
+
+
+def current() -> Run:
+    """The Run of this context."""
+    return _current.get()
+
+
+@contextmanager
+def entered(run: Run) -> Iterator[Run]:
+    """Make `run` the current Run inside the block; the previous one is back after it.
+    Its usage collector counts the LM calls made inside."""
+    token = _current.set(run)
+    try:
+        with usage.track(run.usage):
+            yield run
+    finally:
+        _current.reset(token)
+
+
+@contextmanager
+def derived(**changes: Any) -> Iterator[Run]:
+    """The current Run with `changes` (sharing its collectors) inside the block."""
+    run = replace(_current.get(), **changes)
+    token = _current.set(run)
+    try:
+        yield run
+    finally:
+        _current.reset(token)
+
+
+def replace_current(**changes: Any) -> Run:
+    """`use`: the current Run with `changes` for the rest of this context."""
+    run = replace(_current.get(), **changes)
+    _current.set(run)
+    return run

@@ -1,0 +1,84 @@
+"""Two runs in one process share no options, LM, traces or compile state: the driver's
+run_file, the Python API, the REPL's :reload."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import dsplang
+from dsplang.driver import run as runtime
+from dsplang.lm import ScriptedLM
+from dsplang.repl.session import Session
+from dsplang.run.context import current
+from dsplang.run.lm import using
+
+PROGRAMS = Path(__file__).parents[1] / "programs"
+
+COMPILING = '''from _fake_lm import DemoLM, capitals
+signature QA = "question -> answer"
+let qa = Predict(QA)
+print(qa(question="first?").answer)
+let train = capitals(0, 4)
+compile small = qa with LabeledFewShot(k=2) on train
+'''
+
+PLAIN = '''let qa = Predict("question -> answer")
+print(qa(question="second?").answer)
+'''
+
+
+def test_a_run_with_options_does_not_reach_the_next_run(tmp_path, monkeypatch, capsys):
+    shutil.copy(PROGRAMS / "_fake_lm.py", tmp_path / "_fake_lm.py")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DSP_BUILD_DIR", raising=False)
+    (tmp_path / "first.dsp").write_text(COMPILING)
+    (tmp_path / "second.dsp").write_text(PLAIN)
+    first_lm = ScriptedLM([{"answer": "from --lm"}])
+    options = runtime.RunOptions(lm=first_lm, show_prompts=True, recompile=True, quiet=True)
+    first = runtime.new_run(options)
+    runtime.run_file(str(tmp_path / "first.dsp"), options, first)
+    out, err = capsys.readouterr()
+    assert out == "from --lm\n" and "----- prompt of" in err
+    assert [name for name, _ in first.compiled.written] == ["small"]
+    assert first.options.recompile and len(first.history) == 1
+
+    second_lm = ScriptedLM([{"answer": "plain"}])
+    second = runtime.new_run(runtime.RunOptions(lm=second_lm, quiet=True))
+    runtime.run_file(str(tmp_path / "second.dsp"), runtime.RunOptions(quiet=True), second)
+    out, err = capsys.readouterr()
+    assert out == "plain\n" and err == ""                     # no --show-prompts left over
+    assert second.compiled.written == [] and not second.options.recompile
+    assert [call.model for call in second.history] == ["scripted"] and len(first.history) == 1
+    assert len(first_lm.requests) == 1 and len(second_lm.requests) == 1
+    assert current().lm is None and current().options.lm is None   # the caller is untouched
+
+
+def test_the_python_api_runs_each_program_in_a_run_of_its_own(capsys):
+    dsplang.run('use ScriptedLM([{"answer": "x"}])\n'
+                'let qa = Predict("question -> answer")\nprint(qa(question="q").answer)\n')
+    ns = dsplang.run('let qa = Predict("question -> answer")\n'
+                     'def ask():\n    return qa(question="q").answer\n')
+    assert capsys.readouterr().out == "x\n"
+    assert current().lm is None and len(current().history) == 0
+    mine = ScriptedLM([{"answer": "caller's"}] * 2)
+    with using(mine):                     # a program sees the LM its caller set
+        dsplang.run('print(Predict("question -> answer")(question="q").answer)\n')
+        assert ns.ask() == "caller's"
+    assert capsys.readouterr().out == "caller's\n"
+
+
+def test_repl_reload_starts_a_new_run(tmp_path, capsys):
+    program = tmp_path / "lib.dsp"
+    program.write_text('let qa = Predict("question -> answer")\n')
+    with Session(runtime.RunOptions(quiet=True)) as session:
+        session.run(f":load {program}")
+        session.run('use ScriptedLM([{"answer": "a"}, {"answer": "b"}])')
+        session.run('qa(question="q").answer')
+        assert capsys.readouterr().out.splitlines()[-1] == "'a'"
+        assert len(session.predictor_calls()) == 1
+        session.run(":reload")
+        assert session.predictor_calls() == []
+        session.run('qa(question="q").answer')
+        assert "no language model is configured" in capsys.readouterr().err   # the `use` is gone
+    assert current().lm is None
