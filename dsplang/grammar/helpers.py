@@ -99,11 +99,17 @@ def _end(x, st) -> tuple[int, int] | None:
 def span_of(children) -> Span:
     """The span from the start of the first positioned child to the end of the last."""
     st = HOLDER.state
-    start = _start(children, st)
-    if start is None:
+    for child in children:
+        start = _start(child, st)
+        if start is not None:
+            break
+    else:
         return st.end_span()
-    end = _end(children, st)
-    return Span(st.file, start[0], start[1], end[0], end[1])
+    for child in reversed(children):
+        end = _end(child, st)
+        if end is not None:
+            return Span(st.file, start[0], start[1], end[0], end[1])
+    return st.end_span()
 
 
 def number(tok: Token) -> int | float:

@@ -102,7 +102,9 @@ def lex(tables: Tables, text: str, stack: list):
             if count:
                 end_line, end_start = line + count, pos + value.rindex("\n") + 1
         if kind not in ignore:
-            tok = _token(kind, value, pos, line, pos - line_start + 1, end_line, after - end_start + 1, after)
+            tok = _new_str(Token, value)      # what _token() does, inline: once per token
+            tok.type, tok.value, tok.start_pos, tok.line, tok.column = kind, value, pos, line, pos - line_start + 1
+            tok.end_line, tok.end_column, tok.end_pos = end_line, after - end_start + 1, after
             yield callbacks[kind](tok) if kind in callbacks else tok
         pos, line, line_start = after, end_line, end_start
 
@@ -150,7 +152,13 @@ def parse(tables: Tables, text: str, start: str, st: ParseState, seen: list | No
                     top = chains[key] = _pass_through(states, stack[-2], stack[-1], kind)
                 stack[-1] = top
                 continue
-            values.append(callback(_pop(stack, values, size)))
+            if size:                    # what _pop() does, inline: once per reduction
+                children = values[-size:]
+                del stack[-size:]
+                del values[-size:]
+            else:
+                children = []
+            values.append(callback(children))
             stack.append(states[stack[-1]][origin])
     return _finish(tables, states, stack, values, end_state, last)
 
