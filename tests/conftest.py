@@ -91,12 +91,13 @@ def _no_local_lm_fallback(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_run():
-    """Every test runs in a Run of its own (`dsplang.run.context`): no `use`, trace or
-    history of an earlier test reaches it."""
-    from dsplang.run.context import Run, entered
-    with entered(Run()):
-        yield
+def _no_default_lm_left_over():
+    """A `use` run by an earlier test through the Python API (which, like dspy.configure,
+    sets the caller's default LM) must not reach this one."""
+    from dsplang.lm import context
+    context.set_default(None)
+    context.set_cli_default(None)
+    yield
 
 
 class _Unauthorized(Exception):
@@ -109,6 +110,6 @@ def failing_lm():
     from dsplang.lm.client import LM
 
     class Refused(LM):
-        def _complete(self, messages, n, params, reply_formatter):
+        def _complete(self, messages, n, params):
             raise _Unauthorized("invalid api key")
     return lambda: Refused("fake/refused", cache=False, num_retries=0)

@@ -33,7 +33,7 @@ class _Refused(Exception):
     status_code = 401
 
 
-def _refuse(self, messages, n, params, reply_formatter):
+def _refuse(self, messages, n, params):
     raise _Refused(f"{self.model}: provider calls are off in the fuzz workers")
 
 

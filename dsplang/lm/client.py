@@ -17,7 +17,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable
+from typing import Any
 
 from dsplang.errors import DspLMError
 from dsplang.lm import cache as _cache
@@ -28,7 +28,6 @@ from dsplang.lm.usage import Usage
 
 __all__ = ["LM", "LMResponse", "RATE_LIMITS", "RateLimitSignal", "is_context_window_error"]
 
-ReplyFormatter = Callable[[dict], str]
 _OWN_SETTINGS = ("cache", "num_retries", "retry_base_delay", "retry_max_delay")
 _DEFAULTS = {"cache": True, "num_retries": 5, "retry_base_delay": 1.0, "retry_max_delay": 30.0}
 _NOT_SENT = frozenset({"stream", "model_type"})
@@ -91,20 +90,17 @@ class LM:
         return RetryPolicy(self.num_retries, self.retry_base_delay, self.retry_max_delay)
 
     def request(self, messages: list[dict], *, n: int = 1, rollout_id: Any = None,
-                reply_formatter: ReplyFormatter | None = None, use_cache: bool = True,
                 **overrides: Any) -> LMResponse:
         """Send chat `messages` (or answer from the cache) and return `n` texts.
 
         `overrides` replace this LM's parameters for this request only. `rollout_id` makes
-        a distinct cache entry and is never sent. `reply_formatter` is used only by
-        ScriptedLM. `use_cache=False` (the run's `--no-cache`) neither reads nor writes the
-        cache. Raises DspLMError when the provider fails for good.
+        a distinct cache entry and is never sent. Raises DspLMError when the provider fails for good.
         """
         params = {**self.kwargs, **overrides}
         default_n = params.pop("n", 1)
         n = int(default_n if n == 1 else n)
         start = time.perf_counter()
-        key = self._cache_key(messages, params, n, rollout_id) if use_cache else None
+        key = self._cache_key(messages, params, n, rollout_id)
         if key is not None:
             stored = _cache.get_cache().get(key)
             if stored is not None:
@@ -113,7 +109,7 @@ class LM:
                 _usage.record(hit)
                 return hit
         try:
-            reply = call_with_retries(lambda: self._complete(messages, n, params, reply_formatter),
+            reply = call_with_retries(lambda: self._complete(messages, n, params),
                                       policy=self.retry_policy, model=self.model)
         except DspLMError as err:
             redact_error(err, secret_values(params))
@@ -128,13 +124,12 @@ class LM:
 
     def _cache_key(self, messages: list[dict], params: dict, n: int,
                    rollout_id: Any) -> str | None:
-        """The cache key, or None when this LM or the environment (DSP_NO_CACHE) turns the cache off."""
+        """The cache key, or None when this LM or the whole process runs without a cache."""
         if not (self.cache and _cache.is_enabled()):
             return None
         return _cache.cache_key(self.model, messages, params, n=n, rollout_id=rollout_id)
 
-    def _complete(self, messages: list[dict], n: int, params: dict,
-                  reply_formatter: ReplyFormatter | None) -> LMResponse:
+    def _complete(self, messages: list[dict], n: int, params: dict) -> LMResponse:
         """One provider call through litellm, without retries (the caller retries)."""
         litellm = _import_litellm()
         if self.model.startswith("local/"):

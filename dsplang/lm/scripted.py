@@ -8,9 +8,9 @@ It is an `LM` whose provider call is replaced, so requests still go through the 
   the last user message first, then in all messages; the first matching key (in insertion
   order) wins. A list under a key is consumed in order and its last answer repeats.
 
-An answer is a dict of output-field values, turned into reply text by the caller's
-`reply_formatter` (the adapter's own formatter, so the real parsing path runs; without one
-the dict is sent as JSON), or a str returned verbatim (to test parse failures).
+An answer is a dict of output-field values, turned into reply text by the formatter of the
+request being made (`REPLY_FORMAT`: a predictor sets its adapter's, so the real parsing path
+runs; without one the dict is sent as JSON), or a str returned verbatim (to test parse failures).
 Token counts are estimated at 4 characters per token; the cost is 0.
 """
 
@@ -20,14 +20,20 @@ import json
 import math
 import threading
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from dsplang.errors import DspLMError, DspValueError
-from dsplang.lm.client import LM, LMResponse, ReplyFormatter
+from dsplang.lm.client import LM, LMResponse
 from dsplang.lm.usage import Usage
 
 Answer = dict | str
+ReplyFormatter = Callable[[dict], str]
+
+# How a reply to the request being made is written from output values: a predictor sets its
+# adapter's formatter around its request (`token = REPLY_FORMAT.set(f)` ... `reset(token)`).
+REPLY_FORMAT: ContextVar[ReplyFormatter | None] = ContextVar("dsp_reply_format", default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,13 +116,13 @@ class ScriptedLM(LM):
     def requests(self) -> list[ScriptedRequest]:
         return self._script.requests
 
-    def _complete(self, messages: list[dict], n: int, params: dict,
-                  reply_formatter: ReplyFormatter | None) -> LMResponse:
+    def _complete(self, messages: list[dict], n: int, params: dict) -> LMResponse:
         """Sleep `delay`, take the next answers and format them like a provider reply."""
         if self.delay:
             time.sleep(self.delay)
         answers = self._script.take(messages, n, params)
-        texts = [_reply_text(a, reply_formatter) for a in answers]
+        formatter = REPLY_FORMAT.get()
+        texts = [_reply_text(a, formatter) for a in answers]
         prompt_chars = sum(len(_text(m)) for m in messages)
         usage = Usage(_tokens(prompt_chars), sum(_tokens(len(t)) for t in texts), 0.0)
         return LMResponse(texts, usage, False, 0.0, self.model, None)

@@ -9,6 +9,7 @@ import pytest
 
 from dsplang.errors import DspLMError, DspValueError
 from dsplang.lm import ScriptedLM
+from dsplang.lm.scripted import REPLY_FORMAT
 
 
 def chat(*users: str, system: str = "You answer questions.") -> list[dict]:
@@ -55,9 +56,12 @@ def test_no_matching_key_is_a_clear_error():
 
 def test_dict_answers_go_through_the_reply_formatter():
     lm = ScriptedLM([{"answer": "Paris", "confidence": 0.9}, "raw text"])
-    reply = lm.request(chat("q"), reply_formatter=field_formatter)
-    assert reply.text == "[[ ## answer ## ]]\nParis\n[[ ## confidence ## ]]\n0.9"
-    assert lm.request(chat("q"), reply_formatter=field_formatter).text == "raw text"
+    formatting = REPLY_FORMAT.set(field_formatter)
+    try:
+        assert lm.request(chat("q")).text == "[[ ## answer ## ]]\nParis\n[[ ## confidence ## ]]\n0.9"
+        assert lm.request(chat("q")).text == "raw text"
+    finally:
+        REPLY_FORMAT.reset(formatting)
     assert ScriptedLM([{"answer": "x"}]).request(chat("q")).text == '{"answer": "x"}'
 
 

@@ -15,6 +15,7 @@ import re
 import threading
 
 from dsplang.lm.client import LM, LMResponse
+from dsplang.lm.scripted import REPLY_FORMAT
 from dsplang.lm.usage import Usage
 from dsplang.stdlib.example import Example
 
@@ -64,7 +65,7 @@ class DemoLM(LM):
         self.calls = 0
         self._lock = threading.Lock()
 
-    def _complete(self, messages, n, params, reply_formatter):
+    def _complete(self, messages, n, params):
         with self._lock:
             self.calls += 1
             if self.interrupt_after is not None and self.calls > self.interrupt_after:
@@ -78,7 +79,8 @@ class DemoLM(LM):
         outputs = {"answer": CAPITALS.get(country, "unknown") if right else "unknown"}
         if "`reasoning`" in system:
             outputs = {"reasoning": f"The question asks about {country}.", **outputs}
-        text = reply_formatter(outputs) if reply_formatter else outputs["answer"]
+        formatter = REPLY_FORMAT.get()
+        text = formatter(outputs) if formatter else outputs["answer"]
         prompt = sum(len(m["content"]) for m in messages) // 4
         return LMResponse([text] * n, Usage(prompt, len(text) // 4, self.cost), False, 0.0, self.model)
 

@@ -20,6 +20,7 @@ import re
 from _fake_lm import DemoLM, capitals  # noqa: F401  (capitals: for the .dsp programs)
 
 from dsplang.lm.client import LMResponse
+from dsplang.lm.scripted import REPLY_FORMAT
 from dsplang.lm.usage import Usage
 
 GOOD = "Name the capital city of the country in the question."
@@ -40,17 +41,17 @@ class PromptLM(DemoLM):
         self.proposals = 0
         self.prompts: list[str] = []
 
-    def _complete(self, messages, n, params, reply_formatter):
+    def _complete(self, messages, n, params):
         system = messages[0]["content"]
         found = _OUTPUTS.search(system)
         outputs = _NAME.findall(found.group(1)) if found else []
         if "answer" in outputs:
-            return super()._complete(messages, n, params, reply_formatter)
+            return super()._complete(messages, n, params)
         with self._lock:
             self.proposals += 1
             self.prompts.append(messages[-1]["content"])
         user = messages[-1]["content"]
-        texts = [reply_formatter({name: _reply(name, user, k) for name in outputs}) for k in range(n)]
+        texts = [REPLY_FORMAT.get()({name: _reply(name, user, k) for name in outputs}) for k in range(n)]
         return LMResponse(texts, Usage(len(user) // 4, 20, self.cost), False, 0.0, self.model)
 
 

@@ -26,10 +26,10 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from dsplang.errors import DspArgumentError, DspError, DspOutputParseError, Span, did_you_mean
-from dsplang.run import feedback, trace
-from dsplang.run.context import current
+from dsplang.interpreter import assertions, trace
 from dsplang.interpreter.values import DspCallable
 from dsplang.lm.client import is_context_window_error
+from dsplang.lm.scripted import REPLY_FORMAT
 from dsplang.stdlib.adapters.base import field_block
 from dsplang.stdlib.modules.chain_of_thought import ChainOfThought
 from dsplang.stdlib.modules.predict import HINT_FIELD, Predict, as_signature, current_try
@@ -215,11 +215,13 @@ class ReAct(DspCallable):
         request = {**overrides, **predictor.config,
                    "tools": [tool.openai_schema() for tool in self.tools.values()]}
         started = time.perf_counter()
+        formatting = REPLY_FORMAT.set(lambda outs: adapter.format_reply(signature, outs))
         try:
-            response = lm.request(messages, reply_formatter=lambda outs: adapter.format_reply(signature, outs),
-                                  use_cache=current().options.cache, **request)
+            response = lm.request(messages, **request)
         except DspError as err:
             raise err.with_span(span)
+        finally:
+            REPLY_FORMAT.reset(formatting)
         thought = _lenient_thought(adapter, signature, response.text)
         name, args = _first_tool_call(response.tool_calls)
         outputs = {"next_thought": thought, "next_tool_name": name, "next_tool_args": args}
@@ -229,7 +231,7 @@ class ReAct(DspCallable):
             prompt_tokens=response.usage.prompt_tokens, completion_tokens=response.usage.completion_tokens,
             cost=response.usage.cost, latency=time.perf_counter() - started,
             cache_hit=response.cache_hit, adapter=adapter.name, span=span, predictor=predictor))
-        feedback.note_call(predictor, outputs)
+        assertions.note_call(predictor, outputs)
         return Step(thought, name, args)
 
     def __repr__(self) -> str:

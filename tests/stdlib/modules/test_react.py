@@ -9,9 +9,9 @@ import pytest
 
 import dsplang
 from dsplang.errors import DspArgumentError, DspLMError
-from dsplang.run import trace
+from dsplang.interpreter import trace
 from dsplang.lm.client import LM
-from dsplang.run.lm import using
+from dsplang.lm.context import using
 from dsplang.lm.scripted import ScriptedLM
 from dsplang.stdlib.modules.react import ReAct, ToolStep
 
@@ -124,11 +124,11 @@ class SmallWindowLM(ScriptedLM):
         self.limit = limit
         self.rejected = 0
 
-    def _complete(self, messages, n, params, reply_formatter):
+    def _complete(self, messages, n, params):
         if sum(len(m["content"]) for m in messages) > self.limit:
             self.rejected += 1
             raise ContextWindowExceededError("This model's maximum context length is 8192 tokens")
-        return super()._complete(messages, n, params, reply_formatter)
+        return super()._complete(messages, n, params)
 
 
 def test_oldest_steps_are_dropped_when_the_context_overflows():

@@ -13,8 +13,9 @@ import pytest
 
 import dsplang
 from dsplang.errors import DspArgumentError
-from dsplang.run import lm as context
+from dsplang.lm import context
 from dsplang.lm.client import LM, LMResponse
+from dsplang.lm.scripted import REPLY_FORMAT
 from dsplang.lm.usage import Usage
 from dsplang.stdlib.evaluate import evaluate
 from dsplang.stdlib.example import Example
@@ -50,7 +51,7 @@ class BiasedLM(LM):
         self.asked: list[tuple[str, str]] = []     # (the article's label, the answer)
         self._lock = threading.Lock()
 
-    def _complete(self, messages, n, params, reply_formatter):
+    def _complete(self, messages, n, params):
         with self._lock:
             self.calls += 1
         text = _TEXT.search(messages[-1]["content"]).group(1)
@@ -60,7 +61,7 @@ class BiasedLM(LM):
         label = truth if truth in shown else (shown[-1] if shown else "sport")
         with self._lock:
             self.asked.append((truth, label))
-        reply = reply_formatter({"label": label})
+        reply = REPLY_FORMAT.get()({"label": label})
         return LMResponse([reply] * n, Usage(10, 2, 0.0), False, 0.0, self.model)
 
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from dsplang.run import lm as context
+from dsplang.lm import context
 from dsplang.lm.scripted import ScriptedLM
 from dsplang.lm.usage import track
 from dsplang.driver import artifacts
@@ -22,9 +22,9 @@ from dsplang.stdlib.optimizers.random_search import BootstrapFewShotWithRandomSe
 def jitter_lm(prompt_fake):
     """The prompt-aware fake LM, sleeping 0-4 ms per call so that threads finish out of order."""
     class JitterLM(prompt_fake.PromptLM):
-        def _complete(self, messages, n, params, reply_formatter):
+        def _complete(self, messages, n, params):
             time.sleep(random.random() * 0.004)
-            return super()._complete(messages, n, params, reply_formatter)
+            return super()._complete(messages, n, params)
     return JitterLM
 
 
@@ -83,8 +83,8 @@ def _priced(answers: dict, cost: float | None) -> ScriptedLM:
     from dsplang.lm.usage import Usage
 
     class Priced(ScriptedLM):
-        def _complete(self, messages, n, params, reply_formatter):
-            response = super()._complete(messages, n, params, reply_formatter)
+        def _complete(self, messages, n, params):
+            response = super()._complete(messages, n, params)
             return LMResponse(response.texts, Usage(5, 5, cost), False, 0.0, self.model)
     return Priced(answers, cache=False)
 

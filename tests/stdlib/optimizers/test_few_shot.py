@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dsplang.errors import DspArgumentError, DspPythonError, DspRuntimeError, DspTypeError, DspValueError
-from dsplang.run.trace import PredictorCall
+from dsplang.interpreter.trace import PredictorCall
 from dsplang.stdlib.optimizers.bootstrap import BootstrapFewShot
 from dsplang.stdlib.optimizers.labeled_few_shot import LabeledFewShot
 
@@ -84,13 +84,13 @@ def test_a_given_teacher_makes_the_traces(dsp, lm, train):
 
 
 def test_later_rounds_use_a_warmer_lm(dsp, fake, train):
-    from dsplang.run import lm as context
+    from dsplang.lm import context
     temperatures = []
 
     class Recording(fake.DemoLM):
-        def _complete(self, messages, n, params, reply_formatter):
+        def _complete(self, messages, n, params):
             temperatures.append(params.get("temperature"))
-            return super()._complete(messages, n, params, reply_formatter)
+            return super()._complete(messages, n, params)
     with context.using(Recording()):
         BootstrapFewShot(metric=lambda ex, pred, trace=None: False, max_rounds=2, max_labeled_demos=0,
                          verbose=False).compile(dsp.Capital(), trainset=train[:2])
@@ -115,7 +115,7 @@ def test_a_metric_failing_on_every_example_stops_the_compile_with_its_error(dsp,
 
 
 def test_a_compile_whose_every_example_failed_is_an_error_naming_the_first(dsp, train, dev):
-    from dsplang.run.lm import using
+    from dsplang.lm.context import using
     from dsplang.lm.scripted import ScriptedLM
     with using(ScriptedLM({"capital": "no fields here"})), pytest.raises(DspRuntimeError) as info:
         BootstrapFewShot(metric=dsp.right, max_labeled_demos=0, verbose=False).compile(
