@@ -91,13 +91,12 @@ def _no_local_lm_fallback(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def _no_default_lm_left_over():
-    """A `use` run by an earlier test through the Python API (which, like dspy.configure,
-    sets the caller's default LM) must not reach this one."""
-    from dsplang.lm import context
-    context.set_default(None)
-    context.set_cli_default(None)
-    yield
+def _fresh_run():
+    """Every test runs in a Run of its own (`dsplang.run.context`): no `use`, trace or
+    history of an earlier test reaches it."""
+    from dsplang.run.context import Run, entered
+    with entered(Run()):
+        yield
 
 
 class _Unauthorized(Exception):

@@ -90,17 +90,18 @@ class LM:
         return RetryPolicy(self.num_retries, self.retry_base_delay, self.retry_max_delay)
 
     def request(self, messages: list[dict], *, n: int = 1, rollout_id: Any = None,
-                **overrides: Any) -> LMResponse:
+                use_cache: bool = True, **overrides: Any) -> LMResponse:
         """Send chat `messages` (or answer from the cache) and return `n` texts.
 
         `overrides` replace this LM's parameters for this request only. `rollout_id` makes
-        a distinct cache entry and is never sent. Raises DspLMError when the provider fails for good.
+        a distinct cache entry and is never sent. `use_cache=False` (the run's `--no-cache`)
+        neither reads nor writes the cache. Raises DspLMError when the provider fails for good.
         """
         params = {**self.kwargs, **overrides}
         default_n = params.pop("n", 1)
         n = int(default_n if n == 1 else n)
         start = time.perf_counter()
-        key = self._cache_key(messages, params, n, rollout_id)
+        key = self._cache_key(messages, params, n, rollout_id) if use_cache else None
         if key is not None:
             stored = _cache.get_cache().get(key)
             if stored is not None:
@@ -124,7 +125,7 @@ class LM:
 
     def _cache_key(self, messages: list[dict], params: dict, n: int,
                    rollout_id: Any) -> str | None:
-        """The cache key, or None when this LM or the whole process runs without a cache."""
+        """The cache key, or None when this LM or the environment (DSP_NO_CACHE) turns the cache off."""
         if not (self.cache and _cache.is_enabled()):
             return None
         return _cache.cache_key(self.model, messages, params, n=n, rollout_id=rollout_id)

@@ -6,7 +6,6 @@ its demos; optimizers rewrite them.
 
 from __future__ import annotations
 
-import contextvars
 import sys
 import time
 from contextlib import contextmanager
@@ -14,10 +13,11 @@ from collections.abc import Mapping
 from typing import Any, Iterator
 
 from dsplang.errors import DspArgumentError, DspError, DspOutputParseError, DspTypeError, Span, a_type
-from dsplang.interpreter import assertions, trace
 from dsplang.interpreter.values import DspCallable, Learnable
 from dsplang.lm.scripted import REPLY_FORMAT
-from dsplang.stdlib import settings
+from dsplang.run import feedback, trace
+from dsplang.run.context import current, derived
+from dsplang.run.lm import current_lm
 from dsplang.stdlib.fields import Fields
 from dsplang.stdlib.prediction import Prediction
 from dsplang.stdlib.signature import Signature
@@ -29,26 +29,20 @@ FEEDBACK_FIELDS = (
 HINT_FIELD = ("hint_", "a hint to the module from an earlier run")
 _NONE = object()
 
-# Set by BestOfN and Refine around one try of a program: LM request parameters for every
-# predictor call inside (rollout_id, temperature) and hints by predictor id (Refine's advice).
-_TRY: contextvars.ContextVar[tuple[dict, dict]] = contextvars.ContextVar("dsp_try", default=({}, {}))
-
-
 @contextmanager
 def trying(request: dict, hints: dict | None = None) -> Iterator[None]:
-    """Inside, every predictor call adds `request` to its LM request parameters (its own
-    config wins), and a predictor whose id is in `hints` gets that text as a `hint_` input."""
-    outer_request, outer_hints = _TRY.get()
-    token = _TRY.set(({**outer_request, **request}, {**outer_hints, **(hints or {})}))
-    try:
+    """Set by BestOfN and Refine around one try of a program (the Run's `attempt`): inside,
+    every predictor call adds `request` to its LM request parameters (its own config wins;
+    rollout_id, temperature), and a predictor whose id is in `hints` gets that text as a
+    `hint_` input (Refine's advice)."""
+    outer_request, outer_hints = current().attempt
+    with derived(attempt=({**outer_request, **request}, {**outer_hints, **(hints or {})})):
         yield
-    finally:
-        _TRY.reset(token)
 
 
 def current_try() -> tuple[dict, dict]:
     """The (request parameters, hints by predictor id) set by the enclosing `trying` blocks."""
-    return _TRY.get()
+    return current().attempt
 
 
 def as_signature(value, span: Span | None = None) -> Signature:
@@ -115,51 +109,52 @@ class Predict(Learnable, DspCallable):
     def forward(self, inputs: dict, span: Span | None, config: dict | None = None) -> Prediction:
         signature = self.signature
         signature.validate_inputs(inputs, span)
-        feedback = assertions.feedback_for(self)
-        if feedback is not None:
-            signature, inputs = _with_feedback(signature, inputs, feedback)
-        request, hints = _TRY.get()
+        run = current()
+        pending = feedback.feedback_for(self)
+        if pending is not None:
+            signature, inputs = _with_feedback(signature, inputs, pending)
+        request, hints = run.attempt
         if id(self) in hints:
             signature = signature.append_input(HINT_FIELD[0], str, HINT_FIELD[1])
             inputs = {**inputs, HINT_FIELD[0]: hints[id(self)]}
         lm = self._lm(span)
         options = {**request, **self.config, **(config or {})}
-        outputs, completions = self._run(lm, signature, inputs, options, span)
-        assertions.note_call(self, outputs)
+        outputs, completions = self._run(lm, signature, inputs, options, span, run.options)
+        feedback.note_call(self, outputs)
         return Prediction(outputs, completions)
 
     def _lm(self, span):
         if self.lm is not None:
             return self.lm
-        from dsplang.lm.context import current_lm
         try:
             return current_lm()
         except DspError as err:
             raise err.with_span(span)
 
-    def _run(self, lm, signature: Signature, inputs: dict, options: dict, span):
+    def _run(self, lm, signature: Signature, inputs: dict, options: dict, span, settings):
         from dsplang.stdlib.adapters import ChatAdapter, JSONAdapter
         adapter = self.adapter or ChatAdapter()
         try:
-            return self._attempt(lm, adapter, signature, inputs, options, span)
+            return self._attempt(lm, adapter, signature, inputs, options, span, settings)
         except DspOutputParseError as first:
             if isinstance(adapter, JSONAdapter) or self.adapter is not None:
                 raise first.with_span(span)
             try:
-                return self._attempt(lm, JSONAdapter(), signature, inputs, options, span)
+                return self._attempt(lm, JSONAdapter(), signature, inputs, options, span, settings)
             except DspOutputParseError as second:
                 first.notes.append(f"a retry asking for JSON failed too: {second.message}")
                 raise first.with_span(span) from None
 
-    def _attempt(self, lm, adapter, signature, inputs, options, span):
+    def _attempt(self, lm, adapter, signature, inputs, options, span, settings):
+        """One request; `settings` are the run's options (show_prompts, cache)."""
         messages = adapter.format(signature, self.demos, inputs)
-        if settings.SHOW_PROMPTS:
+        if settings.show_prompts:
             _show(self.name, messages)
         request = {**adapter.request_kwargs(lm, signature), **options}
         started = time.perf_counter()
         formatting = REPLY_FORMAT.set(lambda outs: adapter.format_reply(signature, outs))
         try:
-            response = lm.request(messages, **request)
+            response = lm.request(messages, use_cache=settings.cache, **request)
         except DspError as err:
             raise err.with_span(span)
         finally:

@@ -26,7 +26,8 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from dsplang.errors import DspArgumentError, DspError, DspOutputParseError, Span, did_you_mean
-from dsplang.interpreter import assertions, trace
+from dsplang.run import feedback, trace
+from dsplang.run.context import current
 from dsplang.interpreter.values import DspCallable
 from dsplang.lm.client import is_context_window_error
 from dsplang.lm.scripted import REPLY_FORMAT
@@ -217,7 +218,7 @@ class ReAct(DspCallable):
         started = time.perf_counter()
         formatting = REPLY_FORMAT.set(lambda outs: adapter.format_reply(signature, outs))
         try:
-            response = lm.request(messages, **request)
+            response = lm.request(messages, use_cache=current().options.cache, **request)
         except DspError as err:
             raise err.with_span(span)
         finally:
@@ -231,7 +232,7 @@ class ReAct(DspCallable):
             prompt_tokens=response.usage.prompt_tokens, completion_tokens=response.usage.completion_tokens,
             cost=response.usage.cost, latency=time.perf_counter() - started,
             cache_hit=response.cache_hit, adapter=adapter.name, span=span, predictor=predictor))
-        assertions.note_call(predictor, outputs)
+        feedback.note_call(predictor, outputs)
         return Step(thought, name, args)
 
     def __repr__(self) -> str:

@@ -9,9 +9,9 @@ import pytest
 
 import dsplang
 from dsplang.errors import DspArgumentError, DspLMError
-from dsplang.interpreter import trace
+from dsplang.run import trace
 from dsplang.lm.client import LM
-from dsplang.lm.context import using
+from dsplang.run.lm import using
 from dsplang.lm.scripted import ScriptedLM
 from dsplang.stdlib.modules.react import ReAct, ToolStep
 

@@ -13,7 +13,7 @@ import pytest
 
 import dsplang
 from dsplang.errors import DspArgumentError
-from dsplang.lm import context
+from dsplang.run import lm as context
 from dsplang.lm.client import LM, LMResponse
 from dsplang.lm.scripted import REPLY_FORMAT
 from dsplang.lm.usage import Usage

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from dsplang.lm import context
+from dsplang.run import lm as context
 from dsplang.lm.scripted import ScriptedLM
 from dsplang.lm.usage import track
 from dsplang.driver import artifacts
