@@ -13,8 +13,8 @@ from dsplang.errors import (DspAttributeError, DspError, DspIndexError, DspKeyEr
                             did_you_mean, type_word)
 from dsplang.grammar import ast
 from dsplang.interpreter.calls import call_value
-from dsplang.interpreter.limits import (SIZED, check_format_spec, check_power, check_product, conversion_error,
-                                        too_long)
+from dsplang.interpreter.limits import (SIZED, check_format_spec, check_power, check_product, check_size,
+                                        conversion_error, too_long)
 from dsplang.interpreter.scope import Scope
 from dsplang.interpreter.values import MISSING, FieldValues, Function, ParamSpec
 
@@ -219,7 +219,6 @@ class ExprCompiler:
         """`a + b`, refusing a string, list or tuple longer than the `seq_len` limit."""
         left, right, span = self.expr(node.left), self.expr(node.right), node.span
         limits = self.interp.limits
-        seq_len = limits.seq_len
         if isinstance(node.right, ast.Const):
             const = node.right.value
 
@@ -231,8 +230,8 @@ class ExprCompiler:
                     raise
                 except Exception as exc:
                     raise arith_error(exc, "+", a, const, span) from None
-                if result.__class__ is not int and result.__class__ in SIZED and len(result) > seq_len:
-                    raise too_long(type(result).__name__, len(result), limits, span)
+                if result.__class__ is not int and result.__class__ in SIZED:
+                    check_size(result, limits, span)
                 return result
             return add_const
 
@@ -245,8 +244,8 @@ class ExprCompiler:
                 raise
             except Exception as exc:
                 raise arith_error(exc, "+", a, b, span) from None
-            if result.__class__ is not int and result.__class__ in SIZED and len(result) > seq_len:
-                raise too_long(type(result).__name__, len(result), limits, span)
+            if result.__class__ is not int and result.__class__ in SIZED:
+                check_size(result, limits, span)
             return result
         return add
 
