@@ -20,12 +20,10 @@ import os as _os
 # litellm fetches a price table from the network at import unless told not to.
 _os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-__version__ = "0.1.0"
-LANGUAGE_VERSION = 0
-
 import importlib as _importlib  # noqa: E402
 
 from dsplang.errors import DspError  # noqa: E402
+from dsplang.version import LANGUAGE_VERSION, __version__  # noqa: E402
 
 # `dsplang.run` names both the API function below and the run-context package. The package
 # is imported first, so the function defined after it keeps the name: a later

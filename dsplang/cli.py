@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from dsplang import __version__
+from dsplang.version import __version__
 
 EXIT_OK, EXIT_ERROR, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 130
 

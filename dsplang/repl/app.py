@@ -15,9 +15,9 @@ from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 from prompt_toolkit.key_binding import KeyBindings
 from prompt_toolkit.lexers import PygmentsLexer
 
-from dsplang import __version__
+from dsplang.version import __version__
 from dsplang.grammar.parser import is_complete
-from dsplang.lexer import DspLexer
+from dsplang.highlight import DspLexer
 from dsplang.repl.commands import ALIASES, COMMANDS
 from dsplang.repl.completion import DspCompleter
 from dsplang.repl.session import QuitSession, Session

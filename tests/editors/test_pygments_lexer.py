@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from pygments.token import Error, Keyword, Name, Number, Operator, Punctuation, String, Token
 
-from dsplang.lexer import DspLexer
+from dsplang.highlight import DspLexer
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "editors"
@@ -174,7 +174,7 @@ def test_registered_as_pygments_entry_point():
 
 
 def test_found_by_name_when_installed():
-    installed = [ep for ep in metadata.entry_points(group="pygments.lexers") if ep.value == "dsplang.lexer:DspLexer"]
+    installed = [ep for ep in metadata.entry_points(group="pygments.lexers") if ep.value == "dsplang.highlight:DspLexer"]
     if not installed:
         pytest.skip("dsplang is not pip-installed, so its pygments entry point is not registered")
     from pygments.lexers import get_lexer_by_name, get_lexer_for_filename
@@ -184,7 +184,7 @@ def test_found_by_name_when_installed():
 
 
 def test_import_is_light():
-    code = ("import sys, time; t = time.perf_counter(); import dsplang.lexer; "
+    code = ("import sys, time; t = time.perf_counter(); import dsplang.highlight; "
             "print(time.perf_counter() - t); "
             "print(','.join(m for m in sys.modules if m.split('.')[0] in "
             "('litellm', 'lark', 'pydantic', 'optuna', 'prompt_toolkit', 'rich')))")
