@@ -22,11 +22,14 @@ import threading
 from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from dsplang.lm import usage
 from dsplang.lm.client import LM
 from dsplang.lm.usage import UsageTotals
+
+if TYPE_CHECKING:       # trace.py imports this module
+    from dsplang.run.trace import PredictorCall, Trace
 
 HISTORY_SIZE = 1000     # predictor calls kept for `inspect_history(n)` and the REPL
 
@@ -67,11 +70,11 @@ class FeedbackState(threading.local):
     def __init__(self) -> None:
         self.calls = 0
         self.last: Any = None
-        self.last_outputs: dict = {}
+        self.last_outputs: dict[str, Any] = {}
         self.feedback: dict[int, Any] = {}
 
 
-NO_ATTEMPT: tuple[dict, dict] = ({}, {})
+NO_ATTEMPT: tuple[dict[str, Any], dict[int, Any]] = ({}, {})
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,11 +84,12 @@ class Run:
     options: Options = field(default_factory=Options)
     lm: LM | None = None                    # set by `use` / `with`
     retriever: Any = None
-    traces: tuple = ()                      # the active `trace.Trace`s
-    attempt: tuple[dict, dict] = NO_ATTEMPT  # BestOfN/Refine: (LM request parameters, hints by predictor id)
+    traces: tuple[Trace, ...] = ()          # the active `trace.Trace`s
+    # BestOfN/Refine: (LM request parameters, hints by predictor id)
+    attempt: tuple[dict[str, Any], dict[int, Any]] = NO_ATTEMPT
     stop: threading.Event | None = None     # set when the outermost parallel run is interrupted
     # Collectors, shared by every Run derived from this one:
-    history: deque = field(default_factory=lambda: deque(maxlen=HISTORY_SIZE))
+    history: deque[PredictorCall] = field(default_factory=lambda: deque(maxlen=HISTORY_SIZE))
     usage: UsageTotals = field(default_factory=UsageTotals)
     compiled: CompileLog = field(default_factory=CompileLog)
     feedback: FeedbackState = field(default_factory=FeedbackState)

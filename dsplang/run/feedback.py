@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Any, Iterator
 
 from dsplang.run.context import current
 
@@ -22,10 +22,10 @@ DEFAULT_RETRIES = 2
 @dataclass(slots=True)
 class Feedback:
     message: str
-    previous: dict          # the outputs the predictor gave last time
+    previous: dict[str, Any]  # the outputs the predictor gave last time
 
 
-def note_call(predictor, outputs: dict) -> None:
+def note_call(predictor: object, outputs: dict[str, Any]) -> None:
     state = current().feedback
     state.calls += 1
     state.last = predictor
@@ -36,12 +36,12 @@ def call_count() -> int:
     return current().feedback.calls
 
 
-def last_call() -> tuple[object, dict]:
+def last_call() -> tuple[object, dict[str, Any]]:
     state = current().feedback
     return state.last, state.last_outputs
 
 
-def feedback_for(predictor) -> Feedback | None:
+def feedback_for(predictor: object) -> Feedback | None:
     pending = current().feedback.feedback
     if not pending:
         return None
@@ -49,7 +49,7 @@ def feedback_for(predictor) -> Feedback | None:
 
 
 @contextmanager
-def giving_feedback(predictor, message: str, previous: dict) -> Iterator[None]:
+def giving_feedback(predictor: object, message: str, previous: dict[str, Any]) -> Iterator[None]:
     """While inside, `predictor` sees `message` as feedback on its previous answer."""
     state = current().feedback
     key = id(predictor)

@@ -11,10 +11,16 @@ import json
 import threading
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterator, TextIO
+from typing import Any, Iterator, Protocol, TextIO
 
 from dsplang.errors import Span
 from dsplang.run.context import current, derived
+
+
+class TraceRecord(Protocol):
+    """What a trace holds: a record that can write itself as JSON."""
+
+    def to_json(self) -> dict[str, Any]: ...
 
 
 @dataclass(slots=True)
@@ -24,7 +30,7 @@ class PredictorCall:
     path: str                       # dotted predictor path, e.g. "respond.predict"
     signature: str                  # signature name
     inputs: dict[str, Any]
-    messages: list[dict]
+    messages: list[dict[str, Any]]
     replies: list[str]
     outputs: dict[str, Any] | None  # parsed outputs of the first completion; None on failure
     model: str
@@ -38,7 +44,7 @@ class PredictorCall:
     error: str | None = None
     predictor: Any = field(default=None, repr=False, compare=False)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("predictor", None)
         data["span"] = str(self.span) if self.span else None
@@ -56,7 +62,7 @@ class AssertionRecord:
     retries: int
     span: Span | None = None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["span"] = str(self.span) if self.span else None
         data["kind"] = f"{self.kind}_record"
@@ -67,15 +73,15 @@ class Trace:
     """An append-only, thread-safe list of trace records."""
 
     def __init__(self) -> None:
-        self._records: list = []
+        self._records: list[TraceRecord] = []
         self._lock = threading.Lock()
 
-    def add(self, rec) -> None:
+    def add(self, rec: TraceRecord) -> None:
         with self._lock:
             self._records.append(rec)
 
     @property
-    def records(self) -> list:
+    def records(self) -> list[TraceRecord]:
         with self._lock:
             return list(self._records)
 
@@ -91,7 +97,7 @@ class Trace:
             out.write(json.dumps(rec.to_json(), default=json_default) + "\n")
 
 
-def json_default(value):
+def json_default(value: Any) -> Any:
     """JSON for values json cannot write: records, Examples, Predictions, else their str()."""
     dump = getattr(value, "model_dump", None)
     if callable(dump):
@@ -102,7 +108,7 @@ def json_default(value):
     return str(value)
 
 
-def record(rec) -> None:
+def record(rec: TraceRecord) -> None:
     """Add `rec` to every active trace (and a predictor call to the Run's history)."""
     run = current()
     if isinstance(rec, PredictorCall):
