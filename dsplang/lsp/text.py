@@ -67,8 +67,10 @@ def chain_before(text: str) -> tuple[list[str], bool]:
 def prefix_at(lines: list[str], pos: Pos) -> str:
     """The identifier characters just before `pos` (what the user is typing)."""
     text = line_at(lines, pos[0])[:max(pos[1] - 1, 0)]
-    match = re.search(r"\w*$", text)
-    return match.group(0) if match else ""
+    start = len(text)
+    while start and IDENT_CHAR.match(text, start - 1):  # backwards: `\w*$` is quadratic on a long word
+        start -= 1
+    return text[start:]
 
 
 def in_comment_or_string(lines: list[str], pos: Pos) -> bool:
