@@ -11,7 +11,6 @@ two identical compiles). Writes are atomic: a temporary file replaced in one ste
 from __future__ import annotations
 
 import dataclasses
-import enum
 import json
 import os
 import tempfile
@@ -19,12 +18,16 @@ import warnings
 import weakref
 from typing import Any
 
-from dsplang.errors import DspFileError, DspValueError, Span
 from dsplang.driver import artifact_schema as schema
+from dsplang.driver.artifact_schema import FORMAT, MAX_DEMOS
+from dsplang.errors import DspFileError, DspValueError, Span
+from dsplang.grammar import ast
+from dsplang.lm.client import LM
 from dsplang.run.context import current
 from dsplang.stdlib import program as prog
-from dsplang.driver.artifact_schema import FORMAT, MAX_DEMOS
 from dsplang.stdlib.example import Example
+from dsplang.stdlib.program import program_state
+from dsplang.version import LANGUAGE_VERSION, __version__
 
 BUILD_DIR = ".dsp-build"
 
@@ -42,53 +45,6 @@ def warn(message: str) -> None:
 
 
 # ------------------------------------------------------------------ program state
-
-
-def lm_settings(lm) -> dict:
-    """An LM's model and parameters, without secrets."""
-    from dsplang.lm.secrets import without_secrets
-    params = without_secrets({k: plain(v) for k, v in sorted(getattr(lm, "kwargs", {}).items())})
-    return {"model": lm.model, **params}
-
-
-def predictor_state(predictor) -> dict:
-    """The learnable parameters of one predictor as JSON."""
-    from dsplang.lm.secrets import without_secrets
-    signature = predictor.signature
-    return {
-        "signature": signature.name,
-        "instructions": signature.instructions,
-        "fields": {f.name: {"direction": f.direction, "type": f.type_name, "desc": f.desc}
-                   for f in signature.fields},
-        "demos": [plain(prog_demo(d)) for d in predictor.demos],
-        "lm": lm_settings(predictor.lm) if predictor.lm is not None else None,
-        "config": without_secrets({k: plain(v) for k, v in sorted(predictor.config.items())}),
-    }
-
-
-def prog_demo(demo) -> dict:
-    return demo.to_dict() if hasattr(demo, "to_dict") else dict(demo)
-
-
-def program_state(program) -> dict[str, dict]:
-    return {path: predictor_state(p) for path, p in prog.named_predictors(program)}
-
-
-def plain(value: Any) -> Any:
-    """`value` as JSON data: records as dicts, enum members as their values."""
-    if value is None or isinstance(value, (bool, int, float, str)) and not isinstance(value, enum.Enum):
-        return value
-    if isinstance(value, enum.Enum):
-        return plain(value.value)
-    if hasattr(value, "model_dump"):
-        return value.model_dump(mode="json")
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [plain(v) for v in value]
-    if hasattr(value, "to_dict"):
-        return plain(value.to_dict())
-    return str(value)
 
 
 def apply_state(program, saved: dict[str, dict], path: str, span: Span | None = None) -> None:
@@ -138,7 +94,6 @@ def _apply_one(predictor, state: dict) -> None:
     predictor.config = {**predictor.config, **state.get("config", {})}
     saved_lm = state.get("lm")
     if predictor.lm is None and saved_lm and saved_lm.get("model") != "scripted":
-        from dsplang.lm.client import LM
         settings = dict(saved_lm)
         predictor.lm = LM(settings.pop("model"), **settings)
 
@@ -149,7 +104,6 @@ def _apply_one(predictor, state: dict) -> None:
 def document(program, *, source_hash: str | None = None, origin: dict | None = None) -> dict:
     """The JSON document of a compiled program (`origin`: how `compile` made it). A predictor
     with more demos than a file may hold (`MAX_DEMOS`) is a value error: it could not be loaded."""
-    from dsplang import LANGUAGE_VERSION, __version__
     origin = origin if origin is not None else _ORIGIN.get(program, {})
     for path, predictor in prog.named_predictors(program):
         if len(predictor.demos) > MAX_DEMOS:
@@ -295,12 +249,10 @@ def run_compile_only(interp, path: str):
     """`dsp compile FILE`: every import and declaration of the file, and its other top-level
     statements up to and including the last `compile` (evaluation and printing after it are
     skipped). Each compile statement writes (or reuses) its artifact in the build folder."""
-    from dsplang.errors import DspValueError as NoCompile
-    from dsplang.grammar import ast
     program = interp.parse_file(path)
     last = max((i for i, node in enumerate(program.body) if isinstance(node, ast.CompileStmt)), default=None)
     if last is None:
-        raise NoCompile(f"{path} has no top-level `compile` statement, so there is nothing to compile",
+        raise DspValueError(f"{path} has no top-level `compile` statement, so there is nothing to compile",
                         hint="use `dsp run` to run it")
     check_writable(build_folder(path))
     return interp.run_through(program, path, last)

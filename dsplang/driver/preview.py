@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dsplang.errors import DspNameError, DspTypeError, a_type, did_you_mean
 from dsplang.interpreter.scope import Scope
+from dsplang.interpreter.values import ModuleClass
+from dsplang.stdlib.adapters import ChatAdapter
+from dsplang.stdlib.modules.predict import Predict
 from dsplang.stdlib.signature import Signature
 
 
@@ -29,7 +32,6 @@ def _public(scope: Scope) -> list[str]:
 
 
 def _instantiate(value):
-    from dsplang.interpreter.values import ModuleClass
     if isinstance(value, ModuleClass):
         return value.call((), {}, None)
     return value
@@ -37,7 +39,6 @@ def _instantiate(value):
 
 def signature_and_demos(value) -> tuple[Signature, list, object]:
     """The signature, demos and adapter a value would use when called."""
-    from dsplang.stdlib.modules.predict import Predict
     if isinstance(value, Signature):
         return value, [], None
     if isinstance(value, Predict):
@@ -51,7 +52,6 @@ def signature_and_demos(value) -> tuple[Signature, list, object]:
 
 def render_preview(scope: Scope, name: str, inputs: dict) -> str:
     """The rendered messages, with `{field}` placeholders for inputs not given."""
-    from dsplang.stdlib.adapters import ChatAdapter
     value = _instantiate(find(scope, name))
     signature, demos, adapter = signature_and_demos(value)
     unknown = [k for k in inputs if k not in signature.input_names]

@@ -7,9 +7,13 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
 
+from dsplang.driver.artifacts import run_compile_only
+from dsplang.driver.host import new_interpreter
+from dsplang.driver.preview import render_preview
 from dsplang.errors import DspFileError
 from dsplang.interpreter.limits import Limits
 from dsplang.interpreter.values import Namespace
+from dsplang.run import trace
 from dsplang.run.context import Options, Run, current, entered
 from dsplang.run.lm import as_lm
 
@@ -60,15 +64,12 @@ def _run_file(path: str, options: RunOptions, run: Run) -> Namespace:
     """Runs inside a copied context, so `use` in the program does not leak to the caller.
     The trace file is opened before the program runs, so a path that cannot be written
     stops the run before any LM call is spent."""
-    from dsplang.driver.host import new_interpreter
-    from dsplang.run import trace
     trace_file = open_output(options.trace_path, "the trace") if options.trace_path else None
     interp = new_interpreter(options.limits)
     used = run.usage
     with entered(run), trace.collecting() as collected:
         try:
             if options.compile_only:
-                from dsplang.driver.artifacts import run_compile_only
                 return run_compile_only(interp, path)
             return interp.run_file(path)
         finally:
@@ -100,6 +101,4 @@ def _write_trace(collected, out) -> None:
 
 def preview(path: str, name: str, inputs: dict) -> str:
     """The messages the signature or predictor `name` of the file would send, rendered as text."""
-    from dsplang.driver.host import new_interpreter
-    from dsplang.driver.preview import render_preview
     return render_preview(new_interpreter().declare_file(path), name, inputs)

@@ -7,10 +7,16 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
+from dsplang.driver import artifacts
 from dsplang.errors import DspError, DspFileError, DspTypeError, DspValueError, Span, a_type, checked_path
+from dsplang.lm.cache import canonical_json
 from dsplang.run import lm as run_lm
 from dsplang.run import retriever as run_retriever
 from dsplang.run.context import current
+from dsplang.stdlib import program as prog
+from dsplang.stdlib.optimizers.report import CompileReport
+from dsplang.stdlib.program import lm_settings
+from dsplang.version import LANGUAGE_VERSION
 
 
 def _is_lm(value) -> bool:
@@ -68,7 +74,6 @@ def compile_program(node, program, optimizer, trainset, valset):
 
 
 def _compile(node, program, optimizer, trainset, valset):
-    from dsplang.driver import artifacts
     path = artifacts.build_path(node.span.file, node.name, node.span.line)
     origin = _origin(program, optimizer, trainset, valset)
     run = current()
@@ -99,7 +104,6 @@ def _warn_incomplete(node, path: str, report) -> None:
     """A compile some of whose LM calls failed is written, but marked (`run.failed_calls`) so
     that it is never reused: the next run compiles again."""
     import os
-    from dsplang.driver import artifacts
     failed = (report.usage if report is not None else {}).get("failed_calls") or 0
     if failed:
         artifacts.warn(f"{node.name}: {failed} LM call{'s' if failed != 1 else ''} failed during the compile, "
@@ -108,10 +112,6 @@ def _warn_incomplete(node, path: str, report) -> None:
 
 def _origin(program, optimizer, trainset, valset) -> dict:
     """What decides a compile's result, and the key that says an artifact is current."""
-    from dsplang import LANGUAGE_VERSION
-    from dsplang.lm.cache import canonical_json
-    from dsplang.driver import artifacts
-    from dsplang.stdlib import program as prog
     programs = program if isinstance(program, (list, tuple)) else [program]
     prog.check_examples(trainset, "trainset")
     if valset is not None:
@@ -126,7 +126,6 @@ def _origin(program, optimizer, trainset, valset) -> dict:
 
 
 def _current_lm_settings() -> dict | None:
-    from dsplang.driver.artifacts import lm_settings
     try:
         return lm_settings(run_lm.current_lm())
     except DspError:
@@ -137,9 +136,6 @@ def _reuse(node, path: str, origin: dict, program, optimizer, trainset):
     """The program loaded from a current artifact at `path`, or None."""
     import os
     import sys
-    from dsplang.driver import artifacts
-    from dsplang.stdlib import program as prog
-    from dsplang.stdlib.optimizers.report import CompileReport
     if not os.path.exists(path):
         return None
     try:
@@ -162,7 +158,6 @@ def _reuse(node, path: str, origin: dict, program, optimizer, trainset):
 
 def save_program(node, program, path):
     """`save NAME to PATH`."""
-    from dsplang.driver import artifacts
     try:
         artifacts.save(program, _path(path, node), node.span)
     except DspError as err:
@@ -171,7 +166,6 @@ def save_program(node, program, path):
 
 def load_program(node, program, path):
     """`load NAME from PATH`: NAME's parameters are replaced by the file's."""
-    from dsplang.driver import artifacts
     try:
         artifacts.load(program, _path(path, node), node.span)
     except DspError as err:

@@ -13,6 +13,7 @@ import dataclasses
 
 from dsplang.errors import DspError, Span
 from dsplang.grammar import ast
+from dsplang.grammar.parser import parse
 from dsplang.grammar.recovery import chunks
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
@@ -35,7 +36,6 @@ def same_program(a: object, b: object) -> bool:
 def same_meaning(before: ast.Program, old: str, new: str, filename: str) -> bool:
     """True when the text `new` parses to the program `before` (parsed from `old`, a
     normalised text ending in a newline)."""
-    from dsplang.grammar.parser import parse
     if new == old:
         return True
     old_lines, new_lines = old.split("\n")[:-1], new.split("\n")[:-1]
@@ -56,7 +56,6 @@ def same_meaning(before: ast.Program, old: str, new: str, filename: str) -> bool
 
 def _same_parts(before, old_lines, new_lines, changed, filename: str) -> bool:
     """Compare the parts (top-level statements) whose text changed, each parsed alone."""
-    from dsplang.grammar.parser import parse
     starts = [stmt.span.line for stmt in before.body]
     for (a0, a1), (b0, b1) in changed:
         stmts = before.body[bisect.bisect_left(starts, a0 + 1):bisect.bisect_left(starts, a1 + 1)]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from dsplang.grammar import ast
+from dsplang.grammar.parser import parse
 
 _SEGMENT = re.compile(r"(#[^\n]*)?\n([\t ]*)")
 
@@ -38,7 +39,6 @@ def normalize(source: str) -> str:
 
 def parse_with_tokens(source: str, filename: str = "<fmt>") -> tuple[ast.Program, list[Tok]]:
     """The program and its tokens; DspSyntaxError when it does not parse."""
-    from dsplang.grammar.parser import parse
     seen: list = []
     program = parse(source, filename, seen=seen)
     return program, [Tok(t.type, str(t), t.line, t.column, t.end_line, t.end_column) for t in seen]

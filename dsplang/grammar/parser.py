@@ -24,6 +24,7 @@ from dsplang.grammar.helpers import doc_and_body
 from dsplang.grammar.messages import convert, terminal_words
 from dsplang.grammar.nesting import check_depth
 from dsplang.grammar.postlex import HOLDER, DspIndenter, ParseState
+from dsplang.grammar.recovery import recover
 from dsplang.grammar.transform import DspTransformer
 
 __all__ = ["parse", "parse_sigspec", "parse_type", "parse_recovering", "is_complete"]
@@ -183,7 +184,6 @@ def parse_recovering(source: str, filename: str = "<string>"
     parsed again. The Program holds the statements of every chunk that could be parsed
     that way (None only if the parser itself failed).
     """
-    from dsplang.grammar.recovery import recover
     try:
         SOURCES.add(filename, source)
         text = _normalize(source)

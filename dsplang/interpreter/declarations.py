@@ -6,9 +6,10 @@ from __future__ import annotations
 from dsplang.errors import DspError, DspNameError, DspTypeError, did_you_mean
 from dsplang.grammar import ast
 from dsplang.grammar.names import type_suggestion
+from dsplang.grammar.parser import parse_sigspec
+from dsplang.interpreter.calls import call_value
 from dsplang.interpreter.scope import Scope
 from dsplang.interpreter.signature_calls import SignatureCall
-from dsplang.interpreter.calls import call_value
 from dsplang.interpreter.statements import StmtCompiler
 from dsplang.interpreter.values import Function, ModuleClass
 
@@ -91,7 +92,6 @@ class DeclCompiler(StmtCompiler):
 
     def visit_SignatureAlias(self, node: ast.SignatureAlias):
         def define(scope):
-            from dsplang.grammar.parser import parse_sigspec
             sigspec = parse_sigspec(node.spec, node.spec_span)
             scope.vars[node.name] = self.host.signature_from_spec(
                 node.spec, sigspec, self.type_lookup(scope), node.spec_span, name=node.name)

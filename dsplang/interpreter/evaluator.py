@@ -14,7 +14,7 @@ from typing import Iterator
 
 from dsplang.errors import DspError, DspRuntimeError, DspTypeError
 from dsplang.grammar import ast
-from dsplang.grammar.parser import collector_paused
+from dsplang.grammar.parser import collector_paused, parse
 from dsplang.interpreter.declarations import DeclCompiler
 from dsplang.interpreter.host import Host
 from dsplang.interpreter.imports import Importer
@@ -58,7 +58,6 @@ class Interpreter:
         return Scope(self.builtins)
 
     def run_source(self, source: str, filename: str = "<string>", scope: Scope | None = None) -> Namespace:
-        from dsplang.grammar.parser import parse
         program = parse(source, filename)
         scope = scope if scope is not None else self.new_globals()
         self.execute(program, filename, scope)
@@ -71,7 +70,6 @@ class Interpreter:
 
     def parse_file(self, path: str) -> ast.Program:
         """The parsed program of the file at `path` (read as an import would read it)."""
-        from dsplang.grammar.parser import parse
         return parse(self.importer.read(path, None), path)
 
     def run_through(self, program: ast.Program, path: str, last: int) -> Namespace:
@@ -86,7 +84,6 @@ class Interpreter:
 
     def declare_file(self, path: str) -> Scope:
         """Make a file's imports and declarations only (no other statement runs); its scope."""
-        from dsplang.grammar.parser import parse
         program = parse(self.importer.read(path, None), path)
         scope = self.new_globals()
         with self.importer.running(path):

@@ -4,13 +4,14 @@ reported) and Python modules (the program's own folder is importable)."""
 from __future__ import annotations
 
 import importlib
-from contextlib import contextmanager
-from typing import Iterator
 import os
 import sys
+from contextlib import contextmanager
+from typing import Iterator
 
 from dsplang.errors import DspFileError, DspImportError, Span, checked_path, did_you_mean, source_text
 from dsplang.grammar import ast
+from dsplang.grammar.parser import parse
 from dsplang.interpreter.calls import python_error
 from dsplang.interpreter.values import Namespace
 
@@ -69,7 +70,6 @@ class Importer:
             raise DspImportError(f"cannot import {path!r}: no such file {display_path(full)}", span,
                                  hint=self._near_file(full))
         source = self.read(full, span)
-        from dsplang.grammar.parser import parse
         program = parse(source, display_path(full))
         scope = self.interp.new_globals()
         self.stack.append(full)

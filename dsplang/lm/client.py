@@ -21,9 +21,10 @@ from typing import Any
 
 from dsplang.errors import DspLMError
 from dsplang.lm import cache as _cache
+from dsplang.lm import local
 from dsplang.lm import usage as _usage
 from dsplang.lm.retry import RATE_LIMITS, RateLimitSignal, RetryPolicy, call_with_retries
-from dsplang.lm.secrets import redact_error, secret_values
+from dsplang.lm.secrets import mask_secrets, redact_error, secret_values
 from dsplang.lm.usage import Usage
 
 __all__ = ["LM", "LMResponse", "RATE_LIMITS", "RateLimitSignal", "is_context_window_error"]
@@ -133,9 +134,7 @@ class LM:
     def _complete(self, messages: list[dict], n: int, params: dict) -> LMResponse:
         """One provider call through litellm, without retries (the caller retries)."""
         litellm = _import_litellm()
-        if self.model.startswith("local/"):
-            from dsplang.lm import local  # in-process models: a litellm custom provider
-
+        if self.model.startswith("local/"):       # in-process models: a litellm custom provider
             local.prepare(litellm, self.model)
         call = {k: v for k, v in params.items() if k not in _NOT_SENT}
         call.update(num_retries=0, max_retries=0, caching=False)
@@ -168,7 +167,6 @@ class LM:
         return {name: getattr(self, name) for name in _OWN_SETTINGS}
 
     def __repr__(self) -> str:
-        from dsplang.lm.secrets import mask_secrets
         shown = {k: v for k, v in self._settings().items() if v != _DEFAULTS[k]}
         shown.update(self.kwargs)
         args = [repr(self.model)] + [f"{k}={'***' if v == '***' else repr(v)}"

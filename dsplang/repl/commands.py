@@ -8,14 +8,38 @@ session's context, so `:lm` changes the LM that later inputs use.
 from __future__ import annotations
 
 import os
-from typing import Callable
+from typing import Any, Callable, Protocol
 
-from dsplang.errors import (DspArgumentError, DspError, DspNameError, DspValueError, a_type, checked_path,
-                            did_you_mean)
+from dsplang.errors import (DspArgumentError, DspError, DspFileError, DspNameError, DspValueError, a_type,
+                            checked_path, did_you_mean)
+from dsplang.lm.client import LM
 from dsplang.repl import display
-from dsplang.repl.session import QuitSession, Session
+from dsplang.repl.introspect import predictors_of, resolve
+from dsplang.run.lm import current_lm, set_default
+from dsplang.stdlib.adapters import ChatAdapter
+
+
+class Session(Protocol):
+    """What the commands use of the REPL session (`dsplang.repl.session.Session`, which
+    imports this module to dispatch `:` inputs)."""
+
+    debug: bool
+    inputs: list[str]
+    loaded: str | None
+    last_traceback: str | None
+    scope: Any
+    usage: Any
+
+    def load(self, path: str) -> None: ...
+    def reload(self) -> None: ...
+    def predictor_calls(self) -> list: ...
+
 
 Handler = Callable[[Session, str], None]
+
+
+class QuitSession(Exception):
+    """Raised by `:quit` to end the session."""
 
 
 def cmd_help(session: Session, arg: str) -> None:
@@ -65,8 +89,6 @@ def cmd_trace(session: Session, arg: str) -> None:
 
 def cmd_lm(session: Session, arg: str) -> None:
     """show the default LM, or set it to MODEL (a litellm model string)"""
-    from dsplang.lm.client import LM
-    from dsplang.run.lm import current_lm, set_default
     if arg:
         set_default(LM(arg))
     try:
@@ -77,8 +99,6 @@ def cmd_lm(session: Session, arg: str) -> None:
 
 def cmd_preview(session: Session, arg: str) -> None:
     """the messages PREDICTOR would send, with {placeholders} for its inputs"""
-    from dsplang.repl.introspect import predictors_of, resolve
-    from dsplang.stdlib.adapters import ChatAdapter
     path = _required(arg, ":preview PREDICTOR")
     try:
         value = resolve(path, session.scope)
@@ -106,7 +126,6 @@ def cmd_save(session: Session, arg: str) -> None:
         with open(os.path.expanduser(checked_path(path)), "w", encoding="utf-8") as fh:
             fh.write("\n".join(lines).rstrip("\n") + "\n")
     except OSError as exc:
-        from dsplang.errors import DspFileError
         raise DspFileError(f"cannot write {path}: {exc.strerror}") from None
     print(f"saved {len(session.inputs)} inputs to {path}")
 

@@ -7,6 +7,10 @@ import inspect
 
 from dsplang.interpreter.scope import Scope
 from dsplang.interpreter.values import Function, ModuleClass, ModuleInstance, Namespace
+from dsplang.stdlib.example import Example
+from dsplang.stdlib.modules.predict import Predict
+from dsplang.stdlib.prediction import Prediction
+
 
 def resolve(path: str, scope: Scope):
     """The value of a dotted name like `qa.respond` in `scope`; raises LookupError if any part
@@ -36,8 +40,6 @@ def _fields(value) -> list[str]:
         return [n for n in dir(value) if n != "self"]
     if isinstance(value, Namespace):
         return value.names()
-    from dsplang.stdlib.example import Example
-    from dsplang.stdlib.prediction import Prediction
     if isinstance(value, (Prediction, Example)):
         return list(value.keys())
     model_fields = getattr(type(value) if not isinstance(value, type) else value, "model_fields", None)
@@ -88,7 +90,6 @@ def _python_parameters(value) -> list[str]:
 
 def predictors_of(value, path: str) -> list[tuple[str, object]]:
     """The Predict objects `value` holds, with their dotted paths (itself when it is one)."""
-    from dsplang.stdlib.modules.predict import Predict
     if isinstance(value, Predict):
         return [(path, value)]
     inner = getattr(value, "predict", None)

@@ -18,22 +18,19 @@ import sys
 import traceback
 from contextlib import ExitStack
 
+from dsplang.driver.host import new_interpreter
+from dsplang.driver.run import RunOptions, new_run
 from dsplang.errors import DspError, DspRuntimeError, render
 from dsplang.grammar import ast
 from dsplang.grammar.nesting import deep_enough
 from dsplang.grammar.parser import parse
 from dsplang.interpreter.declarations import DeclCompiler
-from dsplang.driver.host import new_interpreter
-from dsplang.driver.run import RunOptions, new_run
 from dsplang.lm import usage
+from dsplang.repl.commands import QuitSession, run_command
 from dsplang.run import trace
 from dsplang.run.context import entered
 
 DEBUG_HINT = "(use :debug to see tracebacks)"
-
-
-class QuitSession(Exception):
-    """Raised by `:quit` to end the session."""
 
 
 class Session:
@@ -79,7 +76,6 @@ class Session:
             return
         try:
             if text.lstrip().startswith(":"):
-                from dsplang.repl.commands import run_command
                 self.context.run(run_command, self, text.strip())
             else:
                 self.context.run(self.execute, text)

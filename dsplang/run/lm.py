@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from dsplang.errors import DspLMError, DspTypeError
+from dsplang.lm import local
 from dsplang.lm.client import LM
 from dsplang.run.context import current, derived, replace_current
 
@@ -81,7 +82,6 @@ def _local_lm() -> LM | None:
     global _local_default
     if os.environ.get("DSP_NO_LOCAL_LM", "").strip().lower() not in ("", "0", "false", "no"):
         return None
-    from dsplang.lm import local
 
     with _env_lock:
         if _local_default is None:

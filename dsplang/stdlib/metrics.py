@@ -28,6 +28,7 @@ import unicodedata
 from collections import Counter
 from typing import Any
 
+from dsplang.stdlib.modules.predict import Predict
 from dsplang.stdlib.signature import INPUT, OUTPUT, FieldSpec, Signature
 
 _PUNCTUATION = frozenset(string.punctuation)
@@ -74,7 +75,6 @@ def passage_match(example, pred, trace=None) -> bool:
 
 def semantic_f1(example, pred, trace=None, threshold: float = 0.66):
     """F1 of LM-judged recall and precision of key ideas; a bool (score >= threshold) under a trace."""
-    from dsplang.stdlib.modules.predict import Predict
 
     field = "response" if "response" in example else "answer"
     judged = Predict(_judge_signature())(question=_question(example),

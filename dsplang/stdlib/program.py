@@ -9,13 +9,18 @@ dotted paths; a lone `Predict` is the path `self` (as in DSPy).
 from __future__ import annotations
 
 import dataclasses
+import enum
 import hashlib
 import inspect
 import math
 import numbers
+from typing import Any
 
 from dsplang.errors import SOURCES, DspError, DspPythonError, DspTypeError, DspValueError, a_type
-from dsplang.interpreter.values import DspCallable, Function, Learnable, ModuleInstance
+from dsplang.grammar import ast
+from dsplang.interpreter.values import DspCallable, Function, Learnable, ModuleInstance, Namespace
+from dsplang.lm.cache import canonical_json
+from dsplang.lm.secrets import without_secrets
 from dsplang.stdlib.example import Example
 from dsplang.stdlib.parallel_runner import StopRun
 from dsplang.stdlib.prediction import Prediction
@@ -31,6 +36,51 @@ def named_predictors(program) -> list[tuple[str, object]]:
     raise DspTypeError(f"{a_type(program)} is not a program: compile, save and load need "
                        "a module instance or a predictor",
                        hint="for example: compile qa = MyModule() with BootstrapFewShot(...) on train")
+
+
+def lm_settings(lm) -> dict:
+    """An LM's model and parameters, without secrets."""
+    params = without_secrets({k: plain(v) for k, v in sorted(getattr(lm, "kwargs", {}).items())})
+    return {"model": lm.model, **params}
+
+
+def predictor_state(predictor) -> dict:
+    """The learnable parameters of one predictor as JSON."""
+    signature = predictor.signature
+    return {
+        "signature": signature.name,
+        "instructions": signature.instructions,
+        "fields": {f.name: {"direction": f.direction, "type": f.type_name, "desc": f.desc}
+                   for f in signature.fields},
+        "demos": [plain(prog_demo(d)) for d in predictor.demos],
+        "lm": lm_settings(predictor.lm) if predictor.lm is not None else None,
+        "config": without_secrets({k: plain(v) for k, v in sorted(predictor.config.items())}),
+    }
+
+
+def prog_demo(demo) -> dict:
+    return demo.to_dict() if hasattr(demo, "to_dict") else dict(demo)
+
+
+def program_state(program) -> dict[str, dict]:
+    return {path: predictor_state(p) for path, p in named_predictors(program)}
+
+
+def plain(value: Any) -> Any:
+    """`value` as JSON data: records as dicts, enum members as their values."""
+    if value is None or isinstance(value, (bool, int, float, str)) and not isinstance(value, enum.Enum):
+        return value
+    if isinstance(value, enum.Enum):
+        return plain(value.value)
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [plain(v) for v in value]
+    if hasattr(value, "to_dict"):
+        return plain(value.to_dict())
+    return str(value)
 
 
 def check_program(program) -> list[tuple[str, object]]:
@@ -202,7 +252,6 @@ def sha256(text: str) -> str:
 
 def data_hash(*datasets) -> str:
     """A hash of the examples (fields, values and input marks) of every dataset given."""
-    from dsplang.lm.cache import canonical_json
     rows = [[(ex.to_dict(), list(ex.input_keys or ())) for ex in data or []] for data in datasets]
     return sha256(canonical_json(rows))
 
@@ -210,7 +259,6 @@ def data_hash(*datasets) -> str:
 def source_hash(program) -> str:
     """A hash of what defines the program: the source text of its module declarations (and of
     the modules nested in it) and each predictor's path, signature and settings."""
-    from dsplang.lm.cache import canonical_json
     parts = [declaration_text(cls) for cls in _module_classes(program)]
     for item in program if isinstance(program, (list, tuple)) else [program]:
         for path, predictor in named_predictors(item):
@@ -233,8 +281,6 @@ def function_source_hash(function: Function) -> str:
     .dsp functions it reads by name or through an imported file (`lib.norm`), theirs in turn,
     and the values of plain constants it reads (`let LIMIT = 0.5`). Editing a helper or a
     constant a metric uses changes the metric's hash."""
-    from dsplang.interpreter.values import Namespace
-    from dsplang.lm.cache import canonical_json
     parts, seen, todo = [], set(), [function]
     while todo:
         f = todo.pop()
@@ -257,7 +303,6 @@ def function_source_hash(function: Function) -> str:
 def _reads(node) -> set[tuple[str, str | None]]:
     """What an AST node reads: (name, None) for every `Name` below it, and (name, attr) for
     every `name.attr`."""
-    from dsplang.grammar import ast
     found: set[tuple[str, str | None]] = set()
     stack = [node]
     while stack:

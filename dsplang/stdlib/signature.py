@@ -18,6 +18,7 @@ import pydantic
 
 from dsplang.errors import DspArgumentError, DspNameError, DspTypeError, DspValueError, Span, a_type, did_you_mean
 from dsplang.grammar import ast
+from dsplang.grammar.parser import parse_sigspec, parse_type
 from dsplang.stdlib.types import allows_none, annotation_from_typeexpr, type_name
 
 __all__ = ["FieldSpec", "Signature", "INPUT", "OUTPUT"]
@@ -144,8 +145,6 @@ class Signature:
         The name defaults to the spec text itself. Syntax errors are positioned
         inside the string by the parser when `span` is the string's span.
         """
-        from dsplang.grammar.parser import parse_sigspec  # lark loads on first use
-
         span = span or Span("<signature>", 1, 1, 1, len(spec) + 1)
         return cls.from_sigspec(spec, parse_sigspec(spec, span), name=name, lookup=lookup, span=span,
                                 instructions=instructions, candidates=candidates)
@@ -280,8 +279,6 @@ class Signature:
     def from_json(cls, data: Mapping[str, Any], lookup: Lookup = _no_names,
                   span: Span | None = None) -> "Signature":
         """The signature `to_json` produced; record and enum names resolve through `lookup`."""
-        from dsplang.grammar.parser import parse_type  # lark loads on first use
-
         try:
             specs = []
             for item in data["fields"]:

@@ -18,6 +18,7 @@ from typing import Any, Mapping, get_args, get_origin
 
 from dsplang.errors import DspOutputParseError
 from dsplang.lm.local import PROVIDER as LOCAL_PROVIDER
+from dsplang.lm.scripted import ScriptedLM
 from dsplang.stdlib.adapters.base import (
     STRUCTURE_INTRO, Adapter, Plan, field_block, field_descriptions, jsonable, output_type_hint,
     parse_error_with_reply, parse_outputs, placeholder, task_description,
@@ -101,10 +102,6 @@ def _not_an_object(text: str, reason: str) -> DspOutputParseError:
 
 
 def _is_scripted(lm: Any) -> bool:
-    try:
-        from dsplang.lm.scripted import ScriptedLM
-    except ImportError:
-        return False
     return isinstance(lm, ScriptedLM)
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import sys
 import time
-from contextlib import contextmanager
 from collections.abc import Mapping
+from contextlib import contextmanager
 from typing import Any, Iterator
 
 from dsplang.errors import DspArgumentError, DspError, DspOutputParseError, DspTypeError, Span, a_type
@@ -18,6 +18,7 @@ from dsplang.lm.scripted import REPLY_FORMAT
 from dsplang.run import feedback, trace
 from dsplang.run.context import current, derived
 from dsplang.run.lm import current_lm
+from dsplang.stdlib.adapters import ChatAdapter, JSONAdapter
 from dsplang.stdlib.fields import Fields
 from dsplang.stdlib.prediction import Prediction
 from dsplang.stdlib.signature import Signature
@@ -132,7 +133,6 @@ class Predict(Learnable, DspCallable):
             raise err.with_span(span)
 
     def _run(self, lm, signature: Signature, inputs: dict, options: dict, span, settings):
-        from dsplang.stdlib.adapters import ChatAdapter, JSONAdapter
         adapter = self.adapter or ChatAdapter()
         try:
             return self._attempt(lm, adapter, signature, inputs, options, span, settings)

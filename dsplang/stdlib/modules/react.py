@@ -26,11 +26,12 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from dsplang.errors import DspArgumentError, DspError, DspOutputParseError, Span, did_you_mean
-from dsplang.run import feedback, trace
-from dsplang.run.context import current
 from dsplang.interpreter.values import DspCallable
 from dsplang.lm.client import is_context_window_error
-from dsplang.lm.scripted import REPLY_FORMAT
+from dsplang.lm.scripted import REPLY_FORMAT, ScriptedLM
+from dsplang.run import feedback, trace
+from dsplang.run.context import current
+from dsplang.stdlib.adapters import ChatAdapter, JSONAdapter
 from dsplang.stdlib.adapters.base import field_block
 from dsplang.stdlib.modules.chain_of_thought import ChainOfThought
 from dsplang.stdlib.modules.predict import HINT_FIELD, Predict, as_signature, current_try
@@ -185,7 +186,6 @@ class ReAct(DspCallable):
         raw = getattr(err, "raw_reply", None) or getattr(err, "raw", None)
         if getattr(err, "field", None) not in ("next_tool_name", "next_tool_args") or not raw:
             return None
-        from dsplang.stdlib.adapters import ChatAdapter, JSONAdapter
         loose = _loose_signature(self.react.signature)
         for adapter in (ChatAdapter(), JSONAdapter()):
             try:
@@ -199,12 +199,10 @@ class ReAct(DspCallable):
     def _native(self, lm) -> bool:
         if self.function_calling is not None:
             return bool(self.function_calling)
-        from dsplang.lm.scripted import ScriptedLM
         return not isinstance(lm, ScriptedLM) and _supports_function_calling(lm.model)
 
     def _decide_native(self, lm, inputs: dict, span: Span | None) -> Step:
         """One request with `tools=`: the reply's text is the thought, its first tool call the action."""
-        from dsplang.stdlib.adapters import ChatAdapter
         predictor = self.react
         adapter = predictor.adapter or ChatAdapter()
         signature = _thought_signature(predictor.signature)

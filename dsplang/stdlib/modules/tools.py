@@ -21,6 +21,7 @@ import pydantic
 
 from dsplang.errors import DspError, DspTypeError, DspUserError, DspValueError, Span, a_type
 from dsplang.interpreter.values import MISSING, DspCallable, Function
+from dsplang.stdlib.adapters.base import jsonable
 from dsplang.stdlib.types import annotation_from_typeexpr, describe_validation_error
 
 __all__ = ["Tool", "as_tools", "format_observation"]
@@ -181,7 +182,6 @@ def format_observation(value: Any) -> str:
     if isinstance(value, str):
         text = value
     else:
-        from dsplang.stdlib.adapters.base import jsonable
         data = jsonable(value)
         text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False, default=str)
     if len(text) > _OBSERVATION_LIMIT:

@@ -18,12 +18,16 @@ import time
 from typing import Any, Callable
 
 from dsplang.errors import DspArgumentError, DspError, DspValueError, did_you_mean
+from dsplang.interpreter.values import Function, Learnable, ModuleInstance
+from dsplang.lm import usage
+from dsplang.lm.cache import canonical_json
 from dsplang.stdlib import program as prog
 from dsplang.stdlib.optimizers.budget import Budget
 from dsplang.stdlib.optimizers.checks import FLAG, Checker, number, optional, whole
 from dsplang.stdlib.optimizers.outcomes import Outcomes
 from dsplang.stdlib.optimizers.report import CompileReport, Reporter
 from dsplang.stdlib.parallel_runner import RunResult
+from dsplang.stdlib.program import lm_settings, program_state
 
 # Settings that change how a compile runs but never what it produces.
 _NOT_RESULT_SETTINGS = frozenset({"threads", "num_threads", "verbose"})
@@ -107,7 +111,6 @@ class Optimizer:
 
     def compile(self, student, *, trainset, valset=None, teacher=None):
         """The compiled copy of `student` (which is left untouched)."""
-        from dsplang.lm import usage
         prog.check_program(student)
         trainset = prog.check_examples(trainset, "trainset")
         valset = prog.check_examples(valset, "valset") if valset is not None else None
@@ -186,7 +189,6 @@ def _warn_unpriced(max_cost: float | None, tracker) -> None:
 
 def describe_setting(value) -> Any:
     """A setting as JSON: functions by name and source hash, programs and data by hash."""
-    from dsplang.interpreter.values import Function, Learnable, ModuleInstance
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, dict):
@@ -196,12 +198,9 @@ def describe_setting(value) -> Any:
             return {"examples": len(value), "hash": prog.data_hash(value)}
         return [describe_setting(v) for v in value]
     if isinstance(value, (ModuleInstance, Learnable)) or hasattr(value, "named_predictors"):
-        from dsplang.lm.cache import canonical_json
-        from dsplang.driver.artifacts import program_state
         return {"program": prog.describe(value), "source_hash": prog.source_hash(value),
                 "parameters_hash": prog.sha256(canonical_json(program_state(value)))}
     if hasattr(value, "model") and hasattr(value, "kwargs"):
-        from dsplang.driver.artifacts import lm_settings
         return {"lm": lm_settings(value)}
     if isinstance(value, Function):
         return {"function": value.name, "source_hash": prog.function_source_hash(value)}

@@ -27,6 +27,7 @@ from collections import Counter
 from contextlib import ExitStack, contextmanager
 
 from dsplang.errors import DspRuntimeError, DspValueError
+from dsplang.lm.cache import canonical_json
 from dsplang.run import lm as run_lm
 from dsplang.run import trace
 from dsplang.stdlib import program as prog
@@ -34,8 +35,7 @@ from dsplang.stdlib.example import Example
 from dsplang.stdlib.optimizers.balance import balanced_sample, check_balance_by, interleave, label_of, share
 from dsplang.stdlib.optimizers.base import Optimizer
 from dsplang.stdlib.optimizers.candidates import report_single
-from dsplang.stdlib.optimizers.checks import (METRIC, NAME, PROGRAM, TEACHER_SETTINGS, Checker, number, optional,
-                                              whole)
+from dsplang.stdlib.optimizers.checks import METRIC, NAME, PROGRAM, TEACHER_SETTINGS, Checker, number, optional, whole
 from dsplang.stdlib.optimizers.labeled_few_shot import labeled
 from dsplang.stdlib.optimizers.report import plural
 
@@ -262,7 +262,6 @@ def _demos_from(calls: list, paths: dict[int, str]) -> dict[str, list]:
 
 
 def _stable_hash(demos: list) -> int:
-    from dsplang.lm.cache import canonical_json
     text = canonical_json([d.to_dict() for d in demos])
     return int(hashlib.sha256(text.encode("utf-8")).hexdigest()[:16], 16)
 

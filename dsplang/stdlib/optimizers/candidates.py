@@ -51,9 +51,12 @@ import random
 from dataclasses import dataclass, field
 
 from dsplang.errors import DspArgumentError
+from dsplang.lm.cache import canonical_json
 from dsplang.stdlib import program as prog
 from dsplang.stdlib.optimizers.checks import Checker, number, optional, whole
+from dsplang.stdlib.optimizers.report import CandidateRow
 from dsplang.stdlib.parallel_runner import TooManyErrors
+from dsplang.stdlib.program import program_state
 
 _SKIPPED = object()   # a unit of work not started because the budget ran out
 
@@ -135,8 +138,6 @@ class CandidateScorer:
 
 def program_key(program) -> str:
     """What makes two candidate programs the same: every predictor's learnable parameters."""
-    from dsplang.lm.cache import canonical_json
-    from dsplang.driver.artifacts import program_state
     return prog.sha256(canonical_json(program_state(program)))
 
 
@@ -363,7 +364,6 @@ def _wins(score: float, other: float, earlier: bool) -> bool:
 
 def report_candidates(run, candidates: list[Candidate], chosen: int | None) -> None:
     """Put the candidates, their scores and the choice into the compile's report."""
-    from dsplang.stdlib.optimizers.report import CandidateRow
     for i, c in enumerate(candidates):
         if c.same_as is not None:
             c.note = f"same program as {c.same_as.label}"

@@ -22,12 +22,13 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from dsplang.errors import DspArgumentError, DspError, a_type
+from dsplang.interpreter.values import Function, ModuleClass
+from dsplang.lm.client import LM as LMClass
 from dsplang.stdlib import program as prog
 
 
 def shown(value: Any) -> str:
     """A value as a message shows it: literals as written in .dsp, anything else by its kind."""
-    from dsplang.interpreter.values import Function, ModuleClass
     if value is None:
         return "none"
     if isinstance(value, bool):
@@ -120,7 +121,6 @@ def callable_with(*counts: int, text: str, hint: str | None = None) -> Rule:
 
 
 def _is_lm(value) -> bool:
-    from dsplang.lm.client import LM as LMClass
     return isinstance(value, LMClass) or isinstance(value, str) and bool(value.strip())
 
 

@@ -14,7 +14,9 @@ import random
 
 from dsplang.errors import DspArgumentError, DspTypeError, Span
 from dsplang.interpreter.values import DspCallable
+from dsplang.lm.cache import canonical_json
 from dsplang.stdlib import program as prog
+from dsplang.stdlib.modules.majority import majority
 from dsplang.stdlib.optimizers.base import Optimizer
 from dsplang.stdlib.optimizers.candidates import report_single
 from dsplang.stdlib.optimizers.checks import METRIC, Checker, callable_with, optional, whole
@@ -33,7 +35,6 @@ class Ensemble(Optimizer):
                  max_cost: float | None = None) -> None:
         super().__init__(threads=threads, seed=seed, verbose=verbose, max_calls=max_calls, max_cost=max_cost)
         if reduce_fn is _DEFAULT:
-            from dsplang.stdlib.modules.majority import majority
             reduce_fn = majority
         check = Checker(self.name)
         self.reduce_fn = check("reduce_fn", reduce_fn, optional(REDUCE_FN))
@@ -94,7 +95,6 @@ class EnsembledProgram(DspCallable):
     def _choose(self, inputs: dict) -> list:
         if self.size is None or self.size >= len(self.programs):
             return list(self.programs)
-        from dsplang.lm.cache import canonical_json
         digest = hashlib.sha256(canonical_json([self.seed, inputs]).encode("utf-8")).hexdigest()
         return random.Random(int(digest[:16], 16)).sample(self.programs, self.size)
 

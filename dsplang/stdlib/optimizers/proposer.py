@@ -17,7 +17,10 @@ from __future__ import annotations
 import re
 from contextlib import ExitStack, contextmanager
 
+from dsplang.interpreter.values import ModuleInstance
 from dsplang.run import lm as run_lm
+from dsplang.stdlib import program as prog
+from dsplang.stdlib.modules.predict import Predict
 from dsplang.stdlib.signature import INPUT, OUTPUT, FieldSpec, Signature
 
 TIPS = {
@@ -111,7 +114,6 @@ def prompt_lm(model):
 
 def ask(model, signature: Signature, inputs: dict, **config) -> list[dict]:
     """Every completion of one prompt-model call (`config`: n, temperature, rollout_id, ...)."""
-    from dsplang.stdlib.modules.predict import Predict
     with prompt_lm(model):
         prediction = Predict(signature, **config).forward(inputs, None)
     return prediction.completions
@@ -136,8 +138,6 @@ def clean(text: str) -> str:
 
 def program_source(program) -> str:
     """The .dsp source of the program's module declarations, then each predictor's signature."""
-    from dsplang.interpreter.values import ModuleInstance
-    from dsplang.stdlib import program as prog
     parts, seen = [], []
     stack = [program]
     while stack:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from dsplang.errors import DspFileError, DspValueError
+from dsplang.lm.cache import cache_dir
 
 TEXT_SUFFIXES = (".txt", ".md")
 BLANK_LINE = re.compile(r"\n[ \t]*\n")
@@ -158,7 +159,6 @@ def _read(file: Path) -> str:
 
 def index_dir(kind: str, key: str) -> Path:
     """Where the index `key` of retriever `kind` is cached."""
-    from dsplang.lm.cache import cache_dir
     return cache_dir() / "retrievers" / kind / key
 
 

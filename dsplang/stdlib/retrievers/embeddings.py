@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from dsplang.errors import DspError, DspLMError, DspNotAvailableError, DspValueError
+from dsplang.lm.retry import classify
+from dsplang.lm.secrets import redact, secret_values
 from dsplang.stdlib.retrievers.base import CorpusRetriever
 from dsplang.stdlib.retrievers.corpus import Passage
 
@@ -70,8 +72,6 @@ class Embeddings(CorpusRetriever):
         try:
             response = litellm.embedding(model=self.model, input=texts, **self.kwargs)
         except Exception as err:  # noqa: BLE001 - every provider failure is an LM error
-            from dsplang.lm.retry import classify
-            from dsplang.lm.secrets import redact, secret_values
             failure = classify(err)
             raise DspLMError(redact(f"embedding with {self.model!r} failed: {failure.what}: {failure.detail}",
                                     secret_values(self.kwargs))) from None
