@@ -50,6 +50,10 @@ class DspError(Exception):
 
 class DspSyntaxError(DspError):
     kind = "syntax error"
+    # Set by the parser on some errors only (read with getattr): more input could fix it
+    # (the REPL's continuation prompt), and the line error recovery patches.
+    incomplete: bool
+    fix_line: int
 
 
 class DspNameError(DspError):

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable, Sequence, cast
 
 from lark import Token
 
 from dsplang.errors import DspSyntaxError, Span
 from dsplang.grammar import ast, strings
-from dsplang.grammar.postlex import HOLDER, LAYOUT
-
+from dsplang.grammar.postlex import HOLDER, LAYOUT, ParseState
 
 # The longest integer literal (decimal digits); also the default of the interpreter's
 # int_digits limit (interpreter/limits.py).
@@ -27,7 +26,7 @@ class Clause:
     """An `else:` or `finally:` clause before it is folded into its statement."""
 
     kind: str
-    body: tuple
+    body: tuple[ast.Stmt, ...]
     span: Span
 
 
@@ -60,14 +59,14 @@ def token_span(tok: Token) -> Span:
     return HOLDER.state.token_span(tok)
 
 
-def _start(x, st) -> tuple[int, int] | None:
+def _start(x: object, st: ParseState) -> tuple[int, int] | None:
     """(line, col) in the file where x starts (a token, node, helper or sequence)."""
     if isinstance(x, Token):
         if x.type in LAYOUT:
             return None
         if x.line == 1:
-            return st.line0 + 1, x.column + st.col0
-        return x.line + st.line0, x.column
+            return st.line0 + 1, x.column + st.col0  # type: ignore[operator]
+        return x.line + st.line0, x.column  # type: ignore[operator, return-value]  # lexer tokens have positions
     if isinstance(x, (list, tuple)):
         for y in x:
             p = _start(y, st)
@@ -78,14 +77,14 @@ def _start(x, st) -> tuple[int, int] | None:
     return None if sp is None else (sp.line, sp.col)
 
 
-def _end(x, st) -> tuple[int, int] | None:
+def _end(x: object, st: ParseState) -> tuple[int, int] | None:
     """(line, col) in the file just after x ends."""
     if isinstance(x, Token):
         if x.type in LAYOUT:
             return None
         if x.end_line == 1:
-            return st.line0 + 1, x.end_column + st.col0
-        return x.end_line + st.line0, x.end_column
+            return st.line0 + 1, x.end_column + st.col0  # type: ignore[operator]
+        return x.end_line + st.line0, x.end_column  # type: ignore[operator, return-value]  # lexer tokens have positions
     if isinstance(x, (list, tuple)):
         for y in reversed(x):
             p = _end(y, st)
@@ -96,7 +95,7 @@ def _end(x, st) -> tuple[int, int] | None:
     return None if sp is None else (sp.end_line, sp.end_col)
 
 
-def span_of(children) -> Span:
+def span_of(children: Sequence[Any]) -> Span:
     """The span from the start of the first positioned child to the end of the last."""
     st = HOLDER.state
     for child in children:
@@ -152,16 +151,16 @@ def _offset_span(tok_span: Span, text: str, start: int, end: int) -> Span:
     return Span(tok_span.file, l1, c1, l2, c2)
 
 
-def string_node(tokens, parse_expr: Callable[[str, int, int], ast.Node]) -> ast.Node:
+def string_node(tokens: Sequence[Token], parse_expr: Callable[[str, int, int], ast.Expr]) -> ast.Node:
     """A Const (plain strings) or FString for adjacent STRING tokens (implicitly joined)."""
-    parts: list = []
+    parts: list[str | ast.FormattedValue] = []
     for tok in tokens:
         parts.extend(_string_parts(tok, parse_expr))
     first, last = token_span(tokens[0]), token_span(tokens[-1])
     span = Span(first.file, first.line, first.col, last.end_line, last.end_col)
     if all(isinstance(p, str) for p in parts):
-        return ast.Const(span, "".join(parts))
-    merged: list = []
+        return ast.Const(span, "".join(cast(list[str], parts)))
+    merged: list[str | ast.FormattedValue] = []
     for p in parts:
         if isinstance(p, str) and merged and isinstance(merged[-1], str):
             merged[-1] += p
@@ -170,7 +169,7 @@ def string_node(tokens, parse_expr: Callable[[str, int, int], ast.Node]) -> ast.
     return ast.FString(span, tuple(merged))
 
 
-def _string_parts(tok: Token, parse_expr) -> list:
+def _string_parts(tok: Token, parse_expr: Callable[[str, int, int], ast.Expr]) -> list[str | ast.FormattedValue]:
     """The literal text and FormattedValues of one STRING token."""
     where = token_span(tok)
     text = tok.value
@@ -182,7 +181,7 @@ def _string_parts(tok: Token, parse_expr) -> list:
     except strings.StringError as exc:
         raise DspSyntaxError(exc.message, _offset_span(where, text, exc.index,
                                                        exc.index + 1)) from None
-    out: list = []
+    out: list[str | ast.FormattedValue] = []
     for piece in pieces:
         if isinstance(piece, str):
             out.append(piece)
@@ -203,22 +202,22 @@ _KINDS = {ast.Call: "a function call", ast.Const: "a literal", ast.FString: "an 
           ast.Slice: "a slice", ast.Starred: "a starred expression"}
 
 
-def describe(node) -> str:
+def describe(node: object) -> str:
     """A few words naming an expression, for error messages."""
     return _KINDS.get(type(node), "this expression")
 
 
-def target(node, verb: str, augmented: bool = False):
+def target(node: ast.Node, verb: str, augmented: bool = False) -> ast.Name | ast.Attribute | ast.Index | ast.TupleTarget:
     """Check an assignment target; a tuple of names becomes a TupleTarget."""
     if isinstance(node, (ast.Name, ast.Attribute, ast.Index)):
         return node
     if (isinstance(node, ast.TupleExpr) and not augmented and node.items
             and all(isinstance(i, ast.Name) for i in node.items)):
-        return ast.TupleTarget(node.span, node.items)
+        return ast.TupleTarget(node.span, cast(tuple[ast.Name, ...], node.items))
     raise DspSyntaxError(f"cannot {verb} {describe(node)}", node.span)
 
 
-def doc_and_body(body: tuple) -> tuple[str | None, tuple]:
+def doc_and_body(body: tuple[ast.Stmt, ...]) -> tuple[str | None, tuple[ast.Stmt, ...]]:
     """Split a leading string-literal statement (the docstring) off a body."""
     if body and isinstance(body[0], ast.ExprStmt):
         expr = body[0].expr

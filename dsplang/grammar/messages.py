@@ -9,9 +9,11 @@ unterminated triple-quoted string) is marked `incomplete = True` for the REPL.
 from __future__ import annotations
 
 import re
+from typing import Iterable
 
 from lark import Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from lark.lexer import TerminalDef
 
 from dsplang.errors import DspSyntaxError, Span
 from dsplang.grammar.postlex import LAYOUT, ParseState
@@ -41,7 +43,7 @@ _USAGE = {"COMPILE": "'compile' needs 'compile NAME = PROGRAM with OPTIMIZER on 
           "LOAD": "'load' needs 'load NAME from PATH'"}
 
 
-def terminal_words(terminals) -> dict[str, str]:
+def terminal_words(terminals: Iterable[TerminalDef]) -> dict[str, str]:
     """Readable names for a Lark parser's terminals: `RPAR` -> "')'", `IF` -> "'if'"."""
     words = dict(_SPECIAL)
     for term in terminals:
@@ -93,7 +95,7 @@ def _bad_token(exc: UnexpectedToken, st: ParseState, words: dict[str, str]) -> D
         return unclosed
     err = _error(_message(tok, prev, expected, st, words), span, incomplete=at_end)
     if "_INDENT" in expected and tok.type != "_INDENT" and st.header is not None:
-        err.fix_line = st.pos(st.header.line, 1)[0]     # recovery patches the block header
+        err.fix_line = st.pos(st.header.line, 1)[0]  # type: ignore[arg-type]  # recovery patches the block header
     return err
 
 
@@ -116,7 +118,7 @@ def _message(tok: Token, prev: Token | None, expected: set[str], st: ParseState,
     if "_INDENT" in expected:
         header = st.header
         what = _BLOCKS.get(header.type, "':'") if header is not None else "':'"
-        line = f" on line {st.pos(header.line, 1)[0]}" if header is not None else ""
+        line = f" on line {st.pos(header.line, 1)[0]}" if header is not None else ""  # type: ignore[arg-type]
         return f"expected an indented block after {what}{line}"
     if {"NAME", "NUMBER"} <= expected and "PASS" not in expected and kind not in EXPR_START:
         if prev is None or prev.type in LAYOUT:
@@ -173,9 +175,10 @@ def _unclosed(tok: Token, prev: Token | None, st: ParseState) -> DspSyntaxError 
         return None
     opener, indent = st.brackets[-1]
     first = st.row_first if tok is st.cur else tok
-    if prev.end_line >= tok.line and first is tok:
+    # Lark types token positions as optional; the lexer's tokens always have them.
+    if prev.end_line >= tok.line and first is tok:  # type: ignore[operator]
         return None
-    if first is None or first.line <= opener.line or first.column - 1 > indent:
+    if first is None or first.line <= opener.line or first.column - 1 > indent:  # type: ignore[operator]
         return None
-    line = st.pos(opener.line, 1)[0]
+    line = st.pos(opener.line, 1)[0]  # type: ignore[arg-type]
     return _error(f"unclosed '{opener.value}' opened at line {line}", st.token_span(opener))

@@ -34,7 +34,7 @@ def too_deep_message(count: int, what: str) -> str:
     return f"nesting too deep: more than {count} {what}"
 
 
-def check_depth(result) -> None:
+def check_depth(result: object) -> None:
     """Raise a DspSyntaxError at the first node nested more than MAX_DEPTH levels deep in
     `result` (a node or a sequence of statements)."""
     roots = result if isinstance(result, (tuple, list)) else (result,)
@@ -44,7 +44,7 @@ def check_depth(result) -> None:
                              hint="split it up, for example with a `let` for each part")
 
 
-def _too_deep(roots: list, limit: int):
+def _too_deep(roots: list[ast.Node], limit: int) -> ast.Node | None:
     """The first node (depth first, left to right) at level limit + 1, or None.
 
     A node on one line cannot be nested deeper than twice its width in characters (each

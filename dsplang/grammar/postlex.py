@@ -12,6 +12,8 @@ sub-parse (a string's contents) to positions in the file.
 
 from __future__ import annotations
 
+from typing import Iterable, Iterator
+
 from lark import Token
 from lark.indenter import Indenter
 
@@ -65,18 +67,19 @@ class ParseState:
 
     def token_span(self, tok: Token) -> Span:
         """The file span of a token (at least one column wide)."""
+        # Lark types token positions as optional; the lexer's tokens always have them.
         end_line = tok.end_line or tok.line
-        end_col = tok.end_column or tok.column + 1
+        end_col = tok.end_column or tok.column + 1  # type: ignore[operator]
         if tok.type == "_NEWLINE" or (end_line, end_col) <= (tok.line, tok.column):
-            end_line, end_col = tok.line, tok.column + 1
-        return self.span(tok.line, tok.column, end_line, end_col)
+            end_line, end_col = tok.line, tok.column + 1  # type: ignore[operator]
+        return self.span(tok.line, tok.column, end_line, end_col)  # type: ignore[arg-type]
 
     def end_span(self) -> Span:
         """A one-column span just after the last real token (where end of input is)."""
         tok = self.last_real
         if tok is None:
             return self.span(1, 1, 1, 2)
-        return self.span(tok.end_line, tok.end_column, tok.end_line, tok.end_column + 1)
+        return self.span(tok.end_line, tok.end_column, tok.end_line, tok.end_column + 1)  # type: ignore[arg-type, operator]
 
     def error(self, message: str, tok: Token, incomplete: bool = False) -> DspSyntaxError:
         """A DspSyntaxError at `tok`; `incomplete` marks errors that more input could fix."""
@@ -88,7 +91,8 @@ class ParseState:
 class _Holder:
     """The ParseState of the parse running now (parses are serialised by parser._LOCK)."""
 
-    state: ParseState | None = None
+    # Read only while a parse runs, which sets it first; typed without None so readers need no check.
+    state: ParseState = None  # type: ignore[assignment]
 
 
 HOLDER = _Holder()
@@ -110,12 +114,12 @@ class DspIndenter(Indenter):
     DEDENT_type = "_DEDENT"
     tab_len = TAB_SIZE
 
-    def process(self, stream):
+    def process(self, stream: Iterable[Token]) -> Iterator[Token]:
         """Post-lex one token stream with the ParseState of the parse running now."""
         return _process(stream, HOLDER.state)
 
 
-def _process(stream, st: ParseState):
+def _process(stream: Iterable[Token], st: ParseState) -> Iterator[Token]:
     """Yield the tokens of `stream` with layout tokens added; raise on bad layout."""
     indents = [0]
     at_line_start = True
@@ -131,7 +135,7 @@ def _process(stream, st: ParseState):
             first = False
             continue
         if at_line_start:
-            if first and tok.column > 1 and not st.flat:
+            if first and tok.column > 1 and not st.flat:  # type: ignore[operator]  # lexer tokens have positions
                 raise st.error("unexpected indent", tok)
             st.line_first = tok
             st.eq_tok = None
@@ -150,7 +154,7 @@ def _process(stream, st: ParseState):
         yield tok
     if st.brackets:
         opener = st.brackets[-1][0]
-        raise st.error(f"unclosed '{opener.value}' opened at line {st.pos(opener.line, 1)[0]}",
+        raise st.error(f"unclosed '{opener.value}' opened at line {st.pos(opener.line, 1)[0]}",  # type: ignore[arg-type]
                        opener, incomplete=True)
     last = st.cur
     while len(indents) > 1 and last is not None:
@@ -166,12 +170,12 @@ def _close(tok: Token, st: ParseState) -> None:
         raise st.error(f"unmatched '{tok.value}'", tok)
     opener = st.brackets.pop()[0]
     if OPENERS[opener.type] != tok.value:
-        line = st.pos(opener.line, 1)[0]
+        line = st.pos(opener.line, 1)[0]  # type: ignore[arg-type]  # lexer tokens have positions
         raise st.error(f"closing '{tok.value}' does not match '{opener.value}' opened at "
                        f"line {line}", tok)
 
 
-def _newline(tok: Token, indents: list[int], st: ParseState):
+def _newline(tok: Token, indents: list[int], st: ParseState) -> Iterator[Token]:
     """Yield the newline token and the indent/dedent tokens the next line's indentation needs."""
     st.prev, st.cur = st.cur, tok
     yield tok

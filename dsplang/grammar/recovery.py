@@ -12,20 +12,24 @@ bracket, an unterminated string) end the chunk.
 from __future__ import annotations
 
 import re
-from typing import Callable
+from typing import Callable, Iterable
 
 from dsplang.errors import DspSyntaxError
+from dsplang.grammar import ast
 from dsplang.grammar.postlex import ParseState
+
+# The parser's entry point: (text, start rule, parse state) -> statements.
+RunParse = Callable[[str, str, ParseState], Iterable[ast.Node]]
 
 _CONTINUES = re.compile(r"(elif|else|except|finally)\b")
 _FIXES_PER_CHUNK = 20
 _MAX_ERRORS = 100
 
 
-def recover(text: str, filename: str, run: Callable) -> tuple[list, list[DspSyntaxError]]:
+def recover(text: str, filename: str, run: RunParse) -> tuple[list[ast.Node], list[DspSyntaxError]]:
     """Statements and syntax errors of `text` (normalised, ending in a newline)."""
     lines = text.split("\n")[:-1]
-    body: list = []
+    body: list[ast.Node] = []
     errors: list[DspSyntaxError] = []
     for start, end in chunks(lines):
         stmts, errs = _parse_chunk(lines[start:end], start, filename, run)
@@ -36,7 +40,8 @@ def recover(text: str, filename: str, run: Callable) -> tuple[list, list[DspSynt
     return body, errors[:_MAX_ERRORS]
 
 
-def _parse_chunk(chunk: list[str], start: int, filename: str, run: Callable):
+def _parse_chunk(chunk: list[str], start: int, filename: str,
+                 run: RunParse) -> tuple[list[ast.Node], list[DspSyntaxError]]:
     """Parse one chunk, patching lines at fault; return its statements and errors."""
     errors: list[DspSyntaxError] = []
     for _ in range(_FIXES_PER_CHUNK):
@@ -44,7 +49,7 @@ def _parse_chunk(chunk: list[str], start: int, filename: str, run: Callable):
             return list(run("\n".join(chunk) + "\n", "start", ParseState(filename, start))), errors
         except DspSyntaxError as err:
             errors.append(err)
-            row = getattr(err, "fix_line", err.span.line) - 1 - start
+            row = getattr(err, "fix_line", err.span.line) - 1 - start  # type: ignore[union-attr]  # syntax errors have spans
             if getattr(err, "incomplete", False) or not 0 <= row < len(chunk):
                 break
             if err.message.startswith(("unclosed", "unterminated", "unmatched", "closing")):

@@ -18,7 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-_SIMPLE = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "a": "\a",
+_SIMPLE: dict[str, str] = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "a": "\a",
            "b": "\b", "f": "\f", "v": "\v", "0": "\0", "\n": ""}
 _ESCAPE = re.compile(r"\\(N\{[^}\n]*\}|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}"
                      r"|[0-7]{1,3}|[\s\S]?)")
@@ -87,7 +87,7 @@ def unescape(body: str, offset: int = 0) -> str:
     return _ESCAPE.sub(lambda m: _escape(m, offset), body)
 
 
-def _escape(m: re.Match, offset: int) -> str:
+def _escape(m: re.Match[str], offset: int) -> str:
     """The character one escape sequence stands for."""
     code = m.group(1)
     if code in _SIMPLE:
@@ -142,7 +142,7 @@ def fstring_pieces(lit: Literal) -> list[str | Field]:
     return _dedent(pieces, body) if lit.triple else pieces
 
 
-def _flush(text: list[str], pieces: list, lit: Literal) -> None:
+def _flush(text: list[str], pieces: list[str | Field], lit: Literal) -> None:
     """Move collected literal text into `pieces` (escapes processed)."""
     if text:
         chunk = "".join(text)
@@ -215,8 +215,8 @@ def _dedent(pieces: list[str | Field], body: str) -> list[str | Field]:
             piece = "\n".join([head] + [_strip_margin(r, margin) for r in rest])
         out.append(piece)
     if out and isinstance(out[0], str):
-        first, nl, rest = out[0].partition("\n")
-        out[0] = rest if nl and not first.strip() else out[0].lstrip(" \t")
+        first, nl, after = out[0].partition("\n")
+        out[0] = after if nl and not first.strip() else out[0].lstrip(" \t")
     if out and isinstance(out[-1], str):
         head, nl, tail = out[-1].rpartition("\n")
         if nl and not tail.strip():

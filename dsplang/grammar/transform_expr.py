@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any, Callable, Sequence, cast
 
 from lark import Token
 
@@ -14,7 +15,11 @@ _CONSTS = {"true": True, "True": True, "false": False, "False": False, "none": N
            "None": None}
 
 
-def items(c, kind=ast.Node) -> tuple:
+# A rule's children as Lark passes them: nodes, tokens and None for absent optional parts.
+Children = Sequence[Any]
+
+
+def items(c: Children, kind: type[Any] | tuple[type[Any], ...] = ast.Node) -> tuple[Any, ...]:
     """The children of type `kind` (punctuation tokens and placeholders dropped)."""
     return tuple(x for x in c if isinstance(x, kind))
 
@@ -24,6 +29,8 @@ def items(c, kind=ast.Node) -> tuple:
 class ExpressionRules:
     """One method per expression or type rule; `self.parse_expr` parses f-string fields."""
 
+    parse_expr: Callable[[str, int, int], ast.Expr]
+
     def _desc(self, tok: Token | None) -> str | None:
         """The text of a field description string, or None."""
         if tok is None:
@@ -31,20 +38,20 @@ class ExpressionRules:
         node = string_node((tok,), self.parse_expr)
         if not isinstance(node, ast.Const):
             raise DspSyntaxError("a field description cannot be an f-string", node.span)
-        return node.value
+        return cast(str, node.value)        # a plain string token gives a str
 
     # ------------------------------------------------------------ types
 
-    def type_name(self, c):
+    def type_name(self, c: Children) -> ast.TypeName:
         return ast.TypeName(span_of(c), c[0].name)
 
-    def type_opt(self, c):
+    def type_opt(self, c: Children) -> ast.TypeOptional:
         return ast.TypeOptional(span_of(c), c[0])
 
-    def neg_number(self, c):
+    def neg_number(self, c: Children) -> ast.Const:
         return ast.Const(span_of(c), -number(c[1]))
 
-    def type_generic(self, c):
+    def type_generic(self, c: Children) -> ast.TypeGeneric | ast.TypeLiteral:
         name, args = c[0].name, [x for x in c[2:-1] if x is not None and not _is_comma(x)]
         if name == "literal":
             return ast.TypeLiteral(span_of(c), tuple(self._literal_arg(a) for a in args))
@@ -54,7 +61,7 @@ class ExpressionRules:
                 raise DspSyntaxError(f"expected a type in {name}[...]", span_of((arg,)))
         return ast.TypeGeneric(span_of(c), name, tuple(args))
 
-    def _literal_arg(self, arg) -> object:
+    def _literal_arg(self, arg: object) -> object:
         """The value of one `literal[...]` argument (a string, number, boolean or none)."""
         if isinstance(arg, ast.Const):
             return arg.value
@@ -66,42 +73,42 @@ class ExpressionRules:
 
     # ------------------------------------------------------------ expressions
 
-    def tuple_bare(self, c):
+    def tuple_bare(self, c: Children) -> ast.TupleExpr:
         return ast.TupleExpr(span_of(c), items(c))
 
-    def ifexp(self, c):
+    def ifexp(self, c: Children) -> ast.IfExp:
         return ast.IfExp(span_of(c), c[2], c[0], c[4])
 
-    def lambdef(self, c):
+    def lambdef(self, c: Children) -> ast.Lambda:
         return ast.Lambda(span_of(c), c[1] or (), c[3])
 
-    def or_op(self, c):
+    def or_op(self, c: Children) -> ast.BoolOp:
         return ast.BoolOp(span_of(c), "or", items(c))
 
-    def and_op(self, c):
+    def and_op(self, c: Children) -> ast.BoolOp:
         return ast.BoolOp(span_of(c), "and", items(c))
 
-    def not_op(self, c):
+    def not_op(self, c: Children) -> ast.UnaryOp:
         return ast.UnaryOp(span_of(c), "not", c[1])
 
-    def compare(self, c):
+    def compare(self, c: Children) -> ast.Compare:
         ops = tuple(x.text for x in c[1::2])
         return ast.Compare(span_of(c), c[0], ops, tuple(c[2::2]))
 
-    def comp_op(self, c):
+    def comp_op(self, c: Children) -> Any:
         return Op(" ".join(t.value for t in c), span_of(c))
 
-    def binop(self, c):
+    def binop(self, c: Children) -> ast.BinOp:
         return ast.BinOp(span_of(c), c[1].value, c[0], c[2])
 
-    def unary(self, c):
+    def unary(self, c: Children) -> ast.UnaryOp:
         return ast.UnaryOp(span_of(c), c[0].value, c[1])
 
-    def call(self, c):
+    def call(self, c: Children) -> ast.Call:
         args, keywords = c[2] if c[2] is not None else ((), ())
         return ast.Call(span_of(c), c[0], args, keywords)
 
-    def arguments(self, c):
+    def arguments(self, c: Children) -> Any:
         args, keywords, seen = [], [], set()
         for item in items(c):
             if isinstance(item, ast.Keyword):
@@ -115,27 +122,27 @@ class ExpressionRules:
                 args.append(item)
         return tuple(args), tuple(keywords)
 
-    def genexp_arg(self, c):
+    def genexp_arg(self, c: Children) -> Any:
         comp = ast.ListComp(span_of(c), c[0], items(c[1:], ast.Comprehension))
         return (comp,), ()
 
-    def kwarg(self, c):
+    def kwarg(self, c: Children) -> ast.Keyword:
         return ast.Keyword(span_of(c), c[0].value, c[2])
 
-    def star_arg(self, c):
+    def star_arg(self, c: Children) -> ast.Starred:
         return ast.Starred(span_of(c), c[1])
 
-    def dstar_arg(self, c):
+    def dstar_arg(self, c: Children) -> ast.Keyword:
         return ast.Keyword(span_of(c), None, c[1])
 
-    def getitem(self, c):
+    def getitem(self, c: Children) -> ast.Index:
         return ast.Index(span_of(c), c[0], c[2])
 
-    def tuple_sub(self, c):
+    def tuple_sub(self, c: Children) -> ast.TupleExpr:
         return ast.TupleExpr(span_of(c), items(c))
 
-    def slice(self, c):
-        parts: list = [None, None, None]
+    def slice(self, c: Children) -> ast.Slice:
+        parts: list[Any] = [None, None, None]     # lower, upper, step: an expression or None
         slot = 0
         for x in c:
             if isinstance(x, Token) and x.type == "COLON":
@@ -144,52 +151,52 @@ class ExpressionRules:
                 parts[slot] = x
         return ast.Slice(span_of(c), *parts)
 
-    def getattr(self, c):
+    def getattr(self, c: Children) -> ast.Attribute:
         return ast.Attribute(span_of(c), c[0], c[2].value)
 
-    def name(self, c):
+    def name(self, c: Children) -> ast.Name:
         return ast.Name(token_span(c[0]), c[0].value)
 
-    def number(self, c):
+    def number(self, c: Children) -> ast.Const:
         return ast.Const(token_span(c[0]), number(c[0]))
 
-    def const(self, c):
+    def const(self, c: Children) -> ast.Const:
         return ast.Const(token_span(c[0]), _CONSTS[c[0].value])
 
-    def string(self, c):
+    def string(self, c: Children) -> Any:
         return string_node(c, self.parse_expr)
 
-    def paren(self, c):
+    def paren(self, c: Children) -> Any:
         """A parenthesised expression: the node itself, its span widened to the parentheses
         (so an enclosing node starts at the '(')."""
         return dataclasses.replace(c[1], span=span_of(c))
 
-    def tuple_lit(self, c):
+    def tuple_lit(self, c: Children) -> ast.TupleExpr:
         return ast.TupleExpr(span_of(c), items(c))
 
-    def list_lit(self, c):
+    def list_lit(self, c: Children) -> ast.ListExpr:
         return ast.ListExpr(span_of(c), items(c))
 
-    def dict_lit(self, c):
+    def dict_lit(self, c: Children) -> ast.DictExpr:
         pairs = [x for x in c if isinstance(x, tuple)]
         return ast.DictExpr(span_of(c), tuple(k for k, _ in pairs), tuple(v for _, v in pairs))
 
-    def dict_item(self, c):
+    def dict_item(self, c: Children) -> Any:
         return (c[0], c[2])
 
-    def listcomp(self, c):
+    def listcomp(self, c: Children) -> ast.ListComp:
         return ast.ListComp(span_of(c), c[1], items(c[2:], ast.Comprehension))
 
-    def dictcomp(self, c):
+    def dictcomp(self, c: Children) -> ast.DictComp:
         return ast.DictComp(span_of(c), c[1], c[3], items(c[4:], ast.Comprehension))
 
-    def comp_for(self, c):
+    def comp_for(self, c: Children) -> ast.Comprehension:
         return ast.Comprehension(span_of(c), c[1], c[3], tuple(c[4:]))
 
-    def comp_if(self, c):
+    def comp_if(self, c: Children) -> Any:
         return c[1]
 
 
-def _is_comma(x) -> bool:
+def _is_comma(x: object) -> bool:
     return isinstance(x, Token) and x.type == "COMMA"
 

@@ -8,7 +8,7 @@ defines it and `generic_visit` otherwise, which visits the node's children in fi
 from __future__ import annotations
 
 from collections import deque
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from dsplang.grammar.ast import Node, child_nodes
 
@@ -30,11 +30,11 @@ class NodeVisitor:
     def visit(self, node: Node) -> Any:
         """Call the method for `node`'s class (looked up once per visitor class and node class)."""
         cls = type(self)
-        table = cls.__dict__.get("_visit_methods")
+        table: dict[type[Node], Callable[[Any, Node], Any]] | None = cls.__dict__.get("_visit_methods")
         if table is None:
             table = {}
             setattr(cls, "_visit_methods", table)
-        method = table.get(node.__class__)
+        method: Any = table.get(node.__class__)
         if method is None:
             method = getattr(cls, "visit_" + node.__class__.__name__, cls.generic_visit)
             table[node.__class__] = method
