@@ -7,16 +7,39 @@ it makes the hot paths (names, arithmetic, calls) a plain Python call each.
 from __future__ import annotations
 
 import operator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-from dsplang.errors import (DspAttributeError, DspError, DspIndexError, DspKeyError, DspNameError,
-                            DspRuntimeError, DspTypeError, DspValueError, DspZeroDivisionError, Span, a_type,
-                            did_you_mean, type_word)
+from dsplang.errors import (
+    DspAttributeError,
+    DspError,
+    DspIndexError,
+    DspKeyError,
+    DspNameError,
+    DspRuntimeError,
+    DspTypeError,
+    DspValueError,
+    DspZeroDivisionError,
+    Span,
+    a_type,
+    did_you_mean,
+    type_word,
+)
 from dsplang.grammar import ast
 from dsplang.interpreter.calls import call_value
-from dsplang.interpreter.limits import (SIZED, check_format_spec, check_power, check_product, check_size,
-                                        conversion_error, too_long)
-from dsplang.interpreter.scope import Scope
+from dsplang.interpreter.limits import (
+    SIZED,
+    check_format_spec,
+    check_power,
+    check_product,
+    check_size,
+    conversion_error,
+    too_long,
+)
+from dsplang.interpreter.scope import Code, Scope
 from dsplang.interpreter.values import MISSING, FieldValues, Function, ParamSpec
+
+if TYPE_CHECKING:       # the interpreter builds the compilers (same layer)
+    from dsplang.interpreter.evaluator import Interpreter
 
 BINARY = {
     "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
@@ -30,7 +53,7 @@ COMPARE = {
 }
 
 
-def arith_error(exc: Exception, op: str, left, right, span: Span) -> DspError:
+def arith_error(exc: Exception, op: str, left: object, right: object, span: Span) -> DspError:
     """A DspError for an exception raised by a binary operator."""
     if isinstance(exc, ZeroDivisionError):
         return DspZeroDivisionError("division by zero" if op != "%" else "modulo by zero", span)
@@ -44,23 +67,30 @@ def arith_error(exc: Exception, op: str, left, right, span: Span) -> DspError:
 
 
 
+# A loop over a comprehension's clauses: run(scope, emit) calls emit(scope) once per item.
+Loops = Callable[[Scope, Callable[[Scope], None]], None]
+
+
 class ExprCompiler:
     """Turns expression nodes into closures."""
 
-    def expr(self, node):
-        return getattr(self, "visit_" + type(node).__name__)(node)
+    interp: Interpreter     # set by DeclCompiler.__init__
+
+    def expr(self, node: ast.Node) -> Code:
+        visit: Callable[[ast.Node], Code] = getattr(self, "visit_" + type(node).__name__)
+        return visit(node)
 
     # ---------------------------------------------------------- atoms
 
-    def visit_Const(self, node: ast.Const):
+    def visit_Const(self, node: ast.Const) -> Code:
         value = node.value
         return lambda scope: value
 
-    def visit_Name(self, node: ast.Name):
+    def visit_Name(self, node: ast.Name) -> Code:
         name, span = node.id, node.span
 
-        def name_value(scope):
-            s = scope
+        def name_value(scope: Scope) -> Any:
+            s: Scope | None = scope
             while s is not None:
                 vars = s.vars
                 if name in vars:
@@ -70,16 +100,16 @@ class ExprCompiler:
                                hint=did_you_mean(name, scope.visible_names()))
         return name_value
 
-    def visit_FString(self, node: ast.FString):
-        parts = []
+    def visit_FString(self, node: ast.FString) -> Code:
+        parts: list[tuple[str, Code | None, str | None, str | None]] = []   # (text, or a value's code)
         for part in node.parts:
             if isinstance(part, str):
                 parts.append((part, None, None, None))
             else:
-                parts.append((None, self.expr(part.expr), part.conversion, part.format_spec))
+                parts.append(("", self.expr(part.expr), part.conversion, part.format_spec))
         span, limits = node.span, self.interp.limits
 
-        def fstring(scope):
+        def fstring(scope: Scope) -> Any:
             out = []
             for text, ev, conv, spec in parts:
                 if ev is None:
@@ -100,22 +130,22 @@ class ExprCompiler:
             return "".join(out)
         return fstring
 
-    def visit_ListExpr(self, node: ast.ListExpr):
+    def visit_ListExpr(self, node: ast.ListExpr) -> Code:
         items = self.sequence(node.items)
         return lambda scope: items(scope)
 
-    def visit_TupleExpr(self, node: ast.TupleExpr):
+    def visit_TupleExpr(self, node: ast.TupleExpr) -> Code:
         items = self.sequence(node.items)
         return lambda scope: tuple(items(scope))
 
-    def sequence(self, nodes):
+    def sequence(self, nodes: tuple[ast.Expr, ...]) -> Callable[[Scope], list[Any]]:
         """A closure returning a new list of the values of `nodes` (with `*x` spread)."""
         if any(isinstance(n, ast.Starred) for n in nodes):
             parts = [(n.span if isinstance(n, ast.Starred) else None,
                       self.expr(n.value if isinstance(n, ast.Starred) else n)) for n in nodes]
 
-            def spread(scope):
-                out = []
+            def spread(scope: Scope) -> Any:
+                out: list[Any] = []
                 for star_span, ev in parts:
                     if star_span is not None:
                         out.extend(iterate(ev(scope), star_span))
@@ -126,11 +156,11 @@ class ExprCompiler:
         evs = [self.expr(n) for n in nodes]
         return lambda scope: [ev(scope) for ev in evs]
 
-    def visit_DictExpr(self, node: ast.DictExpr):
+    def visit_DictExpr(self, node: ast.DictExpr) -> Code:
         pairs = [(self.expr(k), self.expr(v)) for k, v in zip(node.keys, node.values)]
         span = node.span
 
-        def make_dict(scope):
+        def make_dict(scope: Scope) -> Any:
             out = {}
             for k, v in pairs:
                 key = k(scope)
@@ -143,12 +173,12 @@ class ExprCompiler:
 
     # ---------------------------------------------------------- access
 
-    def visit_Attribute(self, node: ast.Attribute, calling: bool = False):
+    def visit_Attribute(self, node: ast.Attribute, calling: bool = False) -> Code:
         """`obj.attr`. On an Example or Prediction a field hides a method of the same name
         (`pred.items`, `ex.labels`), except where the attribute is called (`ex.labels()`)."""
         value, attr, span = self.expr(node.value), node.attr, node.span
 
-        def attribute(scope):
+        def attribute(scope: Scope) -> Any:
             obj = value(scope)
             if isinstance(obj, FieldValues):
                 fields = obj.dsp_fields()
@@ -162,11 +192,11 @@ class ExprCompiler:
                 raise attribute_error(obj, attr, span) from None
         return attribute
 
-    def visit_Index(self, node: ast.Index):
+    def visit_Index(self, node: ast.Index) -> Code:
         value, span = self.expr(node.value), node.span
         index = self.slice(node.index) if isinstance(node.index, ast.Slice) else self.expr(node.index)
 
-        def subscript(scope):
+        def subscript(scope: Scope) -> Any:
             obj = value(scope)
             key = index(scope)
             try:
@@ -177,7 +207,7 @@ class ExprCompiler:
                 raise index_error(exc, obj, key, span) from None
         return subscript
 
-    def slice(self, node: ast.Slice):
+    def slice(self, node: ast.Slice) -> Code:
         parts = [self.expr(p) if p is not None else None for p in (node.lower, node.upper, node.step)]
         lo, hi, st = parts
         return lambda scope: slice(lo(scope) if lo else None, hi(scope) if hi else None,
@@ -185,7 +215,7 @@ class ExprCompiler:
 
     # ---------------------------------------------------------- operators
 
-    def visit_BinOp(self, node: ast.BinOp):
+    def visit_BinOp(self, node: ast.BinOp) -> Code:
         op, span = node.op, node.span
         if op in ("+", "*"):
             return (self._add if op == "+" else self._multiply)(node)
@@ -194,7 +224,7 @@ class ExprCompiler:
         if isinstance(node.right, ast.Const):
             const = node.right.value
 
-            def binop_const(scope):
+            def binop_const(scope: Scope) -> Any:
                 a = left(scope)
                 try:
                     return fn(a, const)
@@ -204,7 +234,7 @@ class ExprCompiler:
                     raise arith_error(exc, op, a, const, span) from None
             return binop_const
 
-        def binop(scope):
+        def binop(scope: Scope) -> Any:
             a = left(scope)
             b = right(scope)
             try:
@@ -215,14 +245,14 @@ class ExprCompiler:
                 raise arith_error(exc, op, a, b, span) from None
         return binop
 
-    def _add(self, node: ast.BinOp):
+    def _add(self, node: ast.BinOp) -> Code:
         """`a + b`, refusing a string, list or tuple longer than the `seq_len` limit."""
         left, right, span = self.expr(node.left), self.expr(node.right), node.span
         limits = self.interp.limits
         if isinstance(node.right, ast.Const):
             const = node.right.value
 
-            def add_const(scope):
+            def add_const(scope: Scope) -> Any:
                 a = left(scope)
                 try:
                     result = a + const
@@ -235,7 +265,7 @@ class ExprCompiler:
                 return result
             return add_const
 
-        def add(scope):
+        def add(scope: Scope) -> Any:
             a = left(scope)
             b = right(scope)
             try:
@@ -249,7 +279,7 @@ class ExprCompiler:
             return result
         return add
 
-    def _multiply(self, node: ast.BinOp):
+    def _multiply(self, node: ast.BinOp) -> Code:
         """`a * b`, refusing (before computing) an integer of more than `int_digits` digits or
         a repetition longer than `seq_len`."""
         left, right, span = self.expr(node.left), self.expr(node.right), node.span
@@ -259,7 +289,7 @@ class ExprCompiler:
             const = node.right.value
             room = max_bits - const.bit_length()
 
-            def multiply_const(scope):
+            def multiply_const(scope: Scope) -> Any:
                 a = left(scope)
                 if a.__class__ is not int or a.bit_length() > room:
                     check_product(a, const, limits, span)
@@ -271,7 +301,7 @@ class ExprCompiler:
                     raise arith_error(exc, "*", a, const, span) from None
             return multiply_const
 
-        def multiply(scope):
+        def multiply(scope: Scope) -> Any:
             a = left(scope)
             b = right(scope)
             if a.__class__ is not int or b.__class__ is not int or a.bit_length() + b.bit_length() > max_bits:
@@ -284,22 +314,22 @@ class ExprCompiler:
                 raise arith_error(exc, "*", a, b, span) from None
         return multiply
 
-    def _power(self, span: Span):
+    def _power(self, span: Span) -> Callable[[Any, Any], Any]:
         """`fn(a, b)` for `**`, refusing (before computing) too large an integer."""
         limits = self.interp.limits
 
-        def power(a, b):
+        def power(a: Any, b: Any) -> Any:
             check_power(a, b, limits, span)
             return a ** b
         return power
 
-    def visit_UnaryOp(self, node: ast.UnaryOp):
+    def visit_UnaryOp(self, node: ast.UnaryOp) -> Code:
         operand, span = self.expr(node.operand), node.span
         if node.op == "not":
             return lambda scope: not operand(scope)
         fn = operator.neg if node.op == "-" else operator.pos
 
-        def unary(scope):
+        def unary(scope: Scope) -> Any:
             value = operand(scope)
             try:
                 return fn(value)
@@ -307,10 +337,10 @@ class ExprCompiler:
                 raise DspTypeError(f"bad operand type for unary {node.op}: {type_word(value)!r}", span)
         return unary
 
-    def visit_BoolOp(self, node: ast.BoolOp):
+    def visit_BoolOp(self, node: ast.BoolOp) -> Code:
         values = [self.expr(v) for v in node.values]
         if node.op == "and":
-            def and_(scope):
+            def and_(scope: Scope) -> Any:
                 result = True
                 for v in values:
                     result = v(scope)
@@ -319,7 +349,7 @@ class ExprCompiler:
                 return result
             return and_
 
-        def or_(scope):
+        def or_(scope: Scope) -> Any:
             result = False
             for v in values:
                 result = v(scope)
@@ -328,13 +358,13 @@ class ExprCompiler:
             return result
         return or_
 
-    def visit_Compare(self, node: ast.Compare):
+    def visit_Compare(self, node: ast.Compare) -> Code:
         left, span = self.expr(node.left), node.span
         steps = [(op, COMPARE[op], self.expr(c)) for op, c in zip(node.ops, node.comparators)]
         if len(steps) == 1:
             op, fn, right = steps[0]
 
-            def compare1(scope):
+            def compare1(scope: Scope) -> Any:
                 a = left(scope)
                 b = right(scope)
                 try:
@@ -343,7 +373,7 @@ class ExprCompiler:
                     raise DspTypeError(f"cannot compare {type_word(a)!r} {op} {type_word(b)!r}", span) from None
             return compare1
 
-        def compare(scope):
+        def compare(scope: Scope) -> Any:
             a = left(scope)
             for op, fn, right in steps:
                 b = right(scope)
@@ -356,13 +386,13 @@ class ExprCompiler:
             return True
         return compare
 
-    def visit_IfExp(self, node: ast.IfExp):
+    def visit_IfExp(self, node: ast.IfExp) -> Code:
         test, body, orelse = self.expr(node.test), self.expr(node.body), self.expr(node.orelse)
         return lambda scope: body(scope) if test(scope) else orelse(scope)
 
     # ---------------------------------------------------------- calls and functions
 
-    def visit_Call(self, node: ast.Call):
+    def visit_Call(self, node: ast.Call) -> Code:
         func = self.visit_Attribute(node.func, calling=True) if isinstance(node.func, ast.Attribute) \
             else self.expr(node.func)
         span = node.span
@@ -373,9 +403,9 @@ class ExprCompiler:
         args = self.sequence(node.args)
         keywords = [(k.name, self.expr(k.value), k.span) for k in node.keywords]
 
-        def call(scope):
+        def call(scope: Scope) -> Any:
             f = func(scope)
-            kwargs: dict = {}
+            kwargs: dict[str, Any] = {}
             for name, ev, kspan in keywords:
                 if name is not None:
                     kwargs[name] = ev(scope)
@@ -387,12 +417,12 @@ class ExprCompiler:
             return call_value(f, tuple(args(scope)), kwargs, span)
         return call
 
-    def visit_Lambda(self, node: ast.Lambda):
+    def visit_Lambda(self, node: ast.Lambda) -> Code:
         body = self.expr(node.body)
         make_params = self.params(node.params)
         return lambda scope: Function("<lambda>", make_params(scope), body, scope, decl=node, is_lambda=True)
 
-    def params(self, params: tuple[ast.Param, ...]):
+    def params(self, params: tuple[ast.Param, ...]) -> Code:
         """A closure that evaluates defaults (at definition time) and returns a ParamSpec."""
         names = tuple(p.name for p in params if p.kind == "normal")
         defaults = [self.expr(p.default) if p.default is not None else None
@@ -407,16 +437,16 @@ class ExprCompiler:
 
     # ---------------------------------------------------------- comprehensions
 
-    def visit_ListComp(self, node: ast.ListComp):
+    def visit_ListComp(self, node: ast.ListComp) -> Code:
         elt = self.expr(node.elt)
         loops = self.generators(node.generators)
         limits, span = self.interp.limits, node.span
         seq_len = limits.seq_len
 
-        def listcomp(scope):
-            out: list = []
+        def listcomp(scope: Scope) -> Any:
+            out: list[Any] = []
 
-            def add(s):
+            def add(s: Scope) -> None:
                 out.append(elt(s))
                 if len(out) > seq_len:
                     raise too_long("list", len(out), limits, span)
@@ -424,16 +454,16 @@ class ExprCompiler:
             return out
         return listcomp
 
-    def visit_DictComp(self, node: ast.DictComp):
+    def visit_DictComp(self, node: ast.DictComp) -> Code:
         key, value = self.expr(node.key), self.expr(node.value)
         loops = self.generators(node.generators)
         limits, span = self.interp.limits, node.span
         seq_len = limits.seq_len
 
-        def dictcomp(scope):
-            out: dict = {}
+        def dictcomp(scope: Scope) -> Any:
+            out: dict[Any, Any] = {}
 
-            def add(s):
+            def add(s: Scope) -> None:
                 out[key(s)] = value(s)
                 if len(out) > seq_len:
                     raise too_long("dict", len(out), limits, span)
@@ -441,19 +471,20 @@ class ExprCompiler:
             return out
         return dictcomp
 
-    def generators(self, gens):
+    def generators(self, gens: tuple[ast.Comprehension, ...]) -> Loops:
         """A closure `run(scope, emit)` that runs nested for/if clauses, calling emit per item."""
-        run = None
+        run: Loops | None = None
         for gen in reversed(gens):
             run = self._generator(gen, run)
+        assert run is not None      # the grammar gives a comprehension at least one `for`
         return run
 
-    def _generator(self, gen: ast.Comprehension, inner):
+    def _generator(self, gen: ast.Comprehension, inner: Loops | None) -> Loops:
         iterable, bind = self.expr(gen.iter), self.binder(gen.target)
         ifs = [self.expr(c) for c in gen.ifs]
         span = gen.iter.span
 
-        def run(scope, emit):
+        def run(scope: Scope, emit: Callable[[Scope], None]) -> None:
             for item in iterate(iterable(scope), span):
                 bind(scope.vars, item)
                 if all(c(scope) for c in ifs):
@@ -463,17 +494,17 @@ class ExprCompiler:
                         inner(scope, emit)
         return run
 
-    def binder(self, target):
+    def binder(self, target: ast.Target) -> Callable[[dict[str, Any], Any], None]:
         """A function `bind(vars, value)` for a loop/let target (a name or a tuple of names)."""
         if isinstance(target, ast.Name):
             name = target.id
 
-            def bind_name(vars, value):
+            def bind_name(vars: dict[str, Any], value: Any) -> None:
                 vars[name] = value
             return bind_name
         names, span = [n.id for n in target.names], target.span
 
-        def bind_tuple(vars, value):
+        def bind_tuple(vars: dict[str, Any], value: Any) -> None:
             try:
                 values = list(value)
             except TypeError:
@@ -484,21 +515,21 @@ class ExprCompiler:
                 vars[n] = v
         return bind_tuple
 
-    def visit_Starred(self, node: ast.Starred):
+    def visit_Starred(self, node: ast.Starred) -> None:
         raise DspTypeError("'*' is only allowed in a call's arguments or a list", node.span)
 
-    def visit_Slice(self, node: ast.Slice):
+    def visit_Slice(self, node: ast.Slice) -> Code:
         return self.slice(node)
 
 
-def iterate(value, span: Span):
+def iterate(value: Any, span: Span) -> Iterator[Any]:
     try:
         return iter(value)
     except TypeError:
         raise DspTypeError(f"{a_type(value)} is not iterable", span) from None
 
 
-def attribute_error(obj, attr: str, span: Span) -> DspAttributeError:
+def attribute_error(obj: object, attr: str, span: Span) -> DspAttributeError:
     names = [n for n in dir(obj) if not n.startswith("_")]
     hint = did_you_mean(attr, names)
     if isinstance(obj, dict) and attr in obj:
@@ -509,7 +540,7 @@ def attribute_error(obj, attr: str, span: Span) -> DspAttributeError:
     return DspAttributeError(f"{type_word(obj)} has no attribute {attr!r}", span, hint=hint)
 
 
-def index_error(exc: Exception, obj, key, span: Span) -> DspError:
+def index_error(exc: Exception, obj: object, key: object, span: Span) -> DspError:
     if isinstance(exc, KeyError):
         keys = [k for k in obj if isinstance(k, str)] if isinstance(obj, dict) else []
         hint = did_you_mean(key, keys) if isinstance(key, str) else None

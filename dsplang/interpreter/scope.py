@@ -7,6 +7,8 @@ builtins.
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
 from dsplang.errors import DspNameError, Span, did_you_mean
 
 
@@ -60,3 +62,7 @@ class Scope:
                 return scope
             scope = scope.parent
         return None
+
+
+# What the compiler turns a node into: a closure run with the scope it runs in.
+Code = Callable[[Scope], Any]

@@ -8,11 +8,22 @@ predictor, so that a failed assertion can re-run from there.
 
 from __future__ import annotations
 
-from dsplang.errors import (DspError, DspNameError, DspRequireError, DspRuntimeError, DspTypeError,
-                            DspUserError, a_type, did_you_mean)
+from typing import Any, Callable, Sequence
+
+from dsplang.errors import (
+    DspError,
+    DspNameError,
+    DspRequireError,
+    DspRuntimeError,
+    DspTypeError,
+    DspUserError,
+    a_type,
+    did_you_mean,
+)
 from dsplang.grammar import ast
 from dsplang.interpreter.expressions import ExprCompiler, iterate
-from dsplang.interpreter.scope import Scope
+from dsplang.interpreter.host import Host
+from dsplang.interpreter.scope import Code, Scope
 from dsplang.interpreter.values import BREAK, CONTINUE, Return
 
 # The hidden name under which an `except` block keeps the error it handles (for a bare `raise`).
@@ -25,10 +36,13 @@ DECLARING = (ast.Let, ast.FuncDef, ast.ModuleDecl, ast.SignatureDecl, ast.Signat
 class StmtCompiler(ExprCompiler):
     """Turns statement nodes and blocks into closures."""
 
-    def stmt(self, node):
-        return getattr(self, "visit_" + type(node).__name__)(node)
+    host: Host      # set by DeclCompiler.__init__
 
-    def block(self, stmts, new_scope: bool = True):
+    def stmt(self, node: ast.Node) -> Code:
+        visit: Callable[[ast.Node], Code] = getattr(self, "visit_" + type(node).__name__)
+        return visit(node)
+
+    def block(self, stmts: tuple[ast.Stmt, ...], new_scope: bool = True) -> Code:
         """A closure running `stmts`; in a fresh child scope if the block declares names."""
         compiled = [self.stmt(s) for s in stmts]
         if any(isinstance(s, (ast.Ensure, ast.Require)) for s in stmts):
@@ -36,7 +50,7 @@ class StmtCompiler(ExprCompiler):
         elif len(compiled) == 1:
             run = compiled[0]
         else:
-            def run(scope):
+            def run(scope: Scope) -> Any:
                 for st in compiled:
                     signal = st(scope)
                     if signal is not None:
@@ -46,13 +60,13 @@ class StmtCompiler(ExprCompiler):
             return lambda scope: run(Scope(scope))
         return run
 
-    def _asserting_block(self, stmts, compiled):
+    def _asserting_block(self, stmts: tuple[ast.Stmt, ...], compiled: list[Code]) -> Code:
         """Run a block, re-running from the last predictor-calling statement when an assertion fails."""
         checks = {i: self._assertion(s, i) for i, s in enumerate(stmts)
                   if isinstance(s, (ast.Ensure, ast.Require))}
         count, host = len(compiled), self.host
 
-        def run(scope):
+        def run(scope: Scope) -> Any:
             last_caller = None
             for i in range(count):
                 if i in checks:
@@ -67,13 +81,14 @@ class StmtCompiler(ExprCompiler):
             return None
         return run
 
-    def _assertion(self, node, index: int):
+    def _assertion(self, node: ast.Ensure | ast.Require,
+                   index: int) -> Callable[[Scope, Sequence[Code], int | None], Any]:
         test = self.expr(node.test)
         message = self.expr(node.message) if node.message is not None else None
         kind = "require" if isinstance(node, ast.Require) else "ensure"
         span, host = node.span, self.host
 
-        def check(scope, compiled, last_caller):
+        def check(scope: Scope, compiled: Sequence[Code], last_caller: int | None) -> Any:
             if test(scope):
                 return None
             text = str(message(scope)) if message else f"{kind} failed"
@@ -96,7 +111,7 @@ class StmtCompiler(ExprCompiler):
             return None
         return check
 
-    def visit_Ensure(self, node):
+    def visit_Ensure(self, node: ast.Ensure) -> Code:
         check = self._assertion(node, 0)
         return lambda scope: check(scope, (), None)
 
@@ -104,32 +119,32 @@ class StmtCompiler(ExprCompiler):
 
     # ---------------------------------------------------------- simple statements
 
-    def visit_ExprStmt(self, node: ast.ExprStmt):
+    def visit_ExprStmt(self, node: ast.ExprStmt) -> Code:
         ev = self.expr(node.expr)
 
-        def expr_stmt(scope):
+        def expr_stmt(scope: Scope) -> None:
             ev(scope)
         return expr_stmt
 
-    def visit_Pass(self, node):
+    def visit_Pass(self, node: ast.Pass) -> Code:
         return lambda scope: None
 
-    def visit_Break(self, node):
+    def visit_Break(self, node: ast.Break) -> Code:
         return lambda scope: BREAK
 
-    def visit_Continue(self, node):
+    def visit_Continue(self, node: ast.Continue) -> Code:
         return lambda scope: CONTINUE
 
-    def visit_Return(self, node: ast.Return):
+    def visit_Return(self, node: ast.Return) -> Code:
         if node.value is None:
             return lambda scope: Return(None)
         ev = self.expr(node.value)
         return lambda scope: Return(ev(scope))
 
-    def visit_Raise(self, node: ast.Raise):
+    def visit_Raise(self, node: ast.Raise) -> Code:
         span = node.span
         if node.value is None:
-            def reraise(scope):
+            def reraise(scope: Scope) -> None:
                 handling = scope.find(HANDLING)
                 if handling is None:
                     raise DspRuntimeError("a bare `raise` is only allowed inside an `except` block", span)
@@ -137,7 +152,7 @@ class StmtCompiler(ExprCompiler):
             return reraise
         ev = self.expr(node.value)
 
-        def raise_(scope):
+        def raise_(scope: Scope) -> None:
             value = ev(scope)
             if isinstance(value, DspError):
                 if value.span is None:
@@ -146,38 +161,38 @@ class StmtCompiler(ExprCompiler):
             raise DspUserError(str(value), span)
         return raise_
 
-    def visit_Let(self, node: ast.Let):
+    def visit_Let(self, node: ast.Let) -> Code:
         ev, bind = self.expr(node.value), self.binder(node.target)
 
-        def let(scope):
+        def let(scope: Scope) -> None:
             bind(scope.vars, ev(scope))
         return let
 
-    def visit_Assign(self, node: ast.Assign):
+    def visit_Assign(self, node: ast.Assign) -> Code:
         ev = self.expr(node.value)
         store = self.store(node.target)
 
-        def assign(scope):
+        def assign(scope: Scope) -> None:
             store(scope, ev(scope))
         return assign
 
-    def visit_AugAssign(self, node: ast.AugAssign):
+    def visit_AugAssign(self, node: ast.AugAssign) -> Code:
         """`x op= e` is `x = x op e` (the target is read, then stored; lists are not
         extended in place)."""
         value = self.visit_BinOp(ast.BinOp(node.span, node.op, node.target, node.value))
         store = self.store(node.target)
 
-        def aug_assign(scope):
+        def aug_assign(scope: Scope) -> None:
             store(scope, value(scope))
         return aug_assign
 
-    def store(self, target):
+    def store(self, target: ast.Target | ast.Attribute | ast.Index) -> Callable[[Scope, Any], None]:
         """A closure `store(scope, value)` for an assignment target."""
         span = target.span
         if isinstance(target, ast.Name):
             name = target.id
 
-            def store_name(scope, value):
+            def store_name(scope: Scope, value: Any) -> None:
                 vars = scope.vars
                 if name in vars and scope.parent is not None:
                     vars[name] = value
@@ -189,8 +204,8 @@ class StmtCompiler(ExprCompiler):
             bind = self.binder(ast.TupleTarget(target.span, tuple(ast.Name(n.span, f"#{i}")
                                                                    for i, n in enumerate(target.names))))
 
-            def store_tuple(scope, value):
-                temp: dict = {}
+            def store_tuple(scope: Scope, value: Any) -> None:
+                temp: dict[str, Any] = {}
                 bind(temp, value)
                 for i, st in enumerate(stores):
                     st(scope, temp[f"#{i}"])
@@ -199,7 +214,7 @@ class StmtCompiler(ExprCompiler):
         if isinstance(target, ast.Attribute):
             attr = target.attr
 
-            def store_attr(scope, value):
+            def store_attr(scope: Scope, value: Any) -> None:
                 o = obj(scope)
                 try:
                     setattr(o, attr, value)
@@ -211,7 +226,7 @@ class StmtCompiler(ExprCompiler):
             return store_attr
         key = self.slice(target.index) if isinstance(target.index, ast.Slice) else self.expr(target.index)
 
-        def store_item(scope, value):
+        def store_item(scope: Scope, value: Any) -> None:
             o = obj(scope)
             try:
                 o[key(scope)] = value
@@ -223,11 +238,11 @@ class StmtCompiler(ExprCompiler):
 
     # ---------------------------------------------------------- compound statements
 
-    def visit_If(self, node: ast.If):
+    def visit_If(self, node: ast.If) -> Code:
         test, body = self.expr(node.test), self.block(node.body)
         orelse = self.block(node.orelse) if node.orelse else None
 
-        def if_(scope):
+        def if_(scope: Scope) -> Any:
             if test(scope):
                 return body(scope)
             if orelse is not None:
@@ -235,10 +250,10 @@ class StmtCompiler(ExprCompiler):
             return None
         return if_
 
-    def visit_While(self, node: ast.While):
+    def visit_While(self, node: ast.While) -> Code:
         test, body = self.expr(node.test), self.block(node.body)
 
-        def while_(scope):
+        def while_(scope: Scope) -> Any:
             while test(scope):
                 signal = body(scope)
                 if signal is not None:
@@ -249,12 +264,12 @@ class StmtCompiler(ExprCompiler):
             return None
         return while_
 
-    def visit_For(self, node: ast.For):
+    def visit_For(self, node: ast.For) -> Code:
         iterable, bind, span = self.expr(node.iter), self.binder(node.target), node.iter.span
         body = self.block(node.body, new_scope=False)
         fresh = any(isinstance(s, DECLARING) for s in node.body)
 
-        def for_(scope):
+        def for_(scope: Scope) -> Any:
             loop_scope = Scope(scope)
             for item in iterate(iterable(scope), span):
                 if fresh:
@@ -269,13 +284,13 @@ class StmtCompiler(ExprCompiler):
             return None
         return for_
 
-    def visit_Try(self, node: ast.Try):
+    def visit_Try(self, node: ast.Try) -> Code:
         body = self.block(node.body)
         handlers = [(self.error_class(h), h.alias, self.block(h.body, new_scope=False)) for h in node.handlers]
         orelse = self.block(node.orelse) if node.orelse else None
         final = self.block(node.finalbody) if node.finalbody else None
 
-        def try_(scope):
+        def try_(scope: Scope) -> Any:
             try:
                 try:
                     signal = body(scope)
@@ -296,7 +311,7 @@ class StmtCompiler(ExprCompiler):
                     final(scope)
         return try_
 
-    def error_class(self, handler: ast.ExceptHandler):
+    def error_class(self, handler: ast.ExceptHandler) -> type[DspError] | None:
         if handler.type_name is None:
             return None
         known = self.host.error_classes

@@ -6,12 +6,12 @@ record, StrEnum member) or a stdlib object (Predict, LM, Example, ...).
 
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from typing import Any, Iterable, Iterator, Sequence
 
 from dsplang.errors import (DspArgumentError, DspAttributeError, DspRuntimeError, DspTypeError, Span,
                             did_you_mean)
 from dsplang.interpreter.limits import raise_hint
-from dsplang.interpreter.scope import Scope
+from dsplang.interpreter.scope import Code, Scope
 
 MISSING = object()
 
@@ -21,7 +21,7 @@ class Return:
 
     __slots__ = ("value",)
 
-    def __init__(self, value):
+    def __init__(self, value: Any) -> None:
         self.value = value
 
 
@@ -45,10 +45,10 @@ class DspCallable:
     Python code may call it like any function; it then has no span.
     """
 
-    def call(self, args: tuple, kwargs: dict, span: Span | None):
+    def call(self, args: tuple[Any, ...], kwargs: dict[str, Any], span: Span | None) -> Any:
         raise NotImplementedError
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.call(args, kwargs, None)
 
 
@@ -58,7 +58,7 @@ class FieldValues:
 
     __slots__ = ()
 
-    def dsp_fields(self) -> dict:
+    def dsp_fields(self) -> dict[str, Any]:
         """The fields by name (the live dict, not a copy)."""
         raise NotImplementedError
 
@@ -72,7 +72,7 @@ class ParamSpec:
 
     __slots__ = ("names", "defaults", "star", "dstar", "required", "positional")
 
-    def __init__(self, names: tuple[str, ...], defaults: tuple, star: str | None, dstar: str | None):
+    def __init__(self, names: tuple[str, ...], defaults: tuple[Any, ...], star: str | None, dstar: str | None):
         self.names = names
         self.defaults = defaults          # same length as names; MISSING when required
         self.star = star
@@ -80,12 +80,12 @@ class ParamSpec:
         self.required = tuple(n for n, d in zip(names, defaults) if d is MISSING)
         self.positional = len(names)
 
-    def bind(self, owner: str, args: tuple, kwargs: dict, span: Span | None) -> dict:
+    def bind(self, owner: str, args: tuple[Any, ...], kwargs: dict[str, Any], span: Span | None) -> dict[str, Any]:
         """Match call arguments to parameters, returning the new local variables."""
         names = self.names
         if not kwargs and len(args) == self.positional and self.star is None and self.dstar is None:
             return dict(zip(names, args))
-        out: dict = {}
+        out: dict[str, Any] = {}
         if len(args) > len(names):
             if self.star is None:
                 raise DspArgumentError(
@@ -95,7 +95,7 @@ class ParamSpec:
             out[self.star] = ()
         for name, value in zip(names, args):
             out[name] = value
-        extra: dict = {}
+        extra: dict[str, Any] = {}
         for key, value in kwargs.items():
             if key in out and key in names:
                 raise DspArgumentError(f"{owner}() got several values for argument {key!r}", span)
@@ -121,7 +121,7 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
-def _params_hint(names) -> str:
+def _params_hint(names: Iterable[str]) -> str:
     return "its parameters are: " + (", ".join(names) if names else "(none)")
 
 
@@ -130,8 +130,8 @@ class Function(DspCallable):
 
     __slots__ = ("name", "params", "body", "closure", "doc", "decl", "is_lambda")
 
-    def __init__(self, name: str, params: ParamSpec, body: Callable, closure: Scope,
-                 doc: str | None = None, decl=None, is_lambda: bool = False):
+    def __init__(self, name: str, params: ParamSpec, body: Code, closure: Scope,
+                 doc: str | None = None, decl: object = None, is_lambda: bool = False) -> None:
         self.name = name
         self.params = params
         self.body = body
@@ -140,15 +140,16 @@ class Function(DspCallable):
         self.decl = decl
         self.is_lambda = is_lambda
 
+    # A property so Python tooling (and tool descriptions) see the docstring.
     @property
-    def __doc__(self):  # so Python tooling (and tool descriptions) see the docstring
+    def __doc__(self) -> str | None:  # type: ignore[override]
         return self.doc
 
     @property
-    def __name__(self):
+    def __name__(self) -> str:
         return self.name
 
-    def call(self, args: tuple, kwargs: dict, span: Span | None):
+    def call(self, args: tuple[Any, ...], kwargs: dict[str, Any], span: Span | None) -> Any:
         scope = Scope(self.closure, self.params.bind(self.name, args, kwargs, span))
         try:
             result = self.body(scope)
@@ -171,9 +172,9 @@ class Function(DspCallable):
 class ModuleClass(DspCallable):
     """A `module NAME(params):` declaration; calling it makes a ModuleInstance."""
 
-    def __init__(self, name: str, params: ParamSpec, attrs: list[tuple[str, Callable]],
-                 methods: list[tuple[str, ParamSpec, Callable, str | None, object]],
-                 closure: Scope, doc: str | None, decl=None):
+    def __init__(self, name: str, params: ParamSpec, attrs: list[tuple[str, Code]],
+                 methods: Sequence[tuple[str, ParamSpec, Code, str | None, object]],
+                 closure: Scope, doc: str | None, decl: object = None) -> None:
         self.name = name
         self.params = params
         self.attrs = attrs
@@ -182,7 +183,7 @@ class ModuleClass(DspCallable):
         self.doc = doc
         self.decl = decl
 
-    def call(self, args: tuple, kwargs: dict, span: Span | None):
+    def call(self, args: tuple[Any, ...], kwargs: dict[str, Any], span: Span | None) -> Any:
         scope = Scope(self.closure, self.params.bind(self.name, args, kwargs, span))
         instance = ModuleInstance(self, scope)
         scope.vars["self"] = instance
@@ -207,20 +208,20 @@ class ModuleInstance(DspCallable):
         object.__setattr__(self, "cls", cls)
         object.__setattr__(self, "scope", scope)
 
-    def call(self, args: tuple, kwargs: dict, span: Span | None):
+    def call(self, args: tuple[Any, ...], kwargs: dict[str, Any], span: Span | None) -> Any:
         forward = self.scope.vars.get("forward")
         if forward is None:
             raise DspTypeError(f"module {self.cls.name} has no forward method, so it cannot be called", span)
         return forward.call(args, kwargs, span)
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         vars = object.__getattribute__(self, "scope").vars
         if name in vars:
             return vars[name]
         raise DspAttributeError(f"{self.cls.name} has no attribute {name!r}",
                                 hint=did_you_mean(name, [n for n in vars if n != "self"]))
 
-    def __setattr__(self, name: str, value) -> None:
+    def __setattr__(self, name: str, value: Any) -> None:
         self.scope.vars[name] = value
 
     def __dir__(self) -> list[str]:
@@ -244,7 +245,7 @@ class ModuleInstance(DspCallable):
         return f"<{self.cls.name} instance>"
 
 
-def _collect(path: str, value, out: list, seen: set) -> None:
+def _collect(path: str, value: Any, out: list[tuple[str, object]], seen: set[int]) -> None:
     if id(value) in seen:
         return
     if isinstance(value, Learnable):
@@ -264,7 +265,7 @@ def _collect(path: str, value, out: list, seen: set) -> None:
             out.append((f"{path}.{sub}", pred))
 
 
-def _clone_value(value, memo: dict):
+def _clone_value(value: Any, memo: dict[int, Any]) -> Any:
     if id(value) in memo:
         return memo[id(value)]
     if isinstance(value, ModuleInstance):
@@ -283,7 +284,7 @@ def _clone_value(value, memo: dict):
     return value
 
 
-def _clone_instance(inst: ModuleInstance, memo: dict) -> ModuleInstance:
+def _clone_instance(inst: ModuleInstance, memo: dict[int, Any]) -> ModuleInstance:
     scope = Scope(inst.scope.parent, {})
     new = ModuleInstance(inst.cls, scope)
     memo[id(inst)] = new
@@ -300,17 +301,17 @@ def _clone_instance(inst: ModuleInstance, memo: dict) -> ModuleInstance:
 class Namespace:
     """The names of a loaded file: `import "x.dsp" as n`, and `dsplang.load()`'s result."""
 
-    def __init__(self, name: str, vars: dict):
+    def __init__(self, name: str, vars: dict[str, Any]):
         object.__setattr__(self, "_name", name)
         object.__setattr__(self, "_vars", vars)
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         vars = object.__getattribute__(self, "_vars")
         if name in vars:
             return vars[name]
         raise DspAttributeError(f"{self._name} has no name {name!r}", hint=did_you_mean(name, vars))
 
-    def __getitem__(self, name: str):
+    def __getitem__(self, name: str) -> Any:
         return self._vars[name]
 
     def __contains__(self, name: str) -> bool:
