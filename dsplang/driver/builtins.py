@@ -1,6 +1,7 @@
 """The runtime values of the names every program sees without an import.
 
-`names.py` lists the same names as strings for tools that must not import the runtime.
+`grammar/names.py` lists the same names as strings for tools that must not import the runtime
+(tests/grammar/test_names.py holds the two equal).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dsplang import errors
 from dsplang.errors import DspError, DspUserError
 from dsplang.interpreter.calls import BUILTIN_CALLABLES
 from dsplang.interpreter.limits import limited_range
-from dsplang.stdlib import names
+from dsplang.grammar import names
 
 ERROR_CLASSES: dict[str, type[DspError]] = {
     "Error": DspError,

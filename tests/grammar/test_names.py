@@ -3,24 +3,13 @@ the Lark grammar's keywords and the builtins a run binds."""
 
 from __future__ import annotations
 
-import importlib
 import re
 from pathlib import Path
 
+from dsplang.driver import builtins
 from dsplang.grammar import names
 
 GRAMMAR = Path(names.__file__).with_name("dsp.lark").read_text()
-
-
-def _builtins_module():
-    """The module that binds the builtins of a run (its home moves from stdlib/ to driver/)."""
-    for module in ("dsplang.driver.builtins", "dsplang.stdlib.builtins"):
-        try:
-            return importlib.import_module(module)
-        except ModuleNotFoundError as err:
-            if err.name != module:
-                raise
-    raise AssertionError("no builtins table found")
 
 
 def test_every_keyword_of_the_grammar_is_in_the_table():
@@ -41,7 +30,7 @@ def test_keyword_groups_do_not_overlap_and_make_the_keywords():
 
 
 def test_the_builtins_a_run_binds_are_the_table():
-    table = _builtins_module().build()
+    table = builtins.build()
     assert set(table) == names.BUILTINS | names.CONSTANTS
     assert all(table[name] is not None for name in names.BUILTINS)
     assert names.SIGNATURE_TAKERS <= names.LANGUAGE_BUILTINS
