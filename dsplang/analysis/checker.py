@@ -55,15 +55,16 @@ import os
 from collections import deque
 from contextlib import contextmanager
 
-from dsplang.errors import DspCheckError, DspError, DspFileError, Span, checked_path, did_you_mean
-from dsplang.grammar import ast
-from dsplang.grammar.nesting import deep_enough
-from dsplang.grammar.visitor import NodeVisitor
 from dsplang.analysis.exprs import BUILTIN_NAMES, ExprChecks
 from dsplang.analysis.imports import DspFiles, PyModules
 from dsplang.analysis.scopes import DECL_TYPES, IMPORT_TYPES, Binding, StaticScope, declared_later
 from dsplang.analysis.stmts import StmtChecks
 from dsplang.analysis.types import TypeChecks
+from dsplang.errors import DspCheckError, DspError, DspFileError, Span, checked_path, did_you_mean
+from dsplang.grammar import ast
+from dsplang.grammar.nesting import deep_enough
+from dsplang.grammar.parser import collector_paused, parse_recovering
+from dsplang.grammar.visitor import NodeVisitor
 
 __all__ = ["check_source", "check_file", "check_program"]
 
@@ -71,7 +72,6 @@ __all__ = ["check_source", "check_file", "check_program"]
 def check_source(source: str, filename: str = "<string>") -> list[DspError]:
     """Syntax errors and static problems of `source`, sorted by position (the garbage
     collector paused meanwhile: see `parser.collector_paused`)."""
-    from dsplang.grammar.parser import collector_paused, parse_recovering
 
     with deep_enough(), collector_paused():
         program, syntax_errors = parse_recovering(source, filename)

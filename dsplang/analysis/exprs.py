@@ -5,9 +5,10 @@ modules declared in .dsp source.
 
 from __future__ import annotations
 
-from dsplang.errors import Span, did_you_mean
-from dsplang.grammar import ast, names
 from dsplang.analysis.scopes import BUILTIN, Binding, StaticScope, format_params, target_names
+from dsplang.errors import DspSyntaxError, Span, did_you_mean
+from dsplang.grammar import ast, names
+from dsplang.grammar.parser import parse_sigspec
 
 BUILTIN_NAMES = names.GLOBAL_NAMES | names.CONSTANTS
 
@@ -211,8 +212,6 @@ class ExprChecks:
 
     def _signature_inputs(self, spec) -> set[str]:
         """The input names of a signature given as a string or by the name of a declaration."""
-        from dsplang.errors import DspSyntaxError
-        from dsplang.grammar.parser import parse_sigspec
         fields: tuple = ()
         if isinstance(spec, ast.Name):
             binding = self.scope.lookup(spec.id)

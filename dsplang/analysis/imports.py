@@ -17,9 +17,10 @@ import importlib.util
 import os
 from dataclasses import dataclass, field
 
+from dsplang.analysis.scopes import DECL_TYPES
 from dsplang.errors import DspSyntaxError
 from dsplang.grammar import ast
-from dsplang.analysis.scopes import DECL_TYPES
+from dsplang.grammar.parser import parse_recovering
 
 
 @dataclass
@@ -77,7 +78,6 @@ class DspFiles:
 
 def _read_dsp(path: str) -> DspFile | None:
     """Parse one .dsp file for its declarations; None if it cannot be read."""
-    from dsplang.grammar.parser import parse_recovering
 
     try:
         with open(path, encoding="utf-8") as fh:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from dsplang.analysis.index import Definition, Index
 from dsplang.analysis.source import Pos, find_word
 from dsplang.grammar import ast, names
+from dsplang.grammar.parser import parse_sigspec
 
 _MAX_DEPTH = 12
 REASONING = "reasoning"
@@ -145,7 +146,6 @@ def decl_fields(node) -> tuple:
 
 
 def _sigspec(spec: str, span) -> tuple:
-    from dsplang.grammar.parser import parse_sigspec
     try:
         return parse_sigspec(spec, span).fields
     except Exception:   # a malformed string is reported by diagnostics, not here

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import os
 
-from dsplang.errors import did_you_mean
-from dsplang.grammar import ast, names
 from dsplang.analysis.imports import DspFile, dsp_files_near, resolve_dsp_path
 from dsplang.analysis.scopes import Binding, StaticScope, target_names
+from dsplang.errors import did_you_mean
+from dsplang.grammar import ast, names
 
 
 class StmtChecks:

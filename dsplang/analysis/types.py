@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dsplang.errors import DspSyntaxError, Span, did_you_mean
 from dsplang.grammar import ast, names
+from dsplang.grammar.parser import parse_sigspec
 
 GENERIC_ARITY = {"list": 1, "dict": 2, "optional": 1}
 TYPE_DECLS = (ast.TypeDecl, ast.EnumDecl)
@@ -96,7 +97,6 @@ class TypeChecks:
 
     def check_sigspec(self, spec: str, span: Span) -> None:
         """Parse a short-form signature string and check its field types."""
-        from dsplang.grammar.parser import parse_sigspec
 
         try:
             parsed = parse_sigspec(spec, span)

@@ -11,9 +11,10 @@ from __future__ import annotations
 import os
 from typing import Callable
 
+from dsplang.analysis.index import Index
 from dsplang.grammar import ast
 from dsplang.grammar.nesting import deep_enough
-from dsplang.analysis.index import Index
+from dsplang.grammar.parser import parse_recovering
 from dsplang.lsp.text import split_lines
 
 
@@ -21,7 +22,6 @@ class Analysis:
     """One document version: `source`, `lines`, `program` (may be None) and `index`."""
 
     def __init__(self, path: str, source: str, load: Callable[[str], Index | None]):
-        from dsplang.grammar.parser import parse_recovering
         self.path = path
         self.source = source
         self.lines = split_lines(source)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 
-from dsplang.grammar import ast
-from dsplang.lsp.builtin_docs import builtin_doc
 from dsplang.analysis.index import Definition
 from dsplang.analysis.infer import Shape, decl_fields, shape_of
+from dsplang.grammar import ast
+from dsplang.lsp.builtin_docs import builtin_doc
 from dsplang.lsp.text import span_text
 
 

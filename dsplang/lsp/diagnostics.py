@@ -14,7 +14,9 @@ import re
 from lsprotocol import types
 from pygls.workspace import PositionCodec
 
+from dsplang.analysis.checker import check_source
 from dsplang.errors import DspError, DspSyntaxError
+from dsplang.grammar.recovery import chunks
 from dsplang.lsp.positions import UTF16, to_range
 from dsplang.lsp.text import split_lines
 
@@ -39,7 +41,6 @@ def to_diagnostic(err: DspError, lines: list[str],
 
 def problems(source: str, path: str) -> list[DspError]:
     """The errors `dsp check` reports for `source`, minus echoes of syntax errors."""
-    from dsplang.analysis.checker import check_source
     found = check_source(source, path)
     broken = [e for e in found if isinstance(e, DspSyntaxError) and e.span is not None]
     if not broken:
@@ -50,7 +51,6 @@ def problems(source: str, path: str) -> list[DspError]:
 
 def _declared_on_broken_lines(source: str, broken: list[DspSyntaxError]) -> set[str]:
     """Names that the top-level statements holding syntax errors seem to declare."""
-    from dsplang.grammar.recovery import chunks
     lines = split_lines(source)
     bad_lines = {err.span.line for err in broken}
     names: set[str] = set()

@@ -6,12 +6,12 @@ from __future__ import annotations
 from lsprotocol import types
 
 from dsplang.errors import DspError
+from dsplang.fmt import format_source
 from dsplang.lsp.analysis import Analysis
 
 
 def formatting(analysis: Analysis) -> list[types.TextEdit]:
     """The edits that format the document ([] when it is formatted or cannot be)."""
-    from dsplang.fmt import format_source
     try:
         result = format_source(analysis.source, analysis.path)
     except DspError:

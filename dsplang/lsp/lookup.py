@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from dsplang.lsp.analysis import Analysis
 from dsplang.analysis.index import Definition
 from dsplang.analysis.infer import field_definition, resolve_chain, shape_of
+from dsplang.lsp.analysis import Analysis
 from dsplang.lsp.text import Pos, chain_before, line_at, open_call, word_at
 
 _KEYWORD_ARG = re.compile(r"\s*=(?!=)")

@@ -22,7 +22,6 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 from pygls.workspace import PositionCodec
 
-from dsplang import __version__
 from dsplang.grammar.nesting import deep_enough
 from dsplang.lsp.analysis import Analysis, Project
 from dsplang.lsp.completion import completion
@@ -31,6 +30,7 @@ from dsplang.lsp.diagnostics import diagnostics
 from dsplang.lsp.formatting import formatting
 from dsplang.lsp.hover import hover
 from dsplang.lsp.symbols import symbols
+from dsplang.version import __version__
 
 
 def uri_to_path(uri: str) -> str:

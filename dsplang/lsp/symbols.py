@@ -6,10 +6,10 @@ from __future__ import annotations
 from lsprotocol import types
 from pygls.workspace import PositionCodec
 
+from dsplang.analysis.infer import decl_fields
 from dsplang.grammar import ast
 from dsplang.lsp.analysis import Analysis
 from dsplang.lsp.describe import params_text, type_text
-from dsplang.analysis.infer import decl_fields
 from dsplang.lsp.positions import UTF16, to_range
 from dsplang.lsp.text import find_word
 
