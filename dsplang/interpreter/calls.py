@@ -11,9 +11,21 @@ import inspect
 import os
 import re
 import traceback
+from typing import Any
 
-from dsplang.errors import (DspArgumentError, DspError, DspKeyError, DspPythonError, DspRuntimeError,
-                            DspTypeError, DspValueError, DspZeroDivisionError, Span, a_type, did_you_mean)
+from dsplang.errors import (
+    DspArgumentError,
+    DspError,
+    DspKeyError,
+    DspPythonError,
+    DspRuntimeError,
+    DspTypeError,
+    DspValueError,
+    DspZeroDivisionError,
+    Span,
+    a_type,
+    did_you_mean,
+)
 from dsplang.interpreter.limits import conversion_error
 from dsplang.interpreter.values import DspCallable
 
@@ -21,7 +33,7 @@ from dsplang.interpreter.values import DspCallable
 BUILTIN_CALLABLES: set[int] = set()
 
 
-def call_value(f, args: tuple, kwargs: dict, span: Span):
+def call_value(f: Any, args: tuple[Any, ...], kwargs: dict[str, Any], span: Span) -> Any:
     if isinstance(f, DspCallable):
         return f.call(args, kwargs, span)
     try:
@@ -38,7 +50,7 @@ def call_value(f, args: tuple, kwargs: dict, span: Span):
         raise python_error(exc, f, span) from exc
 
 
-def python_error(exc: Exception, f, span: Span) -> DspError:
+def python_error(exc: Exception, f: object, span: Span) -> DspError:
     """Turn an exception raised by Python code into a DspError at the call's span."""
     limit = conversion_error(exc, span)
     if limit is not None:
@@ -53,7 +65,7 @@ def python_error(exc: Exception, f, span: Span) -> DspError:
     return err
 
 
-def _builtin_error(exc: Exception, f, name: str, span: Span) -> DspError:
+def _builtin_error(exc: Exception, f: object, name: str, span: Span) -> DspError:
     text = re.sub(r"^(\w+\.)?__init__\(\)", f"{name}()", str(exc))
     message = text if text.startswith(f"{name}(") else f"{name}(): {text}"
     if isinstance(exc, TypeError):
@@ -69,7 +81,7 @@ def _builtin_error(exc: Exception, f, name: str, span: Span) -> DspError:
     return DspRuntimeError(message, span)
 
 
-def _keyword_hint(f, text: str) -> str | None:
+def _keyword_hint(f: Any, text: str) -> str | None:
     """"did you mean ...?" for an unknown keyword argument of a Python callable."""
     found = re.search(r"unexpected keyword argument '(\w+)'", text)
     if not found:

@@ -3,51 +3,57 @@ that hand over to the LM runtime (`use`, `with`, `compile`, `save`, `load`)."""
 
 from __future__ import annotations
 
-from dsplang.errors import DspError, DspNameError, DspTypeError, did_you_mean
+from typing import TYPE_CHECKING, Any
+
+from dsplang.errors import DspError, DspNameError, DspTypeError, Span, did_you_mean
 from dsplang.grammar import ast
 from dsplang.grammar.names import type_suggestion
 from dsplang.grammar.parser import parse_sigspec
 from dsplang.interpreter.calls import call_value
-from dsplang.interpreter.scope import Scope
+from dsplang.interpreter.host import TypeLookup
+from dsplang.interpreter.scope import Code, Scope
 from dsplang.interpreter.signature_calls import SignatureCall
 from dsplang.interpreter.statements import StmtCompiler
 from dsplang.interpreter.values import Function, ModuleClass
+
+if TYPE_CHECKING:       # the interpreter makes a DeclCompiler per file (same layer)
+    from dsplang.interpreter.evaluator import Interpreter
 
 
 class DeclCompiler(StmtCompiler):
     """Adds declarations, imports and the LM statements (handed to the host) to the statement compiler."""
 
-    def __init__(self, interpreter, filename: str):
+    def __init__(self, interpreter: Interpreter, filename: str) -> None:
         self.interp = interpreter
         self.host = interpreter.host
         self.filename = filename
 
     # ---------------------------------------------------------- functions and modules
 
-    def visit_FuncDef(self, node: ast.FuncDef):
+    def visit_FuncDef(self, node: ast.FuncDef) -> Code:
         name, doc, params = node.name, node.doc, self.params(node.params)
         body = self.block(node.body, new_scope=False)
 
-        def define(scope):
+        def define(scope: Scope) -> None:
             scope.vars[name] = Function(name, params(scope), body, scope, doc, node)
         return define
 
-    def visit_ModuleDecl(self, node: ast.ModuleDecl):
+    def visit_ModuleDecl(self, node: ast.ModuleDecl) -> Code:
         params = self.params(node.params)
         attrs = [(a.name, self.expr(a.value)) for a in node.attrs]
         methods = [(m.name, self.params(ast.method_params(m.params)), self.block(m.body, new_scope=False), m.doc, m)
                    for m in node.methods]
 
-        def define(scope):
+        def define(scope: Scope) -> None:
             made = [(n, p(scope), b, d, m) for n, p, b, d, m in methods]
             scope.vars[node.name] = ModuleClass(node.name, params(scope), attrs, made, scope, node.doc, node)
         return define
 
     # ---------------------------------------------------------- types and signatures
 
-    def type_lookup(self, scope):
+    def type_lookup(self, scope: Scope) -> TypeLookup:
         """The `lookup(name, span)` the type converter uses to find records and enums."""
-        def lookup(name: str, span):
+        def lookup(name: str, span: Span) -> type:
             first, *rest = name.split(".")
             try:
                 value = scope.lookup(first, span)
@@ -65,33 +71,33 @@ class DeclCompiler(StmtCompiler):
             return value
         return lookup
 
-    def annotation(self, texpr, scope):
+    def annotation(self, texpr: ast.TypeExpr | None, scope: Scope) -> object:
         if texpr is None:
             return str
         return self.host.annotation(texpr, self.type_lookup(scope))
 
-    def visit_TypeDecl(self, node: ast.TypeDecl):
+    def visit_TypeDecl(self, node: ast.TypeDecl) -> Code:
         defaults = {f.name: self.expr(f.default) for f in node.fields if f.default is not None}
 
-        def define(scope):
+        def define(scope: Scope) -> None:
             fields = [(f.name, self.annotation(f.type, scope), f.desc) for f in node.fields]
             values = {name: default(scope) for name, default in defaults.items()}
             scope.vars[node.name] = self.host.make_record(node.name, fields, values, node.doc)
         return define
 
-    def visit_EnumDecl(self, node: ast.EnumDecl):
-        def define(scope):
+    def visit_EnumDecl(self, node: ast.EnumDecl) -> Code:
+        def define(scope: Scope) -> None:
             scope.vars[node.name] = self.host.make_enum(node.name, list(node.members))
         return define
 
-    def visit_SignatureDecl(self, node: ast.SignatureDecl):
-        def define(scope):
+    def visit_SignatureDecl(self, node: ast.SignatureDecl) -> Code:
+        def define(scope: Scope) -> None:
             fields = [(f.name, self.annotation(f.type, scope), f.desc, f.direction) for f in node.fields]
             scope.vars[node.name] = self.host.make_signature(node.name, node.doc, fields)
         return define
 
-    def visit_SignatureAlias(self, node: ast.SignatureAlias):
-        def define(scope):
+    def visit_SignatureAlias(self, node: ast.SignatureAlias) -> Code:
+        def define(scope: Scope) -> None:
             sigspec = parse_sigspec(node.spec, node.spec_span)
             scope.vars[node.name] = self.host.signature_from_spec(
                 node.spec, sigspec, self.type_lookup(scope), node.spec_span, name=node.name)
@@ -99,8 +105,8 @@ class DeclCompiler(StmtCompiler):
 
     # ---------------------------------------------------------- imports
 
-    def visit_ImportDsp(self, node: ast.ImportDsp):
-        def import_dsp(scope):
+    def visit_ImportDsp(self, node: ast.ImportDsp) -> Code:
+        def import_dsp(scope: Scope) -> None:
             names, namespace = self.interp.import_dsp(node.path, self.filename, node.span)
             if node.alias:
                 scope.vars[node.alias] = namespace
@@ -108,8 +114,8 @@ class DeclCompiler(StmtCompiler):
                 scope.vars.update(names)
         return import_dsp
 
-    def visit_FromImport(self, node: ast.FromImport):
-        def from_import(scope):
+    def visit_FromImport(self, node: ast.FromImport) -> Code:
+        def from_import(scope: Scope) -> None:
             module = self.interp.import_python(node.module, self.filename, node.span)
             for item in node.names:
                 try:
@@ -121,8 +127,8 @@ class DeclCompiler(StmtCompiler):
                 scope.vars[item.alias or item.name] = value
         return from_import
 
-    def visit_ImportPython(self, node: ast.ImportPython):
-        def import_python(scope):
+    def visit_ImportPython(self, node: ast.ImportPython) -> Code:
+        def import_python(scope: Scope) -> None:
             module = self.interp.import_python(node.module, self.filename, node.span)
             if node.alias:
                 scope.vars[node.alias] = module
@@ -133,18 +139,18 @@ class DeclCompiler(StmtCompiler):
 
     # ---------------------------------------------------------- the LM statements (done by the host)
 
-    def visit_Use(self, node: ast.Use):
+    def visit_Use(self, node: ast.Use) -> Code:
         ev, span, host = self.expr(node.value), node.span, self.host
 
-        def use(scope):
+        def use(scope: Scope) -> None:
             host.use(ev(scope), span)
         return use
 
-    def visit_With(self, node: ast.With):
+    def visit_With(self, node: ast.With) -> Code:
         ev, span, alias, host = self.expr(node.value), node.span, node.alias, self.host
         body = self.block(node.body, new_scope=alias is None)
 
-        def with_(scope):
+        def with_(scope: Scope) -> Any:
             with host.entering(ev(scope), span) as entered:
                 if alias is None:
                     return body(scope)
@@ -153,33 +159,33 @@ class DeclCompiler(StmtCompiler):
                 return body(inner)
         return with_
 
-    def visit_CompileStmt(self, node: ast.CompileStmt):
+    def visit_CompileStmt(self, node: ast.CompileStmt) -> Code:
         program, optimizer, train = self.expr(node.program), self.expr(node.optimizer), self.expr(node.trainset)
         valset = self.expr(node.valset) if node.valset is not None else None
         host = self.host
 
-        def compile_(scope):
+        def compile_(scope: Scope) -> None:
             scope.vars[node.name] = host.compile_program(node, program(scope), optimizer(scope), train(scope),
                                                          valset(scope) if valset else None)
         return compile_
 
-    def visit_SaveStmt(self, node: ast.SaveStmt):
+    def visit_SaveStmt(self, node: ast.SaveStmt) -> Code:
         path, host = self.expr(node.path), self.host
 
-        def save(scope):
+        def save(scope: Scope) -> None:
             host.save_program(node, scope.lookup(node.name, node.span), path(scope))
         return save
 
-    def visit_LoadStmt(self, node: ast.LoadStmt):
+    def visit_LoadStmt(self, node: ast.LoadStmt) -> Code:
         path, host = self.expr(node.path), self.host
 
-        def load(scope):
+        def load(scope: Scope) -> None:
             host.load_program(node, scope.lookup(node.name, node.span), path(scope))
         return load
 
     # ---------------------------------------------------------- signature strings in calls
 
-    def visit_Call(self, node: ast.Call):
+    def visit_Call(self, node: ast.Call) -> Code:
         """`Predict("a -> b: Sentiment")`: when the callee takes a signature (a value with a true
         `takes_signature`, as the predictor classes have), the string is a signature read with
         this scope's types; to any other callee it is a string."""
@@ -190,11 +196,11 @@ class DeclCompiler(StmtCompiler):
         func = self.visit_Attribute(node.func, calling=True) if isinstance(node.func, ast.Attribute) \
             else self.expr(node.func)
         rest = [self.expr(a) for a in node.args[1:]]
-        keywords = [(k.name, self.expr(k.value)) for k in node.keywords]
+        keywords = [(k.name, self.expr(k.value)) for k in node.keywords if k.name is not None]  # (all named)
         site = SignatureCall(first.value, first.span, self.host)
         text, span, type_lookup = first.value, node.span, self.type_lookup
 
-        def call(scope):
+        def call(scope: Scope) -> Any:
             f = func(scope)
             head = site.signature(type_lookup, scope) if SignatureCall.takes_signature(f) else text
             return call_value(f, (head,) + tuple(a(scope) for a in rest),

@@ -10,16 +10,17 @@ from __future__ import annotations
 import dataclasses
 import gc
 from contextlib import contextmanager
-from typing import Iterator
+from types import ModuleType
+from typing import Any, Iterator, Sequence
 
-from dsplang.errors import DspError, DspRuntimeError, DspTypeError
+from dsplang.errors import DspError, DspRuntimeError, DspTypeError, Span
 from dsplang.grammar import ast
 from dsplang.grammar.parser import collector_paused, parse
 from dsplang.interpreter.declarations import DeclCompiler
 from dsplang.interpreter.host import Host
 from dsplang.interpreter.imports import Importer
 from dsplang.interpreter.limits import Limits
-from dsplang.interpreter.scope import Scope
+from dsplang.interpreter.scope import Code, Scope
 from dsplang.interpreter.values import Namespace, Return
 
 IMPORTS = (ast.FromImport, ast.ImportPython, ast.ImportDsp)
@@ -48,7 +49,7 @@ def program_kept() -> Iterator[None]:
 class Interpreter:
     """Runs programs; holds the builtins, the host (see host.py) and the files imported so far."""
 
-    def __init__(self, builtins: dict, host: Host, limits: Limits | None = None) -> None:
+    def __init__(self, builtins: dict[str, Any], host: Host, limits: Limits | None = None) -> None:
         self.limits = limits if limits is not None else Limits.from_settings()
         self.builtins = Scope(None, builtins)
         self.host = host
@@ -105,7 +106,7 @@ class Interpreter:
             except RecursionError:
                 raise DspRuntimeError("maximum recursion depth exceeded", program.span) from None
 
-    def _declare(self, body, compiled, scope: Scope) -> None:
+    def _declare(self, body: tuple[ast.Stmt, ...], compiled: list[Code], scope: Scope) -> None:
         for node, run in zip(body, compiled):
             if isinstance(node, IMPORTS):
                 run(scope)
@@ -118,10 +119,11 @@ class Interpreter:
                     run(scope)
 
     @staticmethod
-    def _declare_types(pending, scope: Scope) -> None:
+    def _declare_types(pending: Sequence[tuple[ast.Node, Code]], scope: Scope) -> None:
         """Make record types, retrying those that refer to a record declared later in the file."""
         while pending:
-            failed, first_error = [], None
+            failed: list[tuple[ast.Node, Code]] = []
+            first_error: DspError | None = None
             for node, run in pending:
                 try:
                     run(scope)
@@ -129,11 +131,11 @@ class Interpreter:
                     failed.append((node, run))
                     first_error = first_error or err
             if len(failed) == len(pending):
-                raise first_error
+                raise first_error  # type: ignore[misc]  # set: every run failed
             pending = failed
 
     @staticmethod
-    def _run_statements(body, compiled, scope: Scope) -> None:
+    def _run_statements(body: tuple[ast.Stmt, ...], compiled: list[Code], scope: Scope) -> None:
         for node, run in zip(body, compiled):
             if isinstance(node, HOISTED):
                 continue
@@ -146,8 +148,8 @@ class Interpreter:
                 raise DspTypeError(f"'{word}' outside of a {'function' if word == 'return' else 'loop'}",
                                    node.span)
 
-    def import_dsp(self, path: str, from_file: str, span):
+    def import_dsp(self, path: str, from_file: str, span: Span) -> tuple[dict[str, Any], Namespace]:
         return self.importer.import_dsp(path, from_file, span)
 
-    def import_python(self, module: str, from_file: str, span):
+    def import_python(self, module: str, from_file: str, span: Span) -> ModuleType:
         return self.importer.import_python(module, from_file, span)

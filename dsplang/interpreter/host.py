@@ -71,10 +71,10 @@ class Host(Protocol):
     def predictor_calls(self) -> int:
         """How many predictor calls have finished so far (on this thread)."""
 
-    def last_call(self) -> tuple[object, dict]:
+    def last_call(self) -> tuple[object, dict[str, Any]]:
         """The predictor called most recently and the outputs it gave."""
 
-    def giving_feedback(self, predictor: object, message: str, previous: dict) -> ContextManager[None]:
+    def giving_feedback(self, predictor: object, message: str, previous: dict[str, Any]) -> ContextManager[None]:
         """While inside, `predictor` sees `message` as feedback on its `previous` outputs."""
 
     def record_assertion(self, kind: str, text: str, passed: bool, retries: int, span: Span) -> None:

@@ -7,13 +7,24 @@ import importlib
 import os
 import sys
 from contextlib import contextmanager
-from typing import Iterator
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Iterator
 
-from dsplang.errors import DspFileError, DspImportError, Span, checked_path, did_you_mean, source_text
+from dsplang.errors import (
+    DspFileError,
+    DspImportError,
+    Span,
+    checked_path,
+    did_you_mean,
+    source_text,
+)
 from dsplang.grammar import ast
 from dsplang.grammar.parser import parse
 from dsplang.interpreter.calls import python_error
 from dsplang.interpreter.values import Namespace
+
+if TYPE_CHECKING:       # the interpreter owns the importer (same layer)
+    from dsplang.interpreter.evaluator import Interpreter
 
 DECLARATIONS = (ast.SignatureDecl, ast.SignatureAlias, ast.TypeDecl, ast.EnumDecl, ast.ModuleDecl, ast.FuncDef)
 
@@ -31,9 +42,9 @@ def base_dir(filename: str | None) -> str:
 
 
 class Importer:
-    def __init__(self, interpreter) -> None:
+    def __init__(self, interpreter: Interpreter) -> None:
         self.interp = interpreter
-        self.done: dict[str, tuple[dict, Namespace]] = {}
+        self.done: dict[str, tuple[dict[str, Any], Namespace]] = {}
         self.stack: list[str] = []
 
     @contextmanager
@@ -57,15 +68,15 @@ class Importer:
         except OSError as exc:
             raise DspFileError(f"cannot read {path}: {exc.strerror}", span) from None
 
-    def import_dsp(self, path: str, from_file: str, span: Span) -> tuple[dict, Namespace]:
+    def import_dsp(self, path: str, from_file: str, span: Span) -> tuple[dict[str, Any], Namespace]:
         """Run the file once; return its declarations and a namespace of all its top-level names."""
         full = os.path.normpath(os.path.join(base_dir(from_file), path))
         if full in self.done:
             return self.done[full]
         if full in self.stack:
             cycle = self.stack[self.stack.index(full):] + [full]
-            names = " -> ".join(os.path.basename(p) for p in cycle)
-            raise DspImportError(f"import cycle: {names}", span)
+            chain = " -> ".join(os.path.basename(p) for p in cycle)
+            raise DspImportError(f"import cycle: {chain}", span)
         if not os.path.exists(full):
             raise DspImportError(f"cannot import {path!r}: no such file {display_path(full)}", span,
                                  hint=self._near_file(full))
@@ -92,7 +103,7 @@ class Importer:
             return None
         return did_you_mean(os.path.basename(full), files, cutoff=0.75)
 
-    def import_python(self, module: str, from_file: str, span: Span):
+    def import_python(self, module: str, from_file: str, span: Span) -> ModuleType:
         folder = base_dir(from_file)
         if folder not in sys.path:
             sys.path.insert(0, folder)

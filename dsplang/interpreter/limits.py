@@ -25,7 +25,7 @@ import re
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
-from typing import Iterator
+from typing import Any, Callable, Iterator, SupportsIndex
 
 from dsplang.errors import DspArgumentError, DspLimitError, Span
 from dsplang.grammar.helpers import LITERAL_DIGITS
@@ -126,7 +126,7 @@ def conversion_error(exc: BaseException, span: Span | None) -> DspLimitError | N
                          f"limit of {int(found.group(1)):,} digits", span, hint=raise_hint("int_digits"))
 
 
-def check_power(a, b, limits: Limits, span: Span | None) -> None:
+def check_power(a: Any, b: Any, limits: Limits, span: Span | None) -> None:
     """Refuse an integer `a ** b` whose result would be too large, before computing it."""
     if a.__class__ is int and b.__class__ is int and b > 1 and not -1 <= a <= 1:
         bits = b * math.log2(abs(a))
@@ -134,7 +134,7 @@ def check_power(a, b, limits: Limits, span: Span | None) -> None:
             raise too_big("**", bits / LOG2_10, limits, span)
 
 
-def check_product(a, b, limits: Limits, span: Span | None) -> None:
+def check_product(a: Any, b: Any, limits: Limits, span: Span | None) -> None:
     """Refuse `a * b` of two large integers, or a repetition of a sequence, that would
     be too large, before computing it."""
     if a.__class__ is int and b.__class__ is int:
@@ -149,7 +149,7 @@ def check_product(a, b, limits: Limits, span: Span | None) -> None:
             raise too_long(type(seq).__name__, size, limits, span)
 
 
-def check_size(value, limits: Limits, span: Span | None):
+def check_size(value: Any, limits: Limits, span: Span | None) -> Any:
     """`value` itself, or a DspLimitError when it is a sequence longer than `seq_len`."""
     if value.__class__ in SIZED and len(value) > limits.seq_len:
         raise too_long(type(value).__name__, len(value), limits, span)
@@ -164,9 +164,9 @@ def check_format_spec(spec: str, limits: Limits, span: Span | None) -> None:
 
 
 @functools.lru_cache(maxsize=None)
-def limited_range(limits: Limits):
+def limited_range(limits: Limits) -> Callable[..., range]:
     """`range` for programs: a range longer than `seq_len` is refused when it is made."""
-    def range_(*args):
+    def range_(*args: SupportsIndex) -> range:
         made = range(*args)
         try:
             size = len(made)

@@ -15,12 +15,12 @@ from dsplang.errors import DspNameError, Span, did_you_mean
 class Scope:
     __slots__ = ("vars", "parent")
 
-    def __init__(self, parent: "Scope | None" = None, vars: dict | None = None):
-        self.vars: dict = {} if vars is None else vars
+    def __init__(self, parent: "Scope | None" = None, vars: dict[str, Any] | None = None) -> None:
+        self.vars: dict[str, Any] = {} if vars is None else vars
         self.parent = parent
 
-    def lookup(self, name: str, span: Span | None = None):
-        scope = self
+    def lookup(self, name: str, span: Span | None = None) -> Any:
+        scope: Scope | None = self
         while scope is not None:
             vars = scope.vars
             if name in vars:
@@ -29,11 +29,11 @@ class Scope:
         raise DspNameError(f"name {name!r} is not defined", span,
                            hint=did_you_mean(name, self.visible_names()))
 
-    def declare(self, name: str, value, span: Span | None = None) -> None:
+    def declare(self, name: str, value: Any, span: Span | None = None) -> None:
         self.vars[name] = value
 
-    def assign(self, name: str, value, span: Span | None = None) -> None:
-        scope = self
+    def assign(self, name: str, value: Any, span: Span | None = None) -> None:
+        scope: Scope | None = self
         while scope is not None:
             vars = scope.vars
             if name in vars:
@@ -48,7 +48,7 @@ class Scope:
 
     def visible_names(self) -> set[str]:
         names: set[str] = set()
-        scope = self
+        scope: Scope | None = self
         while scope is not None:
             names.update(scope.vars)
             scope = scope.parent
@@ -56,7 +56,7 @@ class Scope:
 
     def find(self, name: str) -> "Scope | None":
         """The nearest scope holding `name`, or None."""
-        scope = self
+        scope: Scope | None = self
         while scope is not None:
             if name in scope.vars:
                 return scope

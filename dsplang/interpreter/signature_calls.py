@@ -9,9 +9,13 @@ the type names it uses still mean the same values.
 
 from __future__ import annotations
 
+from typing import Callable
+
 from dsplang.errors import DspSyntaxError, Span
+from dsplang.grammar import ast
 from dsplang.grammar.parser import parse_sigspec
-from dsplang.interpreter.host import Host
+from dsplang.interpreter.host import Host, TypeLookup
+from dsplang.interpreter.scope import Scope
 
 
 class SignatureCall:
@@ -21,8 +25,9 @@ class SignatureCall:
 
     def __init__(self, text: str, span: Span, host: Host) -> None:
         self.text, self.span, self.host = text, span, host
-        self.sigspec = self.error = None
-        self.made: tuple[tuple, object] | None = None    # ((name, type) pairs read, signature)
+        self.sigspec: ast.SigSpec | None = None
+        self.error: DspSyntaxError | None = None
+        self.made: tuple[tuple[tuple[str, type], ...], object] | None = None    # ((name, type) pairs read, signature)
         try:
             self.sigspec = parse_sigspec(text, span)   # refuses a text without "->" at once
         except DspSyntaxError as err:                  # raised only if the callee takes a signature
@@ -32,7 +37,7 @@ class SignatureCall:
     def takes_signature(f: object) -> bool:
         return isinstance(f, type) and getattr(f, "takes_signature", False) is True
 
-    def signature(self, type_lookup, scope) -> object:
+    def signature(self, type_lookup: Callable[[Scope], TypeLookup], scope: Scope) -> object:
         """The signature for this run of the call: the one made before if its types are unchanged."""
         if self.error is not None:
             raise self.error
@@ -44,13 +49,14 @@ class SignatureCall:
             lookup = type_lookup(scope)
             if all(lookup(name, self.span) is value for name, value in read):
                 return signature
-        read_now: list[tuple[str, object]] = []
+        read_now: list[tuple[str, type]] = []
         lookup = type_lookup(scope)
 
-        def recording(name: str, span: Span) -> object:
+        def recording(name: str, span: Span) -> type:
             value = lookup(name, span)
             read_now.append((name, value))
             return value
-        signature = self.host.signature_from_spec(self.text, self.sigspec, recording, self.span)
+        # sigspec is set whenever error is None
+        signature = self.host.signature_from_spec(self.text, self.sigspec, recording, self.span)  # type: ignore[arg-type]
         self.made = (tuple(read_now), signature)
         return signature

@@ -8,8 +8,14 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Iterator, Sequence
 
-from dsplang.errors import (DspArgumentError, DspAttributeError, DspRuntimeError, DspTypeError, Span,
-                            did_you_mean)
+from dsplang.errors import (
+    DspArgumentError,
+    DspAttributeError,
+    DspRuntimeError,
+    DspTypeError,
+    Span,
+    did_you_mean,
+)
 from dsplang.interpreter.limits import raise_hint
 from dsplang.interpreter.scope import Code, Scope
 
