@@ -168,10 +168,10 @@ def checked_path(path: str, span: Span | None = None, error: type[DspError] = Ds
     return path
 
 
-def source_text(data: bytes, path: str, span: Span | None = None) -> str:
+def source_text(data: bytes, path: str, span: Span | None = None, keep_newlines: bool = False) -> str:
     """The text of a source file read as `data`: UTF-8, newlines made "\\n" (as Python's
-    universal newlines do). Bytes that are not UTF-8 are a DspFileError at `span` (the
-    import that reads the file), or else at the first bad byte."""
+    universal newlines do) unless `keep_newlines`. Bytes that are not UTF-8 are a
+    DspFileError at `span` (the import that reads the file), or else at the first bad byte."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -181,7 +181,7 @@ def source_text(data: bytes, path: str, span: Span | None = None) -> str:
         where = span or Span(path, line, col, line, col + 1)
         raise DspFileError(f"{path} is not UTF-8 text: byte 0x{data[err.start]:02x} at line {line}, "
                            f"column {col} ({err.reason})", where) from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return text if keep_newlines else text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def type_word(value) -> str:

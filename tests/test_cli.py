@@ -180,3 +180,13 @@ def test_a_nul_in_a_path_is_a_located_error(name, tmp_path, capsys):
         assert "internal error" not in err
     assert main(["check", str(path) + "\0"]) == 1       # the API and REPL paths too
     assert "cannot contain a NUL" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["check", "fmt", "run"])
+def test_a_file_that_is_not_utf8_is_one_error_at_its_first_bad_byte(command, tmp_path, capsys):
+    bad = tmp_path / "bad.dsp"
+    bad.write_bytes(b'let x = 1\r\nprint("a\xffb")\n')
+    assert main([command, str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert f"{bad}:2:9: file error: {bad} is not UTF-8 text: byte 0xff at line 2, column 9 (invalid start byte)" in err
+    assert '    2 | print("a\ufffdb")' in err and "internal error" not in err

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from dsplang.errors import DspError, DspFileError, checked_path, render
+from dsplang.errors import DspError, DspFileError, checked_path, render, source_text
 from dsplang.fmt.formatter import format_source
 
 
@@ -38,11 +38,11 @@ def run_fmt(paths: list[str], check: bool = False) -> int:
 
 def _read(path: str) -> str:
     try:
-        with open(checked_path(path), encoding="utf-8", newline="") as fh:
-            return fh.read()
+        with open(checked_path(path), "rb") as fh:
+            return source_text(fh.read(), path, keep_newlines=True)
     except FileNotFoundError:
         raise DspFileError(f"no such file: {path!r}") from None
-    except (OSError, UnicodeDecodeError) as err:
+    except OSError as err:
         raise DspFileError(f"cannot read {path!r}: {err}") from None
 
 
