@@ -66,7 +66,8 @@ def _start(x: object, st: ParseState) -> tuple[int, int] | None:
             return None
         if x.line == 1:
             return st.line0 + 1, x.column + st.col0  # type: ignore[operator]
-        return x.line + st.line0, x.column  # type: ignore[operator, return-value]  # lexer tokens have positions
+        # Lark types token positions as optional; the lexer's tokens always have them.
+        return x.line + st.line0, x.column  # type: ignore[operator, return-value]
     if isinstance(x, (list, tuple)):
         for y in x:
             p = _start(y, st)
@@ -84,7 +85,7 @@ def _end(x: object, st: ParseState) -> tuple[int, int] | None:
             return None
         if x.end_line == 1:
             return st.line0 + 1, x.end_column + st.col0  # type: ignore[operator]
-        return x.end_line + st.line0, x.end_column  # type: ignore[operator, return-value]  # lexer tokens have positions
+        return x.end_line + st.line0, x.end_column  # type: ignore[operator, return-value]  # (as in _start)
     if isinstance(x, (list, tuple)):
         for y in reversed(x):
             p = _end(y, st)
@@ -207,7 +208,8 @@ def describe(node: object) -> str:
     return _KINDS.get(type(node), "this expression")
 
 
-def target(node: ast.Node, verb: str, augmented: bool = False) -> ast.Name | ast.Attribute | ast.Index | ast.TupleTarget:
+def target(node: ast.Node, verb: str,
+           augmented: bool = False) -> ast.Name | ast.Attribute | ast.Index | ast.TupleTarget:
     """Check an assignment target; a tuple of names becomes a TupleTarget."""
     if isinstance(node, (ast.Name, ast.Attribute, ast.Index)):
         return node

@@ -16,6 +16,9 @@ callbacks; errors are Lark's own exception types (`messages.convert` words them)
 
 from __future__ import annotations
 
+import re
+from typing import Any, Callable, Collection, Iterable, Iterator
+
 from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedToken
 from lark.parse_tree_builder import ExpandSingleChild
@@ -24,13 +27,21 @@ from lark.parsers.lalr_analysis import Shift
 from dsplang.grammar.postlex import ParseState, _process
 
 _new_str = str.__new__
+
+# A state's action on a symbol: the next state (shift, an int) or (size, callback, origin)
+# (reduce). Typed Any: the loop tells them apart with `act.__class__ is int`, which is
+# faster than isinstance and which mypy does not narrow on.
+Action = Any
+Actions = dict[int, dict[str, Action]]
+# (compiled expressions, ignored types, types that may hold newlines, callbacks)
+Scanner = tuple[tuple[re.Pattern[str], ...], Collection[str], Collection[str], dict[str, Callable[[Token], Token]]]
 _SPACE = frozenset(" \t\f")
 
 
 class Tables:
     """What the loop needs from a Lark LALR parser, gathered once."""
 
-    def __init__(self, lark: Lark):
+    def __init__(self, lark: Lark) -> None:
         frontend = lark.parser
         parser = frontend.parser.parser
         table = parser.parse_table
@@ -40,20 +51,21 @@ class Tables:
                          for state, acts in table.states.items()}
         self.actions = {state: _actions(acts, parser.callbacks) for state, acts in table.states.items()}
         contextual = frontend.lexer.lexer
-        scanners: dict[int, tuple] = {}
+        scanners: dict[int, Scanner] = {}
         self.scanners = {state: _scanner(lexer, scanners) for state, lexer in contextual.lexers.items()}
         self.root = _scanner(contextual.root_lexer, scanners)
         self.chains: dict[tuple[int, int, str], int] = {}    # see _pass_through
 
 
-def _actions(acts: dict, callbacks: dict) -> dict:
+def _actions(acts: dict[str, Any], callbacks: dict[Any, Callable[[list[Any]], Any]]) -> dict[str, Action]:
     """A state's actions: the next state (shift, an int) or (size, callback, origin)
     (reduce; callback None when the rule hands its single child on unchanged)."""
-    row = {}
+    row: dict[str, Action] = {}
     for symbol, (action, arg) in acts.items():
         if action is Shift:
             row[symbol] = arg
             continue
+        callback: Callable[[list[Any]], Any] | None
         callback, size = callbacks[arg], len(arg.expansion)
         if size == 1 and type(callback) is ExpandSingleChild:
             callback = None
@@ -61,7 +73,7 @@ def _actions(acts: dict, callbacks: dict) -> dict:
     return row
 
 
-def _scanner(lexer, made: dict) -> tuple:
+def _scanner(lexer: Any, made: dict[int, Scanner]) -> Scanner:
     """(compiled expressions, ignored types, types that may hold newlines, callbacks) of
     one of Lark's lexers, shared between states that accept the same terminals."""
     key = id(lexer)
@@ -79,7 +91,7 @@ def _token(kind: str, value: str, pos: int, line: int, col: int, end_line: int, 
     return tok
 
 
-def lex(tables: Tables, text: str, stack: list):
+def lex(tables: Tables, text: str, stack: list[int]) -> Iterator[Token]:
     """The tokens of `text`, each lexed with the scanner of the parser's current state
     (`stack[-1]`, read when the token is asked for)."""
     scanners = tables.scanners
@@ -103,13 +115,15 @@ def lex(tables: Tables, text: str, stack: list):
                 end_line, end_start = line + count, pos + value.rindex("\n") + 1
         if kind not in ignore:
             tok = _new_str(Token, value)      # what _token() does, inline: once per token
-            tok.type, tok.value, tok.start_pos, tok.line, tok.column = kind, value, pos, line, pos - line_start + 1
+            # (every terminal's expression is a named group: kind is a str)
+            tok.type, tok.value, tok.start_pos = kind, value, pos  # type: ignore[assignment]
+            tok.line, tok.column = line, pos - line_start + 1
             tok.end_line, tok.end_column, tok.end_pos = end_line, after - end_start + 1, after
             yield callbacks[kind](tok) if kind in callbacks else tok
         pos, line, line_start = after, end_line, end_start
 
 
-def _no_token(tables: Tables, text: str, pos: int, line: int, col: int, stack: list) -> Exception:
+def _no_token(tables: Tables, text: str, pos: int, line: int, col: int, stack: list[int]) -> Exception:
     """What Lark's contextual lexer raises where no terminal of the state matches: an
     unexpected token when some terminal of the grammar matches there, else unexpected
     characters."""
@@ -117,18 +131,19 @@ def _no_token(tables: Tables, text: str, pos: int, line: int, col: int, stack: l
         m = mre.match(text, pos)
         if m is not None:
             value = m.group()
-            tok = _token(m.lastgroup, value, pos, line, col, line, col + len(value), m.end())
-            return UnexpectedToken(tok, set(tables.expected[stack[-1]]))
-    return UnexpectedCharacters(text, pos, line, col, allowed=set(tables.expected[stack[-1]]))
+            tok = _token(m.lastgroup, value, pos, line, col, line, col + len(value), m.end())  # type: ignore[arg-type]
+            return UnexpectedToken(tok, set(tables.expected[stack[-1]]))  # type: ignore[no-untyped-call]
+    return UnexpectedCharacters(text, pos, line, col,  # type: ignore[no-untyped-call]  # Lark's are unannotated
+                                allowed=set(tables.expected[stack[-1]]))
 
 
-def parse(tables: Tables, text: str, start: str, st: ParseState, seen: list | None = None):
+def parse(tables: Tables, text: str, start: str, st: ParseState, seen: list[Token] | None = None) -> Any:
     """Parse `text` from rule `start`; `st` is the parse's state for the post-lexer. When
     `seen` is given, every token the lexer makes (before indentation tokens are added) is
     appended to it."""
     states, end_state, chains = tables.actions, tables.end_states[start], tables.chains
     stack = [tables.start_states[start]]
-    values: list = []
+    values: list[Any] = []
     tokens = lex(tables, text, stack)
     if seen is not None:
         tokens = _recording(tokens, seen)
@@ -139,7 +154,7 @@ def parse(tables: Tables, text: str, start: str, st: ParseState, seen: list | No
             try:
                 act = states[stack[-1]][kind]
             except KeyError:
-                raise UnexpectedToken(last, set(tables.expected[stack[-1]])) from None
+                raise UnexpectedToken(last, set(tables.expected[stack[-1]])) from None  # type: ignore[no-untyped-call]
             if act.__class__ is int:
                 stack.append(act)
                 values.append(last)
@@ -163,7 +178,7 @@ def parse(tables: Tables, text: str, start: str, st: ParseState, seen: list | No
     return _finish(tables, states, stack, values, end_state, last)
 
 
-def _pass_through(states: dict, below: int, top: int, kind: str) -> int:
+def _pass_through(states: Actions, below: int, top: int, kind: str) -> int:
     """The state after every single-child rule that would be reduced, one after another,
     with `top` over `below` on the stack and a `kind` token next."""
     act = states[top].get(kind)
@@ -173,7 +188,7 @@ def _pass_through(states: dict, below: int, top: int, kind: str) -> int:
     return top
 
 
-def _pop(stack: list, values: list, size: int) -> list:
+def _pop(stack: list[int], values: list[Any], size: int) -> list[Any]:
     """Take the last `size` values (and their states) off the stacks."""
     if not size:
         return []
@@ -183,13 +198,14 @@ def _pop(stack: list, values: list, size: int) -> list:
     return children
 
 
-def _finish(tables: Tables, states: dict, stack: list, values: list, end_state: int, last):
+def _finish(tables: Tables, states: Actions, stack: list[int], values: list[Any], end_state: int,
+            last: Token | None) -> Any:
     """Reduce at the end of the input until the start rule is complete."""
     end = Token.new_borrow_pos("$END", "", last) if last is not None else Token("$END", "", 0, 1, 1)
     while True:
         act = states[stack[-1]].get("$END")
         if act is None or act.__class__ is int:
-            raise UnexpectedToken(end, set(tables.expected[stack[-1]]))
+            raise UnexpectedToken(end, set(tables.expected[stack[-1]]))  # type: ignore[no-untyped-call]
         size, callback, origin = act
         if callback is None:
             stack[-1] = states[stack[-2]][origin]
@@ -200,7 +216,7 @@ def _finish(tables: Tables, states: dict, stack: list, values: list, end_state: 
             return values[-1]
 
 
-def _recording(tokens, seen: list):
+def _recording(tokens: Iterable[Token], seen: list[Token]) -> Iterator[Token]:
     for tok in tokens:
         seen.append(tok)
         yield tok

@@ -14,8 +14,9 @@ import re
 import threading
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, Iterable, Iterator
 
-from lark import Lark
+from lark import Lark, Token
 from lark.exceptions import LarkError, UnexpectedInput
 
 from dsplang.errors import SOURCES, DspSyntaxError, Span
@@ -40,7 +41,7 @@ class _Built:
     lark: Lark | None = None
     tables: lalr.Tables | None = None
     words: dict[str, str] = {}
-    name: re.Pattern                  # the NAME terminal
+    name: re.Pattern[str]             # the NAME terminal
 
 
 def _lark() -> Lark:
@@ -56,14 +57,14 @@ def _lark() -> Lark:
     return _Built.lark
 
 
-def _run(text: str, start: str, st: ParseState, seen: list | None = None):
+def _run(text: str, start: str, st: ParseState, seen: list[Token] | None = None) -> Any:
     """Parse `text` from rule `start` with `st` as the running parse's state (`seen`:
     see `lalr.parse`)."""
     with _LOCK:
         _lark()
         saved, HOLDER.state = HOLDER.state, st
         try:
-            result = lalr.parse(_Built.tables, text, start, st, seen)
+            result = lalr.parse(_Built.tables, text, start, st, seen)  # type: ignore[arg-type]  # built by _lark()
             check_depth(result)
             return result
         except UnexpectedInput as exc:
@@ -76,13 +77,14 @@ def _run(text: str, start: str, st: ParseState, seen: list | None = None):
             HOLDER.state = saved
 
 
-def _parse_field(text: str, line: int, col: int) -> ast.Node:
+def _parse_field(text: str, line: int, col: int) -> ast.Expr:
     """Parse the expression of an f-string field that starts at (line, col) of the file
     (a lone name, the usual field, needs no parse)."""
     st = ParseState(HOLDER.state.file, line - 1, col - 1, flat=True)
     if _Built.name.fullmatch(text):
         return ast.Name(st.span(1, 1, 1, 1 + len(text)), text)
-    return _run(text, "expr_start", st)
+    expr: ast.Expr = _run(text, "expr_start", st)
+    return expr
 
 
 def _normalize(source: str, final_newline: bool = True) -> str:
@@ -99,14 +101,14 @@ def _file_span(filename: str, source: str) -> Span:
     return Span(filename, 1, 1, text.count("\n") + 1, len(text) - text.rfind("\n"))
 
 
-def _program(body: tuple, filename: str, source: str) -> ast.Program:
+def _program(body: Iterable[Any], filename: str, source: str) -> ast.Program:
     """A Program from top-level statements; a leading string statement is its doc."""
     doc, body = doc_and_body(tuple(body))
     return ast.Program(_file_span(filename, source), doc, body)
 
 
 @contextmanager
-def collector_paused():
+def collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while a large tree is built: the tree makes
     no cycles to collect, and the collector would otherwise walk it again and again (most
     of the time of parsing or compiling a 100,000-line program)."""
@@ -119,7 +121,7 @@ def collector_paused():
             gc.enable()
 
 
-def parse(source: str, filename: str = "<string>", seen: list | None = None) -> ast.Program:
+def parse(source: str, filename: str = "<string>", seen: list[Token] | None = None) -> ast.Program:
     """Parse a program; raise DspSyntaxError on malformed input. Registers the source.
     With `seen`, the lexer's tokens are appended to it (see `lalr.parse`)."""
     SOURCES.add(filename, source)
@@ -138,7 +140,7 @@ def parse_sigspec(spec: str, span: Span) -> ast.SigSpec:
         raise DspSyntaxError('a signature string needs inputs and outputs separated by '
                              '"->", as in "question -> answer"', span)
     st = ParseState(span.file, span.line - 1, span.col, flat=True)
-    result = _run(_normalize(spec, final_newline=False), "sigspec_start", st)
+    result: ast.SigSpec = _run(_normalize(spec, final_newline=False), "sigspec_start", st)
     seen: set[str] = set()
     for field in result.fields:
         if field.name in seen:
@@ -151,7 +153,8 @@ def parse_sigspec(spec: str, span: Span) -> ast.SigSpec:
 def parse_type(text: str, span: Span) -> ast.TypeExpr:
     """Parse a type such as "list[str]" or "optional[Passage]"; `span` is where text starts."""
     st = ParseState(span.file, span.line - 1, span.col - 1, flat=True)
-    return _run(_normalize(text, final_newline=False), "type_start", st)
+    texpr: ast.TypeExpr = _run(_normalize(text, final_newline=False), "type_start", st)
+    return texpr
 
 
 def is_complete(source: str) -> bool:

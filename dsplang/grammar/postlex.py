@@ -79,7 +79,8 @@ class ParseState:
         tok = self.last_real
         if tok is None:
             return self.span(1, 1, 1, 2)
-        return self.span(tok.end_line, tok.end_column, tok.end_line, tok.end_column + 1)  # type: ignore[arg-type, operator]
+        end_line, end_col = tok.end_line, tok.end_column
+        return self.span(end_line, end_col, end_line, end_col + 1)  # type: ignore[arg-type, operator]
 
     def error(self, message: str, tok: Token, incomplete: bool = False) -> DspSyntaxError:
         """A DspSyntaxError at `tok`; `incomplete` marks errors that more input could fix."""
@@ -154,7 +155,8 @@ def _process(stream: Iterable[Token], st: ParseState) -> Iterator[Token]:
         yield tok
     if st.brackets:
         opener = st.brackets[-1][0]
-        raise st.error(f"unclosed '{opener.value}' opened at line {st.pos(opener.line, 1)[0]}",  # type: ignore[arg-type]
+        line = st.pos(opener.line, 1)[0]  # type: ignore[arg-type]  # lexer tokens have positions
+        raise st.error(f"unclosed '{opener.value}' opened at line {line}",
                        opener, incomplete=True)
     last = st.cur
     while len(indents) > 1 and last is not None:

@@ -49,7 +49,8 @@ def _parse_chunk(chunk: list[str], start: int, filename: str,
             return list(run("\n".join(chunk) + "\n", "start", ParseState(filename, start))), errors
         except DspSyntaxError as err:
             errors.append(err)
-            row = getattr(err, "fix_line", err.span.line) - 1 - start  # type: ignore[union-attr]  # syntax errors have spans
+            # (a syntax error always has a span)
+            row = getattr(err, "fix_line", err.span.line) - 1 - start  # type: ignore[union-attr]
             if getattr(err, "incomplete", False) or not 0 <= row < len(chunk):
                 break
             if err.message.startswith(("unclosed", "unterminated", "unmatched", "closing")):

@@ -56,7 +56,7 @@ class SignatureCall:
             value = lookup(name, span)
             read_now.append((name, value))
             return value
-        # sigspec is set whenever error is None
-        signature = self.host.signature_from_spec(self.text, self.sigspec, recording, self.span)  # type: ignore[arg-type]
+        sigspec = self.sigspec      # set whenever error is None
+        signature = self.host.signature_from_spec(self.text, sigspec, recording, self.span)  # type: ignore[arg-type]
         self.made = (tuple(read_now), signature)
         return signature
