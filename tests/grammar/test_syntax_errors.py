@@ -135,7 +135,7 @@ PIECES = ["(", ")", "[", "]", "{", "}", ":", "\n", "    ", "\t", '"', "'", '"""'
           "f\"{", "=", ",", "->", "if", "else", "let", "def", "é", "\x00", "\r", "😀"]
 
 
-@settings(max_examples=150, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutants([SAMPLE], st.one_of(st.sampled_from(PIECES), st.text(max_size=3)), token=WORDS_AND_MARKS))
 def test_mutations_parse_or_raise_syntax_errors(mutant):
     _, source = mutant
@@ -150,7 +150,7 @@ def test_mutations_parse_or_raise_syntax_errors(mutant):
     assert not any(e.message.startswith("internal") for e in errors)
 
 
-@settings(max_examples=100, deadline=2000)
+@settings(max_examples=100, deadline=None)
 @given(st.text(max_size=40))
 def test_arbitrary_text_never_crashes(source):
     try:
