@@ -106,6 +106,7 @@ def redact_error(error: BaseException, secrets: list[str]) -> None:
                 except AttributeError:
                     pass
         if isinstance(getattr(link, "notes", None), list):
-            link.notes[:] = [redact(n, secrets) if isinstance(n, str) else n for n in link.notes]
+            # (a DspError's notes)
+            link.notes[:] = [redact(n, secrets) if isinstance(n, str) else n for n in link.notes]  # type: ignore[attr-defined]
         link.args = tuple(redact(a, secrets) if isinstance(a, str) else a for a in link.args)
         link = link.__cause__ or link.__context__

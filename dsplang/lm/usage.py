@@ -44,10 +44,14 @@ ZERO = Usage(0, 0, 0.0)
 
 
 class _Recordable(Protocol):
-    usage: Usage
-    cache_hit: bool
-    latency: float
-    model: str
+    @property
+    def usage(self) -> Usage: ...
+    @property
+    def cache_hit(self) -> bool: ...
+    @property
+    def latency(self) -> float: ...
+    @property
+    def model(self) -> str: ...
 
 
 class UsageTotals:
