@@ -60,8 +60,8 @@ def best_of(runs: int, fn) -> float:
 
 
 def main() -> None:
-    from dsplang.grammar.parser import parse
     from dsplang.driver.host import new_interpreter
+    from dsplang.grammar.parser import parse
 
     program = parse(DSP_SOURCE, "<bench>")
     interp = new_interpreter()

@@ -117,9 +117,9 @@ def bench(module, lm) -> float:
 def measure_dsplang() -> dict:
     start = time.perf_counter()
     from dsplang.lm.scripted import ScriptedLM
+    from dsplang.run.context import Options, Run, entered
     from dsplang.stdlib.modules.chain_of_thought import ChainOfThought
     from dsplang.stdlib.modules.predict import Predict
-    from dsplang.run.context import Options, Run, entered
     import_s = time.perf_counter() - start
     predict_answer = {"": {"answer": "Paris"}}
     cot_answer = {"": {"reasoning": "It is in France.", "answer": "Paris"}}

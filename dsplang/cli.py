@@ -165,8 +165,8 @@ def cmd_compile(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from dsplang.errors import render
     from dsplang.analysis.checker import check_file
+    from dsplang.errors import render
     problems = 0
     for path in args.files:
         found = check_file(path)

@@ -7,8 +7,8 @@ language server) call :func:`render`.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +37,7 @@ class DspError(Exception):
         self.hint = hint
         self.notes: list[str] = []
 
-    def with_span(self, span: Span | None) -> "DspError":
+    def with_span(self, span: Span | None) -> DspError:
         """Attach a span if this error has none yet (errors raised from Python code)."""
         if self.span is None and span is not None:
             self.span = span

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
-
 from time_limits import time_limit
 
 TESTS = Path(__file__).parent

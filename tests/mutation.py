@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Callable, Iterator, Sequence
 
 from hypothesis import strategies as st
 

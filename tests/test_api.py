@@ -8,8 +8,8 @@ import pytest
 
 import dsplang
 from dsplang.errors import DspError, DspNameError, DspSyntaxError
-from dsplang.run.lm import using
 from dsplang.lm.scripted import ScriptedLM
+from dsplang.run.lm import using
 
 LIBRARY = textwrap.dedent('''
     signature Answer:

@@ -18,11 +18,10 @@ import shutil
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
-
 from fuzz_targets import TOOLS, Job, try_tool
 from mutation import hostile_mutants
 from time_limits import WorkerPool

@@ -25,10 +25,11 @@ import resource
 import signal
 import time
 import traceback
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import wait
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 KILL_GRACE = 5.0
 _DONE = object()
@@ -141,7 +142,7 @@ class WorkerPool:
     def _start(self) -> _Worker:
         return _Worker(self._context, *self._settings)
 
-    def __enter__(self) -> "WorkerPool":
+    def __enter__(self) -> WorkerPool:
         return self
 
     def __exit__(self, *exc_info) -> None:

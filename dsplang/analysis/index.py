@@ -12,8 +12,8 @@ cursor on the blank line being typed at the end of a block is still inside it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from dsplang.analysis.imports import resolve_dsp_path
 from dsplang.analysis.scopes import DECL_TYPES, DECL_WORDS, HOISTED_KINDS, IMPORT_TYPES, target_names
@@ -41,8 +41,8 @@ class Definition:
     kind: str
     span: Span
     node: object
-    index: "Index"
-    scope: "Scope | None" = None
+    index: Index
+    scope: Scope | None = None
     value: object = None
     target: str | None = None
 
@@ -58,14 +58,14 @@ class Scope:
     kind: str
     start: Pos
     end: Pos
-    parent: "Scope | None" = None
+    parent: Scope | None = None
     owner: object = None
     indent: int = 0
     node_end: Pos = END
     defs: dict[str, list[Definition]] = field(default_factory=dict)
-    children: list["Scope"] = field(default_factory=list)
+    children: list[Scope] = field(default_factory=list)
 
-    def child(self, kind: str, node: ast.Node, end: Pos, owner: object = None) -> "Scope":
+    def child(self, kind: str, node: ast.Node, end: Pos, owner: object = None) -> Scope:
         """A new scope for `node`, ending at `end` (or where the node ends, if later)."""
         start = span_start(node.span)
         scope = Scope(kind, start, max(end, span_end(node.span)), self, owner or node,
@@ -88,7 +88,7 @@ class Index:
     """The scopes of one file; `load(path)` gives the Index of an imported .dsp file."""
 
     def __init__(self, path: str, lines: list[str], program: ast.Program | None,
-                 load: Callable[[str], "Index | None"]):
+                 load: Callable[[str], Index | None]):
         self.path = path
         self.lines = lines
         self.program = program

@@ -7,8 +7,8 @@ be reported as such rather than as an unknown name.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from dsplang.grammar import ast
 
@@ -60,7 +60,7 @@ class StaticScope:
 
     __slots__ = ("parent", "names", "pending")
 
-    def __init__(self, parent: "StaticScope | None" = None, pending: dict[str, int] | None = None):
+    def __init__(self, parent: StaticScope | None = None, pending: dict[str, int] | None = None):
         self.parent = parent
         self.names: dict[str, Binding] = {}
         self.pending: dict[str, int] = pending or {}
@@ -88,7 +88,7 @@ class StaticScope:
         """Every name bound in this scope and the enclosing ones."""
         return {name for scope in self.outward() for name in scope.names}
 
-    def outward(self) -> Iterator["StaticScope"]:
+    def outward(self) -> Iterator[StaticScope]:
         """This scope, then each enclosing one."""
         scope: StaticScope | None = self
         while scope is not None:

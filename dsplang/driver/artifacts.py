@@ -10,7 +10,6 @@ two identical compiles). Writes are atomic: a temporary file replaced in one ste
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import tempfile
@@ -32,7 +31,7 @@ from dsplang.version import LANGUAGE_VERSION, __version__
 BUILD_DIR = ".dsp-build"
 
 # What a compiled program came from (optimizer, data, scores), so `save` can write it too.
-_ORIGIN: "weakref.WeakKeyDictionary[Any, dict]" = weakref.WeakKeyDictionary()
+_ORIGIN: weakref.WeakKeyDictionary[Any, dict] = weakref.WeakKeyDictionary()
 
 
 class DspArtifactWarning(UserWarning):

@@ -12,9 +12,9 @@ import json
 
 from dsplang import errors
 from dsplang.errors import DspError, DspUserError
+from dsplang.grammar import names
 from dsplang.interpreter.calls import BUILTIN_CALLABLES
 from dsplang.interpreter.limits import limited_range
-from dsplang.grammar import names
 
 ERROR_CLASSES: dict[str, type[DspError]] = {
     "Error": DspError,

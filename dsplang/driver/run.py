@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextvars
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from dsplang.driver.artifacts import run_compile_only
 from dsplang.driver.host import new_interpreter

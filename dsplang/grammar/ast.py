@@ -6,8 +6,9 @@ evaluator, checker, formatter and language server read them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator, Union
+from typing import Union
 
 from dsplang.errors import Span
 
@@ -29,13 +30,13 @@ class TypeName(Node):
 class TypeGeneric(Node):
     """`list[T]`, `dict[K, V]`, `optional[T]`."""
     name: str
-    args: tuple["TypeExpr", ...]
+    args: tuple[TypeExpr, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class TypeOptional(Node):
     """`T?`"""
-    inner: "TypeExpr"
+    inner: TypeExpr
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,69 +64,69 @@ class Const(Node):
 @dataclass(frozen=True, slots=True)
 class FormattedValue(Node):
     """`{expr!r:spec}` inside an f-string. conversion is 'r', 's' or None."""
-    expr: "Expr"
+    expr: Expr
     conversion: str | None
     format_spec: str | None
 
 
 @dataclass(frozen=True, slots=True)
 class FString(Node):
-    parts: tuple[Union[str, FormattedValue], ...]
+    parts: tuple[str | FormattedValue, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class ListExpr(Node):
-    items: tuple["Expr", ...]
+    items: tuple[Expr, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class TupleExpr(Node):
-    items: tuple["Expr", ...]
+    items: tuple[Expr, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class DictExpr(Node):
-    keys: tuple["Expr", ...]
-    values: tuple["Expr", ...]
+    keys: tuple[Expr, ...]
+    values: tuple[Expr, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Attribute(Node):
-    value: "Expr"
+    value: Expr
     attr: str
 
 
 @dataclass(frozen=True, slots=True)
 class Index(Node):
     """`value[index]`; `index` may be a Slice."""
-    value: "Expr"
-    index: "Expr"
+    value: Expr
+    index: Expr
 
 
 @dataclass(frozen=True, slots=True)
 class Slice(Node):
-    lower: "Expr | None"
-    upper: "Expr | None"
-    step: "Expr | None"
+    lower: Expr | None
+    upper: Expr | None
+    step: Expr | None
 
 
 @dataclass(frozen=True, slots=True)
 class Keyword(Node):
     """`name=value` in a call; name None means `**value`."""
     name: str | None
-    value: "Expr"
+    value: Expr
 
 
 @dataclass(frozen=True, slots=True)
 class Starred(Node):
     """`*value` in a call's positional arguments."""
-    value: "Expr"
+    value: Expr
 
 
 @dataclass(frozen=True, slots=True)
 class Call(Node):
-    func: "Expr"
-    args: tuple["Expr", ...]          # may contain Starred
+    func: Expr
+    args: tuple[Expr, ...]          # may contain Starred
     keywords: tuple[Keyword, ...]
 
 
@@ -133,58 +134,58 @@ class Call(Node):
 class BinOp(Node):
     """op is one of + - * / // % **"""
     op: str
-    left: "Expr"
-    right: "Expr"
+    left: Expr
+    right: Expr
 
 
 @dataclass(frozen=True, slots=True)
 class UnaryOp(Node):
     """op is one of 'not', '-', '+'"""
     op: str
-    operand: "Expr"
+    operand: Expr
 
 
 @dataclass(frozen=True, slots=True)
 class BoolOp(Node):
     """op is 'and' or 'or'; two or more values, flattened."""
     op: str
-    values: tuple["Expr", ...]
+    values: tuple[Expr, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Compare(Node):
     """Chained comparison `a < b <= c`: ops is ('<', '<='), comparators (b, c).
     ops are < > <= >= == != in 'not in' is 'is not'."""
-    left: "Expr"
+    left: Expr
     ops: tuple[str, ...]
-    comparators: tuple["Expr", ...]
+    comparators: tuple[Expr, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class IfExp(Node):
-    test: "Expr"
-    body: "Expr"
-    orelse: "Expr"
+    test: Expr
+    body: Expr
+    orelse: Expr
 
 
 @dataclass(frozen=True, slots=True)
 class Comprehension(Node):
     """`for target in iter if cond ...`; target is a Name or a TupleTarget."""
-    target: "Target"
-    iter: "Expr"
-    ifs: tuple["Expr", ...]
+    target: Target
+    iter: Expr
+    ifs: tuple[Expr, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class ListComp(Node):
-    elt: "Expr"
+    elt: Expr
     generators: tuple[Comprehension, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class DictComp(Node):
-    key: "Expr"
-    value: "Expr"
+    key: Expr
+    value: Expr
     generators: tuple[Comprehension, ...]
 
 
@@ -192,15 +193,15 @@ class DictComp(Node):
 class Param(Node):
     """A parameter of a def, lambda or module. kind: 'normal', 'star' (*args), 'dstar' (**kwargs)."""
     name: str
-    type: "TypeExpr | None"
-    default: "Expr | None"
+    type: TypeExpr | None
+    default: Expr | None
     kind: str = "normal"
 
 
 @dataclass(frozen=True, slots=True)
 class Lambda(Node):
     params: tuple[Param, ...]
-    body: "Expr"
+    body: Expr
 
 
 Expr = Union[Name, Const, FString, ListExpr, TupleExpr, DictExpr, Attribute, Index, Slice, Call,
@@ -227,21 +228,21 @@ class ExprStmt(Node):
 class Let(Node):
     """`let x = e`, `let a, b = e`. An optional annotation: `let x: int = e`."""
     target: Target
-    type: "TypeExpr | None"
+    type: TypeExpr | None
     value: Expr
 
 
 @dataclass(frozen=True, slots=True)
 class Assign(Node):
     """`x = e`, `x.attr = e`, `x[i] = e`, `a, b = e`."""
-    target: Union[Name, Attribute, Index, TupleTarget]
+    target: Name | Attribute | Index | TupleTarget
     value: Expr
 
 
 @dataclass(frozen=True, slots=True)
 class AugAssign(Node):
     """`x += e` (op without the '=': '+', '-', '*', '/', '//', '%', '**')."""
-    target: Union[Name, Attribute, Index]
+    target: Name | Attribute | Index
     op: str
     value: Expr
 
@@ -250,21 +251,21 @@ class AugAssign(Node):
 class If(Node):
     """elif chains become nested If nodes in `orelse`."""
     test: Expr
-    body: tuple["Stmt", ...]
-    orelse: tuple["Stmt", ...]
+    body: tuple[Stmt, ...]
+    orelse: tuple[Stmt, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class For(Node):
     target: Target
     iter: Expr
-    body: tuple["Stmt", ...]
+    body: tuple[Stmt, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class While(Node):
     test: Expr
-    body: tuple["Stmt", ...]
+    body: tuple[Stmt, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,14 +285,14 @@ class Pass(Node):
 
 @dataclass(frozen=True, slots=True)
 class Return(Node):
-    value: "Expr | None"
+    value: Expr | None
 
 
 @dataclass(frozen=True, slots=True)
 class Raise(Node):
     """`raise e` — e is usually a string or `Error("...")`; a bare `raise` (value None)
     re-raises the error being handled."""
-    value: "Expr | None"
+    value: Expr | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,27 +300,27 @@ class ExceptHandler(Node):
     """`except NAME as alias:` — type_name None means a bare `except:`."""
     type_name: str | None
     alias: str | None
-    body: tuple["Stmt", ...]
+    body: tuple[Stmt, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Try(Node):
-    body: tuple["Stmt", ...]
+    body: tuple[Stmt, ...]
     handlers: tuple[ExceptHandler, ...]
-    orelse: tuple["Stmt", ...]
-    finalbody: tuple["Stmt", ...]
+    orelse: tuple[Stmt, ...]
+    finalbody: tuple[Stmt, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Ensure(Node):
     test: Expr
-    message: "Expr | None"
+    message: Expr | None
 
 
 @dataclass(frozen=True, slots=True)
 class Require(Node):
     test: Expr
-    message: "Expr | None"
+    message: Expr | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,7 +333,7 @@ class With(Node):
     """`with EXPR [as NAME]:` block."""
     value: Expr
     alias: str | None
-    body: tuple["Stmt", ...]
+    body: tuple[Stmt, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,7 +343,7 @@ class CompileStmt(Node):
     program: Expr
     optimizer: Expr
     trainset: Expr
-    valset: "Expr | None"
+    valset: Expr | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,9 +391,9 @@ class ImportDsp(Node):
 class FieldDecl(Node):
     """A field of a `type` record: `name: TYPE "description"`; default is optional (`= expr`)."""
     name: str
-    type: "TypeExpr | None"
+    type: TypeExpr | None
     desc: str | None
-    default: "Expr | None" = None
+    default: Expr | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -413,7 +414,7 @@ class SigField(Node):
     """`input NAME: TYPE "desc"` / `output ...`; direction is 'input' or 'output'."""
     direction: str
     name: str
-    type: "TypeExpr | None"
+    type: TypeExpr | None
     desc: str | None
 
 
@@ -437,9 +438,9 @@ class SignatureAlias(Node):
 class FuncDef(Node):
     name: str
     params: tuple[Param, ...]
-    returns: "TypeExpr | None"
+    returns: TypeExpr | None
     doc: str | None
-    body: tuple["Stmt", ...]
+    body: tuple[Stmt, ...]
 
 
 @dataclass(frozen=True, slots=True)

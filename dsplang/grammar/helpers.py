@@ -7,8 +7,9 @@ so the same code serves whole files and pieces of files (f-string fields).
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence, cast
+from typing import Any, cast
 
 from lark import Token
 

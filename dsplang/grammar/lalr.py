@@ -17,7 +17,8 @@ callbacks; errors are Lark's own exception types (`messages.convert` words them)
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
+from typing import Any
 
 from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedToken

@@ -9,7 +9,7 @@ unterminated triple-quoted string) is marked `incomplete = True` for the REPL.
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from lark import Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken

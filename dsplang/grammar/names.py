@@ -8,7 +8,7 @@ Imports nothing but `errors`, so tools that never run a program can read it chea
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from dsplang.errors import did_you_mean
 

@@ -17,8 +17,8 @@ holds MAX_DEPTH levels.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from dsplang.errors import DspSyntaxError
 from dsplang.grammar import ast

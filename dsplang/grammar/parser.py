@@ -12,9 +12,10 @@ import dataclasses
 import gc
 import re
 import threading
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from lark import Lark, Token
 from lark.exceptions import LarkError, UnexpectedInput

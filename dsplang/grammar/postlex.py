@@ -12,7 +12,7 @@ sub-parse (a string's contents) to positions in the file.
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from lark import Token
 from lark.indenter import Indenter

@@ -12,7 +12,7 @@ bracket, an unterminated string) end the chunk.
 from __future__ import annotations
 
 import re
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from dsplang.errors import DspSyntaxError
 from dsplang.grammar import ast

@@ -9,7 +9,8 @@ expressions and types live in `transform_expr.ExpressionRules`.
 
 from __future__ import annotations
 
-from typing import Any, Callable, cast
+from collections.abc import Callable
+from typing import Any, cast
 
 from lark import Token, Transformer
 

@@ -8,7 +8,8 @@ defines it and `generic_visit` otherwise, which visits the node's children in fi
 from __future__ import annotations
 
 from collections import deque
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any, ClassVar
 
 from dsplang.grammar.ast import Node, child_nodes
 
@@ -27,13 +28,16 @@ def walk(node: Node) -> Iterator[Node]:
 class NodeVisitor:
     """Dispatches on the node's class name; subclasses define `visit_<NodeName>` methods."""
 
+    # Each visitor class's own {node class: method} table, made on its first visit.
+    _visit_methods: ClassVar[dict[type[Node], Callable[[Any, Node], Any]]]
+
     def visit(self, node: Node) -> Any:
         """Call the method for `node`'s class (looked up once per visitor class and node class)."""
         cls = type(self)
         table: dict[type[Node], Callable[[Any, Node], Any]] | None = cls.__dict__.get("_visit_methods")
         if table is None:
             table = {}
-            setattr(cls, "_visit_methods", table)
+            cls._visit_methods = table
         method: Any = table.get(node.__class__)
         if method is None:
             method = getattr(cls, "visit_" + node.__class__.__name__, cls.generic_visit)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from types import ModuleType
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 from dsplang.errors import DspError, DspRuntimeError, DspTypeError, Span
 from dsplang.grammar import ast

@@ -7,7 +7,8 @@ it makes the hot paths (names, arithmetic, calls) a plain Python call each.
 from __future__ import annotations
 
 import operator
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from dsplang.errors import (
     DspAttributeError,

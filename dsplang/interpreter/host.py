@@ -10,7 +10,8 @@ the run context.
 
 from __future__ import annotations
 
-from typing import Any, Callable, ContextManager, Mapping, Protocol
+from collections.abc import Callable, Mapping
+from typing import Any, ContextManager, Protocol
 
 from dsplang.errors import DspError, Span
 from dsplang.grammar import ast

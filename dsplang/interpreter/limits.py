@@ -23,9 +23,10 @@ import math
 import os
 import re
 import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
-from typing import Any, Callable, Iterator, SupportsIndex
+from typing import Any, SupportsIndex
 
 from dsplang.errors import DspArgumentError, DspLimitError, Span
 from dsplang.grammar.helpers import LITERAL_DIGITS
@@ -53,7 +54,7 @@ class Limits:
         return int(self.int_digits * LOG2_10) + 1
 
     @classmethod
-    def from_settings(cls, items: list[str] | tuple[str, ...] = ()) -> "Limits":
+    def from_settings(cls, items: list[str] | tuple[str, ...] = ()) -> Limits:
         """The defaults, changed by DSP_LIMITS and then by `items` ("NAME=N" each)."""
         limits = cls()
         env = os.environ.get(ENV, "")
@@ -63,7 +64,7 @@ class Limits:
             limits = limits.with_setting(item, "--limit")
         return limits
 
-    def with_setting(self, item: str, where: str) -> "Limits":
+    def with_setting(self, item: str, where: str) -> Limits:
         """A copy with one "NAME=N" setting applied; a DspArgumentError for a bad one."""
         names = [f.name for f in fields(self)]
         name, sep, value = item.strip().partition("=")
@@ -163,7 +164,7 @@ def check_format_spec(spec: str, limits: Limits, span: Span | None) -> None:
             raise too_long("string", int(number[:19]), limits, span)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def limited_range(limits: Limits) -> Callable[..., range]:
     """`range` for programs: a range longer than `seq_len` is refused when it is made."""
     def range_(*args: SupportsIndex) -> range:

@@ -7,7 +7,8 @@ builtins.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from dsplang.errors import DspNameError, Span, did_you_mean
 
@@ -15,7 +16,7 @@ from dsplang.errors import DspNameError, Span, did_you_mean
 class Scope:
     __slots__ = ("vars", "parent")
 
-    def __init__(self, parent: "Scope | None" = None, vars: dict[str, Any] | None = None) -> None:
+    def __init__(self, parent: Scope | None = None, vars: dict[str, Any] | None = None) -> None:
         self.vars: dict[str, Any] = {} if vars is None else vars
         self.parent = parent
 
@@ -54,7 +55,7 @@ class Scope:
             scope = scope.parent
         return names
 
-    def find(self, name: str) -> "Scope | None":
+    def find(self, name: str) -> Scope | None:
         """The nearest scope holding `name`, or None."""
         scope: Scope | None = self
         while scope is not None:

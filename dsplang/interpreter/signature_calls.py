@@ -9,7 +9,7 @@ the type names it uses still mean the same values.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from dsplang.errors import DspSyntaxError, Span
 from dsplang.grammar import ast

@@ -8,7 +8,8 @@ predictor, so that a failed assertion can re-run from there.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from dsplang.errors import (
     DspError,

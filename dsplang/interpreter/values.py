@@ -6,7 +6,8 @@ record, StrEnum member) or a stdlib object (Predict, LM, Example, ...).
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 from dsplang.errors import (
     DspArgumentError,
@@ -168,7 +169,7 @@ class Function(DspCallable):
             return result.value
         return None
 
-    def rebind(self, closure: Scope) -> "Function":
+    def rebind(self, closure: Scope) -> Function:
         return Function(self.name, self.params, self.body, closure, self.doc, self.decl, self.is_lambda)
 
     def __repr__(self) -> str:
@@ -243,7 +244,7 @@ class ModuleInstance(DspCallable):
             _collect(name, value, out, seen)
         return out
 
-    def clone(self) -> "ModuleInstance":
+    def clone(self) -> ModuleInstance:
         """A deep copy of the learnable state: predictors and sub-modules are copied, methods rebound."""
         return _clone_instance(self, {})
 

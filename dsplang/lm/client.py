@@ -56,7 +56,7 @@ class LMResponse:
                 "tool_calls": self.tool_calls}
 
     @classmethod
-    def from_stored(cls, data: dict, *, model: str, latency: float) -> "LMResponse":
+    def from_stored(cls, data: dict, *, model: str, latency: float) -> LMResponse:
         """A cache hit: the stored texts with zero usage, so it costs nothing."""
         return cls(list(data["texts"]), _usage.ZERO, True, latency, model,
                    data.get("tool_calls"))
@@ -157,7 +157,7 @@ class LM:
             raise DspLMError(f"{self.model}: the provider sent a reply with no choices")
         return LMResponse(texts, _usage_of(litellm, raw), False, 0.0, self.model, tool_calls)
 
-    def copy(self, **overrides: Any) -> "LM":
+    def copy(self, **overrides: Any) -> LM:
         """A new LM with the same settings, `overrides` (including `model=`) replacing them."""
         settings = {**self._settings(), **self.kwargs, **overrides}
         model = settings.pop("model", self.model)

@@ -318,8 +318,7 @@ def _make_handler() -> Any:
                 for i, reply in enumerate(replies)]
             prompt = replies[0]["usage"]["prompt_tokens"]
             completion = sum(reply["usage"]["completion_tokens"] for reply in replies)
-            setattr(response, "usage", Usage(prompt_tokens=prompt, completion_tokens=completion,
-                                              total_tokens=prompt + completion))
+            response.usage = Usage(prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion)
             response.model = f"{PROVIDER}/{model}"
             return response
 

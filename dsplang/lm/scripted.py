@@ -20,9 +20,10 @@ import json
 import math
 import threading
 import time
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from dsplang.errors import DspLMError, DspValueError
 from dsplang.lm.client import LM, LMResponse
@@ -127,7 +128,7 @@ class ScriptedLM(LM):
         usage = Usage(_tokens(prompt_chars), sum(_tokens(len(t)) for t in texts), 0.0)
         return LMResponse(texts, usage, False, 0.0, self.model, None)
 
-    def copy(self, **overrides: Any) -> "ScriptedLM":
+    def copy(self, **overrides: Any) -> ScriptedLM:
         """A ScriptedLM with changed settings that shares this one's script."""
         settings = {**self._settings(), "delay": self.delay, **self.kwargs, **overrides}
         model = settings.pop("model", self.model)

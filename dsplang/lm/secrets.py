@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 _WORDS = frozenset({"key", "keys", "token", "secret", "secrets", "password", "passwd", "credential",
                     "credentials", "auth", "authorization", "header", "headers", "cookie", "cookies"})

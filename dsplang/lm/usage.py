@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import contextvars
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator, Protocol
+from typing import Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +35,7 @@ class Usage:
                 "completion_tokens": self.completion_tokens, "cost": self.cost}
 
     @classmethod
-    def from_dict(cls, data: dict | None) -> "Usage":
+    def from_dict(cls, data: dict | None) -> Usage:
         data = data or {}
         return cls(int(data.get("prompt_tokens") or 0), int(data.get("completion_tokens") or 0),
                    data.get("cost"))

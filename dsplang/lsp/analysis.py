@@ -9,7 +9,7 @@ when it is open and the disk otherwise.
 from __future__ import annotations
 
 import os
-from typing import Callable
+from collections.abc import Callable
 
 from dsplang.analysis.index import Index
 from dsplang.grammar import ast

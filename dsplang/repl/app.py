@@ -15,13 +15,13 @@ from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 from prompt_toolkit.key_binding import KeyBindings
 from prompt_toolkit.lexers import PygmentsLexer
 
-from dsplang.version import __version__
+from dsplang.driver.run import RunOptions
 from dsplang.grammar.parser import is_complete
 from dsplang.highlight import DspLexer
 from dsplang.repl.commands import ALIASES, COMMANDS
 from dsplang.repl.completion import DspCompleter
 from dsplang.repl.session import QuitSession, Session
-from dsplang.driver.run import RunOptions
+from dsplang.version import __version__
 
 PROMPT, CONTINUATION, INDENT = ">>> ", "... ", "    "
 DEDENTERS = ("return", "pass", "break", "continue", "raise")

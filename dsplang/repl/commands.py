@@ -8,10 +8,19 @@ session's context, so `:lm` changes the LM that later inputs use.
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
-from dsplang.errors import (DspArgumentError, DspError, DspFileError, DspNameError, DspValueError, a_type,
-                            checked_path, did_you_mean)
+from dsplang.errors import (
+    DspArgumentError,
+    DspError,
+    DspFileError,
+    DspNameError,
+    DspValueError,
+    a_type,
+    checked_path,
+    did_you_mean,
+)
 from dsplang.lm.client import LM
 from dsplang.repl import display
 from dsplang.repl.introspect import predictors_of, resolve

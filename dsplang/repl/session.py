@@ -61,7 +61,7 @@ class Session:
             self._closed = True
             self.context.run(self._exits.close)
 
-    def __enter__(self) -> "Session":
+    def __enter__(self) -> Session:
         return self
 
     def __exit__(self, *exc) -> None:

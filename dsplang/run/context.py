@@ -20,9 +20,10 @@ from __future__ import annotations
 import contextvars
 import threading
 from collections import deque
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 from dsplang.lm import usage
 from dsplang.lm.client import LM

@@ -10,9 +10,10 @@ feedback and two runs never share it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from dsplang.run.context import current
 

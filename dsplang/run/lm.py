@@ -15,8 +15,8 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from dsplang.errors import DspLMError, DspTypeError
 from dsplang.lm import local

@@ -7,8 +7,9 @@ block restores the previous one when it ends.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 from dsplang.errors import DspValueError
 from dsplang.run.context import current, derived, replace_current

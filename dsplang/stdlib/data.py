@@ -32,10 +32,19 @@ import math
 import os
 import random
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
-from dsplang.errors import (DspArgumentError, DspFileError, DspKeyError, DspTypeError, DspValueError, Span,
-                            checked_path, did_you_mean)
+from dsplang.errors import (
+    DspArgumentError,
+    DspFileError,
+    DspKeyError,
+    DspTypeError,
+    DspValueError,
+    Span,
+    checked_path,
+    did_you_mean,
+)
 from dsplang.stdlib.example import Example
 
 Row = tuple[int, dict]   # (line number in the file, the row's fields)

@@ -31,12 +31,13 @@ import operator
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
-from dsplang.stdlib import program as program_api
-from dsplang.run.trace import json_default
 from dsplang.errors import DspArgumentError, DspError, DspFileError, DspTypeError, DspValueError, a_type
+from dsplang.run.trace import json_default
+from dsplang.stdlib import program as program_api
 from dsplang.stdlib.example import Example
 from dsplang.stdlib.fields import Fields
 from dsplang.stdlib.parallel_runner import RunResult, TooManyErrors, run_parallel
@@ -56,7 +57,7 @@ class EvaluationError:
 
 def evaluate(program, data, metric=None, *, threads: int = 1, display_progress: bool = True,
              max_errors: int | None = 10, failure_score: float = 0.0,
-             display_table: bool | int = 5) -> "EvaluationResult":
+             display_table: bool | int = 5) -> EvaluationResult:
     """Run `program` on every example of `data`, score it with `metric`; see the module docstring."""
     examples = _check_args(program, data, metric, failure_score)
     task = _Task(program, metric)
@@ -197,7 +198,7 @@ class _progress_bar:
 
 
 def _build_result(examples: list[Example], run: RunResult, failure_score: float,
-                  display_table: bool | int, metric_name: str) -> "EvaluationResult":
+                  display_table: bool | int, metric_name: str) -> EvaluationResult:
     rows, errors, indices = [], [], []
     for i, example in enumerate(examples):
         if not run.finished[i]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from dsplang.errors import DspKeyError, DspTypeError, did_you_mean
 from dsplang.stdlib.fields import Fields
@@ -14,7 +15,7 @@ class Example(Fields):
     __slots__ = ("_data", "_inputs")
     _what = "Example"
 
-    def __init__(self, base: dict | "Example" | None = None, /, *extra: Any, **fields: Any):
+    def __init__(self, base: dict | Example | None = None, /, *extra: Any, **fields: Any):
         if extra or not isinstance(base, (Example, dict, type(None))):
             raise DspTypeError("Example() takes its fields by name, or one dict or Example to copy",
                                hint='e.g. Example(question="What is 2+2?", answer="4")')
@@ -27,7 +28,7 @@ class Example(Fields):
         object.__setattr__(self, "_data", data)
         object.__setattr__(self, "_inputs", base._inputs if isinstance(base, Example) else None)
 
-    def with_inputs(self, *names: str) -> "Example":
+    def with_inputs(self, *names: str) -> Example:
         unknown = [n for n in names if n not in self._data]
         if unknown:
             raise DspKeyError(f"with_inputs: no field {unknown[0]!r} in this example",
@@ -40,7 +41,7 @@ class Example(Fields):
     def input_keys(self) -> tuple[str, ...] | None:
         return self._inputs
 
-    def inputs(self) -> "Example":
+    def inputs(self) -> Example:
         """A copy holding only the input fields."""
         if self._inputs is None:
             raise DspKeyError("this example has no inputs marked; use .with_inputs(\"field\", ...)")
@@ -48,7 +49,7 @@ class Example(Fields):
         object.__setattr__(new, "_inputs", self._inputs)
         return new
 
-    def labels(self) -> "Example":
+    def labels(self) -> Example:
         """A copy holding only the fields that are not inputs."""
         keep = self._inputs or ()
         return Example({k: v for k, v in self._data.items() if k not in keep})
@@ -59,7 +60,7 @@ class Example(Fields):
     def __hash__(self) -> int:
         return hash(tuple((k, repr(v)) for k, v in self._data.items()))
 
-    def copy(self, **changes: Any) -> "Example":
+    def copy(self, **changes: Any) -> Example:
         new = Example(self, **changes)
         return new
 

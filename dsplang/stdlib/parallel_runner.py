@@ -40,9 +40,10 @@ import concurrent.futures as cf
 import contextvars
 import threading
 import time
+from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from dsplang.errors import DspArgumentError, DspRuntimeError
 from dsplang.lm.retry import RATE_LIMITS

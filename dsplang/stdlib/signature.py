@@ -11,8 +11,9 @@ signature (adapters' prompt parts, the output model) is cached on it with
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 import pydantic
 
@@ -95,7 +96,7 @@ class Signature:
 
     @classmethod
     def _make(cls, name: str, instructions: str, inputs: tuple[FieldSpec, ...],
-              outputs: tuple[FieldSpec, ...]) -> "Signature":
+              outputs: tuple[FieldSpec, ...]) -> Signature:
         made = object.__new__(cls)
         _set(made, name, instructions, inputs, outputs)
         return made
@@ -104,7 +105,7 @@ class Signature:
 
     @classmethod
     def from_fields(cls, name: str, instructions: str | None, fields: Iterable[FieldSpec],
-                    span: Span | None = None) -> "Signature":
+                    span: Span | None = None) -> Signature:
         """A signature from fields in order (inputs and outputs may be interleaved).
 
         Empty or missing instructions get DSPy's default. A repeated field name,
@@ -120,7 +121,7 @@ class Signature:
     @classmethod
     def from_sigfields(cls, name: str, instructions: str | None, sigfields: Iterable[ast.SigField],
                        lookup: Lookup = _no_names, candidates: Iterable[str] = (),
-                       span: Span | None = None) -> "Signature":
+                       span: Span | None = None) -> Signature:
         """A signature from AST fields; a field without a type is `str`."""
         candidates = list(candidates)
         specs = []
@@ -132,14 +133,14 @@ class Signature:
 
     @classmethod
     def from_decl(cls, decl: ast.SignatureDecl, lookup: Lookup = _no_names,
-                  candidates: Iterable[str] = ()) -> "Signature":
+                  candidates: Iterable[str] = ()) -> Signature:
         """A signature from a `signature NAME:` block."""
         return cls.from_sigfields(decl.name, decl.doc, decl.fields, lookup, candidates, decl.span)
 
     @classmethod
     def from_string(cls, spec: str, *, name: str | None = None, lookup: Lookup = _no_names,
                     span: Span | None = None, instructions: str | None = None,
-                    candidates: Iterable[str] = ()) -> "Signature":
+                    candidates: Iterable[str] = ()) -> Signature:
         """A signature from the short form `"a, b: int -> c: list[str]"`.
 
         The name defaults to the spec text itself. Syntax errors are positioned
@@ -152,7 +153,7 @@ class Signature:
     @classmethod
     def from_sigspec(cls, spec: str, sigspec: ast.SigSpec, *, name: str | None = None,
                      lookup: Lookup = _no_names, span: Span | None = None, instructions: str | None = None,
-                     candidates: Iterable[str] = ()) -> "Signature":
+                     candidates: Iterable[str] = ()) -> Signature:
         """A signature from the short form `spec` already parsed into `sigspec`; named like `from_string`'s."""
         label = name or " ".join(spec.split())
         return cls.from_sigfields(label, instructions, sigspec.fields, lookup, candidates, span)
@@ -192,10 +193,10 @@ class Signature:
         return self.cached("__hash__", lambda: hash((self.name, self.instructions,
                                                      self.inputs, self.outputs)))
 
-    def __copy__(self) -> "Signature":
+    def __copy__(self) -> Signature:
         return self  # immutable: copies of a program share their signatures (and caches)
 
-    def __deepcopy__(self, memo: dict) -> "Signature":
+    def __deepcopy__(self, memo: dict) -> Signature:
         return self
 
     def output_model(self) -> type[pydantic.BaseModel]:
@@ -215,34 +216,34 @@ class Signature:
 
     # ------------------------------------------------------------ deriving
 
-    def _replace(self, **changes: Any) -> "Signature":
+    def _replace(self, **changes: Any) -> Signature:
         values = {"name": self.name, "instructions": self.instructions,
                   "inputs": self.inputs, "outputs": self.outputs, **changes}
         _check_fields(values["name"], [*values["inputs"], *values["outputs"]], None)
         return Signature._make(**values)
 
-    def with_name(self, name: str) -> "Signature":
+    def with_name(self, name: str) -> Signature:
         return self._replace(name=name)
 
-    def with_instructions(self, text: str) -> "Signature":
+    def with_instructions(self, text: str) -> Signature:
         """The same fields with new instructions (what instruction optimizers produce)."""
         return self._replace(instructions=text)
 
-    def prepend_output(self, name: str, annotation: object = str, desc: str | None = None) -> "Signature":
+    def prepend_output(self, name: str, annotation: object = str, desc: str | None = None) -> Signature:
         """A new first output (ChainOfThought puts `reasoning` before the other outputs)."""
         return self._replace(outputs=(FieldSpec(name, annotation, desc, OUTPUT), *self.outputs))
 
-    def with_outputs(self, outputs: Iterable[FieldSpec]) -> "Signature":
+    def with_outputs(self, outputs: Iterable[FieldSpec]) -> Signature:
         """The same inputs and instructions with these outputs, in this order."""
         return self._replace(outputs=tuple(outputs))
 
-    def append_output(self, name: str, annotation: object = str, desc: str | None = None) -> "Signature":
+    def append_output(self, name: str, annotation: object = str, desc: str | None = None) -> Signature:
         return self._replace(outputs=(*self.outputs, FieldSpec(name, annotation, desc, OUTPUT)))
 
-    def append_input(self, name: str, annotation: object = str, desc: str | None = None) -> "Signature":
+    def append_input(self, name: str, annotation: object = str, desc: str | None = None) -> Signature:
         return self._replace(inputs=(*self.inputs, FieldSpec(name, annotation, desc, INPUT)))
 
-    def with_field_desc(self, name: str, desc: str | None) -> "Signature":
+    def with_field_desc(self, name: str, desc: str | None) -> Signature:
         """The same signature with field `name` described by `desc`."""
         target = self.field(name)
         swap = lambda specs: tuple(FieldSpec(f.name, f.annotation, desc, f.direction)  # noqa: E731
@@ -277,7 +278,7 @@ class Signature:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any], lookup: Lookup = _no_names,
-                  span: Span | None = None) -> "Signature":
+                  span: Span | None = None) -> Signature:
         """The signature `to_json` produced; record and enum names resolve through `lookup`."""
         try:
             specs = []

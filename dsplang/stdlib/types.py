@@ -13,15 +13,14 @@ from __future__ import annotations
 import enum
 import json
 import types
+from collections.abc import Callable, Iterable
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Literal, Optional, Union, get_args, get_origin
+from typing import Any, Literal, Optional, Union, get_args, get_origin
 
 import pydantic
 
-from dsplang.errors import (DspArgumentError, DspNameError, DspTypeError, DspValueError, Span, a_type,
-                            did_you_mean)
-from dsplang.grammar import ast
-from dsplang.grammar import names
+from dsplang.errors import DspArgumentError, DspNameError, DspTypeError, DspValueError, Span, a_type, did_you_mean
+from dsplang.grammar import ast, names
 
 __all__ = [
     "MISSING", "BUILTIN_TYPES", "GENERIC_TYPES", "Record", "DspEnum", "annotation_from_typeexpr",
@@ -287,7 +286,7 @@ class DspEnum(enum.StrEnum):
     """Base of every `enum`: members are their strings; lookup by value ignores case."""
 
     @classmethod
-    def _missing_(cls, value: object) -> "DspEnum | None":
+    def _missing_(cls, value: object) -> DspEnum | None:
         if isinstance(value, str):
             key = value.strip().casefold()
             for member in cls:

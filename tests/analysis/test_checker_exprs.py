@@ -1,8 +1,8 @@
 """Checker expressions (analysis/exprs.py): unknown names and the arity of calls."""
 
 from checker_helpers import ok, problems
-from dsplang.analysis.checker import check_file
 
+from dsplang.analysis.checker import check_file
 
 # ---------------------------------------------------------------- rule 6: unknown names
 

@@ -5,7 +5,6 @@ The `project` fixture (conftest.py) copies checker_fixtures/ into a tmp folder.
 
 from dsplang.analysis.checker import check_file
 
-
 # ---------------------------------------------------------------- rule 7: imports
 
 def test_python_imports_declare_names(project):

@@ -1,7 +1,6 @@
 """Checker scopes (analysis/scopes.py): hoisting, block scopes for `let`, local binders, modules."""
 
-from checker_helpers import one, ok, problems
-
+from checker_helpers import ok, one, problems
 
 # ---------------------------------------------------------------- rule 1: hoisting, top-level order
 

@@ -3,9 +3,9 @@ names, loop and def placement, duplicates, compile/save/load."""
 
 import dataclasses
 
-from checker_helpers import one, ok, problems
-from dsplang.analysis.checker import check_program
+from checker_helpers import ok, one, problems
 
+from dsplang.analysis.checker import check_program
 
 # ---------------------------------------------------------------- every statement's expressions
 

@@ -2,7 +2,6 @@
 
 from checker_helpers import one, problems
 
-
 # ---------------------------------------------------------------- rule 9: types
 
 def test_types_in_fields_records_and_annotations():

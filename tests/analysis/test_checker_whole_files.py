@@ -5,12 +5,12 @@ import os
 import sys
 import textwrap
 
-from hypothesis import given, settings, strategies as st
-
 from checker_helpers import FIXTURES, problems
-from dsplang.errors import DspCheckError, DspError, DspFileError
-from dsplang.analysis.checker import check_file, check_program, check_source
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from dsplang.analysis.checker import check_file, check_program, check_source
+from dsplang.errors import DspCheckError, DspError, DspFileError
 
 # ---------------------------------------------------------------- whole files
 

@@ -8,9 +8,9 @@ import os
 import pytest
 
 import dsplang
+from dsplang.driver import artifacts
 from dsplang.errors import DspFileError, DspValueError
 from dsplang.lm.client import LM
-from dsplang.driver import artifacts
 from dsplang.stdlib.example import Example
 from dsplang.stdlib.modules.predict import Predict
 from dsplang.stdlib.optimizers.bootstrap import BootstrapFewShot

@@ -10,16 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from dsplang.grammar import parser
 from dsplang.fmt import equivalence as fmt_equivalence
 from dsplang.fmt import tokens as fmt_tokens
+from dsplang.grammar import parser
 from dsplang.grammar.postlex import HOLDER, ParseState
 
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAMS = sorted([*ROOT.glob("examples/*.dsp"), *ROOT.glob("tests/programs/*.dsp")])
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from large_program import straight_line  # noqa: E402
-
 
 BROKEN = ["let x = = 1\n", "if x\n    pass\n", "print(1\n", "x = 'abc\n", "let 3 = 4\n",
           "def f(:\n", "x = [1, 2\ny = 3\n", "compile x = y with\n", "a b\n", "x = 1 +\n", "$\n"]

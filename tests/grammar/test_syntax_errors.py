@@ -7,10 +7,10 @@ import re
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from mutation import mutants
 
 from dsplang.errors import DspSyntaxError, render
 from dsplang.grammar.parser import parse, parse_recovering
-from mutation import mutants
 
 # (source, message, line, col)
 MISTAKES = [

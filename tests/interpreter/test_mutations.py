@@ -11,10 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fuzz_targets import Job, try_tool
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from fuzz_targets import Job, try_tool
 from mutation import mutants
 from time_limits import WorkerPool
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 
-
 @pytest.fixture(autouse=True)
 def _clean_lm_environment(monkeypatch):
     """No inherited DSP_LM / DSP_NO_CACHE."""

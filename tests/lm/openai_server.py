@@ -19,8 +19,8 @@ from __future__ import annotations
 import json
 import re
 import threading
-import zlib
 import time
+import zlib
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -132,7 +132,7 @@ class OpenAIServer:
         with self._lock:
             self._queue.extend(behaviours)
 
-    def start(self) -> "OpenAIServer":
+    def start(self) -> OpenAIServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
         self._httpd.daemon_threads = True
         self._httpd.block_on_close = False

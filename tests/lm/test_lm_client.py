@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import socket
 
+import openai_server as srv
 import pytest
 
-import openai_server as srv
 from dsplang.errors import DspLMError
 from dsplang.lm import LM, RATE_LIMITS, usage
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 
+import openai_server as srv
 import pytest
 
-import openai_server as srv
 from dsplang.errors import DspLMError, render
 from dsplang.lm import usage
 from dsplang.lm.secrets import redact, secret_values

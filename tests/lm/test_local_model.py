@@ -9,11 +9,11 @@ from __future__ import annotations
 import threading
 
 import pytest
+from time_limits import time_limit
 
 from dsplang.errors import DspLMError
 from dsplang.lm import LM, local, usage
 from dsplang.run import lm as context
-from time_limits import time_limit
 
 pytestmark = pytest.mark.local_model
 needs_model = pytest.mark.skipif(

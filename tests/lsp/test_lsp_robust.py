@@ -10,6 +10,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lsprotocol import types
+from mutation import mutants
 
 from dsplang.lsp.analysis import Project
 from dsplang.lsp.completion import completion
@@ -18,7 +19,6 @@ from dsplang.lsp.diagnostics import diagnostics
 from dsplang.lsp.formatting import formatting
 from dsplang.lsp.hover import hover
 from dsplang.lsp.symbols import symbols
-from mutation import mutants
 
 TESTS = Path(__file__).parent.parent
 CORPUS = sorted(str(p) for p in [*TESTS.glob("programs/*.dsp"), *TESTS.glob("fixtures/editors/*.dsp"),

@@ -198,7 +198,7 @@ def test_a_client_that_prefers_utf8_gets_utf8_positions(root):
         lsp.open(path, EMOJI)
         (found,) = lsp.diagnostics(path)
         assert found["range"]["start"] == {"line": 1, "character": 14}
-        where = len('print("😀😀😀😀😀😀😀", '.encode("utf-8"))
+        where = len('print("😀😀😀😀😀😀😀", '.encode())
         result = lsp.at("textDocument/hover", path, 2, where)
         assert result["range"]["start"] == {"line": 2, "character": where}
     finally:

@@ -7,7 +7,7 @@ import pytest
 from dsplang.errors import DspLMError
 from dsplang.lm import LM, ScriptedLM
 from dsplang.run import lm as context
-from dsplang.run.context import Options, Run, derived
+from dsplang.run.context import Options, derived
 from dsplang.run.lm import current_lm, set_default, using
 
 

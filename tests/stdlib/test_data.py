@@ -6,8 +6,15 @@ import json
 
 import pytest
 
-from dsplang.errors import (DspArgumentError, DspFileError, DspKeyError, DspTypeError, DspValueError, SourceRegistry,
-                            render)
+from dsplang.errors import (
+    DspArgumentError,
+    DspFileError,
+    DspKeyError,
+    DspTypeError,
+    DspValueError,
+    SourceRegistry,
+    render,
+)
 from dsplang.stdlib.data import load, split
 from dsplang.stdlib.example import Example
 

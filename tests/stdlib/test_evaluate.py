@@ -9,13 +9,20 @@ import time
 
 import pytest
 
-from dsplang.errors import (DspArgumentError, DspError, DspFileError, DspLMError, DspPythonError, DspTypeError,
-                            DspValueError)
-from dsplang.run import trace
+from dsplang.errors import (
+    DspArgumentError,
+    DspError,
+    DspFileError,
+    DspLMError,
+    DspPythonError,
+    DspTypeError,
+    DspValueError,
+)
 from dsplang.lm import usage
-from dsplang.run.lm import current_lm, using
 from dsplang.lm.retry import RATE_LIMITS
 from dsplang.lm.scripted import ScriptedLM
+from dsplang.run import trace
+from dsplang.run.lm import current_lm, using
 from dsplang.stdlib.evaluate import EvaluationResult, evaluate
 from dsplang.stdlib.example import Example
 from dsplang.stdlib.metrics import exact_match

@@ -11,7 +11,12 @@ import pytest
 from dsplang.errors import DspArgumentError, DspNameError, DspTypeError, DspValueError, Span
 from dsplang.grammar import ast
 from dsplang.stdlib.types import (
-    MISSING, annotation_from_typeexpr, make_enum, make_record, type_adapter, type_name,
+    MISSING,
+    annotation_from_typeexpr,
+    make_enum,
+    make_record,
+    type_adapter,
+    type_name,
 )
 
 SPAN = Span("t.dsp", 3, 5, 3, 12)
@@ -51,7 +56,7 @@ def resolve(texpr):
     (ast.TypeLiteral(SPAN, ("a", "b")), Literal["a", "b"]),
     (ast.TypeLiteral(SPAN, (1, True)), Literal[1, True]),
     (name("Passage"), Passage), (name("Sentiment"), Sentiment), (name("common.Answer"), Passage),
-    (generic("list", generic("optional", name("Passage"))), list[Optional[Passage]]),
+    (generic("list", generic("optional", name("Passage"))), list[Passage | None]),
 ])
 def test_each_type_form_becomes_its_annotation(texpr, expected):
     assert resolve(texpr) == expected
@@ -196,8 +201,8 @@ def test_type_adapters_are_cached_per_annotation():
                                   'let p = Predict("a -> b: {t}")\n', 'let s = Signature("a -> b: {t}")\n'])
 def test_an_unknown_type_gets_the_same_suggestion_from_a_run_and_from_dsp_check(form, written, meant):
     import dsplang
-    from dsplang.errors import DspNameError
     from dsplang.analysis.checker import check_source
+    from dsplang.errors import DspNameError
     source = "enum Mood: happy, sad\n" + form.format(t=written)
     with pytest.raises(DspNameError) as info:
         dsplang.run(source, "t.dsp")

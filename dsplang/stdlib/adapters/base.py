@@ -10,7 +10,8 @@ from __future__ import annotations
 import enum
 import json
 import textwrap
-from typing import Any, Iterable, Literal, Mapping, get_args, get_origin
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal, get_args, get_origin
 
 import pydantic_core
 

@@ -15,11 +15,20 @@ signature is built once per signature (`Adapter.plan`).
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from dsplang.stdlib.adapters.base import (
-    STRUCTURE_INTRO, Adapter, Plan, field_block, field_descriptions, format_value, output_type_hint,
-    parse_outputs, placeholder, task_description,
+    STRUCTURE_INTRO,
+    Adapter,
+    Plan,
+    field_block,
+    field_descriptions,
+    format_value,
+    output_type_hint,
+    parse_outputs,
+    placeholder,
+    task_description,
 )
 from dsplang.stdlib.signature import Signature
 

@@ -13,15 +13,25 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any, Mapping, get_args, get_origin
+from typing import Any, get_args, get_origin
 
 from dsplang.errors import DspOutputParseError
 from dsplang.lm.local import PROVIDER as LOCAL_PROVIDER
 from dsplang.lm.scripted import ScriptedLM
 from dsplang.stdlib.adapters.base import (
-    STRUCTURE_INTRO, Adapter, Plan, field_block, field_descriptions, jsonable, output_type_hint,
-    parse_error_with_reply, parse_outputs, placeholder, task_description,
+    STRUCTURE_INTRO,
+    Adapter,
+    Plan,
+    field_block,
+    field_descriptions,
+    jsonable,
+    output_type_hint,
+    parse_error_with_reply,
+    parse_outputs,
+    placeholder,
+    task_description,
 )
 from dsplang.stdlib.adapters.parsing import load_json
 from dsplang.stdlib.signature import Signature

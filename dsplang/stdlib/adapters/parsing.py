@@ -27,15 +27,20 @@ from __future__ import annotations
 import enum
 import json
 import re
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, Callable, Literal, get_args, get_origin
+from typing import Any, Literal, get_args, get_origin
 
 import json_repair
 import pydantic
 
 from dsplang.errors import DspOutputParseError, Span
 from dsplang.stdlib.types import (
-    describe_validation_error, is_union, optional_inner, type_adapter, type_name,
+    describe_validation_error,
+    is_union,
+    optional_inner,
+    type_adapter,
+    type_name,
 )
 
 __all__ = ["FieldParseError", "parse_value", "parser_for", "load_json", "strip_fences", "clip"]

@@ -19,9 +19,9 @@ import numbers
 from typing import Any
 
 from dsplang.errors import DspArgumentError, DspTypeError, Span, a_type
-from dsplang.run import trace
 from dsplang.interpreter.calls import call_value
 from dsplang.interpreter.values import DspCallable, Learnable
+from dsplang.run import trace
 from dsplang.stdlib.modules.predict import current_try, trying
 from dsplang.stdlib.prediction import Prediction
 

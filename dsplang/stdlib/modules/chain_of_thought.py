@@ -34,7 +34,7 @@ class ChainOfThought(DspCallable):
     def set_path_hint(self, path: str) -> None:
         self.predict.set_path_hint(f"{path}.predict")
 
-    def clone(self) -> "ChainOfThought":
+    def clone(self) -> ChainOfThought:
         new = object.__new__(ChainOfThought)
         new.signature = self.signature
         new.predict = self.predict.clone()

@@ -10,7 +10,8 @@ seen first. The result is the first prediction holding the winning value.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from dsplang.errors import DspArgumentError, DspKeyError, DspTypeError, DspValueError, a_type, did_you_mean
 from dsplang.interpreter.values import DspCallable

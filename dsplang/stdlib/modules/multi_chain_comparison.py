@@ -46,7 +46,7 @@ class MultiChainComparison(DspCallable):
     def set_path_hint(self, path: str) -> None:
         self.predict.set_path_hint(f"{path}.predict")
 
-    def clone(self) -> "MultiChainComparison":
+    def clone(self) -> MultiChainComparison:
         new = object.__new__(MultiChainComparison)
         new.__dict__.update(self.__dict__)
         new.predict = self.predict.clone()

@@ -18,10 +18,10 @@ from typing import Any
 
 from dsplang.errors import DspArgumentError, DspTypeError, Span, a_type
 from dsplang.interpreter.calls import call_value
+from dsplang.interpreter.values import DspCallable
 from dsplang.stdlib.example import Example
 from dsplang.stdlib.parallel_runner import RunResult, TooManyErrors, run_parallel
 from dsplang.stdlib.prediction import Prediction
-from dsplang.interpreter.values import DspCallable
 
 DEFAULT_THREADS = 8
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 from dsplang.errors import DspArgumentError, DspError, DspOutputParseError, DspTypeError, Span, a_type
 from dsplang.interpreter.values import DspCallable, Learnable
@@ -87,7 +87,7 @@ class Predict(Learnable, DspCallable):
 
     # ---------------------------------------------------------- learnable state
 
-    def clone(self) -> "Predict":
+    def clone(self) -> Predict:
         new = Predict(self.signature, adapter=self.adapter, lm=self.lm, demos=list(self.demos), **self.config)
         new.name = self.name
         return new

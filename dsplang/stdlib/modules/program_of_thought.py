@@ -13,8 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from dsplang.errors import (DspArgumentError, DspRuntimeError, DspTypeError, DspValueError, Span, a_type,
-                            did_you_mean)
+from dsplang.errors import DspArgumentError, DspRuntimeError, DspTypeError, DspValueError, Span, a_type, did_you_mean
 from dsplang.interpreter.values import DspCallable
 from dsplang.stdlib.modules.chain_of_thought import ChainOfThought
 from dsplang.stdlib.modules.predict import as_signature
@@ -78,7 +77,7 @@ class ProgramOfThought(DspCallable):
         for name, part in self._parts():
             part.set_path_hint(f"{path}.{name}")
 
-    def clone(self) -> "ProgramOfThought":
+    def clone(self) -> ProgramOfThought:
         new = object.__new__(ProgramOfThought)
         new.signature, new.max_iters, new.limits = self.signature, self.max_iters, self.limits
         new.code_generate = self.code_generate.clone()

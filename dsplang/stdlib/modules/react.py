@@ -108,7 +108,7 @@ class ReAct(DspCallable):
         self.react.set_path_hint(f"{path}.react")
         self.extract.set_path_hint(f"{path}.extract")
 
-    def clone(self) -> "ReAct":
+    def clone(self) -> ReAct:
         new = object.__new__(ReAct)
         new.__dict__.update(self.__dict__)
         new.react = self.react.clone()

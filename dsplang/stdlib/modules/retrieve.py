@@ -32,7 +32,7 @@ class Retrieve(DspCallable):
     def set_path_hint(self, path: str) -> None:
         self.name = path
 
-    def clone(self) -> "Retrieve":
+    def clone(self) -> Retrieve:
         new = Retrieve(self.k, retriever=self.retriever)
         new.name = self.name
         return new

@@ -15,7 +15,8 @@ from __future__ import annotations
 import inspect
 import json
 import typing
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pydantic
 
@@ -47,7 +48,7 @@ class Tool:
     # ------------------------------------------------------------ building
 
     @classmethod
-    def from_callable(cls, func: Any, span: Span | None = None) -> "Tool":
+    def from_callable(cls, func: Any, span: Span | None = None) -> Tool:
         """A tool from a .dsp function, a Python function or callable, or a Tool."""
         if isinstance(func, Tool):
             return func
@@ -59,7 +60,7 @@ class Tool:
                            hint="pass a `def` from this program or an imported Python function")
 
     @classmethod
-    def _from_dsp(cls, func: Function, span: Span | None) -> "Tool":
+    def _from_dsp(cls, func: Function, span: Span | None) -> Tool:
         if func.is_lambda or func.decl is None:
             raise DspTypeError("a tool needs a name and a docstring: use a `def`, not a lambda", span)
         defaults = dict(zip(func.params.names, func.params.defaults))
@@ -73,7 +74,7 @@ class Tool:
         return cls(func, _checked_name(func.name, span), (func.doc or "").strip(), params)
 
     @classmethod
-    def _from_python(cls, func: Callable, span: Span | None) -> "Tool":
+    def _from_python(cls, func: Callable, span: Span | None) -> Tool:
         name = getattr(func, "__name__", None) or type(func).__name__
         try:
             signature = inspect.signature(func)

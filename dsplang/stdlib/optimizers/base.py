@@ -15,7 +15,8 @@ from __future__ import annotations
 import copy
 import inspect
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from dsplang.errors import DspArgumentError, DspError, DspValueError, did_you_mean
 from dsplang.interpreter.values import Function, Learnable, ModuleInstance
@@ -36,7 +37,7 @@ _NOT_RESULT_SETTINGS = frozenset({"threads", "num_threads", "verbose"})
 class CompileRun:
     """What one compile shares between its steps: budget, threads, reporter, report."""
 
-    def __init__(self, optimizer: "Optimizer", tracker, reporter: Reporter, report: CompileReport) -> None:
+    def __init__(self, optimizer: Optimizer, tracker, reporter: Reporter, report: CompileReport) -> None:
         self.budget = Budget(tracker, optimizer.max_calls, optimizer.max_cost)
         self.threads = optimizer.threads
         self.reporter = reporter
@@ -51,7 +52,7 @@ class CompileRun:
             self.reporter.note(f"stopping: {reason}")
         return reason is not None
 
-    def quiet(self, sharing: int) -> "CompileRun":
+    def quiet(self, sharing: int) -> CompileRun:
         """A copy for work done `sharing` at a time inside one unit (each candidate's bootstrap):
         the threads are shared out, and it reports nothing of its own."""
         inner = copy.copy(self)

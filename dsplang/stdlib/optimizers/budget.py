@@ -26,8 +26,9 @@ nothing new. Without `max_calls`/`max_cost` none of this applies.
 from __future__ import annotations
 
 import contextvars
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from dsplang.lm import usage
 from dsplang.stdlib.parallel_runner import RunResult, StopRun, run_parallel, too_many

@@ -70,7 +70,7 @@ class Candidate:
     scores: dict[int, float] = field(default_factory=dict)
     rung: int = -1                   # the last rung it was fully scored on
     note: str = ""
-    same_as: "Candidate | None" = None   # an earlier candidate with the identical program
+    same_as: Candidate | None = None   # an earlier candidate with the identical program
 
     @property
     def score(self) -> float | None:

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from dsplang.errors import DspArgumentError, DspError, a_type
 from dsplang.interpreter.values import Function, ModuleClass

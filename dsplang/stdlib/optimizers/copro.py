@@ -28,8 +28,13 @@ from dsplang.errors import DspError, DspLMError
 from dsplang.stdlib import program as prog
 from dsplang.stdlib.optimizers import proposer
 from dsplang.stdlib.optimizers.base import Optimizer
-from dsplang.stdlib.optimizers.candidates import (Candidate, CandidateScorer, HalvingSearch, check_halving,
-                                                   report_candidates)
+from dsplang.stdlib.optimizers.candidates import (
+    Candidate,
+    CandidateScorer,
+    HalvingSearch,
+    check_halving,
+    report_candidates,
+)
 from dsplang.stdlib.optimizers.checks import FLAG, LM, METRIC, Checker, number, optional, whole
 
 

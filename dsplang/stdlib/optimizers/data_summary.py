@@ -11,7 +11,7 @@ seed-shuffled sample of the training set.
 from __future__ import annotations
 
 import random
-from typing import Callable
+from collections.abc import Callable
 
 from dsplang.errors import DspError, DspLMError
 from dsplang.stdlib.optimizers.proposer import _signature, ask, clean

@@ -82,7 +82,7 @@ class EnsembledProgram(DspCallable):
         return [(f"programs[{i}].{path}", p) for i, program in enumerate(self.programs)
                 for path, p in prog.named_predictors(program)]
 
-    def clone(self) -> "EnsembledProgram":
+    def clone(self) -> EnsembledProgram:
         return EnsembledProgram([prog.clone(p) for p in self.programs], self.reduce_fn, self.size, self.seed)
 
     def call(self, args: tuple, kwargs: dict, span: Span | None):

@@ -91,7 +91,7 @@ class KNNProgram(DspCallable):
     def named_predictors(self) -> list[tuple[str, object]]:
         return prog.named_predictors(self.student)
 
-    def clone(self) -> "KNNProgram":
+    def clone(self) -> KNNProgram:
         copy = KNNProgram(prog.clone(self.student), self.trainset, self.k, self.embedder, self.settings,
                           self.teacher, embed_now=False)
         copy._vectors = self._vectors

@@ -34,8 +34,19 @@ from dsplang.stdlib.optimizers.balance import check_balance_by
 from dsplang.stdlib.optimizers.base import Optimizer
 from dsplang.stdlib.optimizers.bootstrap import BootstrapFewShot
 from dsplang.stdlib.optimizers.candidates import Candidate, CandidateScorer
-from dsplang.stdlib.optimizers.checks import (FLAG, LM, METRIC, NAME, PROGRAM, TEACHER_SETTINGS, Checker, number,
-                                              one_of, optional, whole)
+from dsplang.stdlib.optimizers.checks import (
+    FLAG,
+    LM,
+    METRIC,
+    NAME,
+    PROGRAM,
+    TEACHER_SETTINGS,
+    Checker,
+    number,
+    one_of,
+    optional,
+    whole,
+)
 from dsplang.stdlib.optimizers.data_summary import summarize_data
 from dsplang.stdlib.optimizers.labeled_few_shot import labeled
 from dsplang.stdlib.optimizers.mipro_search import TrialSearch

@@ -30,8 +30,13 @@ import random
 import warnings
 
 from dsplang.stdlib import program as prog
-from dsplang.stdlib.optimizers.candidates import (Candidate, CandidateScorer, clearly_behind, program_key,
-                                                  report_candidates)
+from dsplang.stdlib.optimizers.candidates import (
+    Candidate,
+    CandidateScorer,
+    clearly_behind,
+    program_key,
+    report_candidates,
+)
 
 CONFIDENCE = 2.0       # standard errors by which a combination must trail to skip its full evaluation
 

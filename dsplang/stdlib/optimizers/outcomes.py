@@ -14,8 +14,8 @@ from __future__ import annotations
 import threading
 
 from dsplang.errors import DspError, DspLMError, DspRuntimeError
-from dsplang.stdlib.program import MetricError
 from dsplang.stdlib.optimizers.report import plural
+from dsplang.stdlib.program import MetricError
 
 
 class Outcomes:

@@ -29,10 +29,24 @@ from dsplang.stdlib import program as prog
 from dsplang.stdlib.optimizers.balance import check_balance_by
 from dsplang.stdlib.optimizers.base import Optimizer
 from dsplang.stdlib.optimizers.bootstrap import BootstrapFewShot
-from dsplang.stdlib.optimizers.candidates import (Candidate, CandidateScorer, HalvingSearch, check_halving,
-                                                   report_candidates)
-from dsplang.stdlib.optimizers.checks import (FLAG, METRIC, NAME, PROGRAM, TEACHER_SETTINGS, Checker, number,
-                                              optional, whole)
+from dsplang.stdlib.optimizers.candidates import (
+    Candidate,
+    CandidateScorer,
+    HalvingSearch,
+    check_halving,
+    report_candidates,
+)
+from dsplang.stdlib.optimizers.checks import (
+    FLAG,
+    METRIC,
+    NAME,
+    PROGRAM,
+    TEACHER_SETTINGS,
+    Checker,
+    number,
+    optional,
+    whole,
+)
 from dsplang.stdlib.optimizers.labeled_few_shot import labeled
 
 

@@ -52,7 +52,7 @@ class CompileReport:
         return {**self.usage, "wall_time": round(self.wall_time, 3)}
 
     @classmethod
-    def from_json(cls, optimizer: str, program: str, scores: dict | None, run: dict | None) -> "CompileReport":
+    def from_json(cls, optimizer: str, program: str, scores: dict | None, run: dict | None) -> CompileReport:
         """The report saved as `scores_json()` and `run_json()` (in a compile artifact), read back;
         entries of the wrong type are left out."""
         scores = scores if isinstance(scores, dict) else {}

@@ -22,9 +22,10 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from dsplang.errors import DspFileError, DspValueError
 from dsplang.lm.cache import cache_dir

@@ -5,12 +5,17 @@ from __future__ import annotations
 from typing import Optional
 
 import pytest
+from adapter_cases import (
+    TYPED_VALUE_STRATEGY,
+    TYPED_VALUES,
+    Passage,
+    Sentiment,
+    answer_signature,
+    signature_with_output,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapter_cases import (
-    TYPED_VALUE_STRATEGY, TYPED_VALUES, Passage, Sentiment, answer_signature, signature_with_output,
-)
 from dsplang.errors import DspOutputParseError
 from dsplang.stdlib.adapters import ChatAdapter, FieldParseError
 from dsplang.stdlib.example import Example

@@ -6,13 +6,12 @@ import json
 from types import SimpleNamespace
 
 import pytest
+from adapter_cases import TYPED_VALUE_STRATEGY, TYPED_VALUES, Passage, answer_signature, signature_with_output
 from hypothesis import given, settings
 
-from adapter_cases import TYPED_VALUE_STRATEGY, TYPED_VALUES, Passage, answer_signature, signature_with_output
 from dsplang.errors import DspOutputParseError
 from dsplang.lm.scripted import ScriptedLM
-from dsplang.stdlib.adapters import JSONAdapter
-from dsplang.stdlib.adapters import json_adapter
+from dsplang.stdlib.adapters import JSONAdapter, json_adapter
 from dsplang.stdlib.signature import FieldSpec, Signature
 
 ADAPTER = JSONAdapter()

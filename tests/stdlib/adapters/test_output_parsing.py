@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any, Literal, Optional
 
 import pytest
-
 from adapter_cases import Passage, Sentiment
+
 from dsplang.errors import DspOutputParseError
 from dsplang.stdlib.adapters.parsing import FieldParseError, load_json, parse_value, strip_fences
 
@@ -81,7 +81,7 @@ def test_records_forgive_fences_prose_and_small_json_mistakes(raw):
 
 
 def test_python_literals_in_json_are_repaired():
-    assert parse_value("{'a': True, 'b': None}", dict[str, Optional[bool]]) == {"a": True, "b": None}
+    assert parse_value("{'a': True, 'b': None}", dict[str, bool | None]) == {"a": True, "b": None}
 
 
 @pytest.mark.parametrize("annotation, raw, reason", [

@@ -6,9 +6,9 @@ import pytest
 
 import dsplang
 from dsplang.errors import DspArgumentError, DspLMError, DspPythonError, DspTypeError
+from dsplang.lm.scripted import ScriptedLM
 from dsplang.run import trace
 from dsplang.run.lm import using
-from dsplang.lm.scripted import ScriptedLM
 from dsplang.stdlib.modules.best_of_n import BestOfN
 from dsplang.stdlib.modules.predict import Predict
 from dsplang.stdlib.modules.refine import Refine

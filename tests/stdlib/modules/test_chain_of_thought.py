@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 import dsplang
-from dsplang.errors import DspValueError
 from dsplang.analysis.checker import check_source
+from dsplang.errors import DspValueError
 
 OWN_REASONING = '''use ScriptedLM([{"reasoning": "Paris is in France.", "answer": "Paris"}])
 signature QA:

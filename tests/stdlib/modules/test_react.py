@@ -9,10 +9,10 @@ import pytest
 
 import dsplang
 from dsplang.errors import DspArgumentError, DspLMError
-from dsplang.run import trace
 from dsplang.lm.client import LM
-from dsplang.run.lm import using
 from dsplang.lm.scripted import ScriptedLM
+from dsplang.run import trace
+from dsplang.run.lm import using
 from dsplang.stdlib.modules.react import ReAct, ToolStep
 
 SIG = "question -> answer: int"

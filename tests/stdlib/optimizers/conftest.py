@@ -8,7 +8,6 @@ import dsplang
 from dsplang.run import lm as context
 from dsplang.stdlib.evaluate import evaluate
 
-
 PROGRAM = '''
 signature QA = "question -> answer"
 

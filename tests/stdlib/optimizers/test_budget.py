@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from dsplang.run import lm as context
+from dsplang.driver import artifacts
 from dsplang.lm.scripted import ScriptedLM
 from dsplang.lm.usage import track
-from dsplang.driver import artifacts
+from dsplang.run import lm as context
 from dsplang.stdlib.optimizers.bootstrap import BootstrapFewShot
 from dsplang.stdlib.optimizers.budget import Budget
 from dsplang.stdlib.optimizers.copro import COPRO
@@ -115,7 +115,6 @@ def test_max_cost_sums_compare_equal_whatever_the_order(threads):
 
 @pytest.mark.parametrize("threads", [1, 8])
 def test_the_error_cap_counts_only_the_units_one_thread_would_run(threads):
-    from dsplang.stdlib.parallel_runner import TooManyErrors
     lm = ScriptedLM({"": {"answer": "x"}}, cache=False)
     with context.using(lm), track() as tracker:
         budget = Budget(tracker, max_calls=3, max_cost=None)

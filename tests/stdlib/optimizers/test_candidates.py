@@ -6,19 +6,25 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
+from time_limits import time_limit
 
 from dsplang.run import lm as context
 from dsplang.stdlib import program as prog
 from dsplang.stdlib.optimizers.base import Optimizer
 from dsplang.stdlib.optimizers.bootstrap import BootstrapFewShot
-from dsplang.stdlib.optimizers.candidates import (Candidate, CandidateScorer, HalvingSearch, clearly_behind,
-                                                  halving_schedule, program_key)
+from dsplang.stdlib.optimizers.candidates import (
+    Candidate,
+    CandidateScorer,
+    HalvingSearch,
+    clearly_behind,
+    halving_schedule,
+    program_key,
+)
 from dsplang.stdlib.optimizers.ensemble import Ensemble
 from dsplang.stdlib.optimizers.knn_few_shot import KNNFewShot
 from dsplang.stdlib.optimizers.labeled_few_shot import LabeledFewShot
 from dsplang.stdlib.optimizers.mipro_search import TrialSearch, minibatch_for
 from dsplang.stdlib.optimizers.random_search import BootstrapFewShotWithRandomSearch
-from time_limits import time_limit
 
 GOOD = "Name the capital city of the country."     # the fake LM is always right with "capital city"
 
@@ -236,8 +242,9 @@ def test_exact_halving_drops_nothing_once_a_metric_value_exceeds_one(monkeypatch
 
 
 def test_exact_halving_warns_when_a_value_above_one_came_too_late(monkeypatch):
-    import pytest
     import random
+
+    import pytest
     order = list(range(10))
     random.Random(0).shuffle(order)                           # the search's example order (seed 0)
 
@@ -257,6 +264,7 @@ def test_exact_halving_warns_when_a_value_above_one_came_too_late(monkeypatch):
 
 def test_halving_must_be_true_false_or_exact():
     import pytest
+
     from dsplang.errors import DspArgumentError
     with pytest.raises(DspArgumentError, match='halving must be true, false or "exact", not \'fast\''):
         BootstrapFewShotWithRandomSearch(lambda example, pred: True, halving="fast")

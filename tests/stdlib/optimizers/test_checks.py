@@ -11,8 +11,7 @@ import pytest
 from dsplang.cli import main
 from dsplang.errors import DspArgumentError
 from dsplang.stdlib.optimizers.bootstrap import BootstrapFewShot
-from dsplang.stdlib.optimizers.checks import (FLAG, METRIC, Checker, callable_with, number, one_of, optional,
-                                              whole)
+from dsplang.stdlib.optimizers.checks import FLAG, METRIC, Checker, callable_with, number, one_of, optional, whole
 from dsplang.stdlib.optimizers.copro import COPRO
 from dsplang.stdlib.optimizers.ensemble import Ensemble
 from dsplang.stdlib.optimizers.knn_few_shot import KNNFewShot

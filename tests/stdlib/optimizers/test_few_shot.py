@@ -115,8 +115,8 @@ def test_a_metric_failing_on_every_example_stops_the_compile_with_its_error(dsp,
 
 
 def test_a_compile_whose_every_example_failed_is_an_error_naming_the_first(dsp, train, dev):
-    from dsplang.run.lm import using
     from dsplang.lm.scripted import ScriptedLM
+    from dsplang.run.lm import using
     with using(ScriptedLM({"capital": "no fields here"})), pytest.raises(DspRuntimeError) as info:
         BootstrapFewShot(metric=dsp.right, max_labeled_demos=0, verbose=False).compile(
             dsp.Capital(), trainset=train[:3], valset=dev[:2])

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from dsplang.driver import artifacts
 from dsplang.errors import DspArgumentError
 from dsplang.run import lm as context
-from dsplang.driver import artifacts
 from dsplang.stdlib.optimizers.mipro import MIPROv2
+
 
 def compile_capital(dsp, prompt_fake, fake, program=None, **settings):
     model = prompt_fake.PromptLM()

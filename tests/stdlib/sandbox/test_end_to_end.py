@@ -8,9 +8,8 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 import _attacks
+import pytest
 from _targets import Targets
 
 NOBODY = 65534

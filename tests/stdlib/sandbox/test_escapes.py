@@ -7,10 +7,9 @@ from __future__ import annotations
 import json
 import os
 
-import pytest
-
 import _attacks
 import _unprivileged
+import pytest
 from _targets import Targets
 
 NOBODY = 65534
