@@ -95,7 +95,7 @@ def measure_dspy() -> dict:
                              capture_output=True, text=True, check=True).stdout
     finally:
         os.unlink(fh.name)
-    line = next(l for l in out.splitlines() if l.startswith("RESULT "))
+    line = next(ln for ln in out.splitlines() if ln.startswith("RESULT "))
     return json.loads(line[len("RESULT "):])
 
 

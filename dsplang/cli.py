@@ -41,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_lm_options(run, quiet=True)
     run.add_argument("--trace", metavar="PATH", help="write every predictor call to PATH as JSON lines")
     run.add_argument("--show-prompts", action="store_true", help="print each prompt as it is sent")
-    run.add_argument("--recompile", action="store_true", help="run every `compile` again, even when its saved result is current")
+    run.add_argument("--recompile", action="store_true",
+                     help="run every `compile` again, even when its saved result is current")
     run.add_argument("--debug", action="store_true", help="show Python tracebacks for errors")
 
     comp = sub.add_parser("compile", help="run a program up to its last `compile` and write the compiled programs")
@@ -54,7 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("files", nargs="+", metavar="FILE")
     check.add_argument("--debug", action="store_true", help="show Python tracebacks for internal errors")
 
-    preview = sub.add_parser("preview", help="show the messages a signature or predictor would send, without an LM call")
+    preview = sub.add_parser("preview",
+                             help="show the messages a signature or predictor would send, without an LM call")
     preview.add_argument("file")
     preview.add_argument("name", help="a signature, a predictor, or a module attribute path like qa.respond")
     preview.add_argument("--input", "-i", action="append", default=[], metavar="FIELD=VALUE",

@@ -174,7 +174,8 @@ def read(path: str, span: Span | None = None) -> dict:
     except OSError as err:
         raise DspFileError(f"cannot read {path}: {err.strerror}", span) from None
     except RecursionError:
-        raise DspFileError(f"{path} is not a valid compiled-program file: its JSON is nested too deeply", span) from None
+        raise DspFileError(f"{path} is not a valid compiled-program file: its JSON is nested too deeply",
+                           span) from None
     if not isinstance(data, dict) or "dsplang_artifact" not in data or "predictors" not in data:
         raise DspFileError(f"{path} is not a compiled-program file (no dsplang_artifact/predictors entries)", span)
     wrong = schema.problem(data)
@@ -209,8 +210,8 @@ def build_path(dsp_file: str | None, name: str, line: int | None = None) -> str:
     """Where a compile statement's artifact lives: `.dsp-build/STEM.NAME.json` next to the file
     (next to the current directory for a program without a file); env DSP_BUILD_DIR replaces
     the `.dsp-build` folder. When another `compile` statement (at another `line`) of the same
-    file already used that name in this run (the Run's `compiled.claimed`), the name gets its line: `STEM.NAME@LINE.json`, so
-    the two do not overwrite each other's artifact."""
+    file already used that name in this run (the Run's `compiled.claimed`), the name gets its
+    line: `STEM.NAME@LINE.json`, so the two do not overwrite each other's artifact."""
     stem = "main" if not dsp_file or dsp_file.startswith("<") else \
         os.path.splitext(os.path.basename(dsp_file))[0]
     build = build_folder(dsp_file)

@@ -66,7 +66,8 @@ def compile_program(node, program, optimizer, trainset, valset):
                            node.span, hint=f"call it: with {optimizer.__name__}(...)")
     if not callable(getattr(optimizer, "compile", None)) or not hasattr(optimizer, "empty_result"):
         raise DspTypeError(f"`compile ... with` needs an optimizer, not {a_type(optimizer)}",
-                           node.span, hint="for example: compile qa = QA() with BootstrapFewShot(metric=exact_match) on train")
+                           node.span,
+                           hint="for example: compile qa = QA() with BootstrapFewShot(metric=exact_match) on train")
     try:
         return _compile(node, program, optimizer, trainset, valset)
     except DspError as err:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Union
 
 from dsplang.errors import Span
 
@@ -45,7 +44,7 @@ class TypeLiteral(Node):
     values: tuple[object, ...]
 
 
-TypeExpr = Union[TypeName, TypeGeneric, TypeOptional, TypeLiteral]
+TypeExpr = TypeName | TypeGeneric | TypeOptional | TypeLiteral
 
 
 # ---------------------------------------------------------------- expressions
@@ -204,8 +203,8 @@ class Lambda(Node):
     body: Expr
 
 
-Expr = Union[Name, Const, FString, ListExpr, TupleExpr, DictExpr, Attribute, Index, Slice, Call,
-             BinOp, UnaryOp, BoolOp, Compare, IfExp, ListComp, DictComp, Lambda, Starred]
+Expr = (Name | Const | FString | ListExpr | TupleExpr | DictExpr | Attribute | Index | Slice | Call | BinOp |
+        UnaryOp | BoolOp | Compare | IfExp | ListComp | DictComp | Lambda | Starred)
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,7 +213,7 @@ class TupleTarget(Node):
     names: tuple[Name, ...]
 
 
-Target = Union[Name, TupleTarget]
+Target = Name | TupleTarget
 
 
 # ---------------------------------------------------------------- statements
@@ -459,12 +458,11 @@ class ModuleDecl(Node):
     methods: tuple[FuncDef, ...]
 
 
-Decl = Union[TypeDecl, EnumDecl, SignatureDecl, SignatureAlias, FuncDef, ModuleDecl]
+Decl = TypeDecl | EnumDecl | SignatureDecl | SignatureAlias | FuncDef | ModuleDecl
 
-Stmt = Union[ExprStmt, Let, Assign, AugAssign, If, For, While, Break, Continue, Pass, Return, Raise,
-             Try, Ensure, Require, Use, With, CompileStmt, SaveStmt, LoadStmt, FromImport,
-             ImportPython, ImportDsp, TypeDecl, EnumDecl, SignatureDecl, SignatureAlias, FuncDef,
-             ModuleDecl]
+Stmt = (ExprStmt | Let | Assign | AugAssign | If | For | While | Break | Continue | Pass | Return | Raise | Try |
+        Ensure | Require | Use | With | CompileStmt | SaveStmt | LoadStmt | FromImport | ImportPython | ImportDsp |
+        TypeDecl | EnumDecl | SignatureDecl | SignatureAlias | FuncDef | ModuleDecl)
 
 
 @dataclass(frozen=True, slots=True)

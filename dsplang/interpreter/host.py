@@ -11,7 +11,8 @@ the run context.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, ContextManager, Protocol
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
 
 from dsplang.errors import DspError, Span
 from dsplang.grammar import ast
@@ -54,7 +55,7 @@ class Host(Protocol):
     def use(self, value: object, span: Span) -> None:
         """`use EXPR`."""
 
-    def entering(self, value: object, span: Span) -> ContextManager[Any]:
+    def entering(self, value: object, span: Span) -> AbstractContextManager[Any]:
         """`with EXPR:` — entered around the block; yields what `as NAME` binds."""
 
     def compile_program(self, node: ast.CompileStmt, program: object, optimizer: object,
@@ -75,7 +76,8 @@ class Host(Protocol):
     def last_call(self) -> tuple[object, dict[str, Any]]:
         """The predictor called most recently and the outputs it gave."""
 
-    def giving_feedback(self, predictor: object, message: str, previous: dict[str, Any]) -> ContextManager[None]:
+    def giving_feedback(self, predictor: object, message: str,
+                        previous: dict[str, Any]) -> AbstractContextManager[None]:
         """While inside, `predictor` sees `message` as feedback on its `previous` outputs."""
 
     def record_assertion(self, kind: str, text: str, passed: bool, retries: int, span: Span) -> None:

@@ -192,7 +192,8 @@ def _malformed_reply(exc: BaseException) -> Failure | None:
     if any("Invalid response object" in str(link) for link in chain):
         missing = next((link.args[0] for link in chain if isinstance(link, KeyError) and link.args), None)
         return Failure(False, None, "the reply is not a valid completion",
-                       f"a choice has no {missing!r} entry" if isinstance(missing, str) else "litellm could not read it")
+                       f"a choice has no {missing!r} entry" if isinstance(missing, str)
+                       else "litellm could not read it")
     return None
 
 

@@ -3,8 +3,8 @@
 A session keeps one Interpreter, one global scope and one `contextvars.Context` with the
 session's Run entered in it; every input runs inside that context, so `use LM(...)`, the
 session's trace and its usage persist from one input to the next. `:reload` starts a new
-Run: nothing of the earlier one (its `use`, trace, compile state) reaches the reloaded file. Each input is parsed on its own under the
-name `<repl:N>` (its text is registered for error rendering by `parse`).
+Run: nothing of the earlier one (its `use`, trace, compile state) reaches the reloaded file.
+Each input is parsed on its own under the name `<repl:N>` (its text is registered for error rendering by `parse`).
 
 Ctrl-C: inputs run in the main thread, so SIGINT raises KeyboardInterrupt wherever the
 input is — in the interpreter, in a `time.sleep` of a ScriptedLM, in a socket read of a

@@ -11,11 +11,12 @@ Each article is a title line, a blank line and the body. Files are UTF-8 except 
 Latin-1 (a bare ``0xa3`` pound sign), so each file is read as UTF-8 and, failing that, Latin-1.
 
 129 files repeat the title of an earlier file of the same topic (an exact or lightly edited
-copy); only the first is kept (2,096 articles), so no article is in both splits. The split is fixed: every fifth file of each
-topic (005, 010, ...) is ``"dev"`` (422 articles), the rest ``"train"`` (1,674). ``seed`` shuffles the split with
-``random.Random(seed)`` and ``n`` keeps the first ``n``, so one seed gives the same examples
-everywhere and the two splits never share an article. Each Example has ``text`` (the title,
-then the first ``words`` words of the body; the input) and ``topic`` (the label).
+copy); only the first is kept (2,096 articles), so no article is in both splits. The split
+is fixed: every fifth file of each topic (005, 010, ...) is ``"dev"`` (422 articles), the
+rest ``"train"`` (1,674). ``seed`` shuffles the split with ``random.Random(seed)`` and
+``n`` keeps the first ``n``, so one seed gives the same examples everywhere and the two
+splits never share an article. Each Example has ``text`` (the title, then the first
+``words`` words of the body; the input) and ``topic`` (the label).
 """
 
 from __future__ import annotations

@@ -66,7 +66,9 @@ def annotation_from_typeexpr(texpr: ast.TypeExpr, lookup: Lookup,
     if isinstance(texpr, ast.TypeName):
         return _resolve_name(texpr, lookup, candidates)
     if isinstance(texpr, ast.TypeOptional):
-        return Optional[annotation_from_typeexpr(texpr.inner, lookup, candidates)]
+        # typing.Optional kept: this annotation is built at run time for pydantic and shown in
+        # messages; `X | None` would build a different object (types.UnionType) with another repr.
+        return Optional[annotation_from_typeexpr(texpr.inner, lookup, candidates)]  # noqa: UP045
     if isinstance(texpr, ast.TypeLiteral):
         if not texpr.values:
             raise DspTypeError("literal[...] needs at least one value", texpr.span)
@@ -107,7 +109,7 @@ def _resolve_generic(texpr: ast.TypeGeneric, lookup: Lookup, candidates: Iterabl
         return list[args[0]]
     if name == "dict":
         return dict[args[0], args[1]]
-    return Optional[args[0]]
+    return Optional[args[0]]  # noqa: UP045  # (as above)
 
 
 # ---------------------------------------------------------------- annotation -> name

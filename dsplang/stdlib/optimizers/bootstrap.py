@@ -160,7 +160,8 @@ class BootstrapFewShot(Optimizer):
             message = getattr(first, "message", None) or f"{type(first).__name__}: {first}"
             raise DspRuntimeError(f"{self.name}: stopped after {len(errors)} errors "
                                   f"(max_errors={self.max_errors}); the first, on training example "
-                                  f"{index + 1}: {message}", hint="fix the cause, or pass a larger max_errors=") from first
+                                  f"{index + 1}: {message}",
+                                  hint="fix the cause, or pass a larger max_errors=") from first
 
     def _one(self, run, teacher, example: Example):
         """Demos by path from one example (tried up to max_rounds times); {} when none passed."""

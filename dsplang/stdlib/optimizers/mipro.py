@@ -216,7 +216,7 @@ class MIPROv2(Optimizer):
                 jobs.append((path, predictor.signature, index))
         draw = lambda job: (*job, rng.choice(tips), rng.randint(0, 10**9))  # noqa: E731
         tips = list(proposer.TIPS.values()) if self.tip_aware_proposer else [""]
-        for attempt in range(2):           # a proposal that repeats an earlier one is asked again once
+        for _attempt in range(2):          # a proposal that repeats an earlier one is asked again once
             drawn = [draw(job) for job in jobs]
             texts = run.parallel_all(lambda job: None if run.budget.exhausted()
                                      else self._propose(grounding, demo_sets, *job), drawn)

@@ -63,7 +63,8 @@ class BootstrapFewShotWithRandomSearch(Optimizer):
                  metric_threshold: float | None = None, *, halving: bool | str = True, min_batch: int = 8,
                  eta: int = 2, confidence: float | None = 2.0, labeled_sample: bool = True, teacher=None,
                  balance_by: str | None = None,
-                 threads: int = 1, seed: int = 0, verbose: bool = True, max_calls: int | None = None, max_cost: float | None = None) -> None:
+                 threads: int = 1, seed: int = 0, verbose: bool = True, max_calls: int | None = None,
+                 max_cost: float | None = None) -> None:
         check = Checker(self.name)
         num_threads = check("num_threads", num_threads, optional(whole(at_least=1)), "4")
         super().__init__(threads=num_threads or threads, seed=seed, verbose=verbose,

@@ -62,7 +62,7 @@ def _mount_proc(target: str) -> None:
 
 
 def _mount(source, target, fstype, flags: int, data=None) -> None:
-    enc = (lambda s: None if s is None else s.encode())
+    enc = (lambda s: None if s is None else s.encode())  # noqa: E731
     check(libc().mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)),
           f"mount {target}")
 

@@ -22,14 +22,14 @@ def attacked(request):
         if os.geteuid() != 0:
             pytest.skip("needs root")
         targets = Targets(NOBODY)
-        run = lambda: _attacks.run_all(targets.data)
+        run = lambda: _attacks.run_all(targets.data)  # noqa: E731
     elif os.geteuid() == 0:
         user = request.getfixturevalue("sandbox_user")
         targets = Targets(_unprivileged.UID)
-        run = lambda: _run_as_user(user, targets)
+        run = lambda: _run_as_user(user, targets)  # noqa: E731
     else:
         targets = Targets(os.getuid())
-        run = lambda: _attacks.run_all(targets.data)
+        run = lambda: _attacks.run_all(targets.data)  # noqa: E731
     try:
         results = run()
         yield targets, results, targets.damage()
