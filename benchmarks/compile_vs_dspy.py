@@ -137,9 +137,9 @@ def run_dspy_seed(args, seed, dspy, counter, rows, metric, score) -> dict:
 
 def run_dsplang(args) -> dict:
     sys.path.insert(0, str(HERE.parent))
+    from dsplang.context import lm as run_lm
     from dsplang.lm.client import LM, LMResponse
     from dsplang.lm.usage import Usage
-    from dsplang.run import lm as run_lm
     from dsplang.stdlib.evaluate import evaluate
     from dsplang.stdlib.example import Example
     from dsplang.stdlib.modules.predict import Predict

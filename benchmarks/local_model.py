@@ -123,8 +123,8 @@ def topic_stages(ns) -> dict:
 def run_topics() -> None:
     """Score every stage of the topic classifier on the dev articles; print one row each."""
     import dsplang
+    from dsplang.context import lm as context
     from dsplang.lm import LM, usage
-    from dsplang.run import lm as context
     from dsplang.stdlib.datasets import bbc_news
     from dsplang.stdlib.evaluate import evaluate
 

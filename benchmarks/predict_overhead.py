@@ -100,7 +100,7 @@ def measure_dspy() -> dict:
 
 
 def bench(module, lm) -> float:
-    from dsplang.run.lm import using
+    from dsplang.context.lm import using
     with using(lm):
         for _ in range(20):
             module(question=QUESTION)
@@ -116,8 +116,8 @@ def bench(module, lm) -> float:
 
 def measure_dsplang() -> dict:
     start = time.perf_counter()
+    from dsplang.context.run import Options, Run, entered
     from dsplang.lm.scripted import ScriptedLM
-    from dsplang.run.context import Options, Run, entered
     from dsplang.stdlib.modules.chain_of_thought import ChainOfThought
     from dsplang.stdlib.modules.predict import Predict
     import_s = time.perf_counter() - start

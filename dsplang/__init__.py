@@ -8,7 +8,7 @@ The public Python API:
 - `run(source, filename)` -> runs a program given as a string and returns its namespace;
 - `DspError`, the base of every error a program can raise.
 
-Each `load`/`run` is a run of its own (`dsplang.run.context.Run`): it sees the LM and
+Each `load`/`run` is a run of its own (`dsplang.context.run.Run`): it sees the LM and
 retriever the caller set (`with`/`use`), and nothing it sets (`use`, traces, compile
 state) reaches the caller or the next run.
 """
@@ -20,15 +20,8 @@ import os as _os
 # litellm fetches a price table from the network at import unless told not to.
 _os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-import importlib as _importlib  # noqa: E402
-
 from dsplang.errors import DspError  # noqa: E402
 from dsplang.version import LANGUAGE_VERSION, __version__  # noqa: E402
-
-# `dsplang.run` names both the API function below and the run-context package. The package
-# is imported first, so the function defined after it keeps the name: a later
-# `import dsplang.run.context` only binds names inside the package.
-_importlib.import_module("dsplang.run")
 
 __all__ = ["DspError", "__version__", "LANGUAGE_VERSION", "parse", "load", "run"]
 

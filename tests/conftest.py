@@ -91,9 +91,9 @@ def _no_local_lm_fallback(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _fresh_run():
-    """Every test runs in a Run of its own (`dsplang.run.context`): no `use`, trace or
+    """Every test runs in a Run of its own (`dsplang.context.run`): no `use`, trace or
     history of an earlier test reaches it."""
-    from dsplang.run.context import Run, entered
+    from dsplang.context.run import Run, entered
     with entered(Run()):
         yield
 

@@ -7,9 +7,9 @@ import textwrap
 import pytest
 
 import dsplang
+from dsplang.context.lm import using
 from dsplang.errors import DspError, DspNameError, DspSyntaxError
 from dsplang.lm.scripted import ScriptedLM
-from dsplang.run.lm import using
 
 LIBRARY = textwrap.dedent('''
     signature Answer:
@@ -89,9 +89,9 @@ def test_parse_returns_the_ast():
 
 
 def test_use_inside_a_program_does_not_leak_to_the_caller(tmp_path):
+    from dsplang.context.lm import current_lm
     from dsplang.driver import run as runtime
     from dsplang.errors import DspLMError
-    from dsplang.run.lm import current_lm
     path = tmp_path / "p.dsp"
     path.write_text('use ScriptedLM([{"answer": "x"}])\n')
     runtime.run_file(str(path), runtime.RunOptions(quiet=True))

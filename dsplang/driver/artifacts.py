@@ -17,12 +17,12 @@ import warnings
 import weakref
 from typing import Any
 
+from dsplang.context.run import current
 from dsplang.driver import artifact_schema as schema
 from dsplang.driver.artifact_schema import FORMAT, MAX_DEMOS
 from dsplang.errors import DspFileError, DspValueError, Span
 from dsplang.grammar import ast
 from dsplang.lm.client import LM
-from dsplang.run.context import current
 from dsplang.stdlib import program as prog
 from dsplang.stdlib.example import Example
 from dsplang.stdlib.program import program_state

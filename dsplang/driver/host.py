@@ -3,6 +3,7 @@ the run context; and `new_interpreter`, an interpreter with the builtins table a
 
 from __future__ import annotations
 
+from dsplang.context import feedback, trace
 from dsplang.driver import statements
 from dsplang.driver.builtins import ERROR_CLASSES, build
 from dsplang.errors import Span
@@ -10,7 +11,6 @@ from dsplang.grammar import ast
 from dsplang.interpreter.evaluator import Interpreter
 from dsplang.interpreter.host import TypeLookup
 from dsplang.interpreter.limits import Limits
-from dsplang.run import feedback, trace
 from dsplang.stdlib import types
 from dsplang.stdlib.signature import FieldSpec, Signature
 

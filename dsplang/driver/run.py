@@ -8,15 +8,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from dsplang.context import trace
+from dsplang.context.lm import as_lm
+from dsplang.context.run import Options, Run, current, entered
 from dsplang.driver.artifacts import run_compile_only
 from dsplang.driver.host import new_interpreter
 from dsplang.driver.preview import render_preview
 from dsplang.errors import DspFileError
 from dsplang.interpreter.limits import Limits
 from dsplang.interpreter.values import Namespace
-from dsplang.run import trace
-from dsplang.run.context import Options, Run, current, entered
-from dsplang.run.lm import as_lm
 
 T = TypeVar("T")
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
+from dsplang.context import lm as run_lm
+from dsplang.context import retriever as run_retriever
+from dsplang.context.run import current
 from dsplang.driver import artifacts
 from dsplang.errors import DspError, DspFileError, DspTypeError, DspValueError, Span, a_type, checked_path
 from dsplang.lm.cache import canonical_json
-from dsplang.run import lm as run_lm
-from dsplang.run import retriever as run_retriever
-from dsplang.run.context import current
 from dsplang.stdlib import program as prog
 from dsplang.stdlib.optimizers.report import CompileReport
 from dsplang.stdlib.program import lm_settings

@@ -1,5 +1,5 @@
 """The LM layer: `LM` over litellm, the reply cache, usage accounting and `ScriptedLM`.
-Which LM is current belongs to the run (`dsplang.run.lm`). Importing it does not import
+Which LM is current belongs to the run (`dsplang.context.lm`). Importing it does not import
 litellm."""
 
 from dsplang.lm.client import LM, LMResponse

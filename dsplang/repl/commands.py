@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from dsplang.context.lm import current_lm, set_default
 from dsplang.errors import (
     DspArgumentError,
     DspError,
@@ -24,7 +25,6 @@ from dsplang.errors import (
 from dsplang.lm.client import LM
 from dsplang.repl import display
 from dsplang.repl.introspect import predictors_of, resolve
-from dsplang.run.lm import current_lm, set_default
 from dsplang.stdlib.adapters import ChatAdapter
 
 

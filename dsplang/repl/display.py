@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from dsplang.run.trace import PredictorCall
+from dsplang.context.trace import PredictorCall
 
 RULE = "-" * 60
 

@@ -18,6 +18,8 @@ import sys
 import traceback
 from contextlib import ExitStack
 
+from dsplang.context import trace
+from dsplang.context.run import entered
 from dsplang.driver.host import new_interpreter
 from dsplang.driver.run import RunOptions, new_run
 from dsplang.errors import DspError, DspRuntimeError, render
@@ -27,8 +29,6 @@ from dsplang.grammar.parser import parse
 from dsplang.interpreter.declarations import DeclCompiler
 from dsplang.lm import usage
 from dsplang.repl.commands import QuitSession, run_command
-from dsplang.run import trace
-from dsplang.run.context import entered
 
 DEBUG_HINT = "(use :debug to see tracebacks)"
 

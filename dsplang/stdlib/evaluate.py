@@ -35,8 +35,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from dsplang.context.trace import json_default
 from dsplang.errors import DspArgumentError, DspError, DspFileError, DspTypeError, DspValueError, a_type
-from dsplang.run.trace import json_default
 from dsplang.stdlib import program as program_api
 from dsplang.stdlib.example import Example
 from dsplang.stdlib.fields import Fields

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from dsplang.run import trace
+from dsplang.context import trace
 
 
 def format_call(rec: trace.PredictorCall, index: int | None = None) -> str:

@@ -45,9 +45,9 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
+from dsplang.context.run import current, derived
 from dsplang.errors import DspArgumentError, DspRuntimeError
 from dsplang.lm.retry import RATE_LIMITS
-from dsplang.run.context import current, derived
 
 WORKER_PREFIX = "dsp-worker"   # the pool's thread names; `dsp` waits for them after a Ctrl-C
 _POLL_SECONDS = 0.1   # how often the waiting main thread wakes up, so Ctrl-C is seen promptly

@@ -11,9 +11,9 @@ import threading
 import pytest
 from time_limits import time_limit
 
+from dsplang.context import lm as context
 from dsplang.errors import DspLMError
 from dsplang.lm import LM, local, usage
-from dsplang.run import lm as context
 
 pytestmark = pytest.mark.local_model
 needs_model = pytest.mark.skipif(

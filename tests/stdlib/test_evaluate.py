@@ -9,6 +9,8 @@ import time
 
 import pytest
 
+from dsplang.context import trace
+from dsplang.context.lm import current_lm, using
 from dsplang.errors import (
     DspArgumentError,
     DspError,
@@ -21,8 +23,6 @@ from dsplang.errors import (
 from dsplang.lm import usage
 from dsplang.lm.retry import RATE_LIMITS
 from dsplang.lm.scripted import ScriptedLM
-from dsplang.run import trace
-from dsplang.run.lm import current_lm, using
 from dsplang.stdlib.evaluate import EvaluationResult, evaluate
 from dsplang.stdlib.example import Example
 from dsplang.stdlib.metrics import exact_match

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from dsplang.context.lm import using
 from dsplang.errors import DspAttributeError
 from dsplang.lm.scripted import ScriptedLM
-from dsplang.run.lm import using
 from dsplang.stdlib.example import Example
 from dsplang.stdlib.metrics import exact_match, f1, normalize, passage_match, semantic_f1
 from dsplang.stdlib.prediction import Prediction

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from dsplang.context import trace
+from dsplang.context.lm import using
 from dsplang.errors import DspArgumentError, DspLMError, DspOutputParseError
 from dsplang.lm.scripted import ScriptedLM
-from dsplang.run import trace
-from dsplang.run.lm import using
 from dsplang.stdlib.adapters import JSONAdapter
 from dsplang.stdlib.example import Example
 from dsplang.stdlib.modules.chain_of_thought import ChainOfThought

@@ -18,10 +18,10 @@ from __future__ import annotations
 import numbers
 from typing import Any
 
+from dsplang.context import trace
 from dsplang.errors import DspArgumentError, DspTypeError, Span, a_type
 from dsplang.interpreter.calls import call_value
 from dsplang.interpreter.values import DspCallable, Learnable
-from dsplang.run import trace
 from dsplang.stdlib.modules.predict import current_try, trying
 from dsplang.stdlib.prediction import Prediction
 

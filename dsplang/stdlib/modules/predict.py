@@ -12,12 +12,12 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from dsplang.context import feedback, trace
+from dsplang.context.lm import current_lm
+from dsplang.context.run import current, derived
 from dsplang.errors import DspArgumentError, DspError, DspOutputParseError, DspTypeError, Span, a_type
 from dsplang.interpreter.values import DspCallable, Learnable
 from dsplang.lm.scripted import REPLY_FORMAT
-from dsplang.run import feedback, trace
-from dsplang.run.context import current, derived
-from dsplang.run.lm import current_lm
 from dsplang.stdlib.adapters import ChatAdapter, JSONAdapter
 from dsplang.stdlib.fields import Fields
 from dsplang.stdlib.prediction import Prediction

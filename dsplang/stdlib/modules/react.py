@@ -25,12 +25,12 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
+from dsplang.context import feedback, trace
+from dsplang.context.run import current
 from dsplang.errors import DspArgumentError, DspError, DspOutputParseError, Span, did_you_mean
 from dsplang.interpreter.values import DspCallable
 from dsplang.lm.client import is_context_window_error
 from dsplang.lm.scripted import REPLY_FORMAT, ScriptedLM
-from dsplang.run import feedback, trace
-from dsplang.run.context import current
 from dsplang.stdlib.adapters import ChatAdapter, JSONAdapter
 from dsplang.stdlib.adapters.base import field_block
 from dsplang.stdlib.modules.chain_of_thought import ChainOfThought

@@ -8,9 +8,9 @@ Prediction with `passages` (the texts, best first) and `results` (one hit per pa
 
 from __future__ import annotations
 
+from dsplang.context.retriever import current_retriever, is_retriever
 from dsplang.errors import DspArgumentError, DspError, DspTypeError, DspValueError, Span, a_type
 from dsplang.interpreter.values import DspCallable
-from dsplang.run.retriever import current_retriever, is_retriever
 from dsplang.stdlib.prediction import Prediction
 from dsplang.stdlib.retrievers.corpus import Hit, Passage
 

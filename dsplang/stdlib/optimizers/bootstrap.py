@@ -26,10 +26,10 @@ import random
 from collections import Counter
 from contextlib import ExitStack, contextmanager
 
+from dsplang.context import lm as run_lm
+from dsplang.context import trace
 from dsplang.errors import DspRuntimeError, DspValueError
 from dsplang.lm.cache import canonical_json
-from dsplang.run import lm as run_lm
-from dsplang.run import trace
 from dsplang.stdlib import program as prog
 from dsplang.stdlib.example import Example
 from dsplang.stdlib.optimizers.balance import balanced_sample, check_balance_by, interleave, label_of, share

@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 from contextlib import ExitStack, contextmanager
 
+from dsplang.context import lm as run_lm
 from dsplang.interpreter.values import ModuleInstance
-from dsplang.run import lm as run_lm
 from dsplang.stdlib import program as prog
 from dsplang.stdlib.modules.predict import Predict
 from dsplang.stdlib.signature import INPUT, OUTPUT, FieldSpec, Signature

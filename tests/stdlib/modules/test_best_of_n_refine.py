@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 import dsplang
+from dsplang.context import trace
+from dsplang.context.lm import using
 from dsplang.errors import DspArgumentError, DspLMError, DspPythonError, DspTypeError
 from dsplang.lm.scripted import ScriptedLM
-from dsplang.run import trace
-from dsplang.run.lm import using
 from dsplang.stdlib.modules.best_of_n import BestOfN
 from dsplang.stdlib.modules.predict import Predict
 from dsplang.stdlib.modules.refine import Refine

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from dsplang.context.lm import using
 from dsplang.errors import DspArgumentError, DspKeyError, DspTypeError, DspValueError
 from dsplang.lm.scripted import ScriptedLM
-from dsplang.run.lm import using
 from dsplang.stdlib.modules.chain_of_thought import ChainOfThought
 from dsplang.stdlib.modules.majority import majority
 from dsplang.stdlib.modules.multi_chain_comparison import MultiChainComparison

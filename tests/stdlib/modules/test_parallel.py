@@ -8,9 +8,9 @@ import time
 import pytest
 
 import dsplang
+from dsplang.context.lm import using
 from dsplang.errors import DspArgumentError, DspTypeError
 from dsplang.lm.scripted import ScriptedLM
-from dsplang.run.lm import using
 from dsplang.stdlib.example import Example
 from dsplang.stdlib.modules.parallel import Parallel, batch
 from dsplang.stdlib.modules.predict import Predict

@@ -8,11 +8,11 @@ import json
 import pytest
 
 import dsplang
+from dsplang.context import trace
+from dsplang.context.lm import using
 from dsplang.errors import DspArgumentError, DspLMError
 from dsplang.lm.client import LM
 from dsplang.lm.scripted import ScriptedLM
-from dsplang.run import trace
-from dsplang.run.lm import using
 from dsplang.stdlib.modules.react import ReAct, ToolStep
 
 SIG = "question -> answer: int"

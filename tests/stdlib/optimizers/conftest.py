@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import dsplang
-from dsplang.run import lm as context
+from dsplang.context import lm as context
 from dsplang.stdlib.evaluate import evaluate
 
 PROGRAM = '''

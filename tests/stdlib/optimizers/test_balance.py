@@ -12,11 +12,11 @@ import threading
 import pytest
 
 import dsplang
+from dsplang.context import lm as context
 from dsplang.errors import DspArgumentError
 from dsplang.lm.client import LM, LMResponse
 from dsplang.lm.scripted import REPLY_FORMAT
 from dsplang.lm.usage import Usage
-from dsplang.run import lm as context
 from dsplang.stdlib.evaluate import evaluate
 from dsplang.stdlib.example import Example
 from dsplang.stdlib.modules.predict import Predict

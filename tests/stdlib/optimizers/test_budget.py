@@ -7,10 +7,10 @@ import time
 
 import pytest
 
+from dsplang.context import lm as context
 from dsplang.driver import artifacts
 from dsplang.lm.scripted import ScriptedLM
 from dsplang.lm.usage import track
-from dsplang.run import lm as context
 from dsplang.stdlib.optimizers.bootstrap import BootstrapFewShot
 from dsplang.stdlib.optimizers.budget import Budget
 from dsplang.stdlib.optimizers.copro import COPRO

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 from time_limits import time_limit
 
-from dsplang.run import lm as context
+from dsplang.context import lm as context
 from dsplang.stdlib import program as prog
 from dsplang.stdlib.optimizers.base import Optimizer
 from dsplang.stdlib.optimizers.bootstrap import BootstrapFewShot

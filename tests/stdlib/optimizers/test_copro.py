@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from dsplang.context import lm as context
 from dsplang.driver import artifacts
 from dsplang.errors import DspArgumentError, DspLMError
-from dsplang.run import lm as context
 from dsplang.stdlib.optimizers.copro import COPRO
 from dsplang.stdlib.optimizers.mipro import MIPROv2
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from dsplang.context.trace import PredictorCall
 from dsplang.errors import DspArgumentError, DspPythonError, DspRuntimeError, DspTypeError, DspValueError
-from dsplang.run.trace import PredictorCall
 from dsplang.stdlib.optimizers.bootstrap import BootstrapFewShot
 from dsplang.stdlib.optimizers.labeled_few_shot import LabeledFewShot
 
@@ -84,7 +84,7 @@ def test_a_given_teacher_makes_the_traces(dsp, lm, train):
 
 
 def test_later_rounds_use_a_warmer_lm(dsp, fake, train):
-    from dsplang.run import lm as context
+    from dsplang.context import lm as context
     temperatures = []
 
     class Recording(fake.DemoLM):
@@ -115,8 +115,8 @@ def test_a_metric_failing_on_every_example_stops_the_compile_with_its_error(dsp,
 
 
 def test_a_compile_whose_every_example_failed_is_an_error_naming_the_first(dsp, train, dev):
+    from dsplang.context.lm import using
     from dsplang.lm.scripted import ScriptedLM
-    from dsplang.run.lm import using
     with using(ScriptedLM({"capital": "no fields here"})), pytest.raises(DspRuntimeError) as info:
         BootstrapFewShot(metric=dsp.right, max_labeled_demos=0, verbose=False).compile(
             dsp.Capital(), trainset=train[:3], valset=dev[:2])

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from dsplang.context import lm as context
 from dsplang.driver import artifacts
 from dsplang.errors import DspArgumentError
-from dsplang.run import lm as context
 from dsplang.stdlib.optimizers.mipro import MIPROv2
 
 

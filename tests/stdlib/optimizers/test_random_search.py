@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from dsplang.context import lm as context
 from dsplang.driver import artifacts
-from dsplang.run import lm as context
 from dsplang.stdlib.optimizers.candidates import halving_schedule
 from dsplang.stdlib.optimizers.random_search import BootstrapFewShotWithRandomSearch
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from dsplang.run import retriever as retrieval_context
+from dsplang.context import retriever as retrieval_context
 
 PARIS = "# Paris\n\nParis is the capital of France.\nIt lies on the Seine.\n\nThe Eiffel Tower is in Paris.\n"
 ROME = "Rome is the capital of Italy.\n\nThe Colosseum is an amphitheatre in Rome.\n"

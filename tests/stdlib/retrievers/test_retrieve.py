@@ -7,8 +7,8 @@ import contextvars
 import pytest
 
 import dsplang
+from dsplang.context import retriever as retrieval_context
 from dsplang.errors import DspArgumentError, DspTypeError, DspValueError
-from dsplang.run import retriever as retrieval_context
 from dsplang.stdlib.modules.retrieve import Retrieve
 
 

@@ -7,9 +7,9 @@ import contextvars
 import pytest
 
 import dsplang
+from dsplang.context.lm import using
 from dsplang.errors import DspArgumentError, DspRuntimeError
 from dsplang.lm.scripted import ScriptedLM
-from dsplang.run.lm import using
 from dsplang.stdlib.modules.program_of_thought import ProgramOfThought, extract_code
 
 BROKEN = "```python\ntotal = sum(range(1, 11)\nprint(total)\n```"

@@ -18,10 +18,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from dsplang.context.run import current, derived, replace_current
 from dsplang.errors import DspLMError, DspTypeError
 from dsplang.lm import local
 from dsplang.lm.client import LM
-from dsplang.run.context import current, derived, replace_current
 
 _env_lms: dict[str, LM] = {}
 _env_lock = threading.Lock()

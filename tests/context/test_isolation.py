@@ -7,11 +7,11 @@ import shutil
 from pathlib import Path
 
 import dsplang
+from dsplang.context.lm import using
+from dsplang.context.run import current
 from dsplang.driver import run as runtime
 from dsplang.lm import ScriptedLM
 from dsplang.repl.session import Session
-from dsplang.run.context import current
-from dsplang.run.lm import using
 
 PROGRAMS = Path(__file__).parents[1] / "programs"
 

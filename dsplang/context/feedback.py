@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from dsplang.run.context import current
+from dsplang.context.run import current
 
 DEFAULT_RETRIES = 2
 

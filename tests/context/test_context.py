@@ -8,10 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from dsplang.context import feedback, trace
+from dsplang.context.lm import current_lm, set_default, using
+from dsplang.context.run import Options, Run, current, derived, entered, replace_current
 from dsplang.lm import ScriptedLM
-from dsplang.run import feedback, trace
-from dsplang.run.context import Options, Run, current, derived, entered, replace_current
-from dsplang.run.lm import current_lm, set_default, using
 from dsplang.stdlib.modules.predict import Predict
 
 

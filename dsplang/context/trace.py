@@ -14,8 +14,8 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol, TextIO
 
+from dsplang.context.run import current, derived
 from dsplang.errors import Span
-from dsplang.run.context import current, derived
 
 
 class TraceRecord(Protocol):

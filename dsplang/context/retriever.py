@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from dsplang.context.run import current, derived, replace_current
 from dsplang.errors import DspValueError
-from dsplang.run.context import current, derived, replace_current
 
 NO_RETRIEVER_HINT = ('add `use BM25("corpus/")` before it, or pass one: '
                      'Retrieve(k=3, retriever=BM25("corpus/"))')

@@ -30,7 +30,7 @@ from dsplang.lm.client import LM
 from dsplang.lm.usage import UsageTotals
 
 if TYPE_CHECKING:       # trace.py imports this module
-    from dsplang.run.trace import PredictorCall, Trace
+    from dsplang.context.trace import PredictorCall, Trace
 
 HISTORY_SIZE = 1000     # predictor calls kept for `inspect_history(n)` and the REPL
 

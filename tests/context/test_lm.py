@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from dsplang.context import lm as context
+from dsplang.context.lm import current_lm, set_default, using
+from dsplang.context.run import Options, derived
 from dsplang.errors import DspLMError
 from dsplang.lm import LM, ScriptedLM
-from dsplang.run import lm as context
-from dsplang.run.context import Options, derived
-from dsplang.run.lm import current_lm, set_default, using
 
 
 @pytest.fixture(autouse=True)
