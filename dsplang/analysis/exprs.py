@@ -18,7 +18,8 @@ CALLABLE_DECLS = (ast.FuncDef, ast.ModuleDecl)
 
 
 class ExprChecks:
-    """Mixin for the Checker (a NodeVisitor): one `visit_<Node>` method per expression; needs
+    """Mixin for the Checker (a NodeVisitor): a `visit_<Node>` method for each expression that
+    needs more than its children checked (the others go through `generic_visit`); needs
     `self.scope`, `self.report` and `self.check_sigspec`."""
 
     def expr(self, node) -> None:
@@ -50,9 +51,6 @@ class ExprChecks:
     def visit_Name(self, node: ast.Name) -> None:
         self.resolve(node.id, node.span)
 
-    def visit_Const(self, node: ast.Const) -> None:
-        pass
-
     def visit_FString(self, node: ast.FString) -> None:
         for part in node.parts:
             if isinstance(part, ast.FormattedValue):
@@ -60,11 +58,6 @@ class ExprChecks:
 
     def visit_FormattedValue(self, node: ast.FormattedValue) -> None:
         self.expr(node.expr)
-
-    def visit_ListExpr(self, node: ast.ListExpr) -> None:
-        self.exprs(node.items)
-
-    visit_TupleExpr = visit_ListExpr
 
     def visit_DictExpr(self, node: ast.DictExpr) -> None:
         self.exprs(node.keys)
@@ -85,40 +78,6 @@ class ExprChecks:
         if node.attr not in exports:
             self.report("name error", f"{binding.name!r} has no declaration {node.attr!r}", node.span,
                         did_you_mean(node.attr, exports))
-
-    def visit_Index(self, node: ast.Index) -> None:
-        self.expr(node.value)
-        self.expr(node.index)
-
-    def visit_Slice(self, node: ast.Slice) -> None:
-        self.expr(node.lower)
-        self.expr(node.upper)
-        self.expr(node.step)
-
-    def visit_Starred(self, node: ast.Starred) -> None:
-        self.expr(node.value)
-
-    def visit_Keyword(self, node: ast.Keyword) -> None:
-        self.expr(node.value)
-
-    def visit_BinOp(self, node: ast.BinOp) -> None:
-        self.expr(node.left)
-        self.expr(node.right)
-
-    def visit_UnaryOp(self, node: ast.UnaryOp) -> None:
-        self.expr(node.operand)
-
-    def visit_BoolOp(self, node: ast.BoolOp) -> None:
-        self.exprs(node.values)
-
-    def visit_Compare(self, node: ast.Compare) -> None:
-        self.expr(node.left)
-        self.exprs(node.comparators)
-
-    def visit_IfExp(self, node: ast.IfExp) -> None:
-        self.expr(node.test)
-        self.expr(node.body)
-        self.expr(node.orelse)
 
     # ------------------------------------------------------------ local scopes
 
