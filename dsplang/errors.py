@@ -184,6 +184,21 @@ def source_text(data: bytes, path: str, span: Span | None = None, keep_newlines:
     return text if keep_newlines else text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def read_source(path: str, span: Span | None = None, keep_newlines: bool = False) -> str:
+    """The text of the source file at `path` (see `source_text`); a file that cannot be read
+    is a DspFileError at `span` saying why."""
+    checked_path(path, span)
+    try:
+        with open(path, "rb") as fh:
+            return source_text(fh.read(), path, span, keep_newlines)
+    except FileNotFoundError:
+        raise DspFileError(f"no such file: {path}", span) from None
+    except IsADirectoryError:
+        raise DspFileError(f"{path} is a folder, not a .dsp file", span) from None
+    except OSError as exc:
+        raise DspFileError(f"cannot read {path}: {exc.strerror or exc}", span) from None
+
+
 def type_word(value) -> str:
     """The name of a value's type as a .dsp user reads it: int, str, list, none, Passage."""
     return "none" if value is None else type(value).__name__

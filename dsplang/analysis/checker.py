@@ -60,7 +60,7 @@ from dsplang.analysis.imports import DspFiles, PyModules
 from dsplang.analysis.scopes import DECL_TYPES, IMPORT_TYPES, Binding, StaticScope, declared_later
 from dsplang.analysis.stmts import StmtChecks
 from dsplang.analysis.types import TypeChecks
-from dsplang.errors import DspCheckError, DspError, DspFileError, Span, checked_path, did_you_mean, source_text
+from dsplang.errors import DspCheckError, DspError, DspFileError, Span, did_you_mean, read_source
 from dsplang.grammar import ast
 from dsplang.grammar.nesting import deep_enough
 from dsplang.grammar.parser import collector_paused, parse_recovering
@@ -84,14 +84,9 @@ def check_source(source: str, filename: str = "<string>") -> list[DspError]:
 def check_file(path: str) -> list[DspError]:
     """`check_source` on a file; a file that cannot be read is one DspFileError."""
     try:
-        with open(checked_path(path), "rb") as fh:
-            source = source_text(fh.read(), path)
+        source = read_source(path)
     except DspFileError as err:
         return [err]
-    except FileNotFoundError:
-        return [DspFileError(f"no such file: {path!r}")]
-    except OSError as err:
-        return [DspFileError(f"cannot read {path!r}: {err}")]
     return check_source(source, path)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from dsplang.errors import DspError, DspFileError, checked_path, render, source_text
+from dsplang.errors import DspError, read_source, render
 from dsplang.fmt.formatter import format_source
 
 
@@ -37,13 +37,7 @@ def run_fmt(paths: list[str], check: bool = False) -> int:
 
 
 def _read(path: str) -> str:
-    try:
-        with open(checked_path(path), "rb") as fh:
-            return source_text(fh.read(), path, keep_newlines=True)
-    except FileNotFoundError:
-        raise DspFileError(f"no such file: {path!r}") from None
-    except OSError as err:
-        raise DspFileError(f"cannot read {path!r}: {err}") from None
+    return read_source(path, keep_newlines=True)
 
 
 def _stdin_to_stdout(check: bool) -> int:

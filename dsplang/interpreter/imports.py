@@ -12,12 +12,10 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from dsplang.errors import (
-    DspFileError,
     DspImportError,
     Span,
-    checked_path,
     did_you_mean,
-    source_text,
+    read_source,
 )
 from dsplang.grammar import ast
 from dsplang.grammar.parser import parse
@@ -58,16 +56,7 @@ class Importer:
             self.stack.pop()
 
     def read(self, path: str, span: Span | None) -> str:
-        checked_path(path, span)
-        try:
-            with open(path, "rb") as fh:
-                return source_text(fh.read(), path, span)
-        except FileNotFoundError:
-            raise DspFileError(f"no such file: {path}", span) from None
-        except IsADirectoryError:
-            raise DspFileError(f"{path} is a folder, not a .dsp file", span) from None
-        except OSError as exc:
-            raise DspFileError(f"cannot read {path}: {exc.strerror}", span) from None
+        return read_source(path, span)
 
     def import_dsp(self, path: str, from_file: str, span: Span) -> tuple[dict[str, Any], Namespace]:
         """Run the file once; return its declarations and a namespace of all its top-level names."""
