@@ -16,6 +16,7 @@ callbacks; errors are Lark's own exception types (`messages.convert` words them)
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import Any
@@ -52,10 +53,14 @@ class Tables:
                          for state, acts in table.states.items()}
         self.actions = {state: _actions(acts, parser.callbacks) for state, acts in table.states.items()}
         contextual = frontend.lexer.lexer
-        scanners: dict[int, Scanner] = {}
-        self.scanners = {state: _scanner(lexer, scanners) for state, lexer in contextual.lexers.items()}
-        self.root = _scanner(contextual.root_lexer, scanners)
+        self.scanners = _Scanners(contextual.lexers)
+        self._root_lexer = contextual.root_lexer
         self.chains: dict[tuple[int, int, str], int] = {}    # see _pass_through
+
+    @functools.cached_property
+    def root(self) -> Scanner:
+        """The scanner of every terminal (for error messages only)."""
+        return _scanner(self._root_lexer, self.scanners.made)
 
 
 def _actions(acts: dict[str, Any], callbacks: dict[Any, Callable[[list[Any]], Any]]) -> dict[str, Action]:
@@ -72,6 +77,21 @@ def _actions(acts: dict[str, Any], callbacks: dict[Any, Callable[[list[Any]], An
             callback = None
         row[symbol] = (size, callback, arg.origin.name)
     return row
+
+
+class _Scanners(dict[int, Scanner]):
+    """The scanner of each parser state, compiled when a parse first reaches the state:
+    the grammar has 170 distinct terminal sets, and compiling all of their expressions
+    took most of a short program's start-up."""
+
+    def __init__(self, lexers: dict[int, Any]) -> None:
+        super().__init__()
+        self.lexers = lexers
+        self.made: dict[int, Scanner] = {}
+
+    def __missing__(self, state: int) -> Scanner:
+        scanner = self[state] = _scanner(self.lexers[state], self.made)
+        return scanner
 
 
 def _scanner(lexer: Any, made: dict[int, Scanner]) -> Scanner:
