@@ -13,7 +13,6 @@ import json
 from dsplang import errors
 from dsplang.errors import DspError, DspUserError
 from dsplang.grammar import names
-from dsplang.interpreter.calls import BUILTIN_CALLABLES
 from dsplang.interpreter.limits import limited_range
 
 ERROR_CLASSES: dict[str, type[DspError]] = {
@@ -75,6 +74,7 @@ STDLIB: dict[str, tuple[str, str]] = {
     "COPRO": ("dsplang.stdlib.optimizers.copro", "COPRO"),
     "MIPROv2": ("dsplang.stdlib.optimizers.mipro", "MIPROv2"),
     "Ensemble": ("dsplang.stdlib.optimizers.ensemble", "Ensemble"),
+    "SIMBA": ("dsplang.stdlib.optimizers.simba", "SIMBA"),
 }
 
 
@@ -110,7 +110,8 @@ def _stdlib_value(name: str):
 
 def build(limits=None) -> dict:
     """A new dict of every builtin name -> value; `range` refuses ranges longer than the
-    `seq_len` of `limits` (an `interpreter.limits.Limits`)."""
+    `seq_len` of `limits` (an `interpreter.limits.Limits`). The interpreter given this table
+    treats each callable in it as a builtin (errors inside are the user's mistakes)."""
     table = dict(PYTHON)
     if limits is not None:
         table["range"] = limited_range(limits)
@@ -122,7 +123,4 @@ def build(limits=None) -> dict:
     for name, cls in ERROR_CLASSES.items():
         table.setdefault(name, cls)
     table["Error"] = _error
-    for name in (*PYTHON, *STDLIB):
-        BUILTIN_CALLABLES.add(id(table[name]))
-    BUILTIN_CALLABLES.add(id(_error))
     return table
