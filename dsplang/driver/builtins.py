@@ -75,6 +75,8 @@ STDLIB: dict[str, tuple[str, str]] = {
     "MIPROv2": ("dsplang.stdlib.optimizers.mipro", "MIPROv2"),
     "Ensemble": ("dsplang.stdlib.optimizers.ensemble", "Ensemble"),
     "SIMBA": ("dsplang.stdlib.optimizers.simba", "SIMBA"),
+    "GEPA": ("dsplang.stdlib.optimizers.gepa", "GEPA"),
+    "Feedback": ("dsplang.stdlib.feedback", "Feedback"),
 }
 
 

@@ -2,7 +2,11 @@
 
 A `DspCallable` gets the call's span. A plain Python callable is called with its
 arguments; an exception it raises becomes a DspError at the .dsp line of the call
-(the original is kept for `--debug`).
+(the original is kept for `--debug`). Raised inside one of the interpreter's builtins
+(`len(5)`, `Predict(3)`) it is the user's mistake, worded as such; raised inside other
+Python code it is a `DspPythonError` naming where. Which callables are builtins is the
+interpreter's to say (`Interpreter.builtin_callables`: the callables of its builtins
+table), passed to each call: nothing here is process-wide.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ import inspect
 import os
 import re
 import traceback
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from dsplang.errors import (
@@ -29,11 +35,21 @@ from dsplang.errors import (
 from dsplang.interpreter.limits import conversion_error
 from dsplang.interpreter.values import DspCallable
 
-# Callables whose errors are the user's own mistakes rather than "an error inside Python code".
-BUILTIN_CALLABLES: set[int] = set()
+# Builtin callables by id; `builtins.get(id(f)) is f` (the mapping keeps them alive, so an id
+# is never one of another object).
+Builtins = Mapping[int, object]
+NO_BUILTINS: Builtins = MappingProxyType({})
 
 
-def call_value(f: Any, args: tuple[Any, ...], kwargs: dict[str, Any], span: Span) -> Any:
+def builtin_callables(table: Mapping[str, object]) -> dict[int, object]:
+    """The callables of a builtins table, by id: an error raised inside one is the user's mistake."""
+    return {id(value): value for value in table.values() if callable(value)}
+
+
+def call_value(f: Any, args: tuple[Any, ...], kwargs: dict[str, Any], span: Span,
+               builtins: Builtins = NO_BUILTINS) -> Any:
+    """`f(*args, **kwargs)` called from .dsp code at `span`; `builtins` are the callables whose
+    errors are the user's mistakes (see the module doc)."""
     if isinstance(f, DspCallable):
         return f.call(args, kwargs, span)
     try:
@@ -47,16 +63,16 @@ def call_value(f: Any, args: tuple[Any, ...], kwargs: dict[str, Any], span: Span
     except Exception as exc:
         if not callable(f):
             raise DspTypeError(f"{a_type(f)} value is not callable", span) from None
-        raise python_error(exc, f, span) from exc
+        raise python_error(exc, f, span, builtins) from exc
 
 
-def python_error(exc: Exception, f: object, span: Span) -> DspError:
+def python_error(exc: Exception, f: object, span: Span, builtins: Builtins = NO_BUILTINS) -> DspError:
     """Turn an exception raised by Python code into a DspError at the call's span."""
     limit = conversion_error(exc, span)
     if limit is not None:
         return limit
     name = getattr(f, "__name__", None) or type(f).__name__
-    if id(f) in BUILTIN_CALLABLES or isinstance(f, type) and f.__module__ == "builtins":
+    if builtins.get(id(f)) is f or isinstance(f, type) and f.__module__ == "builtins":
         return _builtin_error(exc, f, name, span)
     err = DspPythonError(f"{type(exc).__name__} in {name}(): {exc}", span, original=exc)
     where = _raise_site(exc)

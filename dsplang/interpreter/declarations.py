@@ -199,10 +199,11 @@ class DeclCompiler(StmtCompiler):
         keywords = [(k.name, self.expr(k.value)) for k in node.keywords if k.name is not None]  # (all named)
         site = SignatureCall(first.value, first.span, self.host)
         text, span, type_lookup = first.value, node.span, self.type_lookup
+        builtins = self.interp.builtin_callables
 
         def call(scope: Scope) -> Any:
             f = func(scope)
             head = site.signature(type_lookup, scope) if SignatureCall.takes_signature(f) else text
             return call_value(f, (head,) + tuple(a(scope) for a in rest),
-                              {name: ev(scope) for name, ev in keywords}, span)
+                              {name: ev(scope) for name, ev in keywords}, span, builtins)
         return call

@@ -17,6 +17,7 @@ from typing import Any
 from dsplang.errors import DspError, DspRuntimeError, DspTypeError, Span
 from dsplang.grammar import ast
 from dsplang.grammar.parser import collector_paused, parse
+from dsplang.interpreter.calls import builtin_callables
 from dsplang.interpreter.declarations import DeclCompiler
 from dsplang.interpreter.host import Host
 from dsplang.interpreter.imports import Importer
@@ -48,11 +49,15 @@ def program_kept() -> Iterator[None]:
 
 
 class Interpreter:
-    """Runs programs; holds the builtins, the host (see host.py) and the files imported so far."""
+    """Runs programs; holds the builtins, the host (see host.py) and the files imported so far.
+
+    Every callable in `builtins` is a builtin: an error raised inside it is reported as the
+    user's mistake (`len(5)`), not as an error inside Python code (see calls.py)."""
 
     def __init__(self, builtins: dict[str, Any], host: Host, limits: Limits | None = None) -> None:
         self.limits = limits if limits is not None else Limits.from_settings()
         self.builtins = Scope(None, builtins)
+        self.builtin_callables = builtin_callables(builtins)
         self.host = host
         self.importer = Importer(self)
 

@@ -1,14 +1,15 @@
 """Expressions: each AST node is turned once into a Python closure `f(scope) -> value`.
 
-`visit_<NodeName>` returns the closure. Turning the tree into closures before running
-it makes the hot paths (names, arithmetic, calls) a plain Python call each.
+The compilers are `grammar.visitor.NodeVisitor`s: `visit_<NodeName>` returns the closure.
+Turning the tree into closures before running it makes the hot paths (names, arithmetic,
+calls) a plain Python call each.
 """
 
 from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from dsplang.errors import (
     DspAttributeError,
@@ -26,6 +27,7 @@ from dsplang.errors import (
     type_word,
 )
 from dsplang.grammar import ast
+from dsplang.grammar.visitor import NodeVisitor
 from dsplang.interpreter.calls import call_value
 from dsplang.interpreter.limits import (
     SIZED,
@@ -72,14 +74,17 @@ def arith_error(exc: Exception, op: str, left: object, right: object, span: Span
 Loops = Callable[[Scope, Callable[[Scope], None]], None]
 
 
-class ExprCompiler:
+class ExprCompiler(NodeVisitor):
     """Turns expression nodes into closures."""
 
     interp: Interpreter     # set by DeclCompiler.__init__
 
-    def expr(self, node: ast.Node) -> Code:
-        visit: Callable[[ast.Node], Code] = getattr(self, "visit_" + type(node).__name__)
-        return visit(node)
+    # The closure for a node: `NodeVisitor.visit` itself, so compiling a node costs no extra call.
+    expr = cast("Callable[[ExprCompiler, ast.Node], Code]", NodeVisitor.visit)
+
+    def generic_visit(self, node: ast.Node) -> None:
+        """A node kind the interpreter has no `visit_` method for is a bug, not a user error."""
+        raise NotImplementedError(f"the interpreter cannot compile a {type(node).__name__} node")
 
     # ---------------------------------------------------------- atoms
 
@@ -396,11 +401,11 @@ class ExprCompiler:
     def visit_Call(self, node: ast.Call) -> Code:
         func = self.visit_Attribute(node.func, calling=True) if isinstance(node.func, ast.Attribute) \
             else self.expr(node.func)
-        span = node.span
+        span, builtins = node.span, self.interp.builtin_callables
         simple_args = not any(isinstance(a, ast.Starred) for a in node.args)
         if simple_args and not node.keywords:
             argv = [self.expr(a) for a in node.args]
-            return lambda scope: call_value(func(scope), tuple([a(scope) for a in argv]), {}, span)
+            return lambda scope: call_value(func(scope), tuple([a(scope) for a in argv]), {}, span, builtins)
         args = self.sequence(node.args)
         keywords = [(k.name, self.expr(k.value), k.span) for k in node.keywords]
 
@@ -415,7 +420,7 @@ class ExprCompiler:
                 if not isinstance(extra, dict):
                     raise DspTypeError(f"** needs a dict, not {type_word(extra)}", kspan)
                 kwargs.update(extra)
-            return call_value(f, tuple(args(scope)), kwargs, span)
+            return call_value(f, tuple(args(scope)), kwargs, span, builtins)
         return call
 
     def visit_Lambda(self, node: ast.Lambda) -> Code:

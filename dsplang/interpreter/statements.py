@@ -9,7 +9,7 @@ predictor, so that a failed assertion can re-run from there.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from dsplang.errors import (
     DspError,
@@ -22,6 +22,7 @@ from dsplang.errors import (
     did_you_mean,
 )
 from dsplang.grammar import ast
+from dsplang.grammar.visitor import NodeVisitor
 from dsplang.interpreter.expressions import ExprCompiler, iterate
 from dsplang.interpreter.host import Host
 from dsplang.interpreter.scope import Code, Scope
@@ -39,9 +40,8 @@ class StmtCompiler(ExprCompiler):
 
     host: Host      # set by DeclCompiler.__init__
 
-    def stmt(self, node: ast.Node) -> Code:
-        visit: Callable[[ast.Node], Code] = getattr(self, "visit_" + type(node).__name__)
-        return visit(node)
+    # The closure for a statement (the same dispatch as `expr`: `NodeVisitor.visit`).
+    stmt = cast("Callable[[StmtCompiler, ast.Node], Code]", NodeVisitor.visit)
 
     def block(self, stmts: tuple[ast.Stmt, ...], new_scope: bool = True) -> Code:
         """A closure running `stmts`; in a fresh child scope if the block declares names."""
