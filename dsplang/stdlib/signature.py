@@ -13,14 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
-
-import pydantic
+from typing import TYPE_CHECKING, Any
 
 from dsplang.errors import DspArgumentError, DspNameError, DspTypeError, DspValueError, Span, a_type, did_you_mean
 from dsplang.grammar import ast
 from dsplang.grammar.parser import parse_sigspec, parse_type
 from dsplang.stdlib.types import allows_none, annotation_from_typeexpr, type_name
+
+if TYPE_CHECKING:
+    import pydantic
 
 __all__ = ["FieldSpec", "Signature", "INPUT", "OUTPUT"]
 
@@ -204,6 +205,8 @@ class Signature:
         return self.cached("output_model", self._build_output_model)
 
     def _build_output_model(self) -> type[pydantic.BaseModel]:
+        import pydantic
+
         definitions = {f.name: (f.annotation, pydantic.Field(description=f.desc))
                        for f in self.outputs}
         safe = "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in self.name) or "Signature"

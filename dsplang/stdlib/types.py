@@ -6,6 +6,10 @@ an enum class). `make_record` builds a `type` record as a pydantic model,
 `make_enum` an `enum` as a `StrEnum`. `type_name` renders an annotation the way
 a user writes it, for prompts and messages. `type_adapter` hands out one cached
 pydantic `TypeAdapter` per annotation.
+
+pydantic is imported on first use (a record declared, a value validated): a program whose
+signatures only hold `str` fields never needs it, and importing it takes longer than such
+a program's whole cached run.
 """
 
 from __future__ import annotations
@@ -14,16 +18,17 @@ import enum
 import json
 import types
 from collections.abc import Callable, Iterable
-from functools import lru_cache
-from typing import Any, Literal, Optional, Union, get_args, get_origin
-
-import pydantic
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING, Any, Literal, Optional, Union, get_args, get_origin
 
 from dsplang.errors import DspArgumentError, DspNameError, DspTypeError, DspValueError, Span, a_type, did_you_mean
 from dsplang.grammar import ast, names
 
+if TYPE_CHECKING:
+    import pydantic
+
 __all__ = [
-    "MISSING", "BUILTIN_TYPES", "GENERIC_TYPES", "Record", "DspEnum", "annotation_from_typeexpr",
+    "MISSING", "BUILTIN_TYPES", "GENERIC_TYPES", "record_base", "DspEnum", "annotation_from_typeexpr",
     "make_record", "make_enum", "type_name", "type_adapter", "optional_inner", "allows_none",
     "describe_validation_error", "is_union",
 ]
@@ -190,11 +195,13 @@ def type_adapter(annotation: object) -> pydantic.TypeAdapter:
     """The pydantic TypeAdapter for an annotation, built once and reused."""
     if _hashable(annotation):
         return _type_adapter_cached(annotation)
+    import pydantic
     return pydantic.TypeAdapter(annotation)
 
 
 @lru_cache(maxsize=1024)
 def _type_adapter_cached(annotation: object) -> pydantic.TypeAdapter:
+    import pydantic
     return pydantic.TypeAdapter(annotation)
 
 
@@ -214,59 +221,74 @@ def describe_validation_error(err: pydantic.ValidationError, prefix: str = "", l
     return "; ".join(parts) + (f" (and {more} more problem{'s' if more != 1 else ''})" if more else "")
 
 
-class _RecordMeta(type(pydantic.BaseModel)):
-    """Calling a record class: positional values fill fields in order, an unknown field
-    name or a failed validation raises `DspTypeError` naming the field. Validation from
-    data (`model_validate`, parsing LM output) does not come through here."""
+@cache
+def record_base() -> type[pydantic.BaseModel]:
+    """`Record`, the base class of every `type` record (a pydantic model), built on first use."""
+    import pydantic
 
-    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
-        names = list(cls.model_fields)
-        if len(args) > len(names):
-            raise DspArgumentError(
-                f"{cls.__name__}() takes {len(names)} fields, got {len(args)} positional values")
-        for name, value in zip(names, args):
-            if name in kwargs:
-                raise DspArgumentError(f"{cls.__name__}() got field {name!r} twice")
-            kwargs[name] = value
-        for key in kwargs:
-            if key not in cls.model_fields:
-                raise DspTypeError(f"{cls.__name__} has no field {key!r}",
-                                   hint=did_you_mean(key, names))
-        try:
-            return super().__call__(**kwargs)
-        except pydantic.ValidationError as err:
-            raise DspTypeError(f"{cls.__name__}: {describe_validation_error(err)}") from None
+    class _RecordMeta(type(pydantic.BaseModel)):
+        """Calling a record class: positional values fill fields in order, an unknown field
+        name or a failed validation raises `DspTypeError` naming the field. Validation from
+        data (`model_validate`, parsing LM output) does not come through here."""
+
+        def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+            names = list(cls.model_fields)
+            if len(args) > len(names):
+                raise DspArgumentError(
+                    f"{cls.__name__}() takes {len(names)} fields, got {len(args)} positional values")
+            for name, value in zip(names, args):
+                if name in kwargs:
+                    raise DspArgumentError(f"{cls.__name__}() got field {name!r} twice")
+                kwargs[name] = value
+            for key in kwargs:
+                if key not in cls.model_fields:
+                    raise DspTypeError(f"{cls.__name__} has no field {key!r}",
+                                       hint=did_you_mean(key, names))
+            try:
+                return super().__call__(**kwargs)
+            except pydantic.ValidationError as err:
+                raise DspTypeError(f"{cls.__name__}: {describe_validation_error(err)}") from None
 
 
-class Record(pydantic.BaseModel, metaclass=_RecordMeta):
-    """Base of every `type` record: keyword or positional construction, readable printing,
-    validation failures raised as `DspTypeError` naming the field."""
+    class Record(pydantic.BaseModel, metaclass=_RecordMeta):
+        """Base of every `type` record: keyword or positional construction, readable printing,
+        validation failures raised as `DspTypeError` naming the field."""
 
-    model_config = pydantic.ConfigDict(validate_assignment=True, extra="ignore")
+        model_config = pydantic.ConfigDict(validate_assignment=True, extra="ignore")
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name not in type(self).model_fields:
-            raise DspTypeError(f"{type(self).__name__} has no field {name!r}",
-                               hint=did_you_mean(name, type(self).model_fields))
-        try:
-            super().__setattr__(name, value)
-        except pydantic.ValidationError as err:
-            raise DspTypeError(f"{type(self).__name__}: {describe_validation_error(err)}") from None
+        def __setattr__(self, name: str, value: Any) -> None:
+            if name not in type(self).model_fields:
+                raise DspTypeError(f"{type(self).__name__} has no field {name!r}",
+                                   hint=did_you_mean(name, type(self).model_fields))
+            try:
+                super().__setattr__(name, value)
+            except pydantic.ValidationError as err:
+                raise DspTypeError(f"{type(self).__name__}: {describe_validation_error(err)}") from None
 
-    def __repr__(self) -> str:
-        body = ", ".join(f"{k}={getattr(self, k)!r}" for k in type(self).model_fields)
-        return f"{type(self).__name__}({body})"
+        def __repr__(self) -> str:
+            body = ", ".join(f"{k}={getattr(self, k)!r}" for k in type(self).model_fields)
+            return f"{type(self).__name__}({body})"
 
-    __str__ = __repr__
+        __str__ = __repr__
+
+    Record.__qualname__ = "Record"
+    return Record
+
+
+def _records_exist() -> bool:
+    """Whether any record class was made yet (then `record_base` was built)."""
+    return record_base.cache_info().currsize > 0
 
 
 def make_record(name: str, fields: list[tuple[str, object, str | None, object]],
-                doc: str | None = None, span: Span | None = None) -> type[Record]:
+                doc: str | None = None, span: Span | None = None) -> type[pydantic.BaseModel]:
     """A record class (pydantic model) with the given `(name, annotation, desc, default)` fields.
 
     `default` is `MISSING` for a required field. Descriptions become pydantic field
     descriptions (so they reach JSON schemas). A field declared twice raises `DspNameError`.
     """
+    import pydantic
+
     definitions: dict[str, Any] = {}
     for fname, annotation, desc, default in fields:
         if fname in definitions:
@@ -275,7 +297,7 @@ def make_record(name: str, fields: list[tuple[str, object, str | None, object]],
             pydantic.Field(default=default, description=desc)
         definitions[fname] = (annotation, info)
     try:
-        model = pydantic.create_model(name, __base__=Record, __doc__=doc, **definitions)
+        model = pydantic.create_model(name, __base__=record_base(), __doc__=doc, **definitions)
     except (pydantic.PydanticUserError, TypeError, NameError) as err:
         raise DspTypeError(f"cannot make type {name}: {err}", span) from None
     model.__module__ = "dsplang.records"
@@ -304,7 +326,9 @@ class DspEnum(enum.StrEnum):
 
 def is_declared_type(value: object) -> bool:
     """Whether `value` is a record or enum class a program declared (`type` or `enum`)."""
-    return isinstance(value, type) and issubclass(value, (Record, DspEnum))
+    if not isinstance(value, type):
+        return False
+    return issubclass(value, DspEnum) or (_records_exist() and issubclass(value, record_base()))
 
 
 def make_enum(name: str, members: Iterable[str], span: Span | None = None) -> type[DspEnum]:

@@ -13,8 +13,10 @@ from dsplang.grammar import ast
 from dsplang.stdlib.types import (
     MISSING,
     annotation_from_typeexpr,
+    is_declared_type,
     make_enum,
     make_record,
+    record_base,
     type_adapter,
     type_name,
 )
@@ -131,6 +133,14 @@ def test_records_validate_from_data_leniently():
     assert value == Passage(title="x", text="y")
     with pytest.raises(pydantic.ValidationError):
         Passage.model_validate({"text": "y"})
+
+
+def test_records_and_enums_are_declared_types_and_nothing_else_is():
+    assert is_declared_type(Passage) and is_declared_type(Sentiment)
+    assert issubclass(Passage, record_base()) and record_base().__name__ == "Record"
+    assert not is_declared_type(Passage(title="x"))        # an instance, not a type
+    for other in (int, str, dict, object, pydantic.BaseModel, None, "Passage"):
+        assert not is_declared_type(other), other
 
 
 def test_record_with_a_field_declared_twice():

@@ -13,8 +13,6 @@ import textwrap
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal, get_args, get_origin
 
-import pydantic_core
-
 from dsplang.errors import DspOutputParseError
 from dsplang.stdlib.adapters.parsing import FieldParseError, clip, parser_for
 from dsplang.stdlib.signature import FieldSpec, Signature
@@ -31,6 +29,7 @@ def jsonable(value: Any) -> Any:
     """`value` as plain JSON data (records become dicts, enums their strings)."""
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
+    import pydantic_core  # on first use: a prompt of strings never needs it
     return pydantic_core.to_jsonable_python(value, fallback=str)
 
 

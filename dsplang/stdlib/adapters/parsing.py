@@ -31,9 +31,6 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, Literal, get_args, get_origin
 
-import json_repair
-import pydantic
-
 from dsplang.errors import DspOutputParseError, Span
 from dsplang.stdlib.types import (
     describe_validation_error,
@@ -118,6 +115,7 @@ def load_json(text: str) -> object:
         return json.loads(candidate)
     except ValueError:
         pass
+    import json_repair  # on first use: most replies are valid JSON or not JSON at all
     repaired = json_repair.loads(candidate)
     if repaired == "" or repaired is None:
         raise ValueError("expected a JSON value, found text that is not JSON")
@@ -359,6 +357,7 @@ def _list_from_text(text: str) -> list:
 
 
 def _validate(annotation: object, value: object) -> object:
+    import pydantic  # loaded by then: type_adapter imports it
     try:
         return type_adapter(annotation).validate_python(value)
     except pydantic.ValidationError as err:

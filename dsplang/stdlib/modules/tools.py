@@ -18,8 +18,6 @@ import typing
 from collections.abc import Callable
 from typing import Any
 
-import pydantic
-
 from dsplang.errors import DspError, DspTypeError, DspUserError, DspValueError, Span, a_type
 from dsplang.interpreter.values import MISSING, DspCallable, Function
 from dsplang.stdlib.adapters.base import jsonable
@@ -39,6 +37,7 @@ class Tool:
         self.name = name
         self.desc = desc
         self.params = params
+        import pydantic  # on first use: importing it would slow every run's start
         fields = {p: (ann, ... if default is MISSING else default) for p, ann, default in params}
         self.model = pydantic.create_model(
             f"{name}_arguments", __config__=pydantic.ConfigDict(extra="forbid",
@@ -131,6 +130,7 @@ class Tool:
             args = {}
         if not isinstance(args, dict):
             raise DspValueError(f"the arguments must be a JSON object, got {json.dumps(args, default=str)[:200]}")
+        import pydantic  # loaded by then (__init__ imports it)
         try:
             checked = self.model.model_validate(args)
         except pydantic.ValidationError as err:
