@@ -5,7 +5,11 @@ modules declared in .dsp source.
 
 from __future__ import annotations
 
-from dsplang.analysis.scopes import BUILTIN, Binding, StaticScope, format_params, target_names
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from dsplang.analysis.declares import target_names
+from dsplang.analysis.model import BUILTIN, Binding
 from dsplang.errors import DspSyntaxError, Span, did_you_mean
 from dsplang.grammar import ast, names
 from dsplang.grammar.parser import parse_sigspec
@@ -16,27 +20,46 @@ SIGNATURE_TAKERS = names.SIGNATURE_TAKERS
 
 CALLABLE_DECLS = (ast.FuncDef, ast.ModuleDecl)
 
+if TYPE_CHECKING:
+    from dsplang.analysis.walker import Analyzer
+    _Base = Analyzer
+else:
+    _Base = object
 
-class ExprChecks:
-    """Mixin for the Checker (a NodeVisitor): a `visit_<Node>` method for each expression that
+
+def format_params(params: Sequence[ast.Param]) -> str:
+    """`(example, pred, trace=...)` — how an argument error lists a function's parameters."""
+    parts = []
+    for p in params:
+        prefix = {"star": "*", "dstar": "**"}.get(p.kind, "")
+        suffix = "=..." if p.default is not None else ""
+        parts.append(f"{prefix}{p.name}{suffix}")
+    return "(" + ", ".join(parts) + ")"
+
+
+class ExprChecks(_Base):
+    """Mixin for the Analyzer (a NodeVisitor): a `visit_<Node>` method for each expression that
     needs more than its children checked (the others go through `generic_visit`); needs
     `self.scope`, `self.report` and `self.check_sigspec`."""
 
-    def expr(self, node) -> None:
+    def expr(self, node: ast.Node | None) -> None:
         """Check one expression (None is allowed and ignored)."""
         if node is not None:
             self.visit(node)
 
-    def exprs(self, nodes) -> None:
+    def exprs(self, nodes: Sequence[ast.Node | None]) -> None:
         for node in nodes:
             self.expr(node)
 
     # ------------------------------------------------------------ names
 
-    def resolve(self, name: str, span: Span) -> Binding | None:
-        """The binding `name` refers to here; reports an unknown or not-yet-declared name."""
+    def resolve(self, name: str, span: Span, record: bool = True) -> Binding | None:
+        """The binding `name` refers to here (recorded as a use at `span` unless `record` is
+        false); reports an unknown or not-yet-declared name."""
         binding = self.scope.lookup(name)
         if binding is not None:
+            if record:
+                binding.uses.append(span)
             return binding
         if name in BUILTIN_NAMES:
             return BUILTIN
@@ -74,7 +97,7 @@ class ExprChecks:
 
     def _check_member(self, binding: Binding, node: ast.Attribute) -> None:
         """`n.Foo` where `n` is an imported .dsp file: Foo must be one of its declarations."""
-        exports = binding.node.exports
+        exports = binding.exports or {}
         if node.attr not in exports:
             self.report("name error", f"{binding.name!r} has no declaration {node.attr!r}", node.span,
                         did_you_mean(node.attr, exports))
@@ -82,21 +105,22 @@ class ExprChecks:
     # ------------------------------------------------------------ local scopes
 
     def visit_ListComp(self, node: ast.ListComp) -> None:
-        self._comprehension(node.generators, (node.elt,))
+        self._comprehension(node, node.generators, (node.elt,))
 
     def visit_DictComp(self, node: ast.DictComp) -> None:
-        self._comprehension(node.generators, (node.key, node.value))
+        self._comprehension(node, node.generators, (node.key, node.value))
 
-    def _comprehension(self, generators, results) -> None:
+    def _comprehension(self, node: ast.Node, generators: Sequence[ast.Comprehension],
+                       results: Sequence[ast.Node]) -> None:
         """Targets are local; the first iterable is read outside, later ones inside."""
         outer = self.scope
-        local = StaticScope(outer)
+        local = self.child("comp", node, (0, 0))
         try:
             for gen in generators:
                 self.expr(gen.iter)
                 self.scope = local
                 for name in target_names(gen.target):
-                    local.declare(Binding(name.id, "comp", name.span.line))
+                    local.declare(Binding(name.id, "comp", name.span.line, gen, exact=name.span))
                 self.exprs(gen.ifs)
             self.scope = local
             self.exprs(results)
@@ -106,15 +130,15 @@ class ExprChecks:
     def visit_Lambda(self, node: ast.Lambda) -> None:
         self.check_params(node.params, "lambda")
         outer = self.scope
-        self.scope = StaticScope(outer)
+        self.scope = self.child("lambda", node, (0, 0))
         try:
             for p in node.params:
-                self.scope.declare(Binding(p.name, "param", p.span.line))
+                self.scope.declare(param_binding(p))
             self.expr(node.body)
         finally:
             self.scope = outer
 
-    def check_params(self, params: tuple[ast.Param, ...], owner: str) -> None:
+    def check_params(self, params: Sequence[ast.Param], owner: str) -> None:
         """Duplicate parameter names, parameter types and default values."""
         seen: dict[str, int] = {}
         for p in params:
@@ -136,14 +160,14 @@ class ExprChecks:
         elif isinstance(callee, CALLABLE_DECLS):
             self.check_arity(node, self._call_params(callee, label), label)
 
-    def _call_params(self, decl, label: str) -> tuple[ast.Param, ...]:
+    def _call_params(self, decl: ast.FuncDef | ast.ModuleDecl, label: str) -> Sequence[ast.Param]:
         """The parameters a call fills: a method's explicit leading `self` is filled for it."""
         binding = self.scope.lookup(label)
         if binding is not None and binding.kind == "method":
             return ast.method_params(decl.params)
         return decl.params
 
-    def _callee(self, func) -> tuple[object, str]:
+    def _callee(self, func: ast.Node) -> tuple[object, str]:
         """What a call calls, without reporting: BUILTIN, a FuncDef/ModuleDecl, or None."""
         if isinstance(func, ast.Name):
             binding = self.scope.lookup(func.id)
@@ -155,7 +179,8 @@ class ExprChecks:
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
             binding = self.scope.lookup(func.value.id)
             if binding is not None and binding.kind == "namespace":
-                return binding.node.exports.get(func.attr), f"{func.value.id}.{func.attr}"
+                member = (binding.exports or {}).get(func.attr)
+                return (member.node if member is not None else None), f"{func.value.id}.{func.attr}"
         return None, ""
 
     def _check_signature_args(self, node: ast.Call) -> None:
@@ -169,9 +194,9 @@ class ExprChecks:
                 self.report("value error", "ChainOfThought adds an output named 'reasoning', but this "
                             "signature has an input of that name", node.span, "rename that input")
 
-    def _signature_inputs(self, spec) -> set[str]:
+    def _signature_inputs(self, spec: ast.Node) -> set[str]:
         """The input names of a signature given as a string or by the name of a declaration."""
-        fields: tuple = ()
+        fields: Sequence[ast.SigField] = ()
         if isinstance(spec, ast.Name):
             binding = self.scope.lookup(spec.id)
             decl = binding.node if binding is not None and binding.kind in ("decl", "imported") else None
@@ -186,7 +211,7 @@ class ExprChecks:
                 fields = ()
         return {f.name for f in fields if f.direction == "input"}
 
-    def check_arity(self, node: ast.Call, params: tuple[ast.Param, ...], label: str) -> None:
+    def check_arity(self, node: ast.Call, params: Sequence[ast.Param], label: str) -> None:
         """Too many positional arguments, unknown or repeated keywords, missing arguments."""
         if any(p.kind != "normal" for p in params) or \
                 any(isinstance(a, ast.Starred) for a in node.args) or \
@@ -214,3 +239,8 @@ class ExprChecks:
             self.report("argument error", f"{label}() is missing required argument"
                         f"{'s' if len(missing) > 1 else ''} {quoted}; its parameters are {listing}",
                         node.span)
+
+
+def param_binding(p: ast.Param) -> Binding:
+    """The binding of a parameter in its function's (or lambda's, or module's) scope."""
+    return Binding(p.name, "param", p.span.line, p, p.span)

@@ -1,7 +1,8 @@
 """What the checker knows about imports, found without running anything.
 
 - `.dsp` files are parsed (never run) to learn their top-level declarations and
-  the `.dsp` files they import in turn, so that a cycle can be named.
+  the `.dsp` files they import in turn, so that a cycle can be named: a `Model` of the
+  file holding only its top-level declarations (`declarations_model`).
 - Python modules are located with import machinery *finders* only (a finder
   looks at the file system; it does not execute the module). A module that is a
   plain `.py` file is read with Python's own `ast` module to learn its
@@ -15,22 +16,17 @@ import ast as pyast
 import importlib.machinery
 import importlib.util
 import os
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from dsplang.analysis.scopes import DECL_TYPES
-from dsplang.errors import DspSyntaxError
+from dsplang.analysis.declares import DECL_TYPES
+from dsplang.analysis.model import Binding, Model
+from dsplang.errors import DspError
 from dsplang.grammar import ast
 from dsplang.grammar.parser import parse_recovering
 
-
-@dataclass
-class DspFile:
-    """A parsed .dsp file: its top-level declarations and the files it imports."""
-
-    path: str
-    exports: dict[str, ast.Node]
-    imports: list[str]
-    syntax_errors: list[DspSyntaxError] = field(default_factory=list)
+# What the walk asks for an imported file: its Model (full or declarations only), or None.
+LoadDsp = Callable[[str], "Model | None"]
 
 
 def resolve_dsp_path(relative: str, importer: str) -> str:
@@ -40,15 +36,17 @@ def resolve_dsp_path(relative: str, importer: str) -> str:
 
 
 class DspFiles:
-    """Parses imported .dsp files once per check and finds import cycles."""
+    """Parses imported .dsp files once per check and finds import cycles; `load` may be given
+    to read files another way (the language server's full models of open buffers)."""
 
-    def __init__(self) -> None:
-        self._files: dict[str, DspFile | None] = {}
+    def __init__(self, load: LoadDsp | None = None) -> None:
+        self._files: dict[str, Model | None] = {}
+        self._load = load or _read_dsp
 
-    def load(self, path: str) -> DspFile | None:
-        """The parsed file at absolute `path`, or None when it cannot be read."""
+    def load(self, path: str) -> Model | None:
+        """The model of the file at absolute `path`, or None when it cannot be read."""
         if path not in self._files:
-            self._files[path] = _read_dsp(path)
+            self._files[path] = self._load(path)
         return self._files[path]
 
     def find_cycle(self, origin: str, target: str) -> list[str] | None:
@@ -76,23 +74,26 @@ class DspFiles:
         return visit(target)
 
 
-def _read_dsp(path: str) -> DspFile | None:
+def _read_dsp(path: str) -> Model | None:
     """Parse one .dsp file for its declarations; None if it cannot be read."""
-
     try:
         with open(path, encoding="utf-8") as fh:
             source = fh.read()
     except (OSError, UnicodeDecodeError):
         return None
+    return declarations_model(path, source)
+
+
+def declarations_model(path: str, source: str) -> Model:
+    """A Model of `source` holding only its top-level declarations and its imports."""
     program, errors = parse_recovering(source, path)
-    exports: dict[str, ast.Node] = {}
-    imports: list[str] = []
+    model = Model(path, program, source, list[DspError](errors))
     for stmt in program.body if program is not None else ():
         if isinstance(stmt, DECL_TYPES):
-            exports[stmt.name] = stmt
+            model.top.declare(Binding(stmt.name, "decl", stmt.span.line, stmt, stmt.span, True))
         elif isinstance(stmt, ast.ImportDsp):
-            imports.append(resolve_dsp_path(stmt.path, path))
-    return DspFile(path, exports, imports, list(errors))
+            model.imports.append(resolve_dsp_path(stmt.path, path))
+    return model
 
 
 def dsp_files_near(path: str) -> list[str]:

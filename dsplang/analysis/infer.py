@@ -1,19 +1,24 @@
 """What a name holds, as far as the source tells without running it.
 
-A `Shape` is the static kind of a value: an instance of a `module`, a record of a `type`,
-an `enum`, an imported file's namespace, a predictor built on a signature, the prediction
-a predictor returns, or a declaration itself. Shapes give hover its details and completion
+A `Shape` is the static kind of a value, the type the scope model's bindings are inferred to
+hold: an instance of a `module`, a record of a `type`, an `enum`, an imported file's
+namespace, a predictor built on a signature, the prediction a predictor returns, or a
+declaration itself. Shapes give hover its details and completion
 the attributes after `x.`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dsplang.analysis.index import Definition, Index
-from dsplang.analysis.source import Pos, find_word
+from dsplang.analysis.model import Binding, Model
+from dsplang.analysis.source import Pos
+from dsplang.errors import Span
 from dsplang.grammar import ast, names
 from dsplang.grammar.parser import parse_sigspec
+
+Fields = tuple[ast.SigField, ...]
 
 _MAX_DEPTH = 12
 REASONING = "reasoning"
@@ -25,44 +30,46 @@ class Shape:
 
     kind: str
     node: object = None
-    index: Index | None = None
-    fields: tuple = ()
+    model: Model | None = None
+    fields: Fields = ()
     cls: str = ""
     label: str = ""
 
 
-def shape_of(definition: Definition | None, depth: int = 0) -> Shape | None:
-    """The shape of what `definition` binds, or None when it cannot be told."""
-    if definition is None or depth > _MAX_DEPTH:
+def shape_of(binding: Binding | None, depth: int = 0) -> Shape | None:
+    """The shape of what `binding` binds, or None when it cannot be told."""
+    if binding is None or depth > _MAX_DEPTH:
         return None
-    index, kind, node = definition.index, definition.kind, definition.node
+    binding = binding.home
+    model, kind, node = binding.model, binding.kind, binding.node
+    if model is None:
+        return None
     if kind == "decl":
-        return _decl_shape(node, index)
+        return _decl_shape(node, model)
     if kind == "self":
-        return Shape("module", node, index)
+        return Shape("module", node, model)
     if kind == "namespace":
-        other = index.load(definition.target) if definition.target else None
-        return Shape("namespace", definition.node, other) if other is not None else None
+        return Shape("namespace", node, binding.file) if binding.file is not None else None
     if kind == "param" and isinstance(node, ast.Param) and node.type is not None:
-        return _annotation_shape(node.type, index, definition.pos, depth)
-    if definition.value is not None:
-        return shape_of_expr(definition.value, index, definition.pos, depth + 1)
+        return _annotation_shape(node.type, model, binding.pos, depth)
+    if binding.value is not None:
+        return shape_of_expr(binding.value, model, binding.pos, depth + 1)
     return None
 
 
-def _decl_shape(node, index: Index) -> Shape:
+def _decl_shape(node: object, model: Model) -> Shape:
     if isinstance(node, ast.EnumDecl):
-        return Shape("enum", node, index)
-    return Shape("decl", node, index)
+        return Shape("enum", node, model)
+    return Shape("decl", node, model)
 
 
-def _annotation_shape(texpr, index: Index, pos: Pos, depth: int) -> Shape | None:
+def _annotation_shape(texpr: ast.Node, model: Model, pos: Pos, depth: int) -> Shape | None:
     """A parameter annotated with a record or module type holds an instance of it."""
     if isinstance(texpr, ast.TypeOptional):
         texpr = texpr.inner
     if not isinstance(texpr, ast.TypeName):
         return None
-    target = resolve_chain(index, texpr.name.split("."), pos, depth + 1)
+    target = resolve_chain(model, texpr.name.split("."), pos, depth + 1)
     return instance_of(shape_of(target, depth + 1))
 
 
@@ -71,50 +78,50 @@ def instance_of(shape: Shape | None) -> Shape | None:
     if shape is None or shape.kind != "decl":
         return None
     if isinstance(shape.node, ast.ModuleDecl):
-        return Shape("module", shape.node, shape.index)
+        return Shape("module", shape.node, shape.model)
     if isinstance(shape.node, ast.TypeDecl):
-        return Shape("record", shape.node, shape.index)
+        return Shape("record", shape.node, shape.model)
     return None
 
 
-def shape_of_expr(expr, index: Index, pos: Pos, depth: int = 0) -> Shape | None:
+def shape_of_expr(expr: ast.Node, model: Model, pos: Pos, depth: int = 0) -> Shape | None:
     """The shape of an expression evaluated at `pos`."""
     if depth > _MAX_DEPTH:
         return None
     if isinstance(expr, ast.Name):
-        return shape_of(index.lookup(expr.id, pos), depth + 1)
+        return shape_of(model.lookup(expr.id, pos), depth + 1)
     if isinstance(expr, ast.Attribute):
-        owner = shape_of_expr(expr.value, index, pos, depth + 1)
+        owner = shape_of_expr(expr.value, model, pos, depth + 1)
         return shape_of(members(owner).get(expr.attr), depth + 1)
     if isinstance(expr, ast.Call):
-        return _call_shape(expr, index, pos, depth)
+        return _call_shape(expr, model, pos, depth)
     return None
 
 
-def _call_shape(call: ast.Call, index: Index, pos: Pos, depth: int) -> Shape | None:
+def _call_shape(call: ast.Call, model: Model, pos: Pos, depth: int) -> Shape | None:
     """`Predict(Sig)` is a predictor; calling a predictor gives a prediction; calling a
     module or type declaration gives an instance."""
     func = call.func
-    if isinstance(func, ast.Name) and func.id in names.PREDICTORS and index.lookup(func.id, pos) is None:
-        label, fields, home = signature_fields(_signature_arg(call), index, pos, depth)
+    if isinstance(func, ast.Name) and func.id in names.PREDICTORS and model.lookup(func.id, pos) is None:
+        label, fields, home = signature_fields(_signature_arg(call), model, pos, depth)
         if func.id == "ChainOfThought" and fields:
             fields = _with_reasoning(fields)
         return Shape("predictor", call, home, fields, func.id, label)
-    callee = shape_of_expr(func, index, pos, depth + 1)
+    callee = shape_of_expr(func, model, pos, depth + 1)
     if callee is not None and callee.kind == "predictor":
         outputs = tuple(f for f in callee.fields if f.direction == "output")
-        return Shape("prediction", callee.node, callee.index, outputs, callee.cls, callee.label)
+        return Shape("prediction", callee.node, callee.model, outputs, callee.cls, callee.label)
     return instance_of(callee)
 
 
-def _signature_arg(call: ast.Call):
+def _signature_arg(call: ast.Call) -> ast.Node | None:
     """The signature argument of a predictor call: the first positional or `signature=`."""
     if call.args:
         return call.args[0]
     return next((kw.value for kw in call.keywords if kw.name == "signature"), None)
 
 
-def _with_reasoning(fields: tuple) -> tuple:
+def _with_reasoning(fields: Fields) -> Fields:
     """ChainOfThought adds a `reasoning` output before the signature's outputs (or moves the
     signature's own there)."""
     inputs = tuple(f for f in fields if f.direction == "input")
@@ -124,19 +131,19 @@ def _with_reasoning(fields: tuple) -> tuple:
     return inputs + (reasoning,) + tuple(f for f in outputs if f is not reasoning)
 
 
-def signature_fields(expr, index: Index, pos: Pos, depth: int = 0) -> tuple[str, tuple, Index]:
-    """(label, SigFields, Index of the file declaring them) of a signature given by name,
+def signature_fields(expr: ast.Node | None, model: Model, pos: Pos, depth: int = 0) -> tuple[str, Fields, Model]:
+    """(label, SigFields, Model of the file declaring them) of a signature given by name,
     dotted name or string."""
     if isinstance(expr, ast.Const) and isinstance(expr.value, str):
-        return repr(expr.value), _sigspec(expr.value, expr.span), index
+        return repr(expr.value), _sigspec(expr.value, expr.span), model
     names = _dotted(expr)
-    target = resolve_chain(index, names, pos, depth + 1) if names else None
-    if target is None or target.kind != "decl":
-        return ".".join(names), (), index
-    return ".".join(names), decl_fields(target.node), target.index
+    target = resolve_chain(model, names, pos, depth + 1) if names else None
+    if target is None or target.kind != "decl" or target.model is None:
+        return ".".join(names), (), model
+    return ".".join(names), decl_fields(target.node), target.model
 
 
-def decl_fields(node) -> tuple:
+def decl_fields(node: object) -> Fields:
     """The SigFields of a signature declaration (block or short form)."""
     if isinstance(node, ast.SignatureDecl):
         return node.fields
@@ -145,14 +152,14 @@ def decl_fields(node) -> tuple:
     return ()
 
 
-def _sigspec(spec: str, span) -> tuple:
+def _sigspec(spec: str, span: Span) -> Fields:
     try:
-        return parse_sigspec(spec, span).fields
+        return tuple(parse_sigspec(spec, span).fields)
     except Exception:   # a malformed string is reported by diagnostics, not here
         return ()
 
 
-def _dotted(expr) -> list[str]:
+def _dotted(expr: ast.Node | None) -> list[str]:
     """`a.b.c` as ["a", "b", "c"]; [] for anything else."""
     if isinstance(expr, ast.Name):
         return [expr.id]
@@ -162,42 +169,42 @@ def _dotted(expr) -> list[str]:
     return []
 
 
-def resolve_chain(index: Index, names: list[str], pos: Pos, depth: int = 0) -> Definition | None:
-    """The definition `a.b.c` refers to at `pos`: `a` looked up, then members."""
+def resolve_chain(model: Model, names: Sequence[str], pos: Pos, depth: int = 0) -> Binding | None:
+    """The binding `a.b.c` refers to at `pos` (in the file that declares it): `a` looked up,
+    then members."""
     if not names:
         return None
-    definition = index.lookup(names[0], pos)
+    found = model.lookup(names[0], pos)
+    binding = found.home if found is not None else None
     for attr in names[1:]:
-        definition = members(shape_of(definition, depth + 1)).get(attr)
-        if definition is None:
+        binding = members(shape_of(binding, depth + 1)).get(attr)
+        if binding is None:
             return None
-    return definition
+    return binding
 
 
-def members(shape: Shape | None) -> dict[str, Definition]:
+def members(shape: Shape | None) -> dict[str, Binding]:
     """The attributes `x.` offers for a value of this shape."""
-    if shape is None or shape.index is None:
+    if shape is None or shape.model is None:
         return {}
-    index, node = shape.index, shape.node
+    model, node = shape.model, shape.node
     if shape.kind == "module":
-        scope = index.scope_of(node)
+        scope = model.scope_of(node)
         if scope is None:
             return {}
-        return {name: defs[-1] for name, defs in scope.defs.items() if defs[-1].kind != "self"}
+        return {name: b for name, b in scope.names.items() if b.kind != "self"}
     if shape.kind == "namespace":
-        return index.exports()
-    if shape.kind == "record":
-        return {f.name: Definition(f.name, "field", find_word(index.lines, f.span, f.name), f, index)
-                for f in node.fields}
-    if shape.kind == "enum":
-        return {m: Definition(m, "member", find_word(index.lines, node.span, m, True), node, index)
+        return model.exports()
+    if isinstance(node, ast.TypeDecl) and shape.kind == "record":
+        return {f.name: Binding(f.name, "field", f.span.line, f, f.span, model=model) for f in node.fields}
+    if isinstance(node, ast.EnumDecl) and shape.kind == "enum":
+        return {m: Binding(m, "member", node.span.line, node, node.span, True, model=model)
                 for m in node.members}
     if shape.kind == "prediction":
-        return {f.name: field_definition(f, index) for f in shape.fields}
+        return {f.name: field_binding(f, model) for f in shape.fields}
     return {}
 
 
-def field_definition(field: ast.SigField, index: Index) -> Definition:
-    """A signature field as a definition (its span: the field's name)."""
-    return Definition(field.name, field.direction, find_word(index.lines, field.span, field.name),
-                      field, index)
+def field_binding(field: ast.SigField, model: Model) -> Binding:
+    """A signature field as a binding (its span: the field's name)."""
+    return Binding(field.name, field.direction, field.span.line, field, field.span, model=model)

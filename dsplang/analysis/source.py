@@ -1,4 +1,4 @@
-"""Positions in source text, for the scope index: `(line, col)` tuples, 1-based like `Span`
+"""Positions in source text, for the scope model: `(line, col)` tuples, 1-based like `Span`
 (col counts code points), and the span of a name written inside a node."""
 
 from __future__ import annotations
@@ -10,6 +10,11 @@ from dsplang.errors import Span
 Pos = tuple[int, int]
 
 IDENT = re.compile(r"[^\W\d]\w*")
+
+
+def split_lines(source: str) -> list[str]:
+    """The lines of a document, line endings dropped (a final empty line is kept)."""
+    return source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
 def span_start(span: Span) -> Pos:

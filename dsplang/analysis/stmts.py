@@ -1,21 +1,30 @@
 """Checks of statements, declarations and imports (one `visit_<Node>` method each).
 
-The Checker in `analysis/checker.py` supplies the scope machinery these methods use:
-`block`, `later`, `entered`, `declare_local`, `store`, `report`.
+The Analyzer in `analysis/walker.py` supplies the scope machinery these methods use:
+`child`, `block`, `branches`, `later`, `entered`, `declare_local`, `store`, `report`.
 """
 
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
-from dsplang.analysis.imports import DspFile, dsp_files_near, resolve_dsp_path
-from dsplang.analysis.scopes import Binding, StaticScope, target_names
-from dsplang.errors import did_you_mean
+from dsplang.analysis.declares import target_names
+from dsplang.analysis.exprs import param_binding
+from dsplang.analysis.imports import PyModule, dsp_files_near, resolve_dsp_path
+from dsplang.analysis.model import Binding, Model, Scope
+from dsplang.errors import Span, did_you_mean
 from dsplang.grammar import ast, names
 
+if TYPE_CHECKING:
+    from dsplang.analysis.walker import Analyzer, Branch
+    _Base = Analyzer
+else:
+    _Base = object
 
-class StmtChecks:
-    """Mixin for the Checker (a NodeVisitor): one `visit_<Node>` method per statement."""
+
+class StmtChecks(_Base):
+    """Mixin for the Analyzer (a NodeVisitor): one `visit_<Node>` method per statement."""
 
     # ------------------------------------------------------------ simple statements
 
@@ -26,7 +35,8 @@ class StmtChecks:
         self.expr(node.value)
         self.check_type(node.type)
         for name in target_names(node.target):
-            self.declare_local(name.id, "let", name.span)
+            self.declare_local(Binding(name.id, "let", name.span.line, node, value=node.value,
+                                       exact=name.span), name.span)
 
     def visit_Assign(self, node: ast.Assign) -> None:
         self.expr(node.value)
@@ -36,7 +46,7 @@ class StmtChecks:
         self.expr(node.value)
         self._store_target(node.target)
 
-    def _store_target(self, target) -> None:
+    def _store_target(self, target: ast.Node) -> None:
         if isinstance(target, ast.Name):
             self.store(target.id, target.span)
         elif isinstance(target, ast.TupleTarget):
@@ -48,7 +58,7 @@ class StmtChecks:
     def visit_Pass(self, node: ast.Pass) -> None:
         pass
 
-    def visit_Break(self, node) -> None:
+    def visit_Break(self, node: ast.Break | ast.Continue) -> None:
         if self.loop_depth == 0:
             word = "break" if isinstance(node, ast.Break) else "continue"
             self.report("syntax error", f"'{word}' outside a loop", node.span)
@@ -76,37 +86,40 @@ class StmtChecks:
 
     def visit_If(self, node: ast.If) -> None:
         self.expr(node.test)
-        self.block(node.body)
+        parts: list[Branch] = [(node.body, [], None)]
         if node.orelse:
-            self.block(node.orelse)
+            parts.append((node.orelse, [], None))
+        self.branches(node, parts)
 
     def visit_For(self, node: ast.For) -> None:
         self.expr(node.iter)
-        targets = [Binding(n.id, "for", n.span.line) for n in target_names(node.target)]
-        self.block(node.body, targets, loop=True)
+        targets = [Binding(n.id, "for", n.span.line, node, exact=n.span) for n in target_names(node.target)]
+        self.branches(node, [(node.body, targets, None)], loop=True)
 
     def visit_While(self, node: ast.While) -> None:
         self.expr(node.test)
-        self.block(node.body, loop=True)
+        self.branches(node, [(node.body, [], None)], loop=True)
 
     def visit_Try(self, node: ast.Try) -> None:
-        self.block(node.body)
         for handler in node.handlers:
             name = handler.type_name
             if name is not None and name not in names.ERROR_NAMES:
                 self.report("name error", f"unknown error name {name!r} in except", handler.span,
                             did_you_mean(name, names.ERROR_NAMES) or "use `except Error` to catch any error")
-            alias = [Binding(handler.alias, "alias", handler.span.line)] if handler.alias else []
-            self.block(handler.body, alias)
-        if node.orelse:
-            self.block(node.orelse)
-        if node.finalbody:
-            self.block(node.finalbody)
+        parts: list[Branch] = [(node.body, [], None)]
+        for handler in node.handlers:
+            alias = [Binding(handler.alias, "alias", handler.span.line, handler, handler.span, True)] \
+                if handler.alias else []
+            parts.append((handler.body, alias, (handler.span.line, handler.span.col)))
+        for stmts in (node.orelse, node.finalbody):
+            if stmts:
+                parts.append((stmts, [], None))
+        self.branches(node, parts)
 
     def visit_With(self, node: ast.With) -> None:
         self.expr(node.value)
-        alias = [Binding(node.alias, "alias", node.span.line)] if node.alias else []
-        self.block(node.body, alias)
+        alias = [Binding(node.alias, "alias", node.span.line, node, node.span, True)] if node.alias else []
+        self.branches(node, [(node.body, alias, None)])
 
     # ------------------------------------------------------------ programs
 
@@ -114,22 +127,23 @@ class StmtChecks:
         self.exprs((node.program, node.optimizer, node.trainset, node.valset))
         old = self.scope.names.get(node.name)
         if old is None:
-            self.scope.declare(Binding(node.name, "compile", node.span.line))
+            self.scope.declare(Binding(node.name, "compile", node.span.line, node, node.span, True,
+                                       value=node.program))
         elif not old.assignable:
             self.report("name error", f"cannot compile into {old.describe()} {node.name!r}", node.span)
 
-    def visit_SaveStmt(self, node: ast.SaveStmt) -> None:
-        self.resolve(node.name, node.span)
+    def visit_SaveStmt(self, node: ast.SaveStmt | ast.LoadStmt) -> None:
+        self.resolve(node.name, node.span, record=False)
         self.expr(node.path)
 
     visit_LoadStmt = visit_SaveStmt
 
     # ------------------------------------------------------------ declarations
 
-    def declare_nested(self, node) -> None:
+    def declare_nested(self, node: ast.Decl) -> None:
         """A declaration inside a block is declared where it stands (top level is hoisted)."""
-        if self.scope.parent is not None:
-            self.declare_local(node.name, "decl", node.span, node)
+        if self.scope is not self.model.top:
+            self.declare_local(Binding(node.name, "decl", node.span.line, node, node.span, True), node.span)
 
     def visit_TypeDecl(self, node: ast.TypeDecl) -> None:
         self.declare_nested(node)
@@ -157,11 +171,13 @@ class StmtChecks:
         self.later(self.scope, lambda: self.function_body(node))
 
     def function_body(self, node: ast.FuncDef) -> None:
-        """Check a def's parameters here, then its body in a new function scope."""
+        """Check a def's parameters here, then its body in a new function scope (whose region
+        runs to `self.limit`)."""
         self.check_params(node.params, f"{node.name}()")
         self.check_type(node.returns)
-        params = [Binding(p.name, "param", p.span.line) for p in node.params]
-        self.block(node.body, params, loop=False, function=True)
+        scope = self.child("def", node, self.limit)
+        self.model.scopes_of[id(node)] = scope
+        self.block(scope, node.body, [param_binding(p) for p in node.params], loop=False, function=True)
 
     def visit_ModuleDecl(self, node: ast.ModuleDecl) -> None:
         self.declare_nested(node)
@@ -170,21 +186,26 @@ class StmtChecks:
     def module_body(self, node: ast.ModuleDecl) -> None:
         """Params, then attributes in order, then methods (which see all of them and `self`)."""
         self.check_params(node.params, f"module {node.name}")
-        scope = StaticScope(self.scope, {a.name: a.span.line for a in reversed(node.attrs)})
+        scope = self.child("module", node, self.limit)
+        scope.pending = {a.name: a.span.line for a in reversed(node.attrs)}
+        self.model.scopes_of[id(node)] = scope
         with self.entered(scope):
             for p in node.params:
-                scope.declare(Binding(p.name, "param", p.span.line))
+                scope.declare(param_binding(p))
             for attr in node.attrs:
                 self.expr(attr.value)
-                self._declare_member(node, scope, Binding(attr.name, "attr", attr.span.line), attr.span)
+                self._declare_member(node, scope, Binding(attr.name, "attr", attr.span.line, attr, attr.span,
+                                                          value=attr.value), attr.span)
             for method in node.methods:
                 self._declare_member(node, scope, Binding(method.name, "method", method.span.line,
-                                                          method), method.span)
-            scope.declare(Binding("self", "self", node.span.line))
-            for method in node.methods:
+                                                          method, method.span, True), method.span)
+            scope.declare(Binding("self", "self", node.span.line, node, node.span, True))
+            methods = node.methods
+            for i, method in enumerate(methods):
+                self.limit = _start(methods[i + 1]) if i + 1 < len(methods) else scope.end
                 self.function_body(method)
 
-    def _declare_member(self, module: ast.ModuleDecl, scope: StaticScope, binding: Binding, span) -> None:
+    def _declare_member(self, module: ast.ModuleDecl, scope: Scope, binding: Binding, span: Span) -> None:
         old = scope.names.get(binding.name)
         if old is not None and old.kind in ("attr", "method"):
             self.report("name error", f"{binding.name!r} is already declared in module "
@@ -202,14 +223,14 @@ class StmtChecks:
                 self.report("import error", f"Python module {node.module!r} has no name {item.name!r}",
                             item.span, did_you_mean(item.name, known))
             local = item.alias or item.name
-            self.scope.declare(Binding(local, "import", item.span.line))
+            self.scope.declare(Binding(local, "import", item.span.line, node, item.span))
 
     def visit_ImportPython(self, node: ast.ImportPython) -> None:
         self._find_python(node.module, node.span)
         local = node.alias or node.module.split(".")[0]
-        self.scope.declare(Binding(local, "import", node.span.line))
+        self.scope.declare(Binding(local, "import", node.span.line, node, node.span, True))
 
-    def _find_python(self, module: str, span):
+    def _find_python(self, module: str, span: Span) -> PyModule | None:
         """Locate a Python module (never importing it); report it when it is clearly missing."""
         found = self.py_modules.find(module, self.folder)
         if found is None:
@@ -221,6 +242,7 @@ class StmtChecks:
 
     def visit_ImportDsp(self, node: ast.ImportDsp) -> None:
         path = resolve_dsp_path(node.path, self.filename)
+        self.model.imports.append(path)
         loaded = self.dsp_files.load(path)
         if loaded is None:
             self._missing_dsp(node, path)
@@ -240,16 +262,19 @@ class StmtChecks:
         self.report("import error", f"cannot find {node.path!r} (looked for {path})", node.span,
                     did_you_mean(os.path.basename(node.path), dsp_files_near(path)))
         if node.alias:
-            self.scope.declare(Binding(node.alias, "import", node.span.line))
+            self.scope.declare(Binding(node.alias, "import", node.span.line, node, node.span, target=path))
 
-    def _declare_dsp(self, node: ast.ImportDsp, loaded: DspFile) -> None:
+    def _declare_dsp(self, node: ast.ImportDsp, loaded: Model) -> None:
+        exports = loaded.exports()
         if node.alias:
-            self.scope.declare(Binding(node.alias, "namespace", node.span.line, loaded))
+            self.scope.declare(Binding(node.alias, "namespace", node.span.line, node, node.span,
+                                       target=loaded.path, exports=exports, file=loaded))
             return
-        for name, decl in loaded.exports.items():
+        for name, decl in exports.items():
             old = self.scope.names.get(name)
             if old is None or old.kind != "decl":
-                self.scope.declare(Binding(name, "imported", node.span.line, decl))
+                self.scope.declare(Binding(name, "imported", node.span.line, decl.node, node.span,
+                                           origin=decl))
 
 
 def _python_modules_in(folder: str) -> list[str]:
@@ -260,3 +285,7 @@ def _python_modules_in(folder: str) -> list[str]:
         return []
     return [e[:-3] if e.endswith(".py") else e for e in entries
             if e.endswith(".py") or os.path.isfile(os.path.join(folder, e, "__init__.py"))]
+
+
+def _start(node: ast.Node) -> tuple[int, int]:
+    return (node.span.line, node.span.col)

@@ -7,6 +7,9 @@ imported from Python (a class the checker cannot see into, so it is trusted).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from dsplang.errors import DspSyntaxError, Span, did_you_mean
 from dsplang.grammar import ast, names
 from dsplang.grammar.parser import parse_sigspec
@@ -14,9 +17,15 @@ from dsplang.grammar.parser import parse_sigspec
 GENERIC_ARITY = {"list": 1, "dict": 2, "optional": 1}
 TYPE_DECLS = (ast.TypeDecl, ast.EnumDecl)
 
+if TYPE_CHECKING:
+    from dsplang.analysis.walker import Analyzer
+    _Base = Analyzer
+else:
+    _Base = object
 
-class TypeChecks:
-    """Mixin for the Checker: needs `self.scope` and `self.report`."""
+
+class TypeChecks(_Base):
+    """Mixin for the Analyzer: needs `self.scope` and `self.report`."""
 
     def check_type(self, node: ast.Node | None) -> None:
         """Report unknown or misused names in a type expression."""
@@ -54,7 +63,9 @@ class TypeChecks:
         if binding is None:
             self.report("name error", f"unknown type {name!r}", node.span,
                         names.type_suggestion(name, self._declared_types()))
-        elif binding.kind in ("decl", "imported") and not isinstance(binding.node, TYPE_DECLS):
+            return
+        binding.uses.append(node.span)
+        if binding.kind in ("decl", "imported") and not isinstance(binding.node, TYPE_DECLS):
             self.report("type error", f"{name!r} is a {binding.describe()}, not a type", node.span)
         elif binding.kind not in ("decl", "imported", "import"):
             self.report("type error", f"{name!r} is not a type (it is a {binding.describe()})",
@@ -67,10 +78,11 @@ class TypeChecks:
             self.report("name error", f"unknown type {node.name!r}", node.span,
                         did_you_mean(head, self.scope.visible()))
         elif binding.kind == "namespace":
-            exports = binding.node.exports
-            decl = exports.get(rest)
+            exports = binding.exports or {}
+            member = exports.get(rest)
+            decl = member.node if member is not None else None
             if decl is None:
-                types = [n for n, d in exports.items() if isinstance(d, TYPE_DECLS)]
+                types = [n for n, d in exports.items() if isinstance(d.node, TYPE_DECLS)]
                 self.report("name error", f"{head!r} has no type {rest!r}", node.span,
                             did_you_mean(rest, types))
             elif not isinstance(decl, TYPE_DECLS):
@@ -84,7 +96,7 @@ class TypeChecks:
         return {name for scope in self.scope.outward() for name, binding in scope.names.items()
                 if isinstance(binding.node, TYPE_DECLS)}
 
-    def check_fields(self, fields: tuple, what: str) -> None:
+    def check_fields(self, fields: Sequence[ast.SigField | ast.FieldDecl], what: str) -> None:
         """Duplicate field names and unknown types among signature or record fields."""
         seen: dict[str, int] = {}
         for f in fields:

@@ -1,9 +1,9 @@
 """Parsed documents and the project of files they import.
 
 An `Analysis` is one version of one document: its text, the Program recovered from it
-(statements that parse, even when others do not) and its static `Index`. A `Project`
-makes analyses and caches those of imported files, reading the editor's copy of a file
-when it is open and the disk otherwise.
+(statements that parse, even when others do not) and its scope `Model` (the one walk that
+`dsp check` also makes). A `Project` makes analyses and caches those of imported files,
+reading the editor's copy of a file when it is open and the disk otherwise.
 """
 
 from __future__ import annotations
@@ -11,24 +11,28 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from dsplang.analysis.index import Index
+from dsplang.analysis.checker import analyse_source
+from dsplang.analysis.imports import DspFiles
+from dsplang.analysis.model import Model
+from dsplang.errors import DspError
 from dsplang.grammar import ast
-from dsplang.grammar.nesting import deep_enough
-from dsplang.grammar.parser import parse_recovering
 from dsplang.lsp.text import split_lines
+
+LoadModel = Callable[[str], Model | None]
 
 
 class Analysis:
-    """One document version: `source`, `lines`, `program` (may be None) and `index`."""
+    """One document version: `source`, `lines`, `program` (may be None) and `model`;
+    `load` gives the model of an imported file."""
 
-    def __init__(self, path: str, source: str, load: Callable[[str], Index | None]):
+    def __init__(self, path: str, source: str, load: LoadModel):
         self.path = path
         self.source = source
         self.lines = split_lines(source)
-        with deep_enough():
-            program, self.syntax_errors = parse_recovering(source, path)
-            self.program: ast.Program | None = program
-            self.index = Index(path, self.lines, program, load)
+        self.load = load
+        self.model = analyse_source(source, path, DspFiles(load), lines=self.lines)
+        self.program: ast.Program | None = self.model.program
+        self.syntax_errors: list[DspError] = self.model.syntax_errors
 
 
 class Project:
@@ -53,7 +57,7 @@ class Project:
         self._building.append(deps)
         self._loading.append(path)
         try:
-            analysis = Analysis(path, source, self.load_index)
+            analysis = Analysis(path, source, self.load_model)
         finally:
             self._building.pop()
             self._loading.pop()
@@ -63,8 +67,8 @@ class Project:
     def _fresh(self, deps: dict[str, str]) -> bool:
         return all(self.read(dep) == text for dep, text in deps.items())
 
-    def load_index(self, path: str) -> Index | None:
-        """The Index of an imported file, or None when it cannot be read or is being
+    def load_model(self, path: str) -> Model | None:
+        """The Model of an imported file, or None when it cannot be read or is being
         analysed already (an import cycle)."""
         if path in self._loading:
             return None
@@ -73,7 +77,7 @@ class Project:
             return None
         if self._building:
             self._building[-1][path] = source
-        return self.analyse(path, source).index
+        return self.analyse(path, source).model
 
     def read(self, path: str) -> str | None:
         """The text of `path`: the editor's buffer if open, else the file on disk."""

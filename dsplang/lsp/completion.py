@@ -10,8 +10,8 @@ from __future__ import annotations
 from lsprotocol import types
 from pygls.workspace import PositionCodec
 
-from dsplang.analysis.index import DECL_WORDS, Definition
 from dsplang.analysis.infer import members, resolve_chain, shape_of
+from dsplang.analysis.model import DECL_WORDS, Binding
 from dsplang.grammar import ast, names
 from dsplang.lsp.analysis import Analysis
 from dsplang.lsp.builtin_docs import builtin_doc
@@ -52,40 +52,43 @@ def _typing_view(analysis: Analysis, pos: Pos) -> Analysis:
     lines = list(analysis.lines)
     text = lines[pos[0] - 1]
     lines[pos[0] - 1] = text[:len(text) - len(text.lstrip())] + "pass"
-    patched = Analysis(analysis.path, "\n".join(lines), analysis.index.load)
+    patched = Analysis(analysis.path, "\n".join(lines), analysis.load)
     if len(patched.syntax_errors) < len(analysis.syntax_errors):
         patched.lines = analysis.lines
         return patched
     return analysis
 
 
-def kind_of(definition: Definition) -> types.CompletionItemKind:
-    """The completion kind that shows what a definition is."""
-    if definition.kind == "decl":
-        return _DECL_KINDS.get(DECL_WORDS.get(type(definition.node), "def"), C.Function)
-    return _KINDS.get(definition.kind, C.Variable)
+def kind_of(binding: Binding) -> types.CompletionItemKind:
+    """The completion kind that shows what a binding is."""
+    binding = binding.home
+    if binding.kind == "decl":
+        return _DECL_KINDS.get(DECL_WORDS.get(type(binding.node), "def"), C.Function)
+    return _KINDS.get(binding.kind, C.Variable)
 
 
-def _item(definition: Definition, sort: str) -> types.CompletionItem:
-    return types.CompletionItem(label=definition.name, kind=kind_of(definition),
-                                detail=_detail(definition), sort_text=sort + definition.name)
+def _item(binding: Binding, sort: str) -> types.CompletionItem:
+    return types.CompletionItem(label=binding.name, kind=kind_of(binding),
+                                detail=_detail(binding.home), sort_text=sort + binding.name)
 
 
-def _detail(definition: Definition) -> str:
-    if definition.kind == "decl":
-        return DECL_WORDS.get(type(definition.node), "declaration")
-    return definition.kind
+def _detail(binding: Binding) -> str:
+    if binding.kind == "decl":
+        return DECL_WORDS.get(type(binding.node), "declaration")
+    if isinstance(binding.node, ast.ImportDsp):   # `import "x.dsp" as n`, found or not
+        return "namespace"
+    return binding.kind
 
 
 def _attributes(analysis: Analysis, chain: list[str], pos: Pos) -> list[types.CompletionItem]:
     """The members of what `chain` names (module attributes, fields, enum members, ...)."""
-    owner = resolve_chain(analysis.index, chain, pos)
+    owner = resolve_chain(analysis.model, chain, pos)
     return [_item(d, "1") for d in members(shape_of(owner)).values()]
 
 
 def _names(analysis: Analysis, pos: Pos) -> list[types.CompletionItem]:
     """Names in scope, then builtins, then keywords."""
-    visible = analysis.index.visible(pos)
+    visible = analysis.model.visible(pos)
     items = [_item(d, "2") for d in visible.values()]
     for name in sorted(names.GLOBAL_NAMES - visible.keys()):
         kind = C.Class if name[:1].isupper() else C.Function
@@ -103,7 +106,7 @@ def _keyword_arguments(analysis: Analysis, pos: Pos) -> list[types.CompletionIte
     if call is None:
         return []
     callee, used = call
-    target = resolve_chain(analysis.index, callee, pos)
+    target = resolve_chain(analysis.model, callee, pos)
     items = []
     for name, detail in _parameters(target):
         if name not in used:
@@ -112,13 +115,13 @@ def _keyword_arguments(analysis: Analysis, pos: Pos) -> list[types.CompletionIte
     return items
 
 
-def _parameters(target: Definition | None) -> list[tuple[str, str]]:
+def _parameters(target: Binding | None) -> list[tuple[str, str]]:
     """(name, detail) for what calling `target` accepts by keyword."""
     shape = shape_of(target)
     if shape is not None and shape.kind == "predictor":
         return [(f.name, "input field") for f in shape.fields if f.direction == "input"]
     node = target.node if target is not None else None
-    if shape is not None and shape.kind == "module":
+    if shape is not None and shape.kind == "module" and isinstance(shape.node, ast.ModuleDecl):
         node = next((m for m in shape.node.methods if m.name == "forward"), None)
     if isinstance(node, (ast.FuncDef, ast.ModuleDecl)):
         return [(p.name, "parameter") for p in node.params if p.kind == "normal"]

@@ -35,9 +35,11 @@ def definition(analysis: Analysis, position: types.Position,
     target = target_at(analysis, pos)
     if target is None or target.definition is None:
         return []
-    found = target.definition
-    where = to_range(found.index.lines, found.span, codec)
-    return [types.Location(uri=path_to_uri(found.index.path), range=where)]
+    found = target.definition.home
+    if found.model is None:
+        return []
+    where = to_range(found.model.lines or [], found.span, codec)
+    return [types.Location(uri=path_to_uri(found.model.path), range=where)]
 
 
 def _import_target(analysis: Analysis, pos: Pos) -> types.Location | None:

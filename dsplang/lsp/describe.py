@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 
-from dsplang.analysis.index import Definition
 from dsplang.analysis.infer import Shape, decl_fields, shape_of
+from dsplang.analysis.model import Binding
 from dsplang.grammar import ast
 from dsplang.lsp.builtin_docs import builtin_doc
 from dsplang.lsp.text import span_text
@@ -64,8 +64,15 @@ def field_lines(fields) -> list[str]:
     return out
 
 
-def describe(definition: Definition) -> str:
-    """The hover text of a definition."""
+def _lines(binding: Binding) -> list[str]:
+    """The source lines of the file that binds `binding`."""
+    model = binding.model
+    return (model.lines or []) if model is not None else []
+
+
+def describe(definition: Binding) -> str:
+    """The hover text of a binding."""
+    definition = definition.home
     node, kind = definition.node, definition.kind
     if kind in ("decl", "method"):
         return describe_decl(node)
@@ -77,10 +84,10 @@ def describe(definition: Definition) -> str:
     return code(head) + (f"\n\n{doc}" if doc else "")
 
 
-def _head(definition: Definition, shape: Shape | None) -> str:
+def _head(definition: Binding, shape: Shape | None) -> str:
     """The one-line code header for names that are not declarations."""
     node, kind, name = definition.node, definition.kind, definition.name
-    lines = definition.index.lines
+    lines = _lines(definition)
     if kind == "param" and isinstance(node, ast.Param):
         return "(parameter) " + params_text((node,))[1:-1]
     if kind in ("let", "attr", "compile") and definition.value is not None:
@@ -102,12 +109,12 @@ def _head(definition: Definition, shape: Shape | None) -> str:
     return f"({kind}) {name}"
 
 
-def _member_doc(definition: Definition) -> str | None:
+def _member_doc(definition: Binding) -> str | None:
     node = definition.node
     if definition.kind == "namespace":
         shape = shape_of(definition)
-        if shape is not None and shape.index is not None:
-            names = ", ".join(f"`{n}`" for n in shape.index.exports())
+        if shape is not None and shape.model is not None:
+            names = ", ".join(f"`{n}`" for n in shape.model.exports())
             return f"declares {names}" if names else "declares nothing"
     if definition.kind in ("field", "input", "output"):
         return getattr(node, "desc", None)
@@ -120,9 +127,9 @@ def _shape_words(shape: Shape) -> str:
     return f"a {shape.node.name} record"
 
 
-def describe_shape(definition: Definition, shape: Shape) -> str:
+def describe_shape(definition: Binding, shape: Shape) -> str:
     """A predictor (or the prediction it returns) with its signature's fields."""
-    lines = definition.index.lines
+    lines = _lines(definition)
     value = definition.value
     head = f"{definition.name} = {span_text(lines, value.span)}" if value is not None \
         else definition.name

@@ -1,7 +1,8 @@
 """From a cursor position to the definition of the name under it.
 
 Shared by hover and go to definition: the word under the cursor, the dotted names before
-it (`qa.respond`, `self.make_query`, `common.Answer`), resolved through the static index.
+it (`qa.respond`, `self.make_query`, `common.Answer`), resolved through the scope model: a
+plain name by what the walk resolved it to where it is written, else by position.
 """
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from dsplang.analysis.index import Definition
-from dsplang.analysis.infer import field_definition, resolve_chain, shape_of
+from dsplang.analysis.infer import field_binding, resolve_chain, shape_of
+from dsplang.analysis.model import Binding
+from dsplang.grammar import ast
 from dsplang.lsp.analysis import Analysis
 from dsplang.lsp.text import Pos, chain_before, line_at, open_call, word_at
 
@@ -27,25 +29,26 @@ class Target:
     end: int
     chain: list[str]
     dotted: bool
-    definition: Definition | None
+    definition: Binding | None
 
 
-def keyword_target(analysis: Analysis, pos: Pos, word: str) -> Definition | None:
+def keyword_target(analysis: Analysis, pos: Pos, word: str) -> Binding | None:
     """What `word=` inside a call means: a predictor's input field or a parameter."""
     call = open_call(analysis.lines, pos)
     if call is None:
         return None
-    callee = resolve_chain(analysis.index, call[0], pos)
+    callee = resolve_chain(analysis.model, call[0], pos)
     shape = shape_of(callee)
     if shape is not None and shape.kind == "predictor":
         field = next((f for f in shape.fields if f.direction == "input" and f.name == word), None)
-        return field_definition(field, shape.index) if field is not None else None
-    if shape is not None and shape.kind == "module":
-        scope = shape.index.scope_of(next((m for m in shape.node.methods if m.name == "forward"), None))
+        return field_binding(field, shape.model) if field is not None and shape.model is not None else None
+    if shape is not None and shape.kind == "module" and shape.model is not None and \
+            isinstance(shape.node, ast.ModuleDecl):
+        scope = shape.model.scope_of(next((m for m in shape.node.methods if m.name == "forward"), None))
     else:
-        scope = callee.index.scope_of(callee.node) if callee is not None else None
-    params = scope.defs.get(word, []) if scope is not None else []
-    return next((d for d in params if d.kind == "param"), None)
+        scope = callee.model.scope_of(callee.node) if callee is not None and callee.model is not None else None
+    param = scope.names.get(word) if scope is not None else None
+    return param if param is not None and param.kind == "param" else None
 
 
 def target_at(analysis: Analysis, pos: Pos) -> Target | None:
@@ -60,7 +63,8 @@ def target_at(analysis: Analysis, pos: Pos) -> Target | None:
     if keyword:
         definition = keyword_target(analysis, (pos[0], start), word)
     elif dotted:
-        definition = resolve_chain(analysis.index, chain + [word], pos) if chain else None
+        definition = resolve_chain(analysis.model, chain + [word], pos) if chain else None
     else:
-        definition = analysis.index.lookup(word, pos)
+        found = analysis.model.binding_at((pos[0], start)) or analysis.model.lookup(word, pos)
+        definition = found.home if found is not None else None
     return Target(word, pos[0], start, end, chain, dotted, definition)

@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import re
 
-from dsplang.analysis.source import IDENT, Pos, find_word, span_end, span_start  # noqa: F401 (re-exported)
+from dsplang.analysis.source import (  # noqa: F401 (re-exported)
+    IDENT,
+    Pos,
+    find_word,
+    span_end,
+    span_start,
+    split_lines,
+)
 from dsplang.errors import Span
 
 IDENT_CHAR = re.compile(r"\w")
 _CHAIN_TAIL = re.compile(r"((?:[^\W\d]\w*\s*\.\s*)+)$")
 _MAX_CALL_SCAN = 4000
-
-
-def split_lines(source: str) -> list[str]:
-    """The lines of a document, line endings dropped (a final empty line is kept)."""
-    return source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
 def line_at(lines: list[str], line: int) -> str:
