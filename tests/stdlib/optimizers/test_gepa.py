@@ -236,3 +236,44 @@ def test_bad_settings_in_a_dsp_file_are_reported_at_the_call(tmp_path, capsys, c
     err = capsys.readouterr().err
     assert f"{path}:4:17" in err and where in err
     assert "Traceback" not in err
+
+
+BY_KIND = '''
+module ByKind():
+    a = Predict("question -> answer")
+    b = Predict("question -> answer")
+    c = Predict("question -> answer")
+    def forward(question):
+        if "alpha" in question:
+            return a(question=question)
+        if "beta" in question:
+            return b(question=question)
+        return c(question=question)
+'''
+
+
+def test_a_merge_joins_two_lineages_that_improved_different_predictors(tmp_path, monkeypatch):
+    from dsplang.stdlib.optimizers import gepa as gepa_module
+    path = tmp_path / "by_kind.dsp"
+    path.write_text(BY_KIND)
+    names = dsplang.load(str(path))
+    real, picks = gepa_module.gepa_pareto.pick_parent, []
+
+    def seed_twice(pool, rng):          # the seed is the parent of the first two proposals
+        picks.append(len(pool))
+        return 0 if len(picks) <= 2 else real(pool, rng)
+
+    monkeypatch.setattr(gepa_module.gepa_pareto, "pick_parent", seed_twice)
+    lm, metric = RuleLM(), Counting()
+    optimizer = GEPA(metric, reflection_lm=lm, max_metric_calls=200, reflection_minibatch_size=6,
+                     verbose=False)
+    with context.using(lm):
+        compiled = optimizer.compile(names.ByKind(), trainset=items(0, 12), valset=items(100, 112))
+    rows = [(row.label.split(":")[0], row.score) for row in optimizer.report.rows]
+    # measured: #1 improves a (alpha right), #2 improves b from the seed (beta right); the merge
+    # of the two takes a from #1 and b from #2
+    assert rows[:4] == [("#0 the program as given", 0.0), ("#1 a from #0", 33.33), ("#2 b from #0", 33.33),
+                        ("#3 merge of #1 and #2", 66.67)]
+    assert RULES["alpha"] in compiled.a.signature.instructions
+    assert RULES["beta"] in compiled.b.signature.instructions
+    assert optimizer.report.best_score == 100.0
