@@ -7,6 +7,9 @@ language server) call :func:`render`.
 from __future__ import annotations
 
 import difflib
+import os
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -216,32 +219,102 @@ def did_you_mean(name: str, candidates: Iterable[str], cutoff: float = 0.6) -> s
     return f"did you mean {matches[0]!r}?" if matches else None
 
 
+class SourceName(str):
+    """A file name as the spans of one parse hold it, carrying the text they were made from.
+
+    It is the file name (equal to it, printed as it); `text` is the source that parse read,
+    so a span finds its own lines even after the same file was parsed again with other text
+    (an edited file run twice in one process, the REPL's :reload, the language server)."""
+
+    text: str | None
+    _lines: list[str] | None
+
+    def __new__(cls, name: str, text: str | None = None) -> SourceName:
+        self = super().__new__(cls, name)
+        self.text = text
+        self._lines = None
+        return self
+
+    def lines(self) -> list[str] | None:
+        """The text split into lines (once), or None when the text is not known."""
+        if self._lines is None and self.text is not None:
+            self._lines = self.text.splitlines()
+        return self._lines
+
+    def __reduce__(self) -> tuple[type[SourceName], tuple[str, str | None]]:
+        return SourceName, (str(self), self.text)
+
+    def __copy__(self) -> SourceName:
+        return self             # immutable, like str
+
+    def __deepcopy__(self, memo: dict) -> SourceName:
+        return self
+
+
 class SourceRegistry:
-    """Remembers the text of every file parsed, so an error can show its line."""
+    """Where error excerpts and declaration texts (`Refine`, compiled-program hashes) get a
+    file's lines: the text a span was parsed from (`SourceName`) when the span has it; else the
+    text of the file's latest parse, else the file on disk (read again when it changes, as
+    `linecache` does). Process-wide and bounded: the latest text of at most `size` files."""
 
-    def __init__(self) -> None:
-        self._sources: dict[str, str] = {}
-        self._lines: dict[str, list[str]] = {}    # split once, for files with many errors
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        # file -> (its text, the (mtime, size) it was read with from disk; None: from a parse)
+        self._files: OrderedDict[str, tuple[SourceName, tuple[int, int] | None]] = OrderedDict()
+        self._lock = threading.Lock()
 
-    def add(self, filename: str, text: str) -> None:
-        self._sources[filename] = text
-        self._lines.pop(filename, None)
+    def add(self, filename: str, text: str) -> SourceName:
+        """Remember `text` as the latest text of `filename`; the name its spans should hold."""
+        name = SourceName(filename, text)
+        self._store(str(filename), name, None)
+        return name
 
     def line(self, filename: str, lineno: int) -> str | None:
-        lines = self._lines.get(filename)
+        """Line `lineno` (1-based) of the file, or None when unknown (see the class doc)."""
+        lines = filename.lines() if isinstance(filename, SourceName) else None
         if lines is None:
-            text = self._sources.get(filename)
-            if text is None:
-                try:
-                    with open(filename, encoding="utf-8", errors="replace") as fh:
-                        text = fh.read()     # a bad byte shows as U+FFFD under its error's caret
-                except (OSError, ValueError):
-                    return None
-                self._sources[filename] = text
-            lines = self._lines[filename] = text.splitlines()
-        if 1 <= lineno <= len(lines):
+            source = self._latest(str(filename))
+            lines = source.lines() if source is not None else None
+        if lines is not None and 1 <= lineno <= len(lines):
             return lines[lineno - 1]
         return None
+
+    def _latest(self, filename: str) -> SourceName | None:
+        with self._lock:
+            found = self._files.get(filename)
+            if found is not None:
+                self._files.move_to_end(filename)
+        if found is not None and found[1] is None:
+            return found[0]
+        stamp = _stamp(filename)
+        if stamp is None:
+            return found[0] if found is not None else None
+        if found is not None and found[1] == stamp:
+            return found[0]
+        try:
+            with open(filename, encoding="utf-8", errors="replace") as fh:
+                text = fh.read()     # a bad byte shows as U+FFFD under its error's caret
+        except (OSError, ValueError):
+            return None
+        name = SourceName(filename, text)
+        self._store(filename, name, stamp)
+        return name
+
+    def _store(self, filename: str, name: SourceName, stamp: tuple[int, int] | None) -> None:
+        with self._lock:
+            self._files[filename] = (name, stamp)
+            self._files.move_to_end(filename)
+            while len(self._files) > self.size:
+                self._files.popitem(last=False)
+
+
+def _stamp(path: str) -> tuple[int, int] | None:
+    """(mtime in ns, size) of the file at `path`, or None when it cannot be read."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return st.st_mtime_ns, st.st_size
 
 
 SOURCES = SourceRegistry()

@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from dsplang.interpreter.limits import Limits
 from dsplang.lm import usage
 from dsplang.lm.client import LM
 from dsplang.lm.usage import UsageTotals
@@ -37,13 +38,29 @@ HISTORY_SIZE = 1000     # predictor calls kept for `inspect_history(n)` and the 
 
 @dataclass(frozen=True, slots=True)
 class Options:
-    """What the caller chose for the run (the `dsp run` flags)."""
+    """What the caller chose for the run: the `dsp run` / `dsp compile` / `dsp repl` flags, the
+    one definition of them (`driver.run.RunOptions` is this class). The Run carries them whole;
+    the driver reads the ones about how a file is run (trace_path, quiet, compile_only, limits),
+    the predictors and compile statements read the others."""
 
     show_prompts: bool = False      # print each prompt as it is sent
     recompile: bool = False         # never reuse a compile statement's saved result
-    must_write: bool = False        # `dsp compile`: a compiled program that cannot be written is an error
     cache: bool = True              # False: no LM reply is read from or written to the cache
-    lm: LM | None = None            # the LM when the program sets none (`--lm`)
+    lm: LM | None = None            # the LM when the program sets none (`--lm`; a model name is made an LM)
+    compile_only: bool = False      # `dsp compile`: stop after the file's last compile statement, and a
+                                    # compiled program that cannot be written is an error
+    trace_path: str | None = None   # write the run's trace here as JSON lines
+    quiet: bool = False             # no LM usage summary on stderr at the end
+    limits: Limits | None = None    # the interpreter's size limits (None: the defaults and DSP_LIMITS)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.lm, str):
+            object.__setattr__(self, "lm", LM(self.lm))
+
+    @property
+    def must_write(self) -> bool:
+        """A compiled program that cannot be written is an error (`dsp compile`)."""
+        return self.compile_only
 
 
 @dataclass(slots=True)

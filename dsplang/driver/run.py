@@ -5,48 +5,38 @@ from __future__ import annotations
 import contextvars
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from dsplang.context import trace
-from dsplang.context.lm import as_lm
 from dsplang.context.run import Options, Run, current, entered
 from dsplang.driver.artifacts import run_compile_only
 from dsplang.driver.host import new_interpreter
 from dsplang.driver.preview import render_preview
 from dsplang.errors import DspFileError
-from dsplang.interpreter.limits import Limits
 from dsplang.interpreter.values import Namespace
 
 T = TypeVar("T")
 
 
-@dataclass
-class RunOptions:
-    lm: str | None = None            # default LM when the program has no `use`
-    cache: bool = True
-    trace_path: str | None = None    # write the trace as JSON lines here
-    show_prompts: bool = False
-    quiet: bool = False
-    recompile: bool = False          # run every `compile` again, ignoring current saved results
-    compile_only: bool = False       # `dsp compile`: stop after the file's last `compile` statement
-    limits: Limits | None = None     # the interpreter's size limits (None: defaults and DSP_LIMITS)
+# The options of a run: `context.run.Options` is their one definition (this name is what the
+# CLI and the REPL have always passed).
+RunOptions = Options
 
 
-def new_run(options: RunOptions) -> Run:
+def new_run(options: Options) -> Run:
     """A fresh Run with the options' settings: nothing from an earlier run is in it."""
-    return Run(Options(show_prompts=options.show_prompts, recompile=options.recompile,
-                       must_write=options.compile_only, cache=options.cache,
-                       lm=None if options.lm is None else as_lm(options.lm)))
+    return Run(options)
 
 
-def run_file(path: str, options: RunOptions | None = None, run: Run | None = None) -> Namespace:
-    """Run a .dsp file with the given options in `run` (a fresh one unless given: the caller
-    keeps it to see what the run did, e.g. `run.compiled.written`); prints the LM usage
-    summary unless quiet."""
-    options = options or RunOptions()
-    run = run if run is not None else new_run(options)
-    return contextvars.copy_context().run(_run_file, path, options, run)
+def run_file(path: str, options: Options | None = None, run: Run | None = None) -> Namespace:
+    """Run a .dsp file in `run`, or in a fresh Run with `options` (the caller keeps a Run it
+    gives to see what the run did, e.g. `run.compiled.written`; a given Run brings its own
+    options); prints the LM usage summary unless quiet."""
+    if run is None:
+        run = new_run(options if options is not None else Options())
+    elif options is not None and options != run.options:
+        raise ValueError("run_file: give the options or a Run made with them, not both")
+    return contextvars.copy_context().run(_run_file, path, run)
 
 
 def in_new_run(fn: Callable[..., T], *args: Any) -> T:
@@ -61,10 +51,11 @@ def in_new_run(fn: Callable[..., T], *args: Any) -> T:
     return contextvars.copy_context().run(call)
 
 
-def _run_file(path: str, options: RunOptions, run: Run) -> Namespace:
+def _run_file(path: str, run: Run) -> Namespace:
     """Runs inside a copied context, so `use` in the program does not leak to the caller.
     The trace file is opened before the program runs, so a path that cannot be written
     stops the run before any LM call is spent."""
+    options = run.options
     trace_file = open_output(options.trace_path, "the trace") if options.trace_path else None
     interp = new_interpreter(options.limits)
     used = run.usage

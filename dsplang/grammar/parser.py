@@ -125,7 +125,7 @@ def collector_paused() -> Iterator[None]:
 def parse(source: str, filename: str = "<string>", seen: list[Token] | None = None) -> ast.Program:
     """Parse a program; raise DspSyntaxError on malformed input. Registers the source.
     With `seen`, the lexer's tokens are appended to it (see `lalr.parse`)."""
-    SOURCES.add(filename, source)
+    filename = SOURCES.add(filename, source)     # its spans carry the text (errors.SourceName)
     with collector_paused():
         body = _run(_normalize(source), "start", ParseState(filename), seen)
         return _program(body, filename, source)
@@ -189,7 +189,7 @@ def parse_recovering(source: str, filename: str = "<string>"
     that way (None only if the parser itself failed).
     """
     try:
-        SOURCES.add(filename, source)
+        filename = SOURCES.add(filename, source)
         text = _normalize(source)
         with collector_paused():
             try:

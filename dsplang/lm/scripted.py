@@ -8,9 +8,10 @@ It is an `LM` whose provider call is replaced, so requests still go through the 
   the last user message first, then in all messages; the first matching key (in insertion
   order) wins. A list under a key is consumed in order and its last answer repeats.
 
-An answer is a dict of output-field values, turned into reply text by the formatter of the
-request being made (`REPLY_FORMAT`: a predictor sets its adapter's, so the real parsing path
-runs; without one the dict is sent as JSON), or a str returned verbatim (to test parse failures).
+An answer is a dict of output-field values, turned into reply text the way the request
+asks: the messages of a predictor's request are a `lm.prompt.Prompt`, which knows its
+adapter's reply format, so the real parsing path runs (plain messages get the dict as JSON);
+or a str returned verbatim (to test parse failures).
 Token counts are estimated at 4 characters per token; the cost is 0.
 """
 
@@ -20,21 +21,15 @@ import json
 import math
 import threading
 import time
-from collections.abc import Callable
-from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 from dsplang.errors import DspLMError, DspValueError
 from dsplang.lm.client import LM, LMResponse
+from dsplang.lm.prompt import ReplyWriter, reply_writer
 from dsplang.lm.usage import Usage
 
 Answer = dict | str
-ReplyFormatter = Callable[[dict], str]
-
-# How a reply to the request being made is written from output values: a predictor sets its
-# adapter's formatter around its request (`token = REPLY_FORMAT.set(f)` ... `reset(token)`).
-REPLY_FORMAT: ContextVar[ReplyFormatter | None] = ContextVar("dsp_reply_format", default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,8 +117,8 @@ class ScriptedLM(LM):
         if self.delay:
             time.sleep(self.delay)
         answers = self._script.take(messages, n, params)
-        formatter = REPLY_FORMAT.get()
-        texts = [_reply_text(a, formatter) for a in answers]
+        writer = reply_writer(messages)
+        texts = [_reply_text(a, writer) for a in answers]
         prompt_chars = sum(len(_text(m)) for m in messages)
         usage = Usage(_tokens(prompt_chars), sum(_tokens(len(t)) for t in texts), 0.0)
         return LMResponse(texts, usage, False, 0.0, self.model, None)
@@ -143,11 +138,11 @@ class ScriptedLM(LM):
         return f"ScriptedLM({size} {kind}, model={self.model!r})"
 
 
-def _reply_text(answer: Answer, reply_formatter: ReplyFormatter | None) -> str:
+def _reply_text(answer: Answer, writer: ReplyWriter | None) -> str:
     if isinstance(answer, str):
         return answer
-    if reply_formatter is not None:
-        return reply_formatter(answer)
+    if writer is not None:
+        return writer(answer)
     return json.dumps(answer, ensure_ascii=False, default=str)
 
 

@@ -1,11 +1,18 @@
 """Usage accounting: tokens, cost, calls, cache hits and latency, per call and in total.
 
-Every `LM.request` ends in :func:`record`, which adds the response to the process-wide
-:data:`TOTAL` and to every tracker opened with :func:`track` in the current context; a
-request that failed for good (after its retries) ends in :func:`record_failure` instead.
-Trackers nest (an optimizer's tracker inside a run's tracker both see a call) and are
-found through a contextvar, so a thread pool that runs its work with
-``contextvars.copy_context().run`` charges the trackers of the code that started it.
+Every `LM.request` ends in :func:`record`, which adds the response to every meter opened
+with :func:`track` in the current context; a request that failed for good (after its
+retries) ends in :func:`record_failure` instead. That is the one way LM calls are counted:
+the run's total is the meter of its `context.run.Run` (`Run.usage`, opened by
+`context.run.entered`), and an optimizer or evaluation that wants its own count opens one
+inside it (meters nest: both see a call). There is no process-wide total: a call made
+outside every meter (Python code calling an LM outside any run) is counted nowhere.
+
+The open meters are a contextvar of this layer, not a field of the Run, because the LM
+layer sits below the run context and records calls made from anywhere (a predictor, an
+optimizer's own requests, Python code): `entered` opens the Run's meter here, and a thread
+pool that runs its work with ``contextvars.copy_context().run`` charges the meters of the
+code that started it.
 """
 
 from __future__ import annotations
@@ -132,21 +139,18 @@ class UsageTotals:
         return f"<UsageTotals {self.summary()}>"
 
 
-TOTAL = UsageTotals()
 _trackers: contextvars.ContextVar[tuple[UsageTotals, ...]] = contextvars.ContextVar(
     "dsplang_usage_trackers", default=())
 
 
 def record(response: _Recordable) -> None:
-    """Add a response to the global total and to every tracker open in this context."""
-    TOTAL.add(response)
+    """Add a response to every meter open in this context."""
     for tracker in _trackers.get():
         tracker.add(response)
 
 
 def record_failure(error: Exception) -> None:
-    """Count a request that failed for good, in the global total and every open tracker."""
-    TOTAL.add_failure(error)
+    """Count a request that failed for good, in every meter open in this context."""
     for tracker in _trackers.get():
         tracker.add_failure(error)
 

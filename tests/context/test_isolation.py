@@ -1,17 +1,23 @@
-"""Two runs in one process share no options, LM, traces or compile state: the driver's
-run_file, the Python API, the REPL's :reload."""
+"""Two runs in one process share no options, LM, traces, usage, builtins, source texts or
+compile state: the driver's run_file, the Python API, the REPL's :reload."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
+import pytest
+
 import dsplang
 from dsplang.context.lm import using
-from dsplang.context.run import current
+from dsplang.context.run import Options, current
 from dsplang.driver import run as runtime
+from dsplang.driver.host import new_interpreter
+from dsplang.errors import DspError, render
+from dsplang.interpreter.limits import Limits
 from dsplang.lm import ScriptedLM
 from dsplang.repl.session import Session
+from dsplang.stdlib.program import declaration_text
 
 PROGRAMS = Path(__file__).parents[1] / "programs"
 
@@ -45,7 +51,7 @@ def test_a_run_with_options_does_not_reach_the_next_run(tmp_path, monkeypatch, c
 
     second_lm = ScriptedLM([{"answer": "plain"}])
     second = runtime.new_run(runtime.RunOptions(lm=second_lm, quiet=True))
-    runtime.run_file(str(tmp_path / "second.dsp"), runtime.RunOptions(quiet=True), second)
+    runtime.run_file(str(tmp_path / "second.dsp"), run=second)
     out, err = capsys.readouterr()
     assert out == "plain\n" and err == ""                     # no --show-prompts left over
     assert second.compiled.written == [] and not second.options.recompile
@@ -82,3 +88,67 @@ def test_repl_reload_starts_a_new_run(tmp_path, capsys):
         session.run('qa(question="q").answer')
         assert "no language model is configured" in capsys.readouterr().err   # the `use` is gone
     assert current().lm is None
+
+
+EDITED_FIRST = '''def ask(q):
+    return Predict("question -> answer")(question=q).answer
+print(ask("one") + ask("two"))
+let broken = 1 / 0
+'''
+
+EDITED_SECOND = '''def ask(q):
+    return "no LM: " + q
+print(ask("three"))
+let also_broken = [1][5]
+'''
+
+
+def run_to_error(path: Path, run) -> DspError:
+    with pytest.raises(DspError) as caught:
+        runtime.run_file(str(path), run=run)
+    return caught.value
+
+
+def test_two_runs_of_an_edited_file_share_no_usage_builtins_or_source_text(tmp_path, capsys):
+    path = tmp_path / "edited.dsp"
+    path.write_text(EDITED_FIRST)
+    first = runtime.new_run(Options(lm=ScriptedLM([{"answer": "a"}, {"answer": "b"}]), quiet=True))
+    first_error = run_to_error(path, first)
+    kept = first_error.span
+    path.write_text(EDITED_SECOND)                      # the file changes between the runs
+    second = runtime.new_run(Options(quiet=True))
+    second_error = run_to_error(path, second)
+    assert capsys.readouterr().out == "ab\nno LM: three\n"
+
+    assert (first.usage.calls, second.usage.calls) == (2, 0)
+    assert first.usage.prompt_tokens > 0 and second.usage.prompt_tokens == 0
+    # Each error shows its own run's line, even the first one rendered after the edit.
+    assert render(second_error).splitlines()[1].endswith("| let also_broken = [1][5]")
+    assert render(first_error).splitlines()[1].endswith("| let broken = 1 / 0")
+    assert kept.line == 4 and "broken = 1 / 0" in render(first_error)
+
+
+def test_a_functions_declaration_text_is_the_text_it_was_run_from(tmp_path):
+    path = tmp_path / "helper.dsp"
+    path.write_text("def metric(a, b):\n    return a == b\n")
+    old = dsplang.load(str(path))
+    path.write_text("def metric(a, b):\n    return a != b\n")
+    new = dsplang.load(str(path))
+    assert declaration_text(old.metric).endswith("return a == b")
+    assert declaration_text(new.metric).endswith("return a != b")
+
+
+def test_each_interpreter_has_builtins_of_its_own():
+    first, second = new_interpreter(Limits(seq_len=10)), new_interpreter(Limits(seq_len=20))
+    first_range = first.builtins.vars["range"]              # made for the interpreter's limits
+    assert first.builtin_callables[id(first_range)] is first_range
+    assert id(first_range) not in second.builtin_callables
+    assert first.builtins.vars is not second.builtins.vars
+
+
+def test_run_file_takes_the_options_or_a_run_made_with_them():
+    with pytest.raises(ValueError, match="not both"):
+        runtime.run_file("x.dsp", Options(quiet=True), runtime.new_run(Options()))
+    assert runtime.RunOptions is Options
+    assert Options(lm="openai/x").lm.model == "openai/x"
+    assert Options(compile_only=True).must_write and not Options().must_write

@@ -9,7 +9,9 @@ import pytest
 
 from dsplang.errors import DspLMError, DspValueError
 from dsplang.lm import ScriptedLM
-from dsplang.lm.scripted import REPLY_FORMAT
+from dsplang.lm.prompt import Prompt
+from dsplang.stdlib.adapters import ChatAdapter, JSONAdapter
+from dsplang.stdlib.signature import Signature
 
 
 def chat(*users: str, system: str = "You answer questions.") -> list[dict]:
@@ -54,15 +56,33 @@ def test_no_matching_key_is_a_clear_error():
         ScriptedLM({"other": "x"}).request(chat("unmatched"))
 
 
-def test_dict_answers_go_through_the_reply_formatter():
-    lm = ScriptedLM([{"answer": "Paris", "confidence": 0.9}, "raw text"])
-    formatting = REPLY_FORMAT.set(field_formatter)
-    try:
-        assert lm.request(chat("q")).text == "[[ ## answer ## ]]\nParis\n[[ ## confidence ## ]]\n0.9"
-        assert lm.request(chat("q")).text == "raw text"
-    finally:
-        REPLY_FORMAT.reset(formatting)
-    assert ScriptedLM([{"answer": "x"}]).request(chat("q")).text == '{"answer": "x"}'
+class FieldAdapter:
+    """Writes replies as `[[ ## name ## ]]` blocks, as the chat adapter does."""
+
+    def format_reply(self, signature, outputs: dict) -> str:
+        assert signature == "sig"
+        return field_formatter(outputs)
+
+
+def prompt(text: str) -> Prompt:
+    messages = Prompt(chat(text))
+    messages.adapter, messages.signature = FieldAdapter(), "sig"
+    return messages
+
+
+def test_dict_answers_are_written_the_way_the_prompt_asks():
+    lm = ScriptedLM([{"answer": "Paris", "confidence": 0.9}, "raw text", {"answer": "x"}])
+    assert lm.request(prompt("q")).text == "[[ ## answer ## ]]\nParis\n[[ ## confidence ## ]]\n0.9"
+    assert lm.request(prompt("q")).text == "raw text"
+    assert lm.request(chat("q")).text == '{"answer": "x"}'      # plain messages: JSON
+
+
+def test_a_predictor_request_is_a_prompt_of_its_adapter():
+    signature = Signature.from_string("question -> answer")
+    for adapter in (ChatAdapter(), JSONAdapter()):
+        messages = adapter.format(signature, [], {"question": "q"})
+        reply = ScriptedLM([{"answer": "Paris"}]).request(messages).text
+        assert adapter.parse(signature, reply) == {"answer": "Paris"}
 
 
 def test_n_takes_n_answers():

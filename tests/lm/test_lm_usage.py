@@ -6,6 +6,7 @@ import contextvars
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+from dsplang.context.run import Run, entered
 from dsplang.lm import ScriptedLM, usage
 from dsplang.lm.client import LMResponse
 from dsplang.lm.usage import Usage, UsageTotals
@@ -36,18 +37,30 @@ def test_unknown_prices_leave_the_cost_out():
     assert totals.to_dict()["cost"] is None
 
 
-def test_trackers_nest_and_the_total_sees_everything():
-    lm = ScriptedLM(["a", "b", "c"])
-    before = usage.TOTAL.calls
+def test_trackers_nest_and_a_call_outside_every_tracker_is_counted_nowhere():
+    lm = ScriptedLM(["a", "b", "c", "d"])
     with usage.track() as outer:
         lm.request(ASK)
         with usage.track() as inner:
             lm.request(ASK)
         lm.request(ASK)
+    lm.request(ASK)                              # no process-wide total to add it to
     assert (outer.calls, inner.calls) == (3, 1)
     assert outer.prompt_tokens == 30 and inner.prompt_tokens == 10
     assert outer.completion_tokens == 3
-    assert usage.TOTAL.calls - before == 3
+    assert not hasattr(usage, "TOTAL")
+
+
+def test_a_run_counts_its_own_calls_and_an_optimizer_meter_inside_it_counts_too():
+    lm = ScriptedLM(["a", "b", "c"])
+    first, second = Run(), Run()
+    with entered(first):
+        lm.request(ASK)
+        with usage.track() as inner:
+            lm.request(ASK)
+    with entered(second):
+        lm.request(ASK)
+    assert (first.usage.calls, inner.calls, second.usage.calls) == (2, 1, 1)
 
 
 def test_pool_threads_that_copy_the_context_charge_the_tracker():

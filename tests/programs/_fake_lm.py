@@ -15,7 +15,7 @@ import re
 import threading
 
 from dsplang.lm.client import LM, LMResponse
-from dsplang.lm.scripted import REPLY_FORMAT
+from dsplang.lm.prompt import reply_writer
 from dsplang.lm.usage import Usage
 from dsplang.stdlib.example import Example
 
@@ -79,7 +79,7 @@ class DemoLM(LM):
         outputs = {"answer": CAPITALS.get(country, "unknown") if right else "unknown"}
         if "`reasoning`" in system:
             outputs = {"reasoning": f"The question asks about {country}.", **outputs}
-        formatter = REPLY_FORMAT.get()
+        formatter = reply_writer(messages)
         text = formatter(outputs) if formatter else outputs["answer"]
         prompt = sum(len(m["content"]) for m in messages) // 4
         return LMResponse([text] * n, Usage(prompt, len(text) // 4, self.cost), False, 0.0, self.model)

@@ -20,7 +20,7 @@ import re
 from _fake_lm import DemoLM, capitals  # noqa: F401  (capitals: for the .dsp programs)
 
 from dsplang.lm.client import LMResponse
-from dsplang.lm.scripted import REPLY_FORMAT
+from dsplang.lm.prompt import reply_writer
 from dsplang.lm.usage import Usage
 
 GOOD = "Name the capital city of the country in the question."
@@ -51,7 +51,7 @@ class PromptLM(DemoLM):
             self.proposals += 1
             self.prompts.append(messages[-1]["content"])
         user = messages[-1]["content"]
-        texts = [REPLY_FORMAT.get()({name: _reply(name, user, k) for name in outputs}) for k in range(n)]
+        texts = [reply_writer(messages)({name: _reply(name, user, k) for name in outputs}) for k in range(n)]
         return LMResponse(texts, Usage(len(user) // 4, 20, self.cost), False, 0.0, self.model)
 
 

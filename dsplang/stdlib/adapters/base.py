@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Literal, get_args, get_origin
 
 from dsplang.errors import DspOutputParseError
+from dsplang.lm.prompt import Prompt
 from dsplang.stdlib.adapters.parsing import FieldParseError, clip, parser_for
 from dsplang.stdlib.signature import FieldSpec, Signature
 from dsplang.stdlib.types import allows_none, type_adapter
@@ -199,9 +200,11 @@ class Adapter:
         raise NotImplementedError
 
     def format(self, signature: Signature, demos: Iterable[Any], inputs: Mapping[str, Any]) -> list[dict]:
-        """The chat messages for one call: system, demo pairs, then the user turn."""
+        """The chat messages for one call: system, demo pairs, then the user turn (a `Prompt`
+        that knows this adapter wrote it, for a ScriptedLM's replies)."""
         plan = self.plan(signature)
-        messages = [{"role": "system", "content": plan.system}]
+        messages = Prompt([{"role": "system", "content": plan.system}])
+        messages.adapter, messages.signature = self, signature
         if demos:
             messages.extend(self.format_demos(signature, plan, demos))
         messages.append({"role": "user", "content": user_content(plan, inputs, main=True)})

@@ -17,7 +17,6 @@ from dsplang.context.lm import current_lm
 from dsplang.context.run import current, derived
 from dsplang.errors import DspArgumentError, DspError, DspOutputParseError, DspTypeError, Span, a_type
 from dsplang.interpreter.values import DspCallable, Learnable
-from dsplang.lm.scripted import REPLY_FORMAT
 from dsplang.stdlib.adapters import ChatAdapter, JSONAdapter
 from dsplang.stdlib.fields import Fields
 from dsplang.stdlib.prediction import Prediction
@@ -152,13 +151,10 @@ class Predict(Learnable, DspCallable):
             _show(self.name, messages)
         request = {**adapter.request_kwargs(lm, signature), **options}
         started = time.perf_counter()
-        formatting = REPLY_FORMAT.set(lambda outs: adapter.format_reply(signature, outs))
         try:
             response = lm.request(messages, use_cache=settings.cache, **request)
         except DspError as err:
             raise err.with_span(span)
-        finally:
-            REPLY_FORMAT.reset(formatting)
         record = trace.PredictorCall(
             path=self.name, signature=signature.name, inputs=dict(inputs), messages=messages,
             replies=list(response.texts), outputs=None, model=lm.model,

@@ -30,7 +30,7 @@ from dsplang.context.run import current
 from dsplang.errors import DspArgumentError, DspError, DspOutputParseError, Span, did_you_mean
 from dsplang.interpreter.values import DspCallable
 from dsplang.lm.client import is_context_window_error
-from dsplang.lm.scripted import REPLY_FORMAT, ScriptedLM
+from dsplang.lm.scripted import ScriptedLM
 from dsplang.stdlib.adapters import ChatAdapter, JSONAdapter
 from dsplang.stdlib.adapters.base import field_block
 from dsplang.stdlib.modules.chain_of_thought import ChainOfThought
@@ -214,13 +214,10 @@ class ReAct(DspCallable):
         request = {**overrides, **predictor.config,
                    "tools": [tool.openai_schema() for tool in self.tools.values()]}
         started = time.perf_counter()
-        formatting = REPLY_FORMAT.set(lambda outs: adapter.format_reply(signature, outs))
         try:
             response = lm.request(messages, use_cache=current().options.cache, **request)
         except DspError as err:
             raise err.with_span(span)
-        finally:
-            REPLY_FORMAT.reset(formatting)
         thought = _lenient_thought(adapter, signature, response.text)
         name, args = _first_tool_call(response.tool_calls)
         outputs = {"next_thought": thought, "next_tool_name": name, "next_tool_args": args}

@@ -15,7 +15,7 @@ import dsplang
 from dsplang.context import lm as context
 from dsplang.errors import DspArgumentError
 from dsplang.lm.client import LM, LMResponse
-from dsplang.lm.scripted import REPLY_FORMAT
+from dsplang.lm.prompt import reply_writer
 from dsplang.lm.usage import Usage
 from dsplang.stdlib.evaluate import evaluate
 from dsplang.stdlib.example import Example
@@ -61,7 +61,7 @@ class BiasedLM(LM):
         label = truth if truth in shown else (shown[-1] if shown else "sport")
         with self._lock:
             self.asked.append((truth, label))
-        reply = REPLY_FORMAT.get()({"label": label})
+        reply = reply_writer(messages)({"label": label})
         return LMResponse([reply] * n, Usage(10, 2, 0.0), False, 0.0, self.model)
 
 
