@@ -31,3 +31,22 @@ def npm_ci(folder: Path, marker: str) -> None:
     result = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=folder,
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, f"npm ci failed in {folder}:\n{result.stderr[-3000:]}"
+
+
+TREE_SITTER_SUITE = "trixie"          # Debian 13: tree-sitter-cli 0.22.6
+TOOL_CACHE = EDITORS / ".cache"
+
+
+def debian_tool(program: str, package: str, suite: str = TREE_SITTER_SUITE) -> str:
+    """A program from a newer Debian release, unpacked by editors/tools/debian-tool.sh.
+
+    .ci/run unpacks it first; a developer's first run of the tests does (a few seconds, from
+    Debian's archive).
+    """
+    dest = TOOL_CACHE / suite
+    wrapper = dest / "bin" / program
+    if not wrapper.exists():
+        result = subprocess.run(["bash", str(EDITORS / "tools" / "debian-tool.sh"), suite, str(dest), package],
+                                capture_output=True, text=True, timeout=600)
+        assert result.returncode == 0, f"could not unpack {package} from Debian {suite}:\n{result.stderr[-3000:]}"
+    return str(wrapper)
