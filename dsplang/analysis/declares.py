@@ -9,6 +9,8 @@ from dsplang.grammar import ast
 
 DECL_TYPES = (ast.SignatureDecl, ast.SignatureAlias, ast.TypeDecl, ast.EnumDecl, ast.ModuleDecl, ast.FuncDef)
 IMPORT_TYPES = (ast.FromImport, ast.ImportPython, ast.ImportDsp)
+# The statement classes that declare names (every other statement is skipped at once).
+_DECLARING = frozenset({ast.Let, ast.CompileStmt, *DECL_TYPES, *IMPORT_TYPES})
 
 
 def target_names(target: ast.Node) -> list[ast.Name]:
@@ -24,6 +26,12 @@ def declared_later(stmts: Sequence[ast.Node], include_imports: bool = True) -> d
     """Names the statements of one block declare, each with the line of its first declaration."""
     out: dict[str, int] = {}
     for stmt in stmts:
+        cls = stmt.__class__
+        if cls not in _DECLARING:
+            continue
+        if cls is ast.Let and stmt.target.__class__ is ast.Name:   # the common case, made quick
+            out.setdefault(stmt.target.id, stmt.span.line)
+            continue
         for name in stmt_declares(stmt, include_imports):
             out.setdefault(name, stmt.span.line)
     return out

@@ -72,7 +72,11 @@ class ExprChecks(_Base):
         return None
 
     def visit_Name(self, node: ast.Name) -> None:
-        self.resolve(node.id, node.span)
+        binding = self.scope.lookup(node.id)   # `resolve`, with the common case first
+        if binding is not None:
+            binding.uses.append(node.span)
+        else:
+            self.resolve(node.id, node.span)
 
     def visit_FString(self, node: ast.FString) -> None:
         for part in node.parts:
@@ -120,7 +124,7 @@ class ExprChecks(_Base):
                 self.expr(gen.iter)
                 self.scope = local
                 for name in target_names(gen.target):
-                    local.declare(Binding(name.id, "comp", name.span.line, gen, exact=name.span))
+                    local.declare(Binding(name.id, "comp", name.span.line, gen, name.span))
                 self.exprs(gen.ifs)
             self.scope = local
             self.exprs(results)

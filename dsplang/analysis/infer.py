@@ -208,3 +208,19 @@ def members(shape: Shape | None) -> dict[str, Binding]:
 def field_binding(field: ast.SigField, model: Model) -> Binding:
     """A signature field as a binding (its span: the field's name)."""
     return Binding(field.name, field.direction, field.span.line, field, field.span, model=model)
+
+
+def call_parameters(target: Binding | None) -> list[tuple[str, str]]:
+    """(name, what) for each argument a call of `target` accepts by keyword: a predictor's
+    input fields, a def's or module's parameters, a module instance's `forward` parameters."""
+    shape = shape_of(target)
+    if shape is not None and shape.kind == "predictor":
+        return [(f.name, "input field") for f in shape.fields if f.direction == "input"]
+    node = target.home.node if target is not None else None
+    params: Sequence[ast.Param] = ()
+    if shape is not None and shape.kind == "module" and isinstance(shape.node, ast.ModuleDecl):
+        forward = next((m for m in shape.node.methods if m.name == "forward"), None)
+        params = ast.method_params(forward.params) if forward is not None else ()
+    elif isinstance(node, ast.FuncDef | ast.ModuleDecl):
+        params = node.params
+    return [(p.name, "parameter") for p in params if p.kind == "normal"]

@@ -57,7 +57,7 @@ class Binding:
     `line` is the line the checker's messages name; `anchor` is the span the name is written
     in (with `skip_first`, after the span's first word, a keyword such as `def`), from which
     `span`, the name's own span, is found when it is first asked for (`self`'s span is its
-    module's name). `uses` are the spans of the names the walk resolved to this binding.
+    module's name; an anchor exactly as long as the name is its span). `uses` are the spans of the names the walk resolved to this binding.
     """
 
     name: str
@@ -93,7 +93,11 @@ class Binding:
             anchor = self.anchor or Span("", self.line, 1, self.line, 1)
             lines = self.model.lines if self.model is not None else None
             word = self.node.name if self.kind == "self" and isinstance(self.node, ast.ModuleDecl) else self.name
-            self.exact = find_word(lines, anchor, word, self.skip_first) if lines is not None else anchor
+            if lines is None or (not self.skip_first and anchor.line == anchor.end_line
+                                 and anchor.end_col - anchor.col == len(word)):
+                self.exact = anchor
+            else:
+                self.exact = find_word(lines, anchor, word, self.skip_first)
         return self.exact
 
     @property
@@ -135,14 +139,14 @@ class Scope:
     __slots__ = ("kind", "parent", "model", "node", "names", "pending", "children",
                  "start", "end", "indent", "node_end")
 
-    def __init__(self, parent: Scope | None = None, pending: dict[str, int] | None = None, *,
+    def __init__(self, parent: Scope | None = None, pending: dict[str, int] | None = None,
                  kind: str = "file", model: Model | None = None, node: object = None):
         self.kind = kind
         self.parent = parent
-        self.model = model if model is not None else (parent.model if parent is not None else None)
+        self.model = model if model is not None or parent is None else parent.model
         self.node = node
         self.names: dict[str, Binding] = {}
-        self.pending: dict[str, int] = pending or {}
+        self.pending: dict[str, int] = pending if pending is not None else {}
         self.children: list[Scope] = []
         self.start: Pos = (1, 1)
         self.end: Pos = END
@@ -250,7 +254,7 @@ class Model:
             for name, binding in scope.names.items():
                 if name not in out and (not ordered or _in_effect(binding, pos)):
                     out[name] = binding
-            if scope.kind in DEFERRED_SCOPES:
+            if scope.kind in DEFERRED_SCOPES or scope is self.top:   # outside: earlier inputs
                 ordered = False
             scope = scope.parent
         return out

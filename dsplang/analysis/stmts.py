@@ -32,11 +32,13 @@ class StmtChecks(_Base):
         self.expr(node.expr)
 
     def visit_Let(self, node: ast.Let) -> None:
-        self.expr(node.value)
-        self.check_type(node.type)
-        for name in target_names(node.target):
-            self.declare_local(Binding(name.id, "let", name.span.line, node, value=node.value,
-                                       exact=name.span), name.span)
+        self.visit(node.value)
+        if node.type is not None:
+            self.check_type(node.type)
+        target = node.target
+        for name in (target,) if target.__class__ is ast.Name else target_names(target):
+            span = name.span
+            self.declare_local(Binding(name.id, "let", span.line, node, span, False, node.value), span)
 
     def visit_Assign(self, node: ast.Assign) -> None:
         self.expr(node.value)
@@ -93,7 +95,7 @@ class StmtChecks(_Base):
 
     def visit_For(self, node: ast.For) -> None:
         self.expr(node.iter)
-        targets = [Binding(n.id, "for", n.span.line, node, exact=n.span) for n in target_names(node.target)]
+        targets = [Binding(n.id, "for", n.span.line, node, n.span) for n in target_names(node.target)]
         self.branches(node, [(node.body, targets, None)], loop=True)
 
     def visit_While(self, node: ast.While) -> None:
@@ -201,8 +203,9 @@ class StmtChecks(_Base):
                                                           method, method.span, True), method.span)
             scope.declare(Binding("self", "self", node.span.line, node, node.span, True))
             methods = node.methods
+            self.block_end = scope.end
             for i, method in enumerate(methods):
-                self.limit = _start(methods[i + 1]) if i + 1 < len(methods) else scope.end
+                self.following = methods[i + 1] if i + 1 < len(methods) else None
                 self.function_body(method)
 
     def _declare_member(self, module: ast.ModuleDecl, scope: Scope, binding: Binding, span: Span) -> None:
@@ -285,7 +288,3 @@ def _python_modules_in(folder: str) -> list[str]:
         return []
     return [e[:-3] if e.endswith(".py") else e for e in entries
             if e.endswith(".py") or os.path.isfile(os.path.join(folder, e, "__init__.py"))]
-
-
-def _start(node: ast.Node) -> tuple[int, int]:
-    return (node.span.line, node.span.col)

@@ -87,7 +87,10 @@ class Analyzer(StmtChecks, ExprChecks, TypeChecks, NodeVisitor):
         self.folder = os.path.dirname(os.path.abspath(model.path))
         self.errors: list[DspCheckError] = model.problems
         self.scope: Scope = model.top
-        self.limit: Pos = END
+        # The statement after the one being walked, in its block (None: the last one), and
+        # where that block's region ends: a scope the statement opens reaches to there.
+        self.following: ast.Node | None = None
+        self.block_end: Pos = END
         self.loop_depth = 0
         self.in_function = False
         self.deferred: deque[Callable[[], None]] = deque()
@@ -112,7 +115,7 @@ class Analyzer(StmtChecks, ExprChecks, TypeChecks, NodeVisitor):
         self.hoist(body)
         for i, stmt in enumerate(body):
             if not isinstance(stmt, IMPORT_TYPES):
-                self.limit = _start(body[i + 1]) if i + 1 < len(body) else END
+                self.following = body[i + 1] if i + 1 < len(body) else None
                 self.visit(stmt)
         while self.deferred:
             self.deferred.popleft()()
@@ -131,18 +134,29 @@ class Analyzer(StmtChecks, ExprChecks, TypeChecks, NodeVisitor):
 
     # ------------------------------------------------------------ scopes
 
+    @property
+    def limit(self) -> Pos:
+        """Where a scope opened by the statement being walked ends: the next statement's start."""
+        following = self.following
+        return (following.span.line, following.span.col) if following is not None else self.block_end
+
     def child(self, kind: str, node: ast.Node, end: Pos, start: Pos | None = None,
               node_end: Pos | None = None) -> Scope:
         """A new scope inside the current one, covering `node` from `start` to `end`."""
-        scope = Scope(self.scope, kind=kind, node=node)
-        begin = start or _start(node)
-        return scope.region(begin, end, node.span.col, node_end or _end(node))
+        span = node.span
+        scope = Scope(self.scope, None, kind, None, node)
+        scope.start = start or (span.line, span.col)
+        scope.node_end = node_end or (span.end_line, span.end_col)
+        scope.end = max(end, scope.node_end)
+        scope.indent = span.col
+        self.scope.children.append(scope)
+        return scope
 
     @contextmanager
     def entered(self, scope: Scope, *, loop: bool | None = None,
                 function: bool | None = None) -> Iterator[Scope]:
         """Make `scope` current (and set loop/function context) for the duration of a block."""
-        saved = (self.scope, self.loop_depth, self.in_function, self.limit)
+        saved = (self.scope, self.loop_depth, self.in_function, self.following, self.block_end)
         self.scope = scope
         if loop is not None:
             self.loop_depth = self.loop_depth + 1 if loop else 0
@@ -151,7 +165,7 @@ class Analyzer(StmtChecks, ExprChecks, TypeChecks, NodeVisitor):
         try:
             yield scope
         finally:
-            self.scope, self.loop_depth, self.in_function, self.limit = saved
+            self.scope, self.loop_depth, self.in_function, self.following, self.block_end = saved
 
     def block(self, scope: Scope, stmts: Sequence[ast.Node], declare: Sequence[Binding] = (),
               loop: bool | None = None, function: bool | None = None) -> None:
@@ -159,14 +173,30 @@ class Analyzer(StmtChecks, ExprChecks, TypeChecks, NodeVisitor):
         scope.pending = declared_later(stmts)
         for binding in declare:
             scope.declare(binding)
-        with self.entered(scope, loop=loop, function=function):
+        saved = (self.scope, self.loop_depth, self.in_function, self.following, self.block_end)
+        self.scope = scope
+        if loop is not None:
+            self.loop_depth = self.loop_depth + 1 if loop else 0
+        if function is not None:
+            self.in_function = function
+        self.block_end = scope.end
+        last = len(stmts) - 1
+        try:
             for i, stmt in enumerate(stmts):
-                self.limit = _start(stmts[i + 1]) if i + 1 < len(stmts) else scope.end
+                self.following = stmts[i + 1] if i < last else None
                 self.visit(stmt)
+        finally:
+            self.scope, self.loop_depth, self.in_function, self.following, self.block_end = saved
 
     def branches(self, node: ast.Node, parts: list[Branch], loop: bool | None = None) -> None:
         """The blocks of a compound statement, each its own scope; the first is the one
         `Model.scope_of(node)` gives. A block's region runs to where the next one starts."""
+        if len(parts) == 1:
+            stmts, declare, _ = parts[0]
+            scope = self.child("block", node, self.limit)
+            self.model.scopes_of[id(node)] = scope
+            self.block(scope, stmts, declare, loop=loop)
+            return
         starts: list[Pos] = []
         ends: list[Pos] = []
         for i, (stmts, _, start) in enumerate(parts):
@@ -186,12 +216,15 @@ class Analyzer(StmtChecks, ExprChecks, TypeChecks, NodeVisitor):
 
     def later(self, scope: Scope, action: Callable[[], None]) -> None:
         """Run `action` after the top-level walk, with `scope` current and no loop around it."""
-        limit = self.limit
+        following, block_end = self.following, self.block_end
 
         def run() -> None:
-            with self.entered(scope, loop=False):
-                self.limit = limit
+            saved = (self.scope, self.loop_depth, self.in_function, self.following, self.block_end)
+            self.scope, self.loop_depth, self.following, self.block_end = scope, 0, following, block_end
+            try:
                 action()
+            finally:
+                self.scope, self.loop_depth, self.in_function, self.following, self.block_end = saved
         self.deferred.append(run)
 
     # ------------------------------------------------------------ names

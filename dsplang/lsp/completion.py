@@ -10,7 +10,7 @@ from __future__ import annotations
 from lsprotocol import types
 from pygls.workspace import PositionCodec
 
-from dsplang.analysis.infer import members, resolve_chain, shape_of
+from dsplang.analysis.infer import call_parameters, members, resolve_chain, shape_of
 from dsplang.analysis.model import DECL_WORDS, Binding
 from dsplang.grammar import ast, names
 from dsplang.lsp.analysis import Analysis
@@ -108,21 +108,8 @@ def _keyword_arguments(analysis: Analysis, pos: Pos) -> list[types.CompletionIte
     callee, used = call
     target = resolve_chain(analysis.model, callee, pos)
     items = []
-    for name, detail in _parameters(target):
+    for name, detail in call_parameters(target):
         if name not in used:
             items.append(types.CompletionItem(label=f"{name}=", kind=C.Variable, detail=detail,
                                               insert_text=f"{name}=", sort_text="0" + name))
     return items
-
-
-def _parameters(target: Binding | None) -> list[tuple[str, str]]:
-    """(name, detail) for what calling `target` accepts by keyword."""
-    shape = shape_of(target)
-    if shape is not None and shape.kind == "predictor":
-        return [(f.name, "input field") for f in shape.fields if f.direction == "input"]
-    node = target.node if target is not None else None
-    if shape is not None and shape.kind == "module" and isinstance(shape.node, ast.ModuleDecl):
-        node = next((m for m in shape.node.methods if m.name == "forward"), None)
-    if isinstance(node, (ast.FuncDef, ast.ModuleDecl)):
-        return [(p.name, "parameter") for p in node.params if p.kind == "normal"]
-    return []

@@ -118,7 +118,8 @@ def prompt_session(session: Session) -> PromptSession:
     commands = list(COMMANDS) + list(ALIASES)
     return PromptSession(
         PROMPT, multiline=True, prompt_continuation=CONTINUATION,
-        lexer=PygmentsLexer(DspLexer), completer=DspCompleter(lambda: session.scope, commands),
+        lexer=PygmentsLexer(DspLexer), completer=DspCompleter(lambda: session.scope, commands,
+                                                                     lambda: session.static),
         complete_while_typing=False, history=_history(), auto_suggest=AutoSuggestFromHistory(),
         key_bindings=key_bindings(), enable_open_in_editor=False)
 

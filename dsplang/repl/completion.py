@@ -1,5 +1,10 @@
 """Tab completion for the REPL: keywords, names in scope, attributes after `x.`, a
-predictor's (or function's) keyword arguments inside its call, and meta-commands."""
+predictor's (or function's) keyword arguments inside its call, and meta-commands.
+
+Names, members and parameters come first from the static scope model of what the session
+ran and of the input being typed (`static.StaticHistory`, the analysis `dsp check` and the
+language server share); the live scope adds what only the running program knows: the
+attributes and parameters of live Python objects, and names bound at run time only."""
 
 from __future__ import annotations
 
@@ -10,9 +15,13 @@ from dataclasses import dataclass, field
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion, PathCompleter
 from prompt_toolkit.document import Document
 
+from dsplang.analysis.infer import call_parameters, members, resolve_chain, shape_of
+from dsplang.analysis.model import Binding, Model
+from dsplang.analysis.source import Pos
 from dsplang.grammar import names
 from dsplang.interpreter.scope import Scope
 from dsplang.repl.introspect import attributes_of, parameter_names, resolve
+from dsplang.repl.static import StaticHistory
 
 KEYWORDS = tuple(sorted(names.KEYWORDS + names.COMPLETION_CONSTANTS))
 IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -85,11 +94,18 @@ def _is_assign(text: str, i: int) -> bool:
     return before not in "=<>!" and after != "="
 
 
-class DspCompleter(Completer):
-    """Completes .dsp code against the live scope returned by `get_scope`."""
+# The static model at the cursor: the model of the input being typed, and the cursor in it.
+Static = tuple[Model, Pos]
 
-    def __init__(self, get_scope: Callable[[], Scope], commands: Iterable[str] = ()):
+
+class DspCompleter(Completer):
+    """Completes .dsp code against the static model of the session's inputs (`get_history`)
+    and the live scope returned by `get_scope`."""
+
+    def __init__(self, get_scope: Callable[[], Scope], commands: Iterable[str] = (),
+                 get_history: Callable[[], StaticHistory] | None = None):
         self.get_scope = get_scope
+        self.get_history = get_history
         self.commands = sorted(commands)
         self.paths = PathCompleter(expanduser=True)
 
@@ -101,31 +117,48 @@ class DspCompleter(Completer):
         inside_literal, brackets = scan(text)
         if inside_literal:
             return
+        static = self._static(document.text, (document.cursor_position_row + 1, document.cursor_position_col + 1))
         if AFTER_DOT.search(text):
             attribute = ATTRIBUTE.search(text)
             if attribute and _follows_name_boundary(text, attribute.start()):
-                yield from self._attributes(attribute.group(1), attribute.group(2) or "")
+                yield from self._attributes(attribute.group(1), attribute.group(2) or "", static)
             return
         word = WORD.search(text)
         prefix = word.group(0) if word else ""
         if word and word.start() and text[word.start() - 1].isdigit():
             return
-        yield from self._keyword_arguments(text, brackets, prefix)
+        yield from self._keyword_arguments(text, brackets, prefix, static)
         if prefix:
-            yield from self._names(prefix)
+            yield from self._names(prefix, static)
+
+    def _static(self, text: str, pos: Pos) -> Static | None:
+        """The static model of `text` on top of the session's inputs, or None without one."""
+        if self.get_history is None:
+            return None
+        return self.get_history().typing(text, pos), pos
 
     # ---------------------------------------------------------------- kinds of completion
 
-    def _attributes(self, path: str, prefix: str) -> Iterator[Completion]:
+    def _attributes(self, path: str, prefix: str, static: Static | None) -> Iterator[Completion]:
+        """The members the static model knows (a module's attributes and methods, a record's
+        fields, ...), then the attributes of the live value."""
+        seen: set[str] = set()
+        if static is not None:
+            target = resolve_chain(static[0], _dotted(path), static[1])
+            for name, binding in members(shape_of(target)).items():
+                if name.startswith(prefix):
+                    seen.add(name)
+                    yield Completion(name, -len(prefix), display_meta=binding.describe())
         try:
             value = resolve(path, self.get_scope())
         except LookupError:
             return
         for name in attributes_of(value):
-            if name.startswith(prefix):
+            if name.startswith(prefix) and name not in seen:
                 yield Completion(name, -len(prefix), display_meta=_meta(value, name))
 
-    def _keyword_arguments(self, text: str, brackets: list[Bracket], prefix: str) -> Iterator[Completion]:
+    def _keyword_arguments(self, text: str, brackets: list[Bracket], prefix: str,
+                           static: Static | None) -> Iterator[Completion]:
         """`name=` for each parameter not yet given, when the cursor is at an argument's start."""
         if not brackets or brackets[-1].opener != "(":
             return
@@ -135,18 +168,30 @@ class DspCompleter(Completer):
         callee = CALLEE.search(text[:call.start])
         if not callee or not _follows_name_boundary(text, callee.start()):
             return
+        found: list[str] = []
+        if static is not None:
+            target = resolve_chain(static[0], _dotted(callee.group(1)), static[1])
+            found = [name for name, _ in call_parameters(target)]
         try:
             value = resolve(callee.group(1), self.get_scope())
+            found += [name for name in parameter_names(value) if name not in found]
         except LookupError:
-            return
-        for name in parameter_names(value):
+            pass
+        for name in found:
             if name.startswith(prefix) and name not in call.keywords:
                 yield Completion(f"{name}=", -len(prefix), display_meta="argument")
 
-    def _names(self, prefix: str) -> Iterator[Completion]:
-        """Names in scope (the session's own first, then builtins), then keywords."""
+    def _names(self, prefix: str, static: Static | None = None) -> Iterator[Completion]:
+        """Names the static model sees at the cursor, then the rest of the live scope's (the
+        builtins among them), then keywords."""
         scope = self.get_scope()
         seen: set[str] = set()
+        if static is not None:
+            model, pos = static
+            for name, binding in sorted(model.visible(pos).items()):
+                if name.startswith(prefix):
+                    seen.add(name)
+                    yield Completion(name, -len(prefix), display_meta=_static_meta(binding, model, scope))
         level = scope
         while level is not None:
             for name in sorted(level.vars):
@@ -170,11 +215,12 @@ class DspCompleter(Completer):
             yield from self.paths.get_completions(Document(rest.lstrip()), event)
         elif name == ":preview":
             attribute = ATTRIBUTE.search(rest)
+            static = self._static("", (1, 1))
             if attribute:
-                yield from self._attributes(attribute.group(1), attribute.group(2) or "")
+                yield from self._attributes(attribute.group(1), attribute.group(2) or "", static)
             else:
                 word = WORD.search(rest)
-                yield from (c for c in self._names(word.group(0) if word else "")
+                yield from (c for c in self._names(word.group(0) if word else "", static)
                             if c.display_meta_text != "keyword")
 
 
@@ -183,6 +229,19 @@ def _follows_name_boundary(text: str, start: int) -> bool:
     `1.5`), whose value the completer cannot know without running code."""
     before = text[:start].rstrip()
     return not before or before[-1] not in ".)]}\"'" and not before[-1].isalnum() and before[-1] != "_"
+
+
+def _dotted(path: str) -> list[str]:
+    """`a . b.c` as ["a", "b", "c"]."""
+    return [part.strip() for part in path.split(".")]
+
+
+def _static_meta(binding: Binding, typing: Model, scope: Scope) -> str:
+    """The menu label of a name the static model knows: its live value's type when it was
+    bound by an input that ran, else what the model says it is (param, let, def, ...)."""
+    if binding.model is not typing and scope.find(binding.name) is not None:
+        return _type_label(scope.lookup(binding.name))
+    return binding.home.describe()
 
 
 def _type_label(value) -> str:

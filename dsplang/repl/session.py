@@ -4,7 +4,9 @@ A session keeps one Interpreter, one global scope and one `contextvars.Context` 
 session's Run entered in it; every input runs inside that context, so `use LM(...)`, the
 session's trace and its usage persist from one input to the next. `:reload` starts a new
 Run: nothing of the earlier one (its `use`, trace, compile state) reaches the reloaded file.
-Each input is parsed on its own under the name `<repl:N>` (its text is registered for error rendering by `parse`).
+Each input is parsed on its own under the name `<repl:N>` (its text is registered for error
+rendering by `parse`). Each input that ran, and each loaded file, is also walked by the static
+analysis into `static` (a `StaticHistory`), which completion reads.
 
 Ctrl-C: inputs run in the main thread, so SIGINT raises KeyboardInterrupt wherever the
 input is — in the interpreter, in a `time.sleep` of a ScriptedLM, in a socket read of a
@@ -29,6 +31,7 @@ from dsplang.grammar.parser import parse
 from dsplang.interpreter.declarations import DeclCompiler
 from dsplang.lm import usage
 from dsplang.repl.commands import QuitSession, run_command
+from dsplang.repl.static import StaticHistory
 
 DEBUG_HINT = "(use :debug to see tracebacks)"
 
@@ -44,6 +47,7 @@ class Session:
         self.trace, self.usage = self.context.run(self._start)
         self.interp = new_interpreter(self.options.limits)
         self.scope = self.interp.new_globals()
+        self.static = StaticHistory()
         self.count = 0
         self.inputs: list[str] = []
         self.loaded: str | None = None
@@ -107,6 +111,7 @@ class Session:
             return
         self.interp.execute(program, filename, self.scope)
         self.inputs.append(text)
+        self.static.add(program, filename, text)
 
     def _evaluate(self, expr: ast.Node, filename: str):
         """The value of `expr`, with the recursion limit `Interpreter.execute` also uses."""
@@ -123,8 +128,10 @@ class Session:
         self.loaded = path
         importer = self.interp.importer
         source = importer.read(path, None)
+        program = parse(source, path)
         with importer.running(path):  # so an import cycle back to this file is named
-            self.interp.execute(parse(source, path), path, self.scope)
+            self.interp.execute(program, path, self.scope)
+        self.static.add(program, path, source)
 
     def reload(self) -> None:
         """Re-run the last loaded file in a fresh interpreter, scope and Run (re-reading its
@@ -135,6 +142,7 @@ class Session:
         self.trace, self.usage = self._start()
         self.interp = new_interpreter(self.options.limits)
         self.scope = self.interp.new_globals()
+        self.static.reset()
         self.load(self.loaded)
 
     # ---------------------------------------------------------- errors

@@ -37,7 +37,7 @@ let prediction = Prediction(answer="yes", score=0.5)
 def completer():
     with Session() as session:
         session.context.run(session.execute, SETUP)
-        yield DspCompleter(lambda: session.scope, COMMANDS)
+        yield DspCompleter(lambda: session.scope, COMMANDS, lambda: session.static)
 
 
 def complete(completer: DspCompleter, text: str) -> list[str]:
