@@ -57,7 +57,8 @@ class Binding:
     `line` is the line the checker's messages name; `anchor` is the span the name is written
     in (with `skip_first`, after the span's first word, a keyword such as `def`), from which
     `span`, the name's own span, is found when it is first asked for (`self`'s span is its
-    module's name; an anchor exactly as long as the name is its span). `uses` are the spans of the names the walk resolved to this binding.
+    module's name; an anchor exactly as long as the name is its span). `uses` are the spans
+    of the names the walk resolved to this binding.
     """
 
     name: str
