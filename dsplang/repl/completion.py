@@ -227,8 +227,11 @@ class DspCompleter(Completer):
 def _follows_name_boundary(text: str, start: int) -> bool:
     """False when the dotted name at `start` continues a longer expression (`f(x).a`, `"s".a`,
     `1.5`), whose value the completer cannot know without running code."""
-    before = text[:start].rstrip()
-    return not before or before[-1] not in ".)]}\"'" and not before[-1].isalnum() and before[-1] != "_"
+    adjacent = text[start - 1:start]
+    if adjacent.isalnum() or adjacent == "_":   # `9abc.`: the name is part of a longer token
+        return False
+    before = text[:start].rstrip()   # a keyword and a space before it (`return x.`) are fine
+    return not before or before[-1] not in ".)]}\"'"
 
 
 def _dotted(path: str) -> list[str]:

@@ -133,3 +133,44 @@ def test_scan_tracks_strings_brackets_and_keywords():
     assert brackets[0].keywords == {"a", "b"}
     assert scan('f("open')[0] is True
     assert scan("f(a == 1")[1][0].keywords == set()
+
+
+def test_names_of_the_input_being_typed(completer):
+    """The input being typed is analysed statically, on top of what the session ran."""
+    assert complete(completer, "def f(alpha, beta):\n    let gamma = alpha\n    al")[:2] == ["alpha", "all"]
+    assert complete(completer, "def f(alpha):\n    let gamma = 1\n    gam") == ["gamma"]
+    assert "pipeline" in complete(completer, "def f(alpha):\n    pip")
+
+
+def test_members_only_the_static_model_knows(completer):
+    """A parameter annotated with a record type has its fields, though no value exists yet."""
+    assert complete(completer, "def f(p: Point):\n    return p.") == ["x", "y"]
+    assert complete(completer, "module M():\n    def forward(pipe: Pipeline):\n        return pipe.res") \
+        == ["respond"]
+
+
+def test_static_keyword_arguments_of_a_def_being_typed(completer):
+    assert complete(completer, "def g(alpha, beta=1):\n    return 1\nprint(g(") == ["alpha=", "beta="]
+
+
+def test_menu_labels_say_what_a_name_is(completer):
+    event = CompleteEvent(completion_requested=True)
+    labels = {c.text: c.display_meta_text
+              for c in completer.get_completions(Document("def f(alpha):\n    a"), event)}
+    assert labels["alpha"] == "param"
+    labels = {c.text: c.display_meta_text for c in completer.get_completions(Document("hel"), event)}
+    assert labels["helper"] == "Function"
+
+
+def test_a_loaded_file_is_in_the_static_model(tmp_path):
+    path = tmp_path / "prog.dsp"
+    path.write_text("def shout(word):\n    return word\n")
+    with Session() as session:
+        session.context.run(session.load, str(path))
+        completer = DspCompleter(lambda: session.scope, COMMANDS, lambda: session.static)
+        assert complete(completer, "sho") == ["shout"]
+        assert complete(completer, "shout(") == ["word="]
+        path.write_text("def whisper(word):\n    return word\n")
+        session.context.run(session.reload)
+        assert complete(completer, "sho") == []
+        assert complete(completer, "whi") == ["whisper", "while"]
