@@ -1,7 +1,7 @@
 """Helpers of the transformer: spans from children, literals, targets, parameter checks.
 
-Everything here reads positions through the running parse's `ParseState` (postlex.HOLDER),
-so the same code serves whole files and pieces of files (f-string fields).
+Everything here reads positions through the `ParseState` of the parse it serves (handed to
+it), so the same code serves whole files and pieces of files (f-string fields).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from lark import Token
 
 from dsplang.errors import DspSyntaxError, Span
 from dsplang.grammar import ast, strings
-from dsplang.grammar.postlex import HOLDER, LAYOUT, ParseState
+from dsplang.grammar.postlex import LAYOUT, ParseState
 
 # The longest integer literal (decimal digits); also the default of the interpreter's
 # int_digits limit (interpreter/limits.py).
@@ -55,11 +55,6 @@ class Op:
     span: Span
 
 
-def token_span(tok: Token) -> Span:
-    """The file span of one token."""
-    return HOLDER.state.token_span(tok)
-
-
 def _start(x: object, st: ParseState) -> tuple[int, int] | None:
     """(line, col) in the file where x starts (a token, node, helper or sequence)."""
     if isinstance(x, Token):
@@ -97,24 +92,49 @@ def _end(x: object, st: ParseState) -> tuple[int, int] | None:
     return None if sp is None else (sp.end_line, sp.end_col)
 
 
-def span_of(children: Sequence[Any]) -> Span:
+def span_of(children: Sequence[Any], st: ParseState) -> Span:
     """The span from the start of the first positioned child to the end of the last."""
-    st = HOLDER.state
+    start = end = None
     for child in children:
+        # (a token or a node first: the usual children, looked at without a call)
+        if child.__class__ is Token and child.type not in LAYOUT:
+            if child.line == 1 or st.line0:
+                start = _start(child, st)
+            else:
+                start = child.line, child.column  # type: ignore[assignment]  # lexer tokens have positions
+            break
+        if isinstance(child, ast.Node):
+            sp = child.span
+            start = sp.line, sp.col
+            break
         start = _start(child, st)
         if start is not None:
             break
     else:
         return st.end_span()
     for child in reversed(children):
+        if child.__class__ is Token and child.type not in LAYOUT:
+            if child.end_line == 1 or st.line0:
+                end = _end(child, st)
+            else:
+                end = child.end_line, child.end_column  # type: ignore[assignment]  # (as above)
+            break
+        if isinstance(child, ast.Node):
+            sp = child.span
+            end = sp.end_line, sp.end_col
+            break
         end = _end(child, st)
         if end is not None:
-            return Span(st.file, start[0], start[1], end[0], end[1])
-    return st.end_span()
+            break
+    else:
+        return st.end_span()
+    return Span(st.file, start[0], start[1], end[0], end[1])  # type: ignore[index]  # set by the loops
 
 
-def number(tok: Token) -> int | float:
+def number(tok: Token, st: ParseState) -> int | float:
     """The value of a NUMBER token; an integer may have up to LITERAL_DIGITS digits."""
+    if tok.value.isdecimal() and len(tok.value) <= 4000:
+        return int(tok.value)       # the usual number: what the lines below give, sooner
     text = tok.value.replace("_", "")
     try:
         if text[:2].lower() in ("0x", "0o", "0b"):
@@ -122,18 +142,18 @@ def number(tok: Token) -> int | float:
         if any(ch in text for ch in ".eE"):
             return float(text)
         if len(text) > 4000:          # past Python's own default for str -> int
-            return _long_int(text, tok)
+            return _long_int(text, tok, st)
         return int(text)
     except ValueError:
         shown = tok.value if len(tok.value) <= 40 else tok.value[:20] + "..."
-        raise DspSyntaxError(f"invalid number {shown!r}", token_span(tok)) from None
+        raise DspSyntaxError(f"invalid number {shown!r}", st.token_span(tok)) from None
 
 
-def _long_int(text: str, tok: Token) -> int:
+def _long_int(text: str, tok: Token, st: ParseState) -> int:
     """A decimal integer literal of more than 4000 digits (at most LITERAL_DIGITS)."""
     if len(text) > LITERAL_DIGITS:
         raise DspSyntaxError(f"integer literal too long: {len(text):,} digits, more than "
-                             f"{LITERAL_DIGITS:,}", token_span(tok))
+                             f"{LITERAL_DIGITS:,}", st.token_span(tok))
     old = sys.get_int_max_str_digits()
     sys.set_int_max_str_digits(0)
     try:
@@ -153,12 +173,17 @@ def _offset_span(tok_span: Span, text: str, start: int, end: int) -> Span:
     return Span(tok_span.file, l1, c1, l2, c2)
 
 
-def string_node(tokens: Sequence[Token], parse_expr: Callable[[str, int, int], ast.Expr]) -> ast.Node:
+def string_node(tokens: Sequence[Token], st: ParseState,
+                parse_expr: Callable[[str, int, int], ast.Expr]) -> ast.Node:
     """A Const (plain strings) or FString for adjacent STRING tokens (implicitly joined)."""
+    text = tokens[0].value
+    if len(tokens) == 1 and text[0] in "'\"" and "\\" not in text and text[1:2] != text[0]:
+        # A plain one-line string with no escapes (not '' nor a triple quote): its body.
+        return ast.Const(st.token_span(tokens[0]), text[1:-1])
     parts: list[str | ast.FormattedValue] = []
     for tok in tokens:
-        parts.extend(_string_parts(tok, parse_expr))
-    first, last = token_span(tokens[0]), token_span(tokens[-1])
+        parts.extend(_string_parts(tok, st, parse_expr))
+    first, last = st.token_span(tokens[0]), st.token_span(tokens[-1])
     span = Span(first.file, first.line, first.col, last.end_line, last.end_col)
     if all(isinstance(p, str) for p in parts):
         return ast.Const(span, "".join(cast(list[str], parts)))
@@ -171,9 +196,10 @@ def string_node(tokens: Sequence[Token], parse_expr: Callable[[str, int, int], a
     return ast.FString(span, tuple(merged))
 
 
-def _string_parts(tok: Token, parse_expr: Callable[[str, int, int], ast.Expr]) -> list[str | ast.FormattedValue]:
+def _string_parts(tok: Token, st: ParseState,
+                  parse_expr: Callable[[str, int, int], ast.Expr]) -> list[str | ast.FormattedValue]:
     """The literal text and FormattedValues of one STRING token."""
-    where = token_span(tok)
+    where = st.token_span(tok)
     text = tok.value
     try:
         lit = strings.split(text)

@@ -1,49 +1,72 @@
 """The loop that runs the grammar's LALR(1) tables: a lean replacement for Lark's parse loop.
 
-Lark reads `dsp.lark`, builds the parse table, the contextual lexer's regular expressions
-(one per parser state: only the terminals that state accepts) and the callbacks that run
-the transformer. This module drives them with less work per token than Lark's own loop:
+Lark reads `dsp.lark` and builds the parse table and the contextual lexer's terminal sets
+(one per parser state: only the terminals that state accepts). `Tables` gathers them once
+per process into a read-only form; `parse` runs them, with lexing, the post-lexer's
+indentation and bracket rules (`postlex`) and the parse loop in one function, so a token
+costs one pass through one loop instead of three generators:
 
-- the lexer matches with the state's compiled expression and makes each token directly;
+- a token is matched with the expression of every terminal (the root scanner) and kept
+  when the current state accepts its type; only where it does not (a soft keyword or a
+  contextual word where a name is wanted, or the other way round) is the state's own
+  expression tried, as Lark's contextual lexer would. Alternatives are tried in the same
+  order in both (Lark sorts terminals by priority, width and name), so the state's
+  expression matches what the root's does whenever the state accepts the root's match
+  (tests/grammar/test_lexing.py checks it over every program and the fuzz mutants). Only
+  the root expression is compiled at start-up; a state's is compiled when first needed;
 - a reduction of a rule with one child that the tree keeps as it is (`?rule: child`; most
   of the expression ladder `test -> or_test -> ... -> atom_expr`) only changes the state,
-  without a call;
-- actions are looked up in plain dicts per state (Lark hashes a Rule on every reduction).
+  and a chain of them is one remembered look-up;
+- a reduction calls the transformer's method for its rule directly (`Reducer`), with the
+  children Lark's callbacks would pass: `None` for each absent `[optional]` part and the
+  items of a repetition spliced in.
 
-What is accepted, and every value built, are those of `Lark.parse` with the same tables and
-callbacks; errors are Lark's own exception types (`messages.convert` words them).
+What is accepted, and every value built, are those of `Lark.parse` with the same tables,
+post-lexer and transformer (tests/grammar/test_large_programs.py compares the two); errors
+are Lark's own exception types (`messages.convert` words them).
 """
 
 from __future__ import annotations
 
-import functools
 import re
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable
+from operator import itemgetter
 from typing import Any
 
 from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedToken
-from lark.parse_tree_builder import ExpandSingleChild
 from lark.parsers.lalr_analysis import Shift
 
-from dsplang.grammar.postlex import ParseState, _process
+from dsplang.grammar.nesting import MAX_BRACKETS, MAX_INDENT, too_deep_message
+from dsplang.grammar.postlex import CLOSERS, OPENERS, TAB_SIZE, ParseState, close_bracket, layout_token
 
 _new_str = str.__new__
 
-# A state's action on a symbol: the next state (shift, an int) or (size, callback, origin)
+# A state's action on a symbol: the next state (shift, an int) or (size, reducer, origin)
 # (reduce). Typed Any: the loop tells them apart with `act.__class__ is int`, which is
 # faster than isinstance and which mypy does not narrow on.
 Action = Any
 Actions = dict[int, dict[str, Action]]
-# (compiled expressions, ignored types, types that may hold newlines, callbacks)
-Scanner = tuple[tuple[re.Pattern[str], ...], Collection[str], Collection[str], dict[str, Callable[[Token], Token]]]
+# A rule's reduction: (transformer, children) -> value.
+Reducer = Callable[[Any, list[Any]], Any]
+# (compiled expressions, types that may hold newlines)
+Scanner = tuple[tuple[re.Pattern[str], ...], frozenset[str]]
 _SPACE = frozenset(" \t\f")
+# A state's own expression is compiled after this many tokens in it: matching with the
+# root's expression (every terminal) is slower per token than with the state's, but it
+# spares compiling, at start-up, the expressions of the states a short file passes through.
+_COMPILE_AFTER = 64
 
 
 class Tables:
-    """What the loop needs from a Lark LALR parser, gathered once."""
+    """What the loop needs from a Lark LALR parser and a transformer class, gathered once.
 
-    def __init__(self, lark: Lark) -> None:
+    Read-only once built, apart from two caches that only ever gain entries computed the
+    same way by any thread (the chains of single-child reductions, and the states'
+    compiled expressions), so one `Tables` serves every parse in the process at once.
+    """
+
+    def __init__(self, lark: Lark, transformer: type) -> None:
         frontend = lark.parser
         parser = frontend.parser.parser
         table = parser.parse_table
@@ -51,97 +74,316 @@ class Tables:
         self.end_states = table.end_states
         self.expected = {state: frozenset(k for k in acts if k.isupper())
                          for state, acts in table.states.items()}
-        self.actions = {state: _actions(acts, parser.callbacks) for state, acts in table.states.items()}
+        reducers: dict[Any, Reducer | None] = {}
+        self.actions = {state: _actions(acts, transformer, reducers) for state, acts in table.states.items()}
         contextual = frontend.lexer.lexer
-        self.scanners = _Scanners(contextual.lexers)
-        self._root_lexer = contextual.root_lexer
+        self.lexers: dict[int, Any] = contextual.lexers
+        # The terminal types each state's lexer matches (those the state accepts, the
+        # ignored ones and _NEWLINE); a root token of another type is lexed again.
+        self.accepts = {state: frozenset(t.name for t in lexer.terminals)
+                        for state, lexer in self.lexers.items()}
+        root = contextual.root_lexer
+        self.root: Scanner = _scanner(root)
+        self.ignore: frozenset[str] = frozenset(root.ignore_types)
+        self.scanners: dict[int, Scanner] = {}      # see scanner()
+        self.uses: dict[int, int] = {}              # tokens lexed with the root, per state
         self.chains: dict[tuple[int, int, str], int] = {}    # see _pass_through
 
-    @functools.cached_property
-    def root(self) -> Scanner:
-        """The scanner of every terminal (for error messages only)."""
-        return _scanner(self._root_lexer, self.scanners.made)
+    def scanner(self, state: int) -> Scanner:
+        """The expressions of the terminals `state` accepts, compiled on first use (shared
+        between states that accept the same terminals)."""
+        found = self.scanners.get(state)
+        if found is None:
+            found = self.scanners[state] = _scanner(self.lexers[state])
+        return found
 
 
-def _actions(acts: dict[str, Any], callbacks: dict[Any, Callable[[list[Any]], Any]]) -> dict[str, Action]:
-    """A state's actions: the next state (shift, an int) or (size, callback, origin)
-    (reduce; callback None when the rule hands its single child on unchanged)."""
+def _scanner(lexer: Any) -> Scanner:
+    """The compiled expressions of one of Lark's lexers (compiling them if need be), and
+    the types that may hold newlines."""
+    made = getattr(lexer, "_dsp_scanner", None)
+    if made is None:
+        scanner = lexer.scanner
+        if lexer.callback:      # Lark's keyword callbacks: the grammar has none (see Tables)
+            raise ValueError("the lexer has terminal callbacks, which the parse loop does not run")
+        made = lexer._dsp_scanner = (tuple(scanner._mres), frozenset(lexer.newline_types))
+    return made
+
+
+def _actions(acts: dict[str, Any], transformer: type, reducers: dict[Any, Reducer | None]) -> dict[str, Action]:
+    """A state's actions: the next state (shift, an int) or (size, reducer, origin) (reduce;
+    reducer None when the rule hands its single child on unchanged)."""
     row: dict[str, Action] = {}
     for symbol, (action, arg) in acts.items():
         if action is Shift:
             row[symbol] = arg
             continue
-        callback: Callable[[list[Any]], Any] | None
-        callback, size = callbacks[arg], len(arg.expansion)
-        if size == 1 and type(callback) is ExpandSingleChild:
-            callback = None
-        row[symbol] = (size, callback, arg.origin.name)
+        if arg not in reducers:
+            reducers[arg] = _reducer(arg, transformer)
+        row[symbol] = (len(arg.expansion), reducers[arg], arg.origin.name)
     return row
 
 
-class _Scanners(dict[int, Scanner]):
-    """The scanner of each parser state, compiled when a parse first reaches the state:
-    the grammar has 170 distinct terminal sets, and compiling all of their expressions
-    took most of a short program's start-up."""
+def _reducer(rule: Any, transformer: type) -> Reducer | None:
+    """The reduction of one grammar rule, as Lark's callbacks build it for a parser made with
+    keep_all_tokens and maybe_placeholders: the children filtered (`None` for each absent
+    optional part, the items of `_rule`s spliced in), then, for a `?rule` without an alias
+    left with a single child, that child; else the transformer's method for the rule (a
+    `_rule` with no method gives its children as a list, for its parent to splice in)."""
+    name = rule.alias or rule.options.template_source or rule.origin.name
+    expand1 = bool(rule.options.expand1) and not rule.alias
+    size = len(rule.expansion)
+    # Lark's maybe_create_child_filter: how many Nones go before each child, and after.
+    empty = rule.options.empty_indices
+    if empty:
+        runs = "".join(str(int(b)) for b in empty).split("0")
+        nones = [len(ones) for ones in runs]
+    else:
+        nones = [0] * (size + 1)
+    spliced = [not sym.is_term and sym.name.startswith("_") for sym in rule.expansion]
+    if size == 1 and expand1 and not nones[0] and not nones[1]:
+        return None             # a single child handed on: the loop only changes the state
+    method = getattr(transformer, name, None)
+    if method is None:
+        if not name.startswith("_"):
+            raise ValueError(f"the transformer has no method for rule {name!r}")
+        method = _as_list
+    if any(spliced):
+        build = _splicing(nones, spliced)
+    elif any(nones):
+        build = _placing(nones, size)
+    else:
+        build = None
+    return _finish_reducer(method, build, expand1)
 
-    def __init__(self, lexers: dict[int, Any]) -> None:
-        super().__init__()
-        self.lexers = lexers
-        self.made: dict[int, Scanner] = {}
 
-    def __missing__(self, state: int) -> Scanner:
-        scanner = self[state] = _scanner(self.lexers[state], self.made)
-        return scanner
+def _as_list(_transformer: Any, children: list[Any]) -> list[Any]:
+    return children
 
 
-def _scanner(lexer: Any, made: dict[int, Scanner]) -> Scanner:
-    """(compiled expressions, ignored types, types that may hold newlines, callbacks) of
-    one of Lark's lexers, shared between states that accept the same terminals."""
-    key = id(lexer)
-    if key not in made:
-        scanner = lexer.scanner
-        made[key] = (tuple(scanner._mres), lexer.ignore_types, lexer.newline_types, lexer.callback)
-    return made[key]
+def _splicing(nones: list[int], spliced: list[bool]) -> Callable[[list[Any]], list[Any]]:
+    """Children with Nones placed and the items of `_rule` children spliced in."""
+    plan = list(zip(range(len(spliced)), spliced, nones))
+    after = nones[len(spliced)]
+
+    def build(children: list[Any]) -> list[Any]:
+        out: list[Any] = []
+        for i, splice, before in plan:
+            if before:
+                out += [None] * before
+            if splice:
+                if out:
+                    out += children[i]
+                else:   # a left-recursive repetition: grow its list in place
+                    out = children[i]
+            else:
+                out.append(children[i])
+        if after:
+            out += [None] * after
+        return out
+    return build
 
 
-def _token(kind: str, value: str, pos: int, line: int, col: int, end_line: int, end_col: int,
-           end_pos: int) -> Token:
-    tok = _new_str(Token, value)
-    tok.type, tok.value, tok.start_pos = kind, value, pos
-    tok.line, tok.column, tok.end_line, tok.end_column, tok.end_pos = line, col, end_line, end_col, end_pos
-    return tok
+def _placing(nones: list[int], size: int) -> Callable[[list[Any]], list[Any]]:
+    """Children with a None placed for each absent optional part."""
+    indices: list[int] = []
+    for i in range(size):
+        indices += [size] * nones[i] + [i]      # index `size`: the None appended below
+    indices += [size] * nones[size]
+    pick = itemgetter(*indices)
+    if len(indices) == 1:
+        return lambda children: [None if size == indices[0] else children[0]]
+
+    def build(children: list[Any]) -> list[Any]:
+        children.append(None)
+        return list(pick(children))
+    return build
 
 
-def lex(tables: Tables, text: str, stack: list[int]) -> Iterator[Token]:
-    """The tokens of `text`, each lexed with the scanner of the parser's current state
-    (`stack[-1]`, read when the token is asked for)."""
-    scanners = tables.scanners
+def _finish_reducer(method: Callable[[Any, list[Any]], Any], build: Callable[[list[Any]], list[Any]] | None,
+                    expand1: bool) -> Reducer:
+    if build is None and not expand1:
+        return method
+    if build is None:
+        def single_or_method(tf: Any, children: list[Any]) -> Any:
+            return children[0] if len(children) == 1 else method(tf, children)
+        return single_or_method
+    if expand1:
+        def built_single_or_method(tf: Any, children: list[Any]) -> Any:
+            filtered = build(children)
+            return filtered[0] if len(filtered) == 1 else method(tf, filtered)
+        return built_single_or_method
+
+    def built(tf: Any, children: list[Any]) -> Any:
+        return method(tf, build(children))
+    return built
+
+
+def parse(tables: Tables, text: str, start: str, st: ParseState, tf: Any,  # noqa: C901  # one loop, for speed
+          seen: list[Token] | None = None) -> Any:
+    """Parse `text` from rule `start`, building values with the transformer `tf`; `st` is
+    the parse's state, kept up to date for the error messages. When `seen` is given, every
+    token the lexer makes (before indentation tokens are added) is appended to it.
+
+    The post-lexer's work (postlex._process, inlined): a _NEWLINE outside brackets is
+    followed by _INDENT or _DEDENT tokens as the next line's indentation says; brackets
+    must match; each line's first token, the first '=' and the tokens before the culprit
+    are recorded in `st`."""
+    states, chains, accepts = tables.actions, tables.chains, tables.accepts
+    root_mres, root_newline = tables.root
+    ignore, compiled, uses = tables.ignore, tables.scanners, tables.uses
+    m: Any = None
+    stack = [tables.start_states[start]]
+    values: list[Any] = []
+    brackets, flat = st.brackets, st.flat
+    indents = [0]
+    pending: list[Any] = []     # layout tokens to feed next, last first (or an error to raise)
+    at_line_start = first = True
+    cur: Token | None = None
+    last_real: Token | None = None
     pos, line, line_start, end = 0, 1, 0, len(text)
-    while pos < end:
-        if text[pos] == " " and text[pos + 1:pos + 2] not in _SPACE:
-            pos += 1            # one space between tokens: what the ignored whitespace matches
-            continue
-        mres, ignore, newline, callbacks = scanners[stack[-1]]
-        for mre in mres:
-            m = mre.match(text, pos)
-            if m is not None:
-                break
+    while True:
+        if pending:
+            tok = pending.pop()
+            if not isinstance(tok, Token):      # bad indentation, after the dedents
+                raise tok
+            kind = tok.type
         else:
-            raise _no_token(tables, text, pos, line, pos - line_start + 1, stack)
-        value, kind, after = m.group(), m.lastgroup, m.end()
-        end_line, end_start = line, line_start
-        if kind in newline:
-            count = value.count("\n")
-            if count:
-                end_line, end_start = line + count, pos + value.rindex("\n") + 1
-        if kind not in ignore:
-            tok = _new_str(Token, value)      # what _token() does, inline: once per token
+            if pos >= end:
+                break
+            # ---- lex one token, with the parser's current state
+            if text[pos] == " " and text[pos + 1:pos + 2] not in _SPACE:
+                pos += 1            # one space between tokens: what the ignored whitespace matches
+                continue
+            state = stack[-1]
+            scanner = compiled.get(state)
+            if scanner is None:     # not compiled yet: the root's token, if the state takes it
+                m = None
+                for mre in root_mres:
+                    m = mre.match(text, pos)
+                    if m is not None:
+                        break
+                newline = root_newline
+                if m is None or m.lastgroup not in accepts[state]:
+                    scanner = tables.scanner(state)
+                else:
+                    uses[state] = count = uses.get(state, 0) + 1
+                    if count == _COMPILE_AFTER:
+                        tables.scanner(state)
+            if scanner is not None:
+                mres, newline = scanner
+                for mre in mres:
+                    m = mre.match(text, pos)
+                    if m is not None:
+                        break
+                else:
+                    raise _no_token(tables, text, pos, line, pos - line_start + 1, stack)
+            value, kind, after = m.group(), m.lastgroup, m.end()
+            end_line, end_start = line, line_start
+            if kind in newline:
+                count = value.count("\n")
+                if count:
+                    end_line, end_start = line + count, pos + value.rindex("\n") + 1
+            if kind in ignore:
+                pos, line, line_start = after, end_line, end_start
+                continue
+            tok = _new_str(Token, value)      # what Token() does, once per token
             # (every terminal's expression is a named group: kind is a str)
-            tok.type, tok.value, tok.start_pos = kind, value, pos  # type: ignore[assignment]
+            tok.type, tok.value, tok.start_pos = kind, value, pos
             tok.line, tok.column = line, pos - line_start + 1
             tok.end_line, tok.end_column, tok.end_pos = end_line, after - end_start + 1, after
-            yield callbacks[kind](tok) if kind in callbacks else tok
-        pos, line, line_start = after, end_line, end_start
+            pos, line, line_start = after, end_line, end_start
+            if seen is not None:
+                seen.append(tok)
+            # ---- the post-lexer
+            if kind == "_NEWLINE":
+                if brackets or flat:
+                    continue
+                st.header = st.line_first
+                at_line_start = True
+                first = False
+            else:
+                if at_line_start:
+                    if first and tok.column > 1 and not flat:
+                        raise st.error("unexpected indent", tok)
+                    st.line_first = tok
+                    st.eq_tok = None
+                    at_line_start = first = False
+                if last_real is None or tok.line != last_real.end_line:
+                    st.row_first = tok
+                if kind in OPENERS:
+                    brackets.append((tok, indents[-1]))
+                    if len(brackets) > MAX_BRACKETS:
+                        raise st.error(too_deep_message(MAX_BRACKETS, "nested brackets"), tok)
+                elif kind in CLOSERS:
+                    close_bracket(tok, st)
+                elif kind == "EQUAL" and st.eq_tok is None:
+                    st.eq_tok = tok
+                st.last_real = last_real = tok
+        st.prev, st.cur = cur, tok
+        cur = tok
+        # ---- the parser
+        while True:
+            try:
+                act = states[stack[-1]][kind]
+            except KeyError:
+                raise UnexpectedToken(tok, set(tables.expected[stack[-1]])) from None  # type: ignore[no-untyped-call]
+            if act.__class__ is int:
+                stack.append(act)
+                values.append(tok)
+                break
+            size, reducer, origin = act
+            if reducer is None:     # a chain of such rules: one look-up, remembered
+                key = (stack[-2], stack[-1], kind)
+                top = chains.get(key)
+                if top is None:
+                    top = chains[key] = _pass_through(states, stack[-2], stack[-1], kind)
+                stack[-1] = top
+                continue
+            if size:                # what _pop() does, inline: once per reduction
+                children = values[-size:]
+                del stack[-size:]
+                del values[-size:]
+            else:
+                children = []
+            values.append(reducer(tf, children))
+            stack.append(states[stack[-1]][origin])
+        if kind == "_NEWLINE":      # the next line's indentation, once the newline is in
+            _newline(tok, indents, pending, st)
+    if brackets:
+        opener = brackets[-1][0]
+        at = st.pos(opener.line, 1)[0]  # type: ignore[arg-type]  # lexer tokens have positions
+        raise st.error(f"unclosed '{opener.value}' opened at line {at}", opener, incomplete=True)
+    last = cur
+    if cur is not None:
+        while len(indents) > 1:
+            indents.pop()
+            dedent = layout_token("_DEDENT", cur)
+            st.prev, st.cur = last, dedent
+            last = dedent
+            _feed_at_end(tables, states, stack, values, tf, dedent)
+    return _finish(tables, states, stack, values, tables.end_states[start], tf, last)
+
+
+def _newline(tok: Token, indents: list[int], pending: list[Any], st: ParseState) -> None:
+    """Queue (in `pending`, last first) the indent or dedent tokens the indentation after a
+    newline token needs; raise on too deep an indentation, and queue the error of an
+    unindent that matches no outer level after its dedents (as the post-lexer yields them)."""
+    indent = len(tok.value.rsplit("\n", 1)[1].expandtabs(TAB_SIZE))
+    if indent > indents[-1]:
+        indents.append(indent)
+        layout = layout_token("_INDENT", tok)
+        if len(indents) > MAX_INDENT + 1:
+            raise st.error(too_deep_message(MAX_INDENT, "levels of indentation"), layout)
+        pending.append(layout)
+        return
+    dedents: list[Any] = []
+    while indent < indents[-1]:
+        indents.pop()
+        dedents.append(layout_token("_DEDENT", tok))
+    if indent != indents[-1]:
+        dedents.append(st.error("unindent does not match any outer indentation level", layout_token("_DEDENT", tok)))
+    pending.extend(reversed(dedents))
 
 
 def _no_token(tables: Tables, text: str, pos: int, line: int, col: int, stack: list[int]) -> Exception:
@@ -152,51 +394,10 @@ def _no_token(tables: Tables, text: str, pos: int, line: int, col: int, stack: l
         m = mre.match(text, pos)
         if m is not None:
             value = m.group()
-            tok = _token(m.lastgroup, value, pos, line, col, line, col + len(value), m.end())  # type: ignore[arg-type]
+            tok = Token(m.lastgroup, value, pos, line, col, line, col + len(value), m.end())  # type: ignore[arg-type]
             return UnexpectedToken(tok, set(tables.expected[stack[-1]]))  # type: ignore[no-untyped-call]
     return UnexpectedCharacters(text, pos, line, col,  # type: ignore[no-untyped-call]  # Lark's are unannotated
                                 allowed=set(tables.expected[stack[-1]]))
-
-
-def parse(tables: Tables, text: str, start: str, st: ParseState, seen: list[Token] | None = None) -> Any:
-    """Parse `text` from rule `start`; `st` is the parse's state for the post-lexer. When
-    `seen` is given, every token the lexer makes (before indentation tokens are added) is
-    appended to it."""
-    states, end_state, chains = tables.actions, tables.end_states[start], tables.chains
-    stack = [tables.start_states[start]]
-    values: list[Any] = []
-    tokens = lex(tables, text, stack)
-    if seen is not None:
-        tokens = _recording(tokens, seen)
-    last = None
-    for last in _process(tokens, st):
-        kind = last.type
-        while True:
-            try:
-                act = states[stack[-1]][kind]
-            except KeyError:
-                raise UnexpectedToken(last, set(tables.expected[stack[-1]])) from None  # type: ignore[no-untyped-call]
-            if act.__class__ is int:
-                stack.append(act)
-                values.append(last)
-                break
-            size, callback, origin = act
-            if callback is None:        # a chain of such rules: one look-up, remembered
-                key = (stack[-2], stack[-1], kind)
-                top = chains.get(key)
-                if top is None:
-                    top = chains[key] = _pass_through(states, stack[-2], stack[-1], kind)
-                stack[-1] = top
-                continue
-            if size:                    # what _pop() does, inline: once per reduction
-                children = values[-size:]
-                del stack[-size:]
-                del values[-size:]
-            else:
-                children = []
-            values.append(callback(children))
-            stack.append(states[stack[-1]][origin])
-    return _finish(tables, states, stack, values, end_state, last)
 
 
 def _pass_through(states: Actions, below: int, top: int, kind: str) -> int:
@@ -219,25 +420,38 @@ def _pop(stack: list[int], values: list[Any], size: int) -> list[Any]:
     return children
 
 
+def _reduce(states: Actions, stack: list[int], values: list[Any], tf: Any, act: Any) -> None:
+    """Carry out one reduce action."""
+    size, reducer, origin = act
+    if reducer is None:
+        stack[-1] = states[stack[-2]][origin]
+    else:
+        values.append(reducer(tf, _pop(stack, values, size)))
+        stack.append(states[stack[-1]][origin])
+
+
+def _feed_at_end(tables: Tables, states: Actions, stack: list[int], values: list[Any], tf: Any,
+                 tok: Token) -> None:
+    """Feed one of the _DEDENT tokens that close the blocks still open at the end."""
+    while True:
+        act = states[stack[-1]].get(tok.type)
+        if act is None:
+            raise UnexpectedToken(tok, set(tables.expected[stack[-1]]))  # type: ignore[no-untyped-call]
+        if act.__class__ is int:
+            stack.append(act)
+            values.append(tok)
+            return
+        _reduce(states, stack, values, tf, act)
+
+
 def _finish(tables: Tables, states: Actions, stack: list[int], values: list[Any], end_state: int,
-            last: Token | None) -> Any:
+            tf: Any, last: Token | None) -> Any:
     """Reduce at the end of the input until the start rule is complete."""
     end = Token.new_borrow_pos("$END", "", last) if last is not None else Token("$END", "", 0, 1, 1)
     while True:
         act = states[stack[-1]].get("$END")
         if act is None or act.__class__ is int:
             raise UnexpectedToken(end, set(tables.expected[stack[-1]]))  # type: ignore[no-untyped-call]
-        size, callback, origin = act
-        if callback is None:
-            stack[-1] = states[stack[-2]][origin]
-        else:
-            values.append(callback(_pop(stack, values, size)))
-            stack.append(states[stack[-1]][origin])
+        _reduce(states, stack, values, tf, act)
         if stack[-1] == end_state:
             return values[-1]
-
-
-def _recording(tokens: Iterable[Token], seen: list[Token]) -> Iterator[Token]:
-    for tok in tokens:
-        seen.append(tok)
-        yield tok

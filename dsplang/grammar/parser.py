@@ -1,21 +1,26 @@
 """The parser API: parse(), parse_sigspec(), parse_type(), parse_recovering(), is_complete().
 
-One Lark LALR parser is built per process, on first use (its tables are cached on disk by
-Lark), with the transformer run inline so no parse tree is built. Source text is normalised
-first: a leading BOM is dropped, CRLF and lone CR become LF, and a final newline is added.
-Every malformed input raises `DspSyntaxError` with a span; nothing else escapes.
+The grammar's tables are built once per process, on first use, from a Lark LALR parser
+(whose tables Lark caches on disk): a read-only value (`_grammar()`) that every parse
+shares. Each parse has its own state: a `ParseState` (what the post-lexer and the error
+messages need) and a `DspTransformer` holding it, made by `_run` and handed down the call,
+so parses can nest (an f-string's fields are parsed while their file is) and run in
+several threads at once. The transformer runs inline as the parser reduces, so no parse
+tree is built. Source text is normalised first: a leading BOM is dropped, CRLF and lone CR
+become LF, and a final newline is added. Every malformed input raises `DspSyntaxError`
+with a span; nothing else escapes.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gc
 import re
-import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from lark import Lark, Token
 from lark.exceptions import LarkError, UnexpectedInput
@@ -25,7 +30,7 @@ from dsplang.grammar import ast, lalr
 from dsplang.grammar.helpers import doc_and_body
 from dsplang.grammar.messages import convert, terminal_words
 from dsplang.grammar.nesting import check_depth
-from dsplang.grammar.postlex import HOLDER, DspIndenter, ParseState
+from dsplang.grammar.postlex import DspIndenter, ParseState
 from dsplang.grammar.recovery import recover
 from dsplang.grammar.transform import DspTransformer
 
@@ -33,56 +38,56 @@ __all__ = ["parse", "parse_sigspec", "parse_type", "parse_recovering", "is_compl
 
 _GRAMMAR = Path(__file__).with_name("dsp.lark")
 _STARTS = ["start", "expr_start", "sigspec_start", "type_start"]
-_LOCK = threading.RLock()
 
 
-class _Built:
-    """The process-wide parser, its tables and its readable terminal names, made on first use."""
+class Grammar(NamedTuple):
+    """The grammar, built once per process: Lark's parser (for its tables and terminals),
+    the tables the parse loop runs, the terminals' readable names, and the NAME terminal."""
 
-    lark: Lark | None = None
-    tables: lalr.Tables | None = None
-    words: dict[str, str] = {}
-    name: re.Pattern[str]             # the NAME terminal
+    lark: Lark
+    tables: lalr.Tables
+    words: dict[str, str]
+    name: re.Pattern[str]
 
 
-def _lark() -> Lark:
-    """The Lark parser, built once per process."""
-    if _Built.lark is None:
-        lark = Lark(_GRAMMAR.read_text(encoding="utf-8"), parser="lalr", lexer="contextual",
-                    postlex=DspIndenter(), transformer=DspTransformer(_parse_field),
-                    start=_STARTS, keep_all_tokens=True, maybe_placeholders=True, cache=True)
-        _Built.words = terminal_words(lark.terminals)
-        _Built.tables = lalr.Tables(lark)
-        _Built.name = re.compile(lark.get_terminal("NAME").pattern.to_regexp())
-        _Built.lark = lark
-    return _Built.lark
+def make_lark(postlex: DspIndenter, transformer: DspTransformer | None = None) -> Lark:
+    """A Lark parser for the grammar (with `transformer`, one whose own loop builds the AST;
+    tests compare that loop with ours)."""
+    return Lark(_GRAMMAR.read_text(encoding="utf-8"), parser="lalr", lexer="contextual",
+                postlex=postlex, transformer=transformer, start=_STARTS, keep_all_tokens=True,
+                maybe_placeholders=True, cache=True)
+
+
+@functools.cache
+def _grammar() -> Grammar:
+    """The process-wide, read-only grammar (see Grammar), built on first use."""
+    lark = make_lark(DspIndenter())
+    return Grammar(lark, lalr.Tables(lark, DspTransformer), terminal_words(lark.terminals),
+                   re.compile(lark.get_terminal("NAME").pattern.to_regexp()))
 
 
 def _run(text: str, start: str, st: ParseState, seen: list[Token] | None = None) -> Any:
-    """Parse `text` from rule `start` with `st` as the running parse's state (`seen`:
-    see `lalr.parse`)."""
-    with _LOCK:
-        _lark()
-        saved, HOLDER.state = HOLDER.state, st
-        try:
-            result = lalr.parse(_Built.tables, text, start, st, seen)  # type: ignore[arg-type]  # built by _lark()
-            check_depth(result)
-            return result
-        except UnexpectedInput as exc:
-            raise convert(exc, st, text, _Built.words) from None
-        except LarkError as exc:
-            raise DspSyntaxError(f"invalid syntax ({exc})", st.end_span()) from None
-        except RecursionError:
-            raise DspSyntaxError("the program is nested too deeply", st.end_span()) from None
-        finally:
-            HOLDER.state = saved
+    """Parse `text` from rule `start` with `st` as this parse's state (`seen`: see
+    `lalr.parse`)."""
+    grammar = _grammar()
+    transformer = DspTransformer(st, functools.partial(_parse_field, st.file))
+    try:
+        result = lalr.parse(grammar.tables, text, start, st, transformer, seen)
+        check_depth(result)
+        return result
+    except UnexpectedInput as exc:
+        raise convert(exc, st, text, grammar.words) from None
+    except LarkError as exc:
+        raise DspSyntaxError(f"invalid syntax ({exc})", st.end_span()) from None
+    except RecursionError:
+        raise DspSyntaxError("the program is nested too deeply", st.end_span()) from None
 
 
-def _parse_field(text: str, line: int, col: int) -> ast.Expr:
-    """Parse the expression of an f-string field that starts at (line, col) of the file
-    (a lone name, the usual field, needs no parse)."""
-    st = ParseState(HOLDER.state.file, line - 1, col - 1, flat=True)
-    if _Built.name.fullmatch(text):
+def _parse_field(file: str, text: str, line: int, col: int) -> ast.Expr:
+    """Parse the expression of an f-string field of `file` that starts at (line, col) (a
+    lone name, the usual field, needs no parse)."""
+    st = ParseState(file, line - 1, col - 1, flat=True)
+    if _grammar().name.fullmatch(text):
         return ast.Name(st.span(1, 1, 1, 1 + len(text)), text)
     expr: ast.Expr = _run(text, "expr_start", st)
     return expr

@@ -1,9 +1,14 @@
 """The post-lexer: Python-style indentation and bracket tracking, plus per-parse state.
 
 `DspIndenter` turns `_NEWLINE` tokens into `_INDENT`/`_DEDENT` tokens (as Lark's `Indenter`
-does) but keeps its state in a `ParseState` made for each parse, so parses can nest (an
-f-string's `{expr}` is parsed while its file is being parsed). Indentation is measured
-like Python measures it: a tab advances to the next multiple of 8 columns.
+does) but keeps its state in the `ParseState` of one parse, handed to it, so parses can
+nest (an f-string's `{expr}` is parsed while its file is being parsed). Indentation is
+measured like Python measures it: a tab advances to the next multiple of 8 columns.
+
+The parse loop (`lalr.parse`) does this same work inline, token by token; the generator
+here is what Lark's own loop runs (tests/grammar/test_large_programs.py holds the two
+equal), and the Lark parser that gives the tables is made with a `DspIndenter` so that its
+contextual lexer matches `_NEWLINE` in every state.
 
 `ParseState` also records what error messages need (the last tokens seen, the open brackets,
 the first token of the current and previous logical lines) and maps token positions of a
@@ -67,6 +72,10 @@ class ParseState:
 
     def token_span(self, tok: Token) -> Span:
         """The file span of a token (at least one column wide)."""
+        line, col, end_line, end_col = tok.line, tok.column, tok.end_line, tok.end_column
+        if (not self.line0 and not self.col0 and end_line and end_col and tok.type != "_NEWLINE"
+                and (end_line > line or end_col > col)):    # type: ignore[operator]
+            return Span(self.file, line, col, end_line, end_col)  # type: ignore[arg-type]  # the usual token
         # Lark types token positions as optional; the lexer's tokens always have them.
         end_line = tok.end_line or tok.line
         end_col = tok.end_column or tok.column + 1  # type: ignore[operator]
@@ -89,24 +98,15 @@ class ParseState:
         return err
 
 
-class _Holder:
-    """The ParseState of the parse running now (parses are serialised by parser._LOCK)."""
-
-    # Read only while a parse runs, which sets it first; typed without None so readers need no check.
-    state: ParseState = None  # type: ignore[assignment]
-
-
-HOLDER = _Holder()
-
-
-def _layout(kind: str, at: Token, value: str = "") -> Token:
+def layout_token(kind: str, at: Token, value: str = "") -> Token:
     """An _INDENT/_DEDENT token placed where the next line's first token starts."""
     return Token(kind, value, at.end_pos, at.end_line, at.end_column,
                  at.end_line, at.end_column, at.end_pos)
 
 
 class DspIndenter(Indenter):
-    """Lark post-lexer producing _INDENT/_DEDENT tokens, with per-parse state."""
+    """Lark post-lexer producing _INDENT/_DEDENT tokens, with the state of one parse
+    (`state`; None in the parser that only gives the tables, whose loop never runs)."""
 
     NL_type = "_NEWLINE"
     OPEN_PAREN_types = list(OPENERS)
@@ -115,9 +115,14 @@ class DspIndenter(Indenter):
     DEDENT_type = "_DEDENT"
     tab_len = TAB_SIZE
 
+    def __init__(self, state: ParseState | None = None) -> None:
+        self.state = state
+
     def process(self, stream: Iterable[Token]) -> Iterator[Token]:
-        """Post-lex one token stream with the ParseState of the parse running now."""
-        return _process(stream, HOLDER.state)
+        """Post-lex one token stream with this parse's ParseState."""
+        if self.state is None:
+            raise ValueError("DspIndenter.process needs the ParseState of a parse")
+        return _process(stream, self.state)
 
 
 def _process(stream: Iterable[Token], st: ParseState) -> Iterator[Token]:
@@ -148,7 +153,7 @@ def _process(stream: Iterable[Token], st: ParseState) -> Iterator[Token]:
             if len(st.brackets) > MAX_BRACKETS:
                 raise st.error(too_deep_message(MAX_BRACKETS, "nested brackets"), tok)
         elif kind in CLOSERS:
-            _close(tok, st)
+            close_bracket(tok, st)
         elif kind == "EQUAL" and st.eq_tok is None:
             st.eq_tok = tok
         st.prev, st.cur, st.last_real = st.cur, tok, tok
@@ -161,12 +166,12 @@ def _process(stream: Iterable[Token], st: ParseState) -> Iterator[Token]:
     last = st.cur
     while len(indents) > 1 and last is not None:
         indents.pop()
-        dedent = _layout("_DEDENT", last)
+        dedent = layout_token("_DEDENT", last)
         st.prev, st.cur = st.cur, dedent
         yield dedent
 
 
-def _close(tok: Token, st: ParseState) -> None:
+def close_bracket(tok: Token, st: ParseState) -> None:
     """Pop the bracket `tok` closes; raise if it closes nothing or the wrong bracket."""
     if not st.brackets:
         raise st.error(f"unmatched '{tok.value}'", tok)
@@ -184,7 +189,7 @@ def _newline(tok: Token, indents: list[int], st: ParseState) -> Iterator[Token]:
     indent = len(tok.value.rsplit("\n", 1)[1].expandtabs(TAB_SIZE))
     if indent > indents[-1]:
         indents.append(indent)
-        layout = _layout("_INDENT", tok)
+        layout = layout_token("_INDENT", tok)
         if len(indents) > MAX_INDENT + 1:
             raise st.error(too_deep_message(MAX_INDENT, "levels of indentation"), layout)
         st.prev, st.cur = st.cur, layout
@@ -192,8 +197,8 @@ def _newline(tok: Token, indents: list[int], st: ParseState) -> Iterator[Token]:
         return
     while indent < indents[-1]:
         indents.pop()
-        layout = _layout("_DEDENT", tok)
+        layout = layout_token("_DEDENT", tok)
         st.prev, st.cur = st.cur, layout
         yield layout
     if indent != indents[-1]:
-        raise st.error("unindent does not match any outer indentation level", _layout("_DEDENT", tok))
+        raise st.error("unindent does not match any outer indentation level", layout_token("_DEDENT", tok))

@@ -4,6 +4,7 @@ parses an unchanged file once. (Timings are in benchmarks/large_program.py.)"""
 
 from __future__ import annotations
 
+import functools
 import gc
 import sys
 from pathlib import Path
@@ -13,7 +14,8 @@ import pytest
 from dsplang.fmt import equivalence as fmt_equivalence
 from dsplang.fmt import tokens as fmt_tokens
 from dsplang.grammar import parser
-from dsplang.grammar.postlex import HOLDER, ParseState
+from dsplang.grammar.postlex import DspIndenter, ParseState
+from dsplang.grammar.transform import DspTransformer
 
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAMS = sorted([*ROOT.glob("examples/*.dsp"), *ROOT.glob("tests/programs/*.dsp")])
@@ -25,17 +27,17 @@ BROKEN = ["let x = = 1\n", "if x\n    pass\n", "print(1\n", "x = 'abc\n", "let 3
 
 
 def with_larks_loop(text: str, filename: str):
-    """The tree (or the error) Lark's own parse loop gives with the same tables."""
+    """The tree (or the error) Lark's own parse loop gives with the same tables, post-lexer
+    and transformer (Lark's callbacks filtering each rule's children)."""
     st = ParseState(filename)
-    saved, HOLDER.state = HOLDER.state, st
+    transformer = DspTransformer(st, functools.partial(parser._parse_field, filename))
+    lark = parser.make_lark(DspIndenter(st), transformer)
     try:
-        return parser._lark().parse(text, start="start")
+        return lark.parse(text, start="start")
     except parser.UnexpectedInput as exc:
-        return parser.convert(exc, st, text, parser._Built.words)
+        return parser.convert(exc, st, text, parser._grammar().words)
     except parser.DspSyntaxError as err:        # from the post-lexer
         return err
-    finally:
-        HOLDER.state = saved
 
 
 def with_our_loop(text: str, filename: str):
