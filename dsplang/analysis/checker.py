@@ -3,9 +3,9 @@ builds the file's scope model (`walker.Analyzer`; its docstring states the scopi
 
 from __future__ import annotations
 
+from dsplang.analysis.analyzer import Analyzer
 from dsplang.analysis.imports import DspFiles
 from dsplang.analysis.model import Model, Scope
-from dsplang.analysis.walker import Analyzer
 from dsplang.errors import DspCheckError, DspError, DspFileError, read_source
 from dsplang.grammar import ast
 from dsplang.grammar.nesting import deep_enough

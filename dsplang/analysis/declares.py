@@ -4,6 +4,7 @@ hoisting, and for "used before it is declared")."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 from dsplang.grammar import ast
 
@@ -29,9 +30,11 @@ def declared_later(stmts: Sequence[ast.Node], include_imports: bool = True) -> d
         cls = stmt.__class__
         if cls not in _DECLARING:
             continue
-        if cls is ast.Let and stmt.target.__class__ is ast.Name:   # the common case, made quick
-            out.setdefault(stmt.target.id, stmt.span.line)
-            continue
+        if cls is ast.Let:   # the common case, `let name = ...`, made quick
+            target = cast(ast.Let, stmt).target
+            if isinstance(target, ast.Name):
+                out.setdefault(target.id, stmt.span.line)
+                continue
         for name in stmt_declares(stmt, include_imports):
             out.setdefault(name, stmt.span.line)
     return out

@@ -6,26 +6,18 @@ modules declared in .dsp source.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from dsplang.analysis.declares import target_names
 from dsplang.analysis.model import BUILTIN, Binding
+from dsplang.analysis.types import TypeChecks
+from dsplang.analysis.walker import BUILTIN_NAMES
 from dsplang.errors import DspSyntaxError, Span, did_you_mean
 from dsplang.grammar import ast, names
 from dsplang.grammar.parser import parse_sigspec
 
-BUILTIN_NAMES = names.GLOBAL_NAMES | names.CONSTANTS
-
 SIGNATURE_TAKERS = names.SIGNATURE_TAKERS
 
 CALLABLE_DECLS = (ast.FuncDef, ast.ModuleDecl)
-
-if TYPE_CHECKING:
-    from dsplang.analysis.walker import Analyzer
-    _Base = Analyzer
-else:
-    _Base = object
-
 
 def format_params(params: Sequence[ast.Param]) -> str:
     """`(example, pred, trace=...)` — how an argument error lists a function's parameters."""
@@ -37,10 +29,9 @@ def format_params(params: Sequence[ast.Param]) -> str:
     return "(" + ", ".join(parts) + ")"
 
 
-class ExprChecks(_Base):
-    """Mixin for the Analyzer (a NodeVisitor): a `visit_<Node>` method for each expression that
-    needs more than its children checked (the others go through `generic_visit`); needs
-    `self.scope`, `self.report` and `self.check_sigspec`."""
+class ExprChecks(TypeChecks):
+    """A `visit_<Node>` method for each expression that needs more than its children checked
+    (the others go through `generic_visit`)."""
 
     def expr(self, node: ast.Node | None) -> None:
         """Check one expression (None is allowed and ignored)."""
@@ -159,8 +150,8 @@ class ExprChecks(_Base):
         self.exprs(node.args)
         self.exprs(node.keywords)
         callee, label = self._callee(node.func)
-        if callee is BUILTIN and node.func.id in SIGNATURE_TAKERS:
-            self._check_signature_args(node)
+        if callee is BUILTIN and isinstance(node.func, ast.Name) and node.func.id in SIGNATURE_TAKERS:
+            self._check_signature_args(node, node.func.id)
         elif isinstance(callee, CALLABLE_DECLS):
             self.check_arity(node, self._call_params(callee, label), label)
 
@@ -187,14 +178,14 @@ class ExprChecks(_Base):
                 return (member.node if member is not None else None), f"{func.value.id}.{func.attr}"
         return None, ""
 
-    def _check_signature_args(self, node: ast.Call) -> None:
+    def _check_signature_args(self, node: ast.Call, callee: str) -> None:
         """A string given where a signature is expected is parsed and its types checked; a
         ChainOfThought's signature must not have an input named `reasoning` (its own output)."""
         specs = list(node.args[:1]) + [k.value for k in node.keywords if k.name == "signature"]
         for spec in specs:
             if isinstance(spec, ast.Const) and isinstance(spec.value, str):
                 self.check_sigspec(spec.value, spec.span)
-            if node.func.id == "ChainOfThought" and "reasoning" in self._signature_inputs(spec):
+            if callee == "ChainOfThought" and "reasoning" in self._signature_inputs(spec):
                 self.report("value error", "ChainOfThought adds an output named 'reasoning', but this "
                             "signature has an input of that name", node.span, "rename that input")
 
@@ -230,13 +221,14 @@ class ExprChecks(_Base):
         filled = {p.name for p in params[:len(node.args)]}
         known = [p.name for p in params]
         for kw in node.keywords:
-            if kw.name not in known:
-                self.report("argument error", f"{label}() has no parameter {kw.name!r}; "
-                            f"its parameters are {listing}", kw.span, did_you_mean(kw.name, known))
-            elif kw.name in filled:
+            name = kw.name or ""   # never empty: `**kwargs` arguments returned above
+            if name not in known:
+                self.report("argument error", f"{label}() has no parameter {name!r}; "
+                            f"its parameters are {listing}", kw.span, did_you_mean(name, known))
+            elif name in filled:
                 self.report("argument error", f"{label}() got multiple values for argument "
-                            f"{kw.name!r}", kw.span)
-            filled.add(kw.name)
+                            f"{name!r}", kw.span)
+            filled.add(name)
         missing = [p.name for p in params if p.default is None and p.name not in filled]
         if missing:
             quoted = ", ".join(repr(m) for m in missing)

@@ -176,9 +176,9 @@ def _top_level_names(path: str) -> frozenset[str] | None:
     return frozenset(names)
 
 
-def _top_level_statements(body: list) -> list:
+def _top_level_statements(body: list[pyast.stmt]) -> list[pyast.stmt]:
     """Statements at module level, looking inside if/try/with blocks (which bind module names)."""
-    out = []
+    out: list[pyast.stmt] = []
     for node in body:
         if isinstance(node, (pyast.If, pyast.Try, pyast.With)):
             inner = list(node.body) + list(getattr(node, "orelse", []))

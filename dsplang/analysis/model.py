@@ -144,7 +144,7 @@ class Scope:
                  kind: str = "file", model: Model | None = None, node: object = None):
         self.kind = kind
         self.parent = parent
-        self.model = model if model is not None or parent is None else parent.model
+        self.model: Model | None = model if model is not None or parent is None else parent.model
         self.node = node
         self.names: dict[str, Binding] = {}
         self.pending: dict[str, int] = pending if pending is not None else {}

@@ -1,30 +1,24 @@
 """Checks of statements, declarations and imports (one `visit_<Node>` method each).
 
-The Analyzer in `analysis/walker.py` supplies the scope machinery these methods use:
-`child`, `block`, `branches`, `later`, `entered`, `declare_local`, `store`, `report`.
+`walker.Walk` supplies the scope machinery these methods use: `child`, `block`,
+`branches`, `later`, `entered`, `declare_local`, `store`, `report`.
 """
 
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
 
 from dsplang.analysis.declares import target_names
-from dsplang.analysis.exprs import param_binding
+from dsplang.analysis.exprs import ExprChecks, param_binding
 from dsplang.analysis.imports import PyModule, dsp_files_near, resolve_dsp_path
 from dsplang.analysis.model import Binding, Model, Scope
+from dsplang.analysis.walker import Branch
 from dsplang.errors import Span, did_you_mean
 from dsplang.grammar import ast, names
 
-if TYPE_CHECKING:
-    from dsplang.analysis.walker import Analyzer, Branch
-    _Base = Analyzer
-else:
-    _Base = object
 
-
-class StmtChecks(_Base):
-    """Mixin for the Analyzer (a NodeVisitor): one `visit_<Node>` method per statement."""
+class StmtChecks(ExprChecks):
+    """One `visit_<Node>` method per statement."""
 
     # ------------------------------------------------------------ simple statements
 

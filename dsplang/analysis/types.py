@@ -8,8 +8,8 @@ imported from Python (a class the checker cannot see into, so it is trusted).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
+from dsplang.analysis.walker import Walk
 from dsplang.errors import DspSyntaxError, Span, did_you_mean
 from dsplang.grammar import ast, names
 from dsplang.grammar.parser import parse_sigspec
@@ -17,15 +17,8 @@ from dsplang.grammar.parser import parse_sigspec
 GENERIC_ARITY = {"list": 1, "dict": 2, "optional": 1}
 TYPE_DECLS = (ast.TypeDecl, ast.EnumDecl)
 
-if TYPE_CHECKING:
-    from dsplang.analysis.walker import Analyzer
-    _Base = Analyzer
-else:
-    _Base = object
-
-
-class TypeChecks(_Base):
-    """Mixin for the Analyzer: needs `self.scope` and `self.report`."""
+class TypeChecks(Walk):
+    """The checks of type expressions, on the walk's current scope."""
 
     def check_type(self, node: ast.Node | None) -> None:
         """Report unknown or misused names in a type expression."""

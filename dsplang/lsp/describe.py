@@ -98,13 +98,13 @@ def _head(definition: Binding, shape: Shape | None) -> str:
         return head
     if kind == "field" and isinstance(node, ast.FieldDecl):
         return f"(field) {name}: {type_text(node.type)}"
-    if kind == "member":
+    if kind == "member" and isinstance(node, ast.EnumDecl):
         return f"(enum member) {node.name}.{name}"
     if kind in ("input", "output") and isinstance(node, ast.SigField):
         return f"({kind} field) {name}: {type_text(node.type)}"
-    if kind == "self":
+    if kind == "self" and isinstance(node, ast.ModuleDecl):
         return f"self  # this instance of module {node.name}"
-    if kind in ("import", "namespace"):
+    if kind in ("import", "namespace") and isinstance(node, ast.Node):
         return span_text(lines, node.span)
     return f"({kind}) {name}"
 
@@ -122,9 +122,10 @@ def _member_doc(definition: Binding) -> str | None:
 
 
 def _shape_words(shape: Shape) -> str:
+    name = getattr(shape.node, "name", "?")
     if shape.kind == "module":
-        return f"an instance of module {shape.node.name}"
-    return f"a {shape.node.name} record"
+        return f"an instance of module {name}"
+    return f"a {name} record"
 
 
 def describe_shape(definition: Binding, shape: Shape) -> str:

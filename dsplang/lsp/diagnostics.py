@@ -52,7 +52,7 @@ def problems(source: str, path: str) -> list[DspError]:
 def _declared_on_broken_lines(source: str, broken: list[DspSyntaxError]) -> set[str]:
     """Names that the top-level statements holding syntax errors seem to declare."""
     lines = split_lines(source)
-    bad_lines = {err.span.line for err in broken}
+    bad_lines = {err.span.line for err in broken if err.span is not None}
     names: set[str] = set()
     for start, end in chunks(lines):
         if any(start < line <= end for line in bad_lines):

@@ -21,6 +21,7 @@ def hover(analysis: Analysis, position: types.Position,
     target = target_at(analysis, pos)
     if target is None:
         return None
+    text: str | None
     if target.definition is not None:
         text = describe(target.definition)
     elif not target.dotted:

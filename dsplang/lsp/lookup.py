@@ -65,6 +65,6 @@ def target_at(analysis: Analysis, pos: Pos) -> Target | None:
     elif dotted:
         definition = resolve_chain(analysis.model, chain + [word], pos) if chain else None
     else:
-        found = analysis.model.binding_at((pos[0], start)) or analysis.model.lookup(word, pos)
-        definition = found.home if found is not None else None
+        bound = analysis.model.binding_at((pos[0], start)) or analysis.model.lookup(word, pos)
+        definition = bound.home if bound is not None else None
     return Target(word, pos[0], start, end, chain, dotted, definition)

@@ -192,7 +192,7 @@ class DspCompleter(Completer):
                 if name.startswith(prefix):
                     seen.add(name)
                     yield Completion(name, -len(prefix), display_meta=_static_meta(binding, model, scope))
-        level = scope
+        level: Scope | None = scope
         while level is not None:
             for name in sorted(level.vars):
                 if name.startswith(prefix) and name not in seen:

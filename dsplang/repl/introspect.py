@@ -88,7 +88,7 @@ def _python_parameters(value) -> list[str]:
     return [p.name for p in params if p.kind in kinds and p.name != "self"]
 
 
-def predictors_of(value, path: str) -> list[tuple[str, object]]:
+def predictors_of(value, path: str) -> list[tuple[str, Predict]]:
     """The Predict objects `value` holds, with their dotted paths (itself when it is one)."""
     if isinstance(value, Predict):
         return [(path, value)]
