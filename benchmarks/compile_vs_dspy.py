@@ -63,7 +63,10 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import fake_task  # noqa: E402
 
-OPTIMIZERS = ["BootstrapFewShot", "BootstrapFewShotWithRandomSearch", "MIPROv2"]
+OPTIMIZERS = ["BootstrapFewShot", "BootstrapFewShotWithRandomSearch", "MIPROv2", "SIMBA", "GEPA"]
+FEEDBACK = {"SIMBA", "GEPA"}          # compiled with the feedback metric (scored with the plain one)
+SIMBA_SETTINGS = {"bsize": 16, "num_candidates": 4, "max_steps": 4, "max_demos": 4}
+GEPA_METRIC_CALLS = 600
 SEARCH = "BootstrapFewShotWithRandomSearch"
 VARIANTS = {"RandomSearch, halving=False": False,     # dsplang only; compared with DSPy's random search
             'RandomSearch, halving="exact"': "exact"}
@@ -93,7 +96,10 @@ def run_dspy(args) -> dict:
         def forward(self, prompt=None, messages=None, **kwargs):
             time.sleep(args.latency)
             counter.add()
-            texts = fake_task.reply(messages, int(kwargs.get("n") or 1))
+            settings = {**self.kwargs, **kwargs}
+            texts = fake_task.reply(messages, int(settings.get("n") or 1), rollout=settings.get("rollout_id"),
+                                    temperature=settings.get("temperature"), prompt=prompt)
+            messages = messages or [{"role": "user", "content": prompt}]
             choices = [types.SimpleNamespace(message=types.SimpleNamespace(content=t, tool_calls=None),
                                              finish_reason="stop") for t in texts]
             usage = {"prompt_tokens": fake_task.prompt_tokens(messages), "completion_tokens": 10,
@@ -106,13 +112,20 @@ def run_dspy(args) -> dict:
                                     for r in fake_task.dataset(a, b, noise)]
     metric = lambda example, pred, trace=None: example.answer == pred.answer  # noqa: E731
 
+    def with_feedback(example, pred, trace=None, pred_name=None, pred_trace=None):
+        answer = getattr(pred, "answer", None) if pred is not None else None
+        return dspy.Prediction(score=float(example.answer == answer),
+                               feedback=fake_task.feedback(example.question, example.answer, str(answer)))
+
     def score(program, data) -> float:
         return float(dspy.Evaluate(devset=data, metric=metric, num_threads=args.threads,
                                    display_progress=False)(program).score)
-    return {seed: run_dspy_seed(args, seed, dspy, counter, rows, metric, score) for seed in args.seeds}
+    lm = dspy.settings.lm
+    return {seed: run_dspy_seed(args, seed, dspy, counter, rows, metric, with_feedback, score, lm)
+            for seed in args.seeds}
 
 
-def run_dspy_seed(args, seed, dspy, counter, rows, metric, score) -> dict:
+def run_dspy_seed(args, seed, dspy, counter, rows, metric, with_feedback, score, lm) -> dict:
     train, val, test = data_for(args, seed, rows)
     make = {
         "BootstrapFewShot": lambda: dspy.BootstrapFewShot(metric=metric, max_bootstrapped_demos=4,
@@ -121,11 +134,15 @@ def run_dspy_seed(args, seed, dspy, counter, rows, metric, score) -> dict:
             metric=metric, max_bootstrapped_demos=4, max_labeled_demos=16, num_candidate_programs=8,
             num_threads=args.threads),
         "MIPROv2": lambda: dspy.MIPROv2(metric=metric, auto="light", num_threads=args.threads, seed=seed),
+        "SIMBA": lambda: dspy.SIMBA(metric=with_feedback, num_threads=args.threads, **SIMBA_SETTINGS),
+        "GEPA": lambda: dspy.GEPA(metric=with_feedback, max_metric_calls=GEPA_METRIC_CALLS, reflection_lm=lm,
+                                  num_threads=args.threads, seed=seed),
     }
     results = {}
     for name in args.optimizers:
         optimizer, before, started = make[name](), counter.calls, time.perf_counter()
-        kwargs = {} if name == "BootstrapFewShot" else {"valset": val}
+        kwargs = ({} if name == "BootstrapFewShot" else {"seed": seed} if name == "SIMBA"
+                  else {"valset": val})
         compiled = optimizer.compile(dspy.Predict("question -> answer"), trainset=train, **kwargs)
         wall, calls = time.perf_counter() - started, counter.calls - before
         results[name] = {"val": score(compiled, val), "test": score(compiled, test), "calls": calls, "wall": wall}
@@ -143,50 +160,70 @@ def run_dsplang(args) -> dict:
     from dsplang.stdlib.evaluate import evaluate
     from dsplang.stdlib.example import Example
     from dsplang.stdlib.modules.predict import Predict
+    from dsplang.stdlib.optimizers.estimate import estimate
 
     counter = Counter()
+    rollouts = threading.local()        # the rollout id of the request being made (not passed to _complete)
 
     class FakeLM(LM):
-        def _complete(self, messages, n, params, reply_formatter):
+        def request(self, messages, *, rollout_id=None, **kwargs):
+            rollouts.id = rollout_id
+            return super().request(messages, rollout_id=rollout_id, **kwargs)
+
+        def _complete(self, messages, n, params, *_):
             time.sleep(args.latency)
             counter.add()
-            texts = fake_task.reply(messages, n)
+            texts = fake_task.reply([dict(m) for m in messages], n, rollout=getattr(rollouts, "id", None),
+                                    temperature=params.get("temperature"))
             return LMResponse(texts, Usage(fake_task.prompt_tokens(messages), 10, 0.0), False, 0.0, self.model)
 
     rows = lambda a, b, noise=0.0: [Example(**r).with_inputs("question")  # noqa: E731
                                     for r in fake_task.dataset(a, b, noise)]
     metric = lambda example, pred, trace=None: example.answer == pred.answer  # noqa: E731
 
+    def with_feedback(example, pred, trace=None):
+        return {"score": float(example.answer == pred.answer),
+                "feedback": fake_task.feedback(example.question, example.answer, str(pred.answer))}
+
     def score(program, data) -> float:
         return float(evaluate(program, data, metric=metric, threads=args.threads, display_progress=False,
                               display_table=0).score)
     common = {"threads": args.threads, "verbose": False}
     results = {}
-    with run_lm.using(FakeLM("fake/task", cache=False, num_retries=0)):
+    lm = FakeLM("fake/task", cache=False, num_retries=0)
+    with run_lm.using(lm):
         for seed in args.seeds:
             train, val, test = data_for(args, seed, rows)
             results[seed] = {}
             for name in dsplang_names(args):
-                optimizer = dsplang_optimizer(name, seed, metric, common)
-                before, started = counter.calls, time.perf_counter()
+                optimizer = dsplang_optimizer(name, seed, with_feedback if name in FEEDBACK else metric, common, lm)
                 kwargs = {} if name == "BootstrapFewShot" else {"valset": val}
+                guess = estimate(optimizer, Predict("question -> answer"), train, kwargs.get("valset"))
+                before, started = counter.calls, time.perf_counter()
                 compiled = optimizer.compile(Predict("question -> answer"), trainset=train, **kwargs)
                 wall, calls = time.perf_counter() - started, counter.calls - before
+                usage = optimizer.report.usage
                 results[seed][name] = {"val": score(compiled, val), "test": score(compiled, test),
-                                       "calls": calls, "wall": wall}
+                                       "calls": calls, "wall": wall, "tokens": usage.get("prompt_tokens", 0),
+                                       "est_calls": guess.calls, "est_tokens": guess.prompt_tokens}
     return results
 
 
-def dsplang_optimizer(name: str, seed: int, metric, common: dict):
+def dsplang_optimizer(name: str, seed: int, metric, common: dict, lm=None):
     from dsplang.stdlib.optimizers.bootstrap import BootstrapFewShot
+    from dsplang.stdlib.optimizers.gepa import GEPA
     from dsplang.stdlib.optimizers.mipro import MIPROv2
     from dsplang.stdlib.optimizers.random_search import BootstrapFewShotWithRandomSearch
+    from dsplang.stdlib.optimizers.simba import SIMBA
     make = {
         "BootstrapFewShot": lambda: BootstrapFewShot(metric=metric, max_bootstrapped_demos=4,
                                                      max_labeled_demos=16, **common),
         "BootstrapFewShotWithRandomSearch": lambda: BootstrapFewShotWithRandomSearch(
             metric=metric, max_bootstrapped_demos=4, max_labeled_demos=16, num_candidate_programs=8, **common),
         "MIPROv2": lambda: MIPROv2(metric=metric, auto="light", seed=seed, **common),
+        "SIMBA": lambda: SIMBA(metric=metric, seed=seed, **SIMBA_SETTINGS, **common),
+        "GEPA": lambda: GEPA(metric=metric, reflection_lm=lm, max_metric_calls=GEPA_METRIC_CALLS, seed=seed,
+                             **common),
     }
     if name in VARIANTS:
         return BootstrapFewShotWithRandomSearch(metric=metric, max_bootstrapped_demos=4, max_labeled_demos=16,
@@ -266,6 +303,28 @@ def table(ours: dict, theirs: dict, optimizers: list[str]) -> str:
     return "\n".join(lines)
 
 
+def one_table(ours: dict, theirs: dict, optimizers: list[str]) -> str:
+    """One markdown row per optimizer: means over the seeds, dsplang / DSPy, and the estimate
+    (`dsp compile --estimate`'s numbers) over the actual calls and prompt tokens."""
+    head = ("| optimizer | seeds | val dsp / DSPy | test dsp / DSPy | LM calls dsp / DSPy | wall s dsp / DSPy "
+            "| est. / actual calls | est. / actual prompt tokens |")
+    lines = [head, "|---|--:|--:|--:|--:|--:|--:|--:|"]
+    for name in optimizers:
+        mean = lambda results, key: summary(results, name, key)[0]  # noqa: E731
+        calls, their_calls = mean(ours, "calls"), mean(theirs, "calls")
+        wall, their_wall = mean(ours, "wall"), mean(theirs, "wall")
+        est_calls = [ours[s][name]["est_calls"] / max(ours[s][name]["calls"], 1) for s in ours]
+        est_tokens = [ours[s][name]["est_tokens"] / max(ours[s][name]["tokens"], 1) for s in ours]
+        lines.append(
+            f"| {name} | {len(ours)} | {mean(ours, 'val'):.1f} / {mean(theirs, 'val'):.1f} "
+            f"| {mean(ours, 'test'):.1f} / {mean(theirs, 'test'):.1f} "
+            f"| {calls:.0f} / {their_calls:.0f} ({calls / max(their_calls, 1e-9):.2f}x) "
+            f"| {wall:.1f} / {their_wall:.1f} ({wall / max(their_wall, 1e-9):.2f}x) "
+            f"| {sum(est_calls) / len(est_calls):.2f} ({min(est_calls):.2f}-{max(est_calls):.2f}) "
+            f"| {sum(est_tokens) / len(est_tokens):.2f} ({min(est_tokens):.2f}-{max(est_tokens):.2f}) |")
+    return "\n".join(lines)
+
+
 def per_seed(ours: dict, theirs: dict, optimizers: list[str]) -> str:
     lines = []
     for seed in ours:
@@ -315,6 +374,8 @@ def main() -> None:
     print(per_seed(ours, theirs, names))
     print()
     print(table(ours, theirs, names))
+    print()
+    print(one_table(ours, theirs, names))
     checks = [selection_check(ours, theirs, name) for name in (SEARCH, *VARIANTS) if name in names]
     if checks:
         print()

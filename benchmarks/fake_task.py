@@ -5,11 +5,26 @@ Plain Python (imports neither dsplang nor DSPy), so both processes use exactly t
 The task: "In the <domain> archive, what is the code word of entry <k>?" -> a word. The fake
 LM answers a task request right with a probability that rises with the demos in the prompt
 (more so with demos from the same domain), falls with every demo whose answer is wrong, and
-rises with a good instruction (one containing MAGIC); whether it is right is decided by a hash of (instructions, demo questions, question),
-so the same prompt always gets the same answer. Requests for other outputs are prompt-model
-requests: a `proposed_instruction` is good (contains MAGIC) for about a third of the
-requests (by a hash of the request text and the completion number); any other output field
-gets a fixed descriptive sentence.
+rises with a good instruction (one containing MAGIC). Without the domain's rule in the
+instructions (`rule(domain)`, which also contains MAGIC) it is right at most `CAP_WITHOUT_RULE`
+of the time; with it, up to 0.97: instructions carry knowledge demos cannot. Whether it is right
+is decided by a hash of (instructions, demo questions, question), and, for a request sampled
+at a temperature above 0 with a rollout id (SIMBA's runs), of the rollout id too: the same
+prompt always gets the same answer.
+
+Requests for other outputs are prompt-model requests:
+- a `proposed_instruction` (MIPROv2, COPRO) is good (contains MAGIC) for about a third of the
+  requests (by a hash of the request text and the completion number); it holds no rule;
+- a reflection (GEPA: DSPy's plain-text prompt with ``` blocks, or dsplang's `new_instruction`)
+  returns the current instruction plus rules: every rule the feedback quotes (`feedback`) is
+  added with probability 0.8, and without feedback, the rule of each domain whose questions were
+  answered wrong with probability 0.25 (the LM has to guess the rule from a bare score);
+- SIMBA's advice (`module_advice`) is a rule too: the one the worse run's feedback quotes (0.8),
+  or else the rule of the example's domain with probability 0.4 (a vague tip otherwise);
+- any other output field gets a fixed descriptive sentence.
+
+`feedback(question, answer, predicted)` is what a feedback metric says: "Correct." or the right
+answer and the rule of the question's domain, quoted.
 
 Label noise (`dataset(..., noise=F)`): a fraction F of the rows, chosen by a hash of the row
 number, carry a wrong answer. With clean rows every demo is right (labelled demos are rows,
@@ -21,6 +36,7 @@ demos they hold, and so in true accuracy, as they do on real data.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 
 DOMAINS = ["chemistry", "history", "music", "sport", "geography"]
@@ -34,6 +50,8 @@ WEAK_INSTRUCTIONS = ["Answer the question accurately.", "Give a short answer.",
                      "Think about the domain, then answer with one word.",
                      "You are a helpful assistant. Answer concisely."]
 WRONG_DEMO_PENALTY = 0.1
+CAP_WITHOUT_RULE = 0.75
+VAGUE_ADVICE = "Read the question carefully and answer with a single word."
 DESCRIPTION = "The data are questions asking for the code word of an archive entry in a domain; answers are single words."
 
 _FIELD = re.compile(r"\[\[ ## (\w+) ## \]\]\n(.*?)(?=\n\n\[\[ ## |\n\nRespond|\Z)", re.S)
@@ -67,17 +85,63 @@ def dataset(start: int, stop: int, noise: float = 0.0) -> list[dict]:
     return rows
 
 
+def rule(domain: str) -> str:
+    """The rule that lets the fake LM answer `domain` questions reliably (it contains MAGIC)."""
+    return f"For {domain} entries, {MAGIC} (the {domain} edition)."
+
+
+def feedback(question: str, answer: str, predicted: str) -> str:
+    """What a feedback metric says about one answer: it names the rule of the question's domain."""
+    if predicted == answer:
+        return "Correct."
+    return (f"Wrong: the code word is {answer!r}, not {predicted!r}. "
+            f"The instructions lack the rule <<{rule(domain_of(question))}>>")
+
+
 def right_probability(instructions: str, demo_questions: list[str], question: str, wrong_demos: int = 0) -> float:
     relevant = sum(domain_of(q) == domain_of(question) for q in demo_questions)
     p = 0.2 + 0.1 * min(len(demo_questions), 4) + 0.1 * min(relevant, 2) - WRONG_DEMO_PENALTY * wrong_demos
     if MAGIC in instructions:
         p += 0.3
-    return min(max(p, 0.05), 0.97)
+    cap = 0.97 if rule(domain_of(question)) in instructions else CAP_WITHOUT_RULE
+    return min(max(p, 0.05), cap)
 
 
-def reply(messages: list[dict], n: int = 1) -> list[str]:
-    """The fake LM's `n` reply texts (DSPy's chat wire format) for chat `messages`."""
+_QUOTED_RULE = re.compile(r"lack the rule <<(.+?)>>")
+
+
+def _chance(text: str, p: float) -> bool:
+    return _hash(text) % 10_000 < p * 10_000
+
+
+def _added_rules(current: str, request: str, known: str) -> str:
+    """`current` plus the rules the reflection LM writes after reading `request`."""
+    rules = list(dict.fromkeys(_QUOTED_RULE.findall(request)))
+    if rules:
+        chosen = [r for r in rules if _chance(f"{known}|{r}", 0.8)]
+    else:
+        wrong = {domain_of(q) for q in re.findall(r"In the \w+ archive, what is the code word of entry \d+\?",
+                                                   request)}
+        chosen = [rule(d) for d in sorted(wrong) if d and _chance(f"{known}|{d}", 0.25)]
+    new = [r for r in chosen if r not in current]
+    return "\n".join([current.strip(), *new]) if new else current.strip()
+
+
+def _reflection(text: str) -> str:
+    """A reply to DSPy GEPA's plain-text reflection prompt (the new instruction in ``` blocks)."""
+    blocks = re.findall(r"```\n?(.*?)```", text, re.S)
+    current = blocks[0].strip() if blocks else ""
+    return "```\n" + _added_rules(current, text, text) + "\n```"
+
+
+def reply(messages: list[dict] | None, n: int = 1, *, rollout=None, temperature=None, prompt: str | None = None) -> list[str]:
+    """The fake LM's `n` reply texts (DSPy's chat wire format) for chat `messages` (or a plain
+    `prompt`); `rollout` and `temperature` are the request's rollout id and temperature."""
+    if not messages:
+        messages = [{"role": "user", "content": prompt or ""}]
     system = str(messages[0]["content"])
+    if len(messages) == 1 and "I provided an assistant with" in system:
+        return [_reflection(system)] * n
     found = _OUTPUTS.search(system)
     outputs = _NAME.findall(found.group(1)) if found else ["answer"]
     users = [str(m["content"]) for m in messages if m["role"] == "user"]
@@ -88,24 +152,49 @@ def reply(messages: list[dict], n: int = 1) -> list[str]:
         replies = [str(m["content"]) for m in messages if m["role"] == "assistant"]
         wrong = sum(dict(_FIELD.findall(r)).get("answer", "").strip() != answer_for(q)
                     for q, r in zip(demos, replies))
-        draw = _hash(system + "|" + "|".join(sorted(demos)) + "|" + question) % 10_000 / 10_000
+        sampled = f"|{rollout}" if rollout is not None and float(temperature or 0) > 0 else ""
+        draw = _hash(system + "|" + "|".join(sorted(demos)) + "|" + question + sampled) % 10_000 / 10_000
         right = draw < right_probability(system, demos, question, wrong)
-        return [_format({"answer": answer_for(question) if right else "unknown"})] * n
+        return [_format({"answer": answer_for(question) if right else "unknown"}, "JSON object" in system)] * n
     texts = []
+    user = users[-1] if users else ""
     for k in range(n):
         values = {}
         for name in outputs:
-            if name == "proposed_instruction":
+            if name == "new_instruction":
+                fields = dict(_FIELD.findall(user))
+                current = fields.get("current_instruction", "")
+                values[name] = _added_rules(current, user, user)
+            elif name == "module_advice":
+                values[name] = json.dumps(_advice(user))
+            elif name == "proposed_instruction":
                 h = _hash(f"{users[-1]}|{k}")
                 values[name] = (GOOD_INSTRUCTIONS[(h // 3) % 3] if h % 3 == 0
                                 else WEAK_INSTRUCTIONS[h % len(WEAK_INSTRUCTIONS)])
             else:
                 values[name] = DESCRIPTION
-        texts.append(_format(values))
+        texts.append(_format(values, "JSON object" in system))
     return texts
 
 
-def _format(values: dict) -> str:
+def _advice(user: str) -> dict:
+    """SIMBA's advice per module name: a rule (see the module docstring)."""
+    fields = dict(_FIELD.findall(user))
+    names = re.findall(r'"([^"]+)"', fields.get("module_names", "")) or ["self"]
+    quoted = _QUOTED_RULE.findall(fields.get("worse_reward_info", ""))
+    question = re.search(r"In the \w+ archive, what is the code word of entry \d+\?", fields.get("program_inputs", ""))
+    if quoted and _chance(user, 0.8):
+        text = quoted[0]
+    elif question and _chance("advice|" + user, 0.4):
+        text = rule(domain_of(question.group(0)))
+    else:
+        text = VAGUE_ADVICE
+    return {name: text for name in names}
+
+
+def _format(values: dict, as_json: bool = False) -> str:
+    if as_json:        # the request came from a JSON adapter (DSPy's GEPA proposer uses one)
+        return json.dumps({k: json.loads(v) if k == "module_advice" else v for k, v in values.items()})
     return "\n\n".join(f"[[ ## {k} ## ]]\n{v}" for k, v in values.items()) + "\n\n[[ ## completed ## ]]"
 
 

@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("file", help="the .dsp file whose compile statements to run")
     add_lm_options(comp, quiet=True)
     comp.add_argument("--recompile", action="store_true", help="compile again even when the saved result is current")
+    comp.add_argument("--estimate", action="store_true",
+                      help="print each compile's expected LM calls, tokens and cost, without calling the LM")
     comp.add_argument("--debug", action="store_true", help="show Python tracebacks for errors")
 
     check = sub.add_parser("check", help="parse and statically check .dsp files (exit 1 on problems)")
@@ -156,6 +158,10 @@ def cmd_run(args) -> int:
 
 
 def cmd_compile(args) -> int:
+    if args.estimate:
+        from dsplang.driver.estimate import estimate_file
+        estimate_file(args.file, lm=args.lm, limits=limits(args))
+        return EXIT_OK
     from dsplang.driver import run as runtime
     options = runtime.RunOptions(lm=args.lm, cache=not args.no_cache, quiet=args.quiet,
                                  recompile=args.recompile, compile_only=True, limits=limits(args))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import threading
 
@@ -12,7 +13,6 @@ import dsplang
 from dsplang.context import lm as context
 from dsplang.errors import DspArgumentError
 from dsplang.lm.client import LM, LMResponse
-from dsplang.lm.scripted import REPLY_FORMAT
 from dsplang.lm.usage import Usage
 from dsplang.stdlib.example import Example
 from dsplang.stdlib.modules.predict import Predict
@@ -56,8 +56,14 @@ class RuleLM(LM):
             sampled = float(params.get("temperature") or 0) > 0 and rollout is not None
             lucky = sampled and int(hashlib.sha256(f"{word}|{rollout}".encode()).hexdigest()[:8], 16) % 3 == 0
             values = {"answer": word.upper() if "UPPERCASE" in system or lucky else word}
-        text = REPLY_FORMAT.get()(values)
+        text = chat_reply(values)
         return LMResponse([text] * n, Usage(len(user) // 4, 10, 0.0), False, 0.0, self.model)
+
+
+def chat_reply(values: dict) -> str:
+    """A reply in the chat adapter's format (dicts as JSON)."""
+    return "\n\n".join(f"[[ ## {k} ## ]]\n{json.dumps(v) if isinstance(v, dict) else v}"
+                       for k, v in values.items()) + "\n\n[[ ## completed ## ]]"
 
 
 WORDS = ["amber", "basil", "cedar", "delta", "ember", "flint", "garnet", "harbor", "indigo", "juniper",
