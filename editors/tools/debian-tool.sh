@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # Unpack programs from a newer Debian release than the machine's, without installing them:
 #
-#   editors/tools/debian-tool.sh SUITE DEST PACKAGE[=VERSION]...
+#   editors/tools/debian-tool.sh SUITE DEST PACKAGE...
 #
-# downloads the packages (and that release's C library) from Debian's archive with a private
-# apt configuration under DEST (the system's apt state is not touched), unpacks them into
-# DEST/root, and writes DEST/bin/NAME for each program in them that runs it with that
-# release's dynamic loader and libraries. The editor tests use it for tools Debian 12 lacks:
-# the tree-sitter CLI (Debian 13's tree-sitter-cli; the npm package of that name downloads its
-# binary from outside the npm registry at install time, which machines that reach only package
-# registries cannot do).
+# downloads the packages, everything they depend on, and that release's C library from Debian's
+# archive with a private apt configuration under DEST (the system's apt state is not touched),
+# unpacks them into DEST/root (nothing is installed), and writes DEST/bin/NAME for each program
+# in DEST/root/usr/bin that runs it with that release's dynamic loader and libraries. The editor
+# tests use it for tools Debian 12 lacks or has too old: the tree-sitter CLI (Debian 13's
+# tree-sitter-cli; the npm package of that name downloads its binary from outside the npm
+# registry at install time, which machines that reach only package registries cannot do) and
+# newer Neovims (Debian 12 has 0.7.2) to test the editor recipes on.
 set -euo pipefail
 if [ $# -lt 3 ]; then
-    echo "usage: $0 SUITE DEST PACKAGE[=VERSION]..." >&2
+    echo "usage: $0 SUITE DEST PACKAGE..." >&2
     exit 2
 fi
 suite=$1 dest=$2
@@ -30,7 +31,11 @@ apt_opts=(-o "Dir::Etc::sourcelist=$apt_dir/sources.list" -o "Dir::Etc::sourcepa
 touch "$apt_dir/status"
 apt-get "${apt_opts[@]}" -qq update
 cd "$dest/debs"
-apt-get "${apt_opts[@]}" -qq download libc6 "$@"
+rm -f ./*.deb
+packages=$(apt-cache "${apt_opts[@]}" depends --recurse --no-recommends --no-suggests --no-conflicts \
+               --no-breaks --no-replaces --no-enhances libc6 "$@" | grep -v '^[ <]' | sort -u)
+# shellcheck disable=SC2086  # one word per package
+apt-get "${apt_opts[@]}" -qq download $packages
 for deb in "$dest"/debs/*.deb; do
     dpkg-deb -x "$deb" "$dest/root"
 done

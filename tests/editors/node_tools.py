@@ -40,13 +40,18 @@ TOOL_CACHE = EDITORS / ".cache"
 def debian_tool(program: str, package: str, suite: str = TREE_SITTER_SUITE) -> str:
     """A program from a newer Debian release, unpacked by editors/tools/debian-tool.sh.
 
-    .ci/run unpacks it first; a developer's first run of the tests does (a few seconds, from
-    Debian's archive).
+    .ci/run unpacks it first; a developer's first run of the tests does (seconds, from Debian's
+    archive). Debian unstable ("sid") changes daily and is sometimes uninstallable for a while:
+    a program from it that cannot be unpacked skips the test that needs it; any other suite
+    failing is an error.
     """
     dest = TOOL_CACHE / suite
     wrapper = dest / "bin" / program
     if not wrapper.exists():
         result = subprocess.run(["bash", str(EDITORS / "tools" / "debian-tool.sh"), suite, str(dest), package],
                                 capture_output=True, text=True, timeout=600)
-        assert result.returncode == 0, f"could not unpack {package} from Debian {suite}:\n{result.stderr[-3000:]}"
+        message = f"could not unpack {package} from Debian {suite}:\n{result.stderr[-3000:]}"
+        if result.returncode != 0 and suite == "sid":
+            pytest.skip(message)
+        assert result.returncode == 0 and wrapper.exists(), message
     return str(wrapper)

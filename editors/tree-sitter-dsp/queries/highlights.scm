@@ -3,8 +3,8 @@
 ; Where two patterns match the same node the later one wins, as in the tree-sitter CLI and
 ; highlight library (0.21+) and Neovim. Apart from the fallback just below (any name is a
 ; @variable, which locals.scm turns into its definition's highlight: a parameter used in a
-; body is a @variable.parameter), predicates keep the patterns apart, so editors where the
-; first matching pattern wins (Helix) give the same result once the fallback is moved last.
+; body is a @variable.parameter), predicates keep the patterns apart, so an editor where the
+; first matching pattern wins gives the same result once that fallback is moved last.
 
 (identifier) @variable
 
