@@ -272,6 +272,17 @@ class Model:
                 return binding
         return None
 
+    def declared_at(self, pos: Pos) -> Binding | None:
+        """The binding whose name is written (declared) at `pos` in this file, if any."""
+        for binding in self.bindings():
+            anchor = binding.anchor
+            if anchor is None or binding.kind in ("imported", "self") or not anchor.line <= pos[0] <= anchor.end_line:
+                continue
+            span = binding.span
+            if span.line == pos[0] and span.col <= pos[1] <= span.end_col:
+                return binding
+        return None
+
     def bindings(self) -> Iterator[Binding]:
         """Every binding declared in this file's scopes (imported ones included once per scope)."""
         todo = [self.top]

@@ -12,6 +12,7 @@ from dsplang.analysis.declares import target_names
 from dsplang.analysis.exprs import ExprChecks, param_binding
 from dsplang.analysis.imports import PyModule, dsp_files_near, resolve_dsp_path
 from dsplang.analysis.model import Binding, Model, Scope
+from dsplang.analysis.source import find_word
 from dsplang.analysis.walker import Branch
 from dsplang.errors import Span, did_you_mean
 from dsplang.grammar import ast, names
@@ -129,7 +130,10 @@ class StmtChecks(ExprChecks):
             self.report("name error", f"cannot compile into {old.describe()} {node.name!r}", node.span)
 
     def visit_SaveStmt(self, node: ast.SaveStmt | ast.LoadStmt) -> None:
-        self.resolve(node.name, node.span, record=False)
+        binding = self.resolve(node.name, node.span, record=False)
+        lines = self.model.lines   # the name's own span is found in the text, when it is known
+        if binding is not None and lines is not None:
+            binding.uses.append(find_word(lines, node.span, node.name, skip_first=True))
         self.expr(node.path)
 
     visit_LoadStmt = visit_SaveStmt

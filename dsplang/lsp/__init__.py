@@ -1,7 +1,8 @@
 """The dsplang language server (`dsp lsp`): diagnostics, hover, completion, go to
-definition and document symbols over the Language Server Protocol (stdio, pygls).
+definition, find references, rename and document symbols over the Language Server Protocol
+(stdio, pygls).
 
-Each feature is a plain function of an `Analysis` (a parsed document plus its static
-index) and a position, so it can be tested without a client; `server.py` wires them to
+Each feature is a plain function of an `Analysis` (a parsed document plus its scope model,
+the one `dsp check` builds) and a position, so it can be tested without a client; `server.py` wires them to
 LSP requests and makes sure no handler ever raises.
 """

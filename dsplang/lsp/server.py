@@ -1,5 +1,6 @@
 """The `dsp lsp` server: pygls over stdio, wiring LSP requests to the feature functions
-(diagnostics, hover, completion, definition, document symbols, formatting).
+(diagnostics, hover, completion, definition, references, rename, document symbols,
+formatting).
 
 Documents are synced whole (full-document sync). Diagnostics are published when a
 document is opened, changed or saved. Positions are in the encoding pygls agreed with the
@@ -29,6 +30,7 @@ from dsplang.lsp.definition import definition
 from dsplang.lsp.diagnostics import diagnostics
 from dsplang.lsp.formatting import formatting
 from dsplang.lsp.hover import hover
+from dsplang.lsp.references import prepare_rename, references, rename
 from dsplang.lsp.symbols import symbols
 from dsplang.version import __version__
 
@@ -129,6 +131,22 @@ def build_server() -> DspLanguageServer:
     @safe(list)
     def on_definition(ls: DspLanguageServer, params: types.DefinitionParams):
         return definition(ls.analysis(params.text_document.uri), params.position, ls.codec)
+
+    @server.feature(types.TEXT_DOCUMENT_REFERENCES)
+    @safe(list)
+    def on_references(ls: DspLanguageServer, params: types.ReferenceParams):
+        return references(ls.analysis(params.text_document.uri), params.position,
+                          params.context.include_declaration, ls.codec)
+
+    @server.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
+    @safe(lambda: None)
+    def on_prepare_rename(ls: DspLanguageServer, params: types.PrepareRenameParams):
+        return prepare_rename(ls.analysis(params.text_document.uri), params.position, ls.codec)
+
+    @server.feature(types.TEXT_DOCUMENT_RENAME)
+    @safe(lambda: None)
+    def on_rename(ls: DspLanguageServer, params: types.RenameParams):
+        return rename(ls.analysis(params.text_document.uri), params.position, params.new_name, ls.codec)
 
     @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
     @safe(list)
