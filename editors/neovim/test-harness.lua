@@ -33,6 +33,18 @@ local report = {
   diagnostics = diagnostics,
   others = {},
 }
+-- DSP_TEST_CAPTURES: "ROW:COL ROW:COL ..." (0-based) positions whose tree-sitter captures to record.
+if vim.env.DSP_TEST_CAPTURES then
+  report.highlighter = vim.treesitter.highlighter.active[buf] ~= nil
+  report.captures = {}
+  for row, col in vim.env.DSP_TEST_CAPTURES:gmatch("(%d+):(%d+)") do
+    local names = {}
+    for _, capture in ipairs(vim.treesitter.get_captures_at_pos(buf, tonumber(row), tonumber(col))) do
+      table.insert(names, capture.capture)
+    end
+    report.captures[row .. ":" .. col] = names
+  end
+end
 for file in (vim.env.DSP_TEST_OTHER_FILES or ""):gmatch("[^\n]+") do
   vim.cmd("edit " .. vim.fn.fnameescape(file))
   report.others[file] = vim.bo.filetype

@@ -52,7 +52,21 @@ def unpacked_nvim(suite: str) -> tuple[str, dict]:
     return wrapper, {"VIMRUNTIME": str(runtime)}
 
 
-def run_recipe(nvim: str, env_extra: dict, recipes: list[str], tmp_path: Path) -> dict:
+def install_tree_sitter_parser(data_home: Path) -> None:
+    """What docs/editors.md tells a Neovim user to do: build parser/dsp.so, copy the queries."""
+    site = data_home / "nvim" / "site"
+    (site / "parser").mkdir(parents=True)
+    (site / "queries" / "dsp").mkdir(parents=True)
+    grammar = ROOT / "editors" / "tree-sitter-dsp"
+    result = subprocess.run(["cc", "-shared", "-fPIC", "-O2", "-I", "src", "src/parser.c", "src/scanner.c",
+                             "-o", str(site / "parser" / "dsp.so")], cwd=grammar, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    for query in (grammar / "queries").glob("*.scm"):
+        shutil.copy(query, site / "queries" / "dsp")
+
+
+def run_recipe(nvim: str, env_extra: dict, recipes: list[str], tmp_path: Path, captures: str = "") -> dict:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     dsp = bin_dir / "dsp"   # the `dsp` the recipes start: this checkout's, with this Python
@@ -65,10 +79,14 @@ def run_recipe(nvim: str, env_extra: dict, recipes: list[str], tmp_path: Path) -
     out = tmp_path / "report.json"
     home = tmp_path / "home"
     home.mkdir()
+    if "treesitter.lua" in recipes:
+        install_tree_sitter_parser(home / ".local" / "share")
     env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}", "HOME": str(home),
            "XDG_CONFIG_HOME": str(home / ".config"), "XDG_DATA_HOME": str(home / ".local" / "share"),
            "XDG_STATE_HOME": str(home / ".local" / "state"), "DSP_TEST_OUT": str(out),
            "DSP_TEST_WAIT_MS": str(WAIT_MS), "DSP_TEST_OTHER_FILES": "\n".join(map(str, FOREIGN)), **env_extra}
+    if captures:
+        env["DSP_TEST_CAPTURES"] = captures
     result = subprocess.run([nvim, "--headless", "-n", "-i", "NONE", "-u", str(init),
                              "-c", f"luafile {NEOVIM / 'test-harness.lua'}", str(program)],
                             cwd=tmp_path, env=env, capture_output=True, text=True,
@@ -104,7 +122,26 @@ def test_recipes_for_neovim_0_11_and_0_8_on_0_12(tmp_path, recipe):
     check(run_recipe(nvim, env, [recipe], tmp_path), "0.1")
 
 
+# (row, col) in PROGRAM: the highlight Neovim must find there with the tree-sitter grammar.
+EXPECTED_CAPTURES = {
+    (0, 0): "keyword.type", (0, 10): "type.definition", (1, 4): "keyword.modifier", (1, 20): "type.builtin",
+    (4, 0): "keyword", (4, 9): "constructor", (5, 0): "function.builtin", (5, 9): "variable.parameter",
+    (5, 18): "string",
+}
+
+
+@pytest.mark.parametrize("suite", ["trixie", "sid"])
+def test_tree_sitter_highlighting_in_neovim(tmp_path, suite):
+    nvim, env = unpacked_nvim(suite)
+    positions = " ".join(f"{row}:{col}" for row, col in EXPECTED_CAPTURES)
+    report = run_recipe(nvim, env, ["lsp-0.8.lua", "treesitter.lua"], tmp_path, captures=positions)
+    check(report, "0.1")
+    assert report["highlighter"] is True
+    for (row, col), capture in EXPECTED_CAPTURES.items():
+        assert capture in report["captures"][f"{row}:{col}"], (row, col, report["captures"])
+
+
 def test_docs_show_the_tested_recipes():
     docs = (ROOT / "docs" / "editors.md").read_text()
-    for name in ("filetype.lua", "lsp-0.7.lua", "lsp-0.8.lua", "lsp-0.11.lua"):
+    for name in ("filetype.lua", "lsp-0.7.lua", "lsp-0.8.lua", "lsp-0.11.lua", "treesitter.lua"):
         assert (NEOVIM / name).read_text().strip() in docs, f"docs/editors.md does not show editors/neovim/{name}"
