@@ -164,9 +164,10 @@ def check_format_spec(spec: str, limits: Limits, span: Span | None) -> None:
             raise too_long("string", int(number[:19]), limits, span)
 
 
-@functools.cache
+@functools.lru_cache(maxsize=32)
 def limited_range(limits: Limits) -> Callable[..., range]:
-    """`range` for programs: a range longer than `seq_len` is refused when it is made."""
+    """`range` for programs: a range longer than `seq_len` is refused when it is made (one per
+    `Limits` value, the last 32 kept)."""
     def range_(*args: SupportsIndex) -> range:
         made = range(*args)
         try:
