@@ -7,6 +7,8 @@ Every request runs the same path: cache lookup -> `_complete` under the retry po
 store the successful reply -> `usage.record` (a request that fails for good ->
 `usage.record_failure`, so a compile knows its calls failed; the error never holds a
 credential's value, `lm.secrets.redact_error`). `ScriptedLM` overrides only `_complete`.
+Under a cassette (`lm.cassette`: `dsp test`, `dsp run --record/--replay`) a reply is
+recorded after that path, or replayed from the cassette instead of it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 
 from dsplang.errors import DspLMError
 from dsplang.lm import cache as _cache
+from dsplang.lm import cassette as _cassette
 from dsplang.lm import local
 from dsplang.lm import usage as _usage
 from dsplang.lm.retry import RATE_LIMITS, RateLimitSignal, RetryPolicy, call_with_retries
@@ -101,6 +104,21 @@ class LM:
         params = {**self.kwargs, **overrides}
         default_n = params.pop("n", 1)
         n = int(default_n if n == 1 else n)
+        tape = _cassette.current()      # `dsp test` / `dsp run --record/--replay`
+        if tape is None:
+            return self._request(messages, n, rollout_id, use_cache, params)
+        if tape.replaying:              # before the cache: nothing is sent, litellm not imported
+            stored = tape.replay(self.model, messages, params, n, rollout_id)
+            replayed = LMResponse.from_stored(stored, model=self.model, latency=0.0)
+            _usage.record(replayed)
+            return replayed
+        reply = self._request(messages, n, rollout_id, use_cache, params)
+        tape.record(self.model, messages, params, n, rollout_id, reply.to_stored())
+        return reply
+
+    def _request(self, messages: list[dict], n: int, rollout_id: Any, use_cache: bool,
+                 params: dict) -> LMResponse:
+        """`request` without a cassette: the cache, else the provider under the retry policy."""
         start = time.perf_counter()
         key = self._cache_key(messages, params, n, rollout_id) if use_cache else None
         if key is not None:
