@@ -11,7 +11,7 @@ file or block, and at least one around a block declaration (`def`, `module`, `si
 from __future__ import annotations
 
 from dsplang.fmt.lines import Break, CodeLine, Comment, CommentLine
-from dsplang.fmt.spacing import Spacer
+from dsplang.fmt.spacing import OPERANDS, Spacer
 from dsplang.fmt.tokens import Tok
 
 INDENT = "    "
@@ -30,12 +30,18 @@ def assign_depths(items: list) -> None:
                 stack.append(item.indent)
             item.depth = len(stack) - 1
             stacks[id(item)] = list(stack)
+    following: list[CodeLine | None] = [None] * len(items)     # the next code line after each item
+    nxt = None
+    for i in range(len(items) - 1, -1, -1):
+        following[i] = nxt
+        if isinstance(items[i], CodeLine):
+            nxt = items[i]
     prev = None
     for i, item in enumerate(items):
         if isinstance(item, CodeLine):
             prev = item
             continue
-        nxt = next((x for x in items[i + 1:] if isinstance(x, CodeLine)), None)
+        nxt = following[i]
         low = nxt.depth if nxt is not None else 0
         high = prev.depth if prev is not None else 0
         item.depth = low
@@ -46,10 +52,12 @@ def assign_depths(items: list) -> None:
 
 def is_decl(item) -> bool:
     """A declaration with a block (or a `def`): blank lines go around it."""
-    if not isinstance(item, CodeLine) or not item.tokens:
+    if not isinstance(item, CodeLine) or not item.parts:
         return False
-    first, last = item.tokens[0], item.tokens[-1]
-    return first.kind == "DEF" or (first.kind in DECLS and last.text == ":")
+    first = item.parts[0]       # (a line starts with a token)
+    if first.kind == "DEF":
+        return True
+    return first.kind in DECLS and item.tokens[-1].text == ":"
 
 
 def assign_blanks(items: list) -> None:
@@ -90,16 +98,42 @@ def render(items: list, move_strings: bool = True) -> str:
     triple-quoted string that starts a row move with it when its indentation changes."""
     out: list[str] = []
     opener: dict[int, CodeLine] = {}
+    spacings: dict[tuple[str, ...], list[bool]] = {}
     for item in items:
-        out.extend([""] * item.blank_before)
+        if item.blank_before:
+            out.extend([""] * item.blank_before)
         if isinstance(item, CommentLine):
             out.append(INDENT * item.depth + item.text)
             continue
         parent = opener.get(item.depth - 1)
-        aligned = parent is not None and parent.tokens[0].kind in ALIGNED
-        out.append(_CodeRenderer(item, aligned, move_strings).render())
+        aligned = parent is not None and parent.parts[0].kind in ALIGNED
+        row = None if aligned or item.trailing is not None else _one_row(item, spacings)
+        out.append(_CodeRenderer(item, aligned, move_strings).render() if row is None else row)
         opener[item.depth] = item
     return "\n".join(out).rstrip("\n") + "\n" if out else ""
+
+
+def _one_row(line: CodeLine, spacings: dict[tuple[str, ...], list[bool]]) -> str | None:
+    """The text of a logical line on one row with no comment and no string across lines
+    (most lines), as _CodeRenderer writes it; None for any other line.
+
+    The spaces are the Spacer's, remembered per line shape: the token texts, with an
+    operand's (a name, number, string or constant) replaced by its kind, since the Spacer
+    reads only the kind of an operand (and no operand's text is a bracket, an operator or
+    a keyword)."""
+    parts = line.parts
+    shape = []
+    for part in parts:
+        if part.__class__ is not Tok or "\n" in part.text:
+            return None
+        shape.append(part.kind if part.kind in OPERANDS else part.text)
+    key = tuple(shape)
+    spaces = spacings.get(key)
+    if spaces is None:
+        spacer = Spacer()
+        spaces = spacings[key] = [spacer.space_before(part) for part in parts]
+    text = "".join([" " + part.text if space else part.text for part, space in zip(parts, spaces)])
+    return (" " * (line.depth * len(INDENT)) + text).rstrip()
 
 
 class _CodeRenderer:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from dsplang.fmt.tokens import Tok, split_newline
 
 _LAYOUT = frozenset({"_NEWLINE", "_INDENT", "_DEDENT"})
+_OPENING = frozenset("([{")
+_CLOSING = frozenset(")]}")
 
 
 @dataclass
@@ -58,8 +60,13 @@ class CommentLine:
 def build_lines(tokens: list[Tok]) -> list:
     """Group the tokens of a file into CodeLines and CommentLines."""
     builder = _LineBuilder()
-    for tok in tokens:
-        builder.feed(tok)
+    newline, code = builder._newline, builder._code
+    for tok in tokens:          # what builder.feed() does, without a call per token
+        kind = tok.kind
+        if kind == "_NEWLINE":
+            newline(tok)
+        elif kind not in _LAYOUT:
+            code(tok)
     builder.finish()
     return builder.items
 
@@ -88,9 +95,10 @@ class _LineBuilder:
         elif self.prev is not None and self.prev.end_line < tok.line:
             self.current.parts.append(Break(backslash=self.depth == 0))
         self.current.parts.append(tok)
-        if tok.text in ("(", "[", "{"):
+        text = tok.text
+        if text in _OPENING:
             self.depth += 1
-        elif tok.text in (")", "]", "}"):
+        elif text in _CLOSING:
             self.depth = max(self.depth - 1, 0)
         self.prev = tok
 

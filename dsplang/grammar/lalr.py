@@ -87,6 +87,7 @@ class Tables:
         self.ignore: frozenset[str] = frozenset(root.ignore_types)
         self.scanners: dict[int, Scanner] = {}      # see scanner()
         self.uses: dict[int, int] = {}              # tokens lexed with the root, per state
+        self.compile_after = _COMPILE_AFTER
         self.chains: dict[tuple[int, int, str], int] = {}    # see _pass_through
 
     def scanner(self, state: int) -> Scanner:
@@ -231,7 +232,7 @@ def parse(tables: Tables, text: str, start: str, st: ParseState, tf: Any,  # noq
     are recorded in `st`."""
     states, chains, accepts = tables.actions, tables.chains, tables.accepts
     root_mres, root_newline = tables.root
-    ignore, compiled, uses = tables.ignore, tables.scanners, tables.uses
+    ignore, compiled, uses, compile_after = tables.ignore, tables.scanners, tables.uses, tables.compile_after
     m: Any = None
     stack = [tables.start_states[start]]
     values: list[Any] = []
@@ -268,7 +269,7 @@ def parse(tables: Tables, text: str, start: str, st: ParseState, tf: Any,  # noq
                     scanner = tables.scanner(state)
                 else:
                     uses[state] = count = uses.get(state, 0) + 1
-                    if count == _COMPILE_AFTER:
+                    if count == compile_after:
                         tables.scanner(state)
             if scanner is not None:
                 mres, newline = scanner
