@@ -11,7 +11,7 @@ from dsplang.grammar import ast
 from dsplang.grammar.nesting import deep_enough
 from dsplang.grammar.parser import collector_paused, parse_recovering
 
-__all__ = ["analyse_program", "analyse_source", "check_source", "check_file", "check_program"]
+__all__ = ["analyse_program", "analyse_source", "check_source", "check_file", "check_program", "problems_of"]
 
 
 def analyse_source(source: str, filename: str = "<string>", dsp_files: DspFiles | None = None,
@@ -38,7 +38,12 @@ def analyse_program(program: ast.Program, model: Model, dsp_files: DspFiles | No
 
 def check_source(source: str, filename: str = "<string>") -> list[DspError]:
     """Syntax errors and static problems of `source`, sorted by position."""
-    model = analyse_source(source, filename)
+    return problems_of(analyse_source(source, filename))
+
+
+def problems_of(model: Model) -> list[DspError]:
+    """The syntax errors and static problems of a model, sorted by position (what `dsp check`
+    reports)."""
     return sorted(model.syntax_errors + list[DspError](model.problems), key=_position)
 
 

@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable
 
 from dsplang.analysis.checker import analyse_source
-from dsplang.analysis.imports import DspFiles
+from dsplang.analysis.imports import DspFiles, declarations_model
 from dsplang.analysis.model import Model
 from dsplang.errors import DspError
 from dsplang.grammar import ast
@@ -68,15 +68,16 @@ class Project:
         return all(self.read(dep) == text for dep, text in deps.items())
 
     def load_model(self, path: str) -> Model | None:
-        """The Model of an imported file, or None when it cannot be read or is being
-        analysed already (an import cycle)."""
-        if path in self._loading:
-            return None
+        """The Model of an imported file, or None when it cannot be read. A file being
+        analysed already (an import cycle) gives a model of its declarations only, which is
+        enough to name the cycle."""
         source = self.read(path)
         if source is None:
             return None
         if self._building:
             self._building[-1][path] = source
+        if path in self._loading:
+            return declarations_model(path, source)
         return self.analyse(path, source).model
 
     def read(self, path: str) -> str | None:

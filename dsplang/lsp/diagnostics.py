@@ -1,6 +1,7 @@
-"""Diagnostics: the syntax errors and static-check problems of a document, as LSP data.
+"""Diagnostics: the syntax errors and static-check problems of a document, as LSP data
+(those of `dsp check`, read from the document's scope model).
 
-`check_source` already recovers from syntax errors (each broken statement is reported and
+The analysis already recovers from syntax errors (each broken statement is reported and
 the rest of the file is still checked). One thing is added here: while the file has
 syntax errors, "is not defined" reports for names that a broken line declares are dropped,
 since they only echo the syntax error (half-typed `let x = f(` would otherwise paint every
@@ -14,9 +15,10 @@ import re
 from lsprotocol import types
 from pygls.workspace import PositionCodec
 
-from dsplang.analysis.checker import check_source
+from dsplang.analysis.checker import check_source, problems_of
 from dsplang.errors import DspError, DspSyntaxError
 from dsplang.grammar.recovery import chunks
+from dsplang.lsp.analysis import Analysis
 from dsplang.lsp.positions import UTF16, to_range
 from dsplang.lsp.text import split_lines
 
@@ -41,7 +43,11 @@ def to_diagnostic(err: DspError, lines: list[str],
 
 def problems(source: str, path: str) -> list[DspError]:
     """The errors `dsp check` reports for `source`, minus echoes of syntax errors."""
-    found = check_source(source, path)
+    return without_echoes(check_source(source, path), source)
+
+
+def without_echoes(found: list[DspError], source: str) -> list[DspError]:
+    """`found` less the "is not defined" reports that only echo a syntax error."""
     broken = [e for e in found if isinstance(e, DspSyntaxError) and e.span is not None]
     if not broken:
         return found
@@ -72,3 +78,10 @@ def diagnostics(source: str, path: str, codec: PositionCodec = UTF16) -> list[ty
     """The diagnostics to publish for a document, positioned in `codec`'s code units."""
     lines = split_lines(source)
     return [to_diagnostic(err, lines, codec) for err in problems(source, path)]
+
+
+def analysis_diagnostics(analysis: Analysis, codec: PositionCodec = UTF16) -> list[types.Diagnostic]:
+    """`diagnostics` of an analysed document, read from the model its features also use (the
+    imported files as the editor has them)."""
+    found = without_echoes(problems_of(analysis.model), analysis.source)
+    return [to_diagnostic(err, analysis.lines, codec) for err in found]

@@ -3,7 +3,8 @@
 formatting).
 
 Documents are synced whole (full-document sync). Diagnostics are published when a
-document is opened, changed or saved. Positions are in the encoding pygls agreed with the
+document is opened, changed or saved, from the same analysis (one walk of the document)
+that hover, completion, definition, references and rename then read. Positions are in the encoding pygls agreed with the
 client at `initialize` (UTF-16 unless the client prefers UTF-8 or UTF-32): every feature
 gets `workspace.position_codec` and converts through `positions.py`.
 
@@ -27,7 +28,7 @@ from dsplang.grammar.nesting import deep_enough
 from dsplang.lsp.analysis import Analysis, Project
 from dsplang.lsp.completion import completion
 from dsplang.lsp.definition import definition
-from dsplang.lsp.diagnostics import diagnostics
+from dsplang.lsp.diagnostics import analysis_diagnostics
 from dsplang.lsp.formatting import formatting
 from dsplang.lsp.hover import hover
 from dsplang.lsp.references import prepare_rename, references, rename
@@ -89,10 +90,8 @@ class DspLanguageServer(LanguageServer):
 
     def publish(self, uri: str) -> None:
         """Check the document and publish its diagnostics."""
-        path = uri_to_path(uri)
-        self._paths[path] = uri
         document = self.workspace.get_text_document(uri)
-        found = diagnostics(document.source, path, self.codec)
+        found = analysis_diagnostics(self.analysis(uri), self.codec)
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=found, version=document.version))
 
