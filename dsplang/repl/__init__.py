@@ -2,6 +2,7 @@
 
 - `session.py`  the state kept across inputs and how one input runs (no terminal needed);
 - `commands.py` the meta-commands (`:help`, `:load`, `:inspect`, ...), `display.py` their text;
-- `completion.py`, `introspect.py` Tab completion against the live scope;
+- `completion.py`, `static.py`, `introspect.py` Tab completion: from the static scope model of
+  the inputs (the analysis `dsp check` uses), then the live scope for what only it knows;
 - `app.py` the prompt_toolkit prompt (highlighting, multi-line input, history) and the loop.
 """
