@@ -81,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    _skip_final_collection()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -101,6 +102,19 @@ def main(argv: list[str] | None = None) -> int:
         code = report(exc, debug)
     _wait_for_workers(code)
     return code
+
+
+def _skip_final_collection() -> None:
+    """At exit, leave what is alive then out of the garbage collector's last full pass: that
+    pass walks every object of the parser, the interpreter and the run (about 40 ms of a
+    0.3 s cached `dsp run`) only to free memory the process hands back anyway. Objects are
+    still freed by reference counting. Registered once, and atexit handlers run
+    last-registered first, so this one runs after those registered during the command (a
+    local model server's shutdown)."""
+    import atexit
+    import gc
+    atexit.unregister(gc.freeze)
+    atexit.register(gc.freeze)
 
 
 def _wait_for_workers(code: int) -> None:
