@@ -9,6 +9,7 @@ import sys
 from dsplang.version import __version__
 
 EXIT_OK, EXIT_ERROR, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_USAGE, EXIT_NO_TESTS = 2, 5          # `dsp test`, as pytest
 
 
 def add_lm_options(command: argparse.ArgumentParser, quiet: bool) -> None:
@@ -30,6 +31,27 @@ def limits(args):
     return Limits.from_settings(args.limit)
 
 
+def add_test_parser(sub) -> None:
+    """`dsp test [PATHS]`: test_*.dsp / *_test.dsp files, their `def test_*()` (docs/testing.md)."""
+    test = sub.add_parser("test", help="run the test_*() functions of test_*.dsp files, with recorded LM replies")
+    test.add_argument("paths", nargs="*", metavar="PATH",
+                      help="test files, or folders to search for test_*.dsp and *_test.dsp (default: .)")
+    test.add_argument("-k", dest="keyword", metavar="EXPR",
+                      help="run the tests whose name or file name matches EXPR: words joined with and/or/not, "
+                           "e.g. 'qa and not slow'")
+    test.add_argument("-x", "--exitfirst", action="store_true", help="stop after the first failing test")
+    tape = test.add_mutually_exclusive_group()
+    tape.add_argument("--record", action="store_true",
+                      help="call the LM and record each file's exchanges in its cassette (test_x.cassette.json)")
+    tape.add_argument("--replay", action="store_true",
+                      help="answer from the cassettes only, never the LM (the default when a cassette exists)")
+    tape.add_argument("--live", action="store_true", help="call the LM, ignoring the cassettes")
+    test.add_argument("--format", choices=("text", "json"), default="text", help="how to report (default: text)")
+    test.add_argument("-s", "--no-capture", action="store_true", help="show what tests print as they run")
+    add_lm_options(test, quiet=True)
+    test.add_argument("--debug", action="store_true", help="show Python tracebacks for errors")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dsp", description="dsplang: write programs of language-model calls, then compile them.")
@@ -44,6 +66,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--recompile", action="store_true",
                      help="run every `compile` again, even when its saved result is current")
     run.add_argument("--debug", action="store_true", help="show Python tracebacks for errors")
+    tape = run.add_mutually_exclusive_group()
+    tape.add_argument("--record", metavar="FILE",
+                      help="record every LM exchange of the run in the cassette FILE (no credentials)")
+    tape.add_argument("--replay", metavar="FILE",
+                      help="answer every LM request from the cassette FILE, offline; a changed prompt is an error")
+
+    add_test_parser(sub)
 
     comp = sub.add_parser("compile", help="run a program up to its last `compile` and write the compiled programs")
     comp.add_argument("file", help="the .dsp file whose compile statements to run")
@@ -91,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         import warnings
         warnings.showwarning = _show_warning
     handler = {"run": cmd_run, "compile": cmd_compile, "check": cmd_check, "preview": cmd_preview,
-               "repl": cmd_repl, "lsp": cmd_lsp, "fmt": cmd_fmt}[args.command]
+               "repl": cmd_repl, "lsp": cmd_lsp, "fmt": cmd_fmt, "test": cmd_test}[args.command]
     debug = getattr(args, "debug", False)
     try:
         code = handler(args)
@@ -167,8 +196,42 @@ def cmd_run(args) -> int:
     options = runtime.RunOptions(lm=args.lm, cache=not args.no_cache, trace_path=args.trace,
                                  show_prompts=args.show_prompts, quiet=args.quiet, recompile=args.recompile,
                                  limits=limits(args))
-    runtime.run_file(args.file, options)
+    from dsplang.driver.cassettes import run_cassette
+    with run_cassette(record=args.record, replay=args.replay):
+        runtime.run_file(args.file, options)
     return EXIT_OK
+
+
+def cmd_test(args) -> int:
+    from dsplang.driver import run as runtime
+    from dsplang.driver.testing import report as shown
+    from dsplang.driver.testing.find import find_test_files
+    from dsplang.driver.testing.keywords import keyword_matcher
+    from dsplang.driver.testing.runner import TestOptions, run_tests
+    from dsplang.errors import DspArgumentError, render
+    try:
+        files = find_test_files(args.paths or ["."])
+        keyword = keyword_matcher(args.keyword) if args.keyword is not None else None
+    except DspArgumentError as err:
+        print(f"dsp test: {render(err)}", file=sys.stderr)
+        return EXIT_USAGE
+    mode = "record" if args.record else "replay" if args.replay else "live" if args.live else "auto"
+    run_options = runtime.RunOptions(lm=args.lm, cache=not args.no_cache, quiet=args.quiet, limits=limits(args))
+    options = TestOptions(run_options, keyword, mode, args.exitfirst, capture=not args.no_capture)
+    as_json = args.format == "json"
+    session = run_tests(files, options, shown.Silent() if as_json else shown.TextProgress(sys.stdout))
+    if as_json:
+        print(shown.as_json(session))
+    else:
+        failures = shown.failures_text(session)
+        if failures:
+            print(failures)
+        print(f" {shown.summary_line(session)} ".center(shown.WIDTH, "="))
+    if not args.quiet and (session.usage.calls or session.usage.failed_calls):
+        print(session.usage.summary(), file=sys.stderr)
+    if not session.results:
+        return EXIT_NO_TESTS
+    return EXIT_OK if session.ok else EXIT_ERROR
 
 
 def cmd_compile(args) -> int:

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dsplang.errors import DspFileError, DspLMError, Span
-from dsplang.lm.cache import canonical_json, is_keyed_param
+from dsplang.lm.cache import _jsonable, canonical_json, is_keyed_param  # the key's JSON stand-ins
 from dsplang.lm.secrets import redact, secret_values, without_secrets
 
 FORMAT = "dsplang-cassette"
@@ -177,10 +177,12 @@ class Cassette:
     def _miss(self, section: str, request: dict, closest: dict | None) -> DspCassetteError:
         where = f"{self.path} [{section}]"
         if closest is None:
-            error = DspCassetteError(
+            if not self.sections and not os.path.exists(self.path):
+                return DspCassetteError(f"there is no cassette {self.path} to answer this request from",
+                                        hint=f"record one: {self.rerecord}")
+            return DspCassetteError(
                 f"the cassette holds no LM exchange for this request ({where} is empty)",
                 hint=f"record the cassette again: {self.rerecord}")
-            return error
         old, new = _request_of(closest), request
         what = "prompt" if old["messages"] != new["messages"] else "request (model or settings)"
         error = DspCassetteError(
@@ -235,9 +237,9 @@ def playing(cassette: Cassette, section: str) -> Iterator[Tape]:
 # ---------------------------------------------------------------------- requests as data
 
 def _plain(value: Any) -> Any:
-    """JSON data for `value` (a Prompt is a list; pydantic values are dumped, others repr'd)
-    as the cache's key sees it."""
-    return json.loads(canonical_json(value))
+    """JSON data for `value` as the cache's key sees it (a Prompt is a list; pydantic values
+    are dumped, others repr'd), keys in their order (a message reads role, then content)."""
+    return json.loads(json.dumps(value, ensure_ascii=False, default=_jsonable))
 
 
 def _request(model: str, messages: list, params: dict, n: int, rollout_id: Any) -> dict:
