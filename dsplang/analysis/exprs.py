@@ -39,8 +39,10 @@ class ExprChecks(TypeChecks):
             self.visit(node)
 
     def exprs(self, nodes: Sequence[ast.Node | None]) -> None:
+        visit = self.visit
         for node in nodes:
-            self.expr(node)
+            if node is not None:
+                visit(node)
 
     # ------------------------------------------------------------ names
 
@@ -146,7 +148,7 @@ class ExprChecks(TypeChecks):
     # ------------------------------------------------------------ calls
 
     def visit_Call(self, node: ast.Call) -> None:
-        self.expr(node.func)
+        self.visit(node.func)
         self.exprs(node.args)
         self.exprs(node.keywords)
         callee, label = self._callee(node.func)

@@ -24,7 +24,7 @@ class StmtChecks(ExprChecks):
     # ------------------------------------------------------------ simple statements
 
     def visit_ExprStmt(self, node: ast.ExprStmt) -> None:
-        self.expr(node.expr)
+        self.visit(node.expr)
 
     def visit_Let(self, node: ast.Let) -> None:
         self.visit(node.value)
@@ -36,11 +36,11 @@ class StmtChecks(ExprChecks):
             self.declare_local(Binding(name.id, "let", span.line, node, span, False, node.value), span)
 
     def visit_Assign(self, node: ast.Assign) -> None:
-        self.expr(node.value)
+        self.visit(node.value)
         self._store_target(node.target)
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
-        self.expr(node.value)
+        self.visit(node.value)
         self._store_target(node.target)
 
     def _store_target(self, target: ast.Node) -> None:

@@ -114,28 +114,23 @@ class Walk(NodeVisitor):
     def branches(self, node: ast.Node, parts: list[Branch], loop: bool | None = None) -> None:
         """The blocks of a compound statement, each its own scope; the first is the one
         `Model.scope_of(node)` gives. A block's region runs to where the next one starts."""
-        if len(parts) == 1:
-            stmts, declare, _ = parts[0]
-            scope = self.child("block", node, self.limit)
-            self.model.scopes_of[id(node)] = scope
-            self.block(scope, stmts, declare, loop=loop)
-            return
-        starts: list[Pos] = []
-        ends: list[Pos] = []
-        for i, (stmts, _, start) in enumerate(parts):
-            begin = start or (_start(node) if i == 0 else ends[-1])
-            starts.append(begin)
-            if i + 1 == len(parts):
-                ends.append(_end(node))
-            else:
-                ends.append(_end(stmts[-1]) if stmts else begin)
         limit = self.limit
-        for i, (stmts, declare, _) in enumerate(parts):
-            end = starts[i + 1] if i + 1 < len(parts) else limit
-            scope = self.child("block", node, end, starts[i], ends[i])
+        span = node.span
+        last = len(parts) - 1
+        start: Pos = (span.line, span.col)
+        for i, (stmts, declare, begin) in enumerate(parts):
+            if begin is not None:
+                start = begin
+            if i == last:
+                node_end, end = (span.end_line, span.end_col), limit
+            else:
+                node_end = (stmts[-1].span.end_line, stmts[-1].span.end_col) if stmts else start
+                end = parts[i + 1][2] or node_end
+            scope = self.child("block", node, end, start, node_end)
             if i == 0:
                 self.model.scopes_of[id(node)] = scope
             self.block(scope, stmts, declare, loop=loop)
+            start = end
 
     def later(self, scope: Scope, action: Callable[[], None]) -> None:
         """Run `action` after the top-level walk, with `scope` current and no loop around it."""
