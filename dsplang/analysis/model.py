@@ -134,7 +134,8 @@ class Scope:
 
     `pending` holds the names the block declares later (with their lines), so that a use
     before a `let` is reported as such rather than as an unknown name. `start`, `end`,
-    `indent` and `node_end` are the region of the file the scope covers.
+    `indent` and `node_end` are the region of the file the scope covers (set by the walk,
+    `walker.Walk.child`, which also adds the scope to its parent's `children`).
     """
 
     __slots__ = ("kind", "parent", "model", "node", "names", "pending", "children",
@@ -188,13 +189,6 @@ class Scope:
         while scope is not None:
             yield scope
             scope = scope.parent
-
-    def region(self, start: Pos, end: Pos, indent: int, node_end: Pos) -> Scope:
-        """Set the part of the file this scope covers; it becomes a child of its parent there."""
-        self.start, self.end, self.indent, self.node_end = start, max(end, node_end), indent, node_end
-        if self.parent is not None:
-            self.parent.children.append(self)
-        return self
 
     def holds(self, pos: Pos) -> bool:
         """True when `pos` is inside this scope (a dedented cursor past its text is not)."""
