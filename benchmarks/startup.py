@@ -5,13 +5,21 @@ cache is filled first by a run against a local OpenAI-compatible server, which i
 Each command runs as a fresh process (as a user types it), best and median of 7 runs after
 one warm-up. Bytecode is written and reused (into a temporary PYTHONPYCACHEPREFIX) as on a
 user's machine, even where the environment sets PYTHONDONTWRITEBYTECODE.
-Run: python benchmarks/startup.py
+
+With --importtime N, it then prints the N imports of the cached run that take longest
+(cumulative, with their own time), each the least over 7 runs of `python -X importtime`:
+where a run's start-up goes. Modules imported through importlib.import_module (the
+builtins table's standard library) are not listed by -X importtime, only what they import.
+Run: python benchmarks/startup.py [--importtime 15]
 """
 
 from __future__ import annotations
 
+import argparse
+import collections
 import glob
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -57,7 +65,27 @@ def cached_run(dsp: list[str], workdir: Path) -> list[str]:
     return dsp + ["run", "--quiet", str(program)]
 
 
+def slowest_imports(argv: list[str], count: int) -> list[tuple[int, int, str]]:
+    """(cumulative µs, own µs, module) of the `count` slowest imports of `argv` under
+    -X importtime, each the least of its RUNS runs, longest first."""
+    own: dict[str, list[int]] = collections.defaultdict(list)
+    total: dict[str, list[int]] = collections.defaultdict(list)
+    line = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \| (.+)$")
+    for _ in range(RUNS):
+        done = subprocess.run([argv[0], "-X", "importtime", *argv[1:]], cwd=ROOT, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True, check=False)
+        for found in filter(None, map(line.match, done.stderr.splitlines())):
+            own[found[3]].append(int(found[1]))
+            total[found[3]].append(int(found[2]))
+    rows = [(min(total[name]), min(own[name]), name) for name in total]
+    return sorted(rows, reverse=True)[:count]
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description="start-up time of the dsp command")
+    parser.add_argument("--importtime", type=int, default=0, metavar="N",
+                        help="also print the N slowest imports of the cached run")
+    args = parser.parse_args()
     dsp = [sys.executable, "-m", "dsplang.cli"]
     workdir = Path(tempfile.mkdtemp(prefix="dsp-startup-"))
     os.environ["DSP_CACHE_DIR"] = str(workdir / "cache")
@@ -77,6 +105,10 @@ def main() -> None:
         best, median = timed(argv)
         print(f"  {name:40} {best:6.3f} / {median:6.3f}")
     print("targets: dsp --help, dsp check of one example and a cached dsp run under 0.3 s (idle machine)")
+    if args.importtime:
+        print(f"\nslowest imports of the cached run, ms (least of {RUNS}; cumulative, own)")
+        for total, own, name in slowest_imports(commands["dsp run, its LM call cached"], args.importtime):
+            print(f"  {total / 1000:7.1f} {own / 1000:7.1f}  {name}")
     shutil.rmtree(workdir, ignore_errors=True)
 
 
