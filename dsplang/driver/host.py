@@ -42,8 +42,9 @@ class StdlibHost:
         return types.make_record(name, [(n, a, d, defaults.get(n, types.MISSING)) for n, a, d in fields], doc)
 
     @staticmethod
-    def make_signature(name: str, doc: str | None, fields: list[tuple[str, object, str | None, str]]) -> Signature:
-        return Signature.from_fields(name, doc, [FieldSpec(*f) for f in fields])
+    def make_signature(name: str, doc: str | None, fields: list[tuple[str, object, str | None, str]],
+                       span: Span) -> Signature:
+        return Signature.from_fields(name, doc, [FieldSpec(*f) for f in fields], span)
 
     @staticmethod
     def signature_from_spec(text: str, sigspec: ast.SigSpec, lookup: TypeLookup, span: Span,

@@ -93,7 +93,7 @@ class DeclCompiler(StmtCompiler):
     def visit_SignatureDecl(self, node: ast.SignatureDecl) -> Code:
         def define(scope: Scope) -> None:
             fields = [(f.name, self.annotation(f.type, scope), f.desc, f.direction) for f in node.fields]
-            scope.vars[node.name] = self.host.make_signature(node.name, node.doc, fields)
+            scope.vars[node.name] = self.host.make_signature(node.name, node.doc, fields, node.span)
         return define
 
     def visit_SignatureAlias(self, node: ast.SignatureAlias) -> Code:

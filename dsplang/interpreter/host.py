@@ -43,8 +43,9 @@ class Host(Protocol):
         """`enum NAME:` — an enumeration of `members`."""
 
     def make_signature(self, name: str, doc: str | None,
-                       fields: list[tuple[str, object, str | None, str]]) -> object:
-        """`signature NAME:` — from `(name, annotation, desc, direction)` fields."""
+                       fields: list[tuple[str, object, str | None, str]], span: Span) -> object:
+        """`signature NAME:` — from `(name, annotation, desc, direction)` fields; a repeated
+        field or no output is an error at `span`."""
 
     def signature_from_spec(self, text: str, sigspec: ast.SigSpec, lookup: TypeLookup, span: Span,
                             name: str | None = None) -> object:
