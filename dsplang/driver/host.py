@@ -22,6 +22,11 @@ class StdlibHost:
     error_classes = ERROR_CLASSES
     assertion_retries = feedback.DEFAULT_RETRIES
 
+    builtins = staticmethod(build)      # what a pickled interpreter is rebuilt with
+
+    def __reduce__(self) -> str:
+        return "HOST"                   # pickled as this module's one host
+
     annotation = staticmethod(types.annotation_from_typeexpr)
     is_declared_type = staticmethod(types.is_declared_type)
     make_enum = staticmethod(types.make_enum)

@@ -11,6 +11,7 @@ from dsplang.grammar.names import type_suggestion
 from dsplang.grammar.parser import parse_sigspec
 from dsplang.interpreter.calls import call_value
 from dsplang.interpreter.host import TypeLookup
+from dsplang.interpreter.portable import CodeSource
 from dsplang.interpreter.scope import Code, Scope
 from dsplang.interpreter.signature_calls import SignatureCall
 from dsplang.interpreter.statements import StmtCompiler
@@ -27,15 +28,16 @@ class DeclCompiler(StmtCompiler):
         self.interp = interpreter
         self.host = interpreter.host
         self.filename = filename
+        self.source = CodeSource(interpreter, filename)
 
     # ---------------------------------------------------------- functions and modules
 
     def visit_FuncDef(self, node: ast.FuncDef) -> Code:
-        name, doc, params = node.name, node.doc, self.params(node.params)
+        name, doc, params, source = node.name, node.doc, self.params(node.params), self.source
         body = self.block(node.body, new_scope=False)
 
         def define(scope: Scope) -> None:
-            scope.vars[name] = Function(name, params(scope), body, scope, doc, node)
+            scope.vars[name] = Function(name, params(scope), body, scope, doc, node, source=source)
         return define
 
     def visit_ModuleDecl(self, node: ast.ModuleDecl) -> Code:
@@ -44,9 +46,12 @@ class DeclCompiler(StmtCompiler):
         methods = [(m.name, self.params(ast.method_params(m.params)), self.block(m.body, new_scope=False), m.doc, m)
                    for m in node.methods]
 
+        source = self.source
+
         def define(scope: Scope) -> None:
             made = [(n, p(scope), b, d, m) for n, p, b, d, m in methods]
-            scope.vars[node.name] = ModuleClass(node.name, params(scope), attrs, made, scope, node.doc, node)
+            scope.vars[node.name] = ModuleClass(node.name, params(scope), attrs, made, scope, node.doc, node,
+                                                source)
         return define
 
     # ---------------------------------------------------------- types and signatures

@@ -8,7 +8,9 @@ visible to the whole file), then its other top-level statements run in order.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gc
+import pickle
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from types import ModuleType
@@ -22,7 +24,7 @@ from dsplang.interpreter.declarations import DeclCompiler
 from dsplang.interpreter.host import Host
 from dsplang.interpreter.imports import Importer
 from dsplang.interpreter.limits import Limits
-from dsplang.interpreter.scope import Code, Scope
+from dsplang.interpreter.scope import BuiltinScope, Code, GlobalScope, Scope
 from dsplang.interpreter.values import Namespace, Return
 
 IMPORTS = (ast.FromImport, ast.ImportPython, ast.ImportDsp)
@@ -56,13 +58,35 @@ class Interpreter:
 
     def __init__(self, builtins: dict[str, Any], host: Host, limits: Limits | None = None) -> None:
         self.limits = limits if limits is not None else Limits.from_settings()
-        self.builtins = Scope(None, builtins)
+        self.builtins = BuiltinScope(self, builtins)
         self.builtin_callables = builtin_callables(builtins)
         self.host = host
         self.importer = Importer(self)
 
-    def new_globals(self) -> Scope:
-        return Scope(self.builtins)
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its host and limits: the receiver gets an interpreter with the host's
+        builtins (one per host and limits in a process). See `portable`."""
+        if not callable(getattr(self.host, "builtins", None)):
+            raise pickle.PicklingError("this interpreter's host cannot make its builtins again, "
+                                       "so its functions and modules cannot be pickled")
+        return (rebuilt, (self.host, self.limits))
+
+    def new_globals(self) -> GlobalScope:
+        return GlobalScope(self.builtins)
+
+    def compile_node(self, filename: str, node: ast.Node) -> Code:
+        """The closure of one declaration part, compiled again (a pickled function or module
+        arriving in another process): a `def`'s or method's body, a lambda's body, a module
+        attribute's value."""
+        compiler = DeclCompiler(self, filename)
+        with collector_paused():
+            if isinstance(node, ast.FuncDef):
+                return compiler.block(node.body, new_scope=False)
+            if isinstance(node, ast.Lambda):
+                return compiler.expr(node.body)
+            if isinstance(node, ast.AttrDecl):
+                return compiler.expr(node.value)
+        raise TypeError(f"compile_node: a {type(node).__name__} is not compiled on its own")
 
     def run_source(self, source: str, filename: str = "<string>", scope: Scope | None = None) -> Namespace:
         program = parse(source, filename)
@@ -101,6 +125,8 @@ class Interpreter:
         """Compile `program`, make its imports and declarations, then run its statements."""
         compiler = DeclCompiler(self, filename)
         body = program.body
+        if isinstance(scope, GlobalScope):
+            scope.programs.append(program)
         with self.limits.applied():
             with collector_paused():
                 compiled = [compiler.stmt(s) for s in body]
@@ -159,3 +185,9 @@ class Interpreter:
 
     def import_python(self, module: str, from_file: str, span: Span) -> ModuleType:
         return self.importer.import_python(module, from_file, span)
+
+
+@functools.lru_cache(maxsize=16)
+def rebuilt(host: Host, limits: Limits) -> Interpreter:
+    """The interpreter a pickled one becomes: one per host and limits in a process."""
+    return Interpreter(host.builtins(limits), host, limits)

@@ -38,6 +38,7 @@ from dsplang.interpreter.limits import (
     conversion_error,
     too_long,
 )
+from dsplang.interpreter.portable import CodeSource
 from dsplang.interpreter.scope import Code, Scope
 from dsplang.interpreter.values import MISSING, FieldValues, Function, ParamSpec
 
@@ -78,6 +79,7 @@ class ExprCompiler(NodeVisitor):
     """Turns expression nodes into closures."""
 
     interp: Interpreter     # set by DeclCompiler.__init__
+    source: CodeSource      # set by DeclCompiler.__init__
 
     # The closure for a node: `NodeVisitor.visit` itself, so compiling a node costs no extra call.
     expr = cast("Callable[[ExprCompiler, ast.Node], Code]", NodeVisitor.visit)
@@ -426,7 +428,9 @@ class ExprCompiler(NodeVisitor):
     def visit_Lambda(self, node: ast.Lambda) -> Code:
         body = self.expr(node.body)
         make_params = self.params(node.params)
-        return lambda scope: Function("<lambda>", make_params(scope), body, scope, decl=node, is_lambda=True)
+        source = self.source
+        return lambda scope: Function("<lambda>", make_params(scope), body, scope, decl=node, is_lambda=True,
+                                      source=source)
 
     def params(self, params: tuple[ast.Param, ...]) -> Code:
         """A closure that evaluates defaults (at definition time) and returns a ParamSpec."""

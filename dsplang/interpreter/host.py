@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from dsplang.errors import DspError, Span
 from dsplang.grammar import ast
+from dsplang.interpreter.limits import Limits
 
 # `lookup(name, span)`: the record or enum class a type name means in the current scope.
 TypeLookup = Callable[[str, Span], type]
@@ -26,6 +27,9 @@ class Host(Protocol):
 
     error_classes: Mapping[str, type[DspError]]   # the names `except NAME` may catch
     assertion_retries: int                        # re-runs after a failed ensure/require
+
+    def builtins(self, limits: Limits) -> dict[str, Any]:
+        """A new table of the builtin names (what a pickled interpreter is rebuilt with)."""
 
     # ------------------------------------------------------------ types and signatures
 

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 from dsplang.errors import DspNameError, Span, did_you_mean
+from dsplang.grammar import ast
+from dsplang.interpreter.portable import blank, incoming, names_sent, outgoing
 
 
 class Scope:
@@ -63,6 +65,43 @@ class Scope:
                 return scope
             scope = scope.parent
         return None
+
+
+class BuiltinScope(Scope):
+    """The outermost scope: an interpreter's builtins. Pickled as a reference to its owner
+    (an object whose `builtins` attribute it is), so the receiver uses its own."""
+
+    __slots__ = ("owner",)
+
+    def __init__(self, owner: object, vars: dict[str, Any]) -> None:
+        super().__init__(None, vars)
+        self.owner = owner
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (getattr, (self.owner, "builtins"))
+
+
+class GlobalScope(Scope):
+    """A file's (or a REPL session's) top-level scope; `programs` are the programs run in it.
+    Pickled with the declared names and the names later-running code mentions
+    (`portable.names_sent`), Python modules as their names."""
+
+    __slots__ = ("programs", "received")
+
+    def __init__(self, parent: Scope | None = None, vars: dict[str, Any] | None = None) -> None:
+        super().__init__(parent, vars)
+        self.programs: list[ast.Program] = []
+        self.received: frozenset[str] = frozenset()     # the names a pickled copy arrived with
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        sent = names_sent(self.programs) | self.received
+        return (blank, (GlobalScope,), (self.parent, outgoing(self.vars, sent)))
+
+    def __setstate__(self, state: tuple[Scope | None, dict[str, Any]]) -> None:
+        self.parent, vars = state
+        self.vars = incoming(vars)
+        self.programs = []
+        self.received = frozenset(vars)
 
 
 # What the compiler turns a node into: a closure run with the scope it runs in.

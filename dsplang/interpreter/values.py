@@ -18,9 +18,23 @@ from dsplang.errors import (
     did_you_mean,
 )
 from dsplang.interpreter.limits import raise_hint
+from dsplang.interpreter.portable import CodeSource, blank, incoming, outgoing
 from dsplang.interpreter.scope import Code, Scope
 
-MISSING = object()
+
+class _Missing:
+    """The 'no default' marker of a parameter; pickled as this module's MISSING."""
+
+    __slots__ = ()
+
+    def __reduce__(self) -> str:
+        return "MISSING"
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
 
 
 class Return:
@@ -133,12 +147,16 @@ def _params_hint(names: Iterable[str]) -> str:
 
 
 class Function(DspCallable):
-    """A `def` or `lambda`: parameters, a compiled body and the scope it closes over."""
+    """A `def` or `lambda`: parameters, a compiled body and the scope it closes over.
 
-    __slots__ = ("name", "params", "body", "closure", "doc", "decl", "is_lambda")
+    Pickled as its declaration node (`decl`) and `source`, from which the receiving process
+    compiles the body again (see `portable`); a Function with no source does not pickle."""
+
+    __slots__ = ("name", "params", "body", "closure", "doc", "decl", "is_lambda", "source")
 
     def __init__(self, name: str, params: ParamSpec, body: Code, closure: Scope,
-                 doc: str | None = None, decl: object = None, is_lambda: bool = False) -> None:
+                 doc: str | None = None, decl: object = None, is_lambda: bool = False,
+                 source: CodeSource | None = None) -> None:
         self.name = name
         self.params = params
         self.body = body
@@ -146,6 +164,17 @@ class Function(DspCallable):
         self.doc = doc
         self.decl = decl
         self.is_lambda = is_lambda
+        self.source = source
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        if self.source is None or self.decl is None:
+            raise TypeError(f"cannot pickle {self!r}: it was not made from a program's source")
+        return (blank, (Function,), (self.name, self.params, self.decl, self.closure, self.doc,
+                                     self.is_lambda, self.source))
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        self.name, self.params, self.decl, self.closure, self.doc, self.is_lambda, self.source = state
+        self.body = self.source.code(self.decl)  # type: ignore[arg-type]  # (a FuncDef or Lambda)
 
     # A property so Python tooling (and tool descriptions) see the docstring.
     @property
@@ -170,18 +199,23 @@ class Function(DspCallable):
         return None
 
     def rebind(self, closure: Scope) -> Function:
-        return Function(self.name, self.params, self.body, closure, self.doc, self.decl, self.is_lambda)
+        return Function(self.name, self.params, self.body, closure, self.doc, self.decl, self.is_lambda,
+                        self.source)
 
     def __repr__(self) -> str:
         return f"<function {self.name}>"
 
 
 class ModuleClass(DspCallable):
-    """A `module NAME(params):` declaration; calling it makes a ModuleInstance."""
+    """A `module NAME(params):` declaration; calling it makes a ModuleInstance.
+
+    Pickled, like a Function, as its declaration node and `source` (the attributes' and
+    methods' code is compiled again by the receiver)."""
 
     def __init__(self, name: str, params: ParamSpec, attrs: list[tuple[str, Code]],
                  methods: Sequence[tuple[str, ParamSpec, Code, str | None, object]],
-                 closure: Scope, doc: str | None, decl: object = None) -> None:
+                 closure: Scope, doc: str | None, decl: object = None,
+                 source: CodeSource | None = None) -> None:
         self.name = name
         self.params = params
         self.attrs = attrs
@@ -189,13 +223,27 @@ class ModuleClass(DspCallable):
         self.closure = closure
         self.doc = doc
         self.decl = decl
+        self.source = source
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        if self.source is None or self.decl is None:
+            raise TypeError(f"cannot pickle {self!r}: it was not made from a program's source")
+        methods = [(name, params, doc, node) for name, params, _, doc, node in self.methods]
+        return (blank, (ModuleClass,), (self.name, self.params, methods, self.closure, self.doc,
+                                        self.decl, self.source))
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        self.name, self.params, methods, self.closure, self.doc, self.decl, self.source = state
+        code = self.source.code
+        self.attrs = [(attr.name, code(attr)) for attr in self.decl.attrs]  # type: ignore[attr-defined]
+        self.methods = [(name, params, code(node), doc, node) for name, params, doc, node in methods]
 
     def call(self, args: tuple[Any, ...], kwargs: dict[str, Any], span: Span | None) -> Any:
         scope = Scope(self.closure, self.params.bind(self.name, args, kwargs, span))
         instance = ModuleInstance(self, scope)
         scope.vars["self"] = instance
         for name, params, body, doc, decl in self.methods:
-            scope.vars[name] = Function(name, params, body, scope, doc, decl)
+            scope.vars[name] = Function(name, params, body, scope, doc, decl, source=self.source)
         for name, value in self.attrs:
             made = value(scope)
             scope.vars[name] = made
@@ -233,6 +281,13 @@ class ModuleInstance(DspCallable):
 
     def __dir__(self) -> list[str]:
         return [n for n in self.scope.vars if n != "self"]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (blank, (ModuleInstance,), (self.cls, self.scope))
+
+    def __setstate__(self, state: tuple[ModuleClass, Scope]) -> None:
+        object.__setattr__(self, "cls", state[0])
+        object.__setattr__(self, "scope", state[1])
 
     def named_predictors(self) -> list[tuple[str, object]]:
         """Every predictor reachable from this instance, with its stable dotted path."""
@@ -332,6 +387,13 @@ class Namespace:
 
     def names(self) -> list[str]:
         return list(self._vars)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (blank, (Namespace,), (self._name, outgoing(self._vars)))
+
+    def __setstate__(self, state: tuple[str, dict[str, Any]]) -> None:
+        object.__setattr__(self, "_name", state[0])
+        object.__setattr__(self, "_vars", incoming(state[1]))
 
     def __repr__(self) -> str:
         return f"<namespace {self._name}>"

@@ -14,9 +14,13 @@ a program's whole cached run.
 
 from __future__ import annotations
 
+import copyreg
 import enum
 import json
+import threading
 import types
+import uuid
+import weakref
 from collections.abc import Callable, Iterable
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any, Literal, Optional, Union, get_args, get_origin
@@ -272,6 +276,7 @@ def record_base() -> type[pydantic.BaseModel]:
         __str__ = __repr__
 
     Record.__qualname__ = "Record"
+    copyreg.pickle(_RecordMeta, _reduce_declared)
     return Record
 
 
@@ -301,12 +306,18 @@ def make_record(name: str, fields: list[tuple[str, object, str | None, object]],
     except (pydantic.PydanticUserError, TypeError, NameError) as err:
         raise DspTypeError(f"cannot make type {name}: {err}", span) from None
     model.__module__ = "dsplang.records"
+    _declared(model, make_record, (name, fields, doc))
     return model
 
 
 # ---------------------------------------------------------------- enums
 
-class DspEnum(enum.StrEnum):
+class _DspEnumType(enum.EnumType):
+    """The metaclass of `enum`s: ours, so that pickling them (`_reduce_declared`) touches no
+    other enum."""
+
+
+class DspEnum(enum.StrEnum, metaclass=_DspEnumType):
     """Base of every `enum`: members are their strings; lookup by value ignores case."""
 
     @classmethod
@@ -350,4 +361,48 @@ def make_enum(name: str, members: Iterable[str], span: Span | None = None) -> ty
         cls = DspEnum(name, [(m, m) for m in members], module="dsplang.enums")
     except (ValueError, TypeError) as err:
         raise DspValueError(f"cannot make enum {name}: {err}", span) from None
+    _declared(cls, make_enum, (name, members))
     return cls
+
+
+# ---------------------------------------------------------------- pickling declared types
+#
+# A record or enum class is made at run time, so pickle cannot find it by module and name.
+# Each one remembers how it was made and a token; it pickles as those, and unpickling finds
+# the class with that token in this process (the original, or one made earlier from the
+# same pickle data) or makes it again, so `isinstance` holds across pickles in a process.
+
+_RECIPES: weakref.WeakKeyDictionary[type, tuple[str, Callable[..., type], tuple]] = weakref.WeakKeyDictionary()
+_BY_TOKEN: weakref.WeakValueDictionary[str, type] = weakref.WeakValueDictionary()
+
+
+def _declared(cls: type, make: Callable[..., type], args: tuple) -> None:
+    token = uuid.uuid4().hex
+    _RECIPES[cls] = (token, make, args)
+    _BY_TOKEN[token] = cls
+
+
+_REMAKING = threading.Lock()
+
+
+def _reduce_declared(cls: type) -> Any:
+    recipe = _RECIPES.get(cls)
+    if recipe is not None:
+        return (_remade, recipe)
+    if _records_exist() and cls is record_base():
+        return (record_base, ())
+    return cls.__qualname__         # DspEnum, or a class made otherwise: by module and name
+
+
+def _remade(token: str, make: Callable[..., type], args: tuple) -> type:
+    """The declared class with `token`: this process's, or made again from `args`."""
+    with _REMAKING:
+        found = _BY_TOKEN.get(token)
+        if found is None:
+            found = make(*args)
+            _RECIPES[found] = (token, make, args)
+            _BY_TOKEN[token] = found
+        return found
+
+
+copyreg.pickle(_DspEnumType, _reduce_declared)
