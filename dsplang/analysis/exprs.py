@@ -79,6 +79,13 @@ class ExprChecks(TypeChecks):
     def visit_FormattedValue(self, node: ast.FormattedValue) -> None:
         self.expr(node.expr)
 
+    def visit_Const(self, node: ast.Const) -> None:
+        """A literal: nothing inside to check (the most common leaf, so not left to
+        `generic_visit`'s look through its fields)."""
+
+    def visit_Keyword(self, node: ast.Keyword) -> None:
+        self.visit(node.value)
+
     def visit_DictExpr(self, node: ast.DictExpr) -> None:
         self.exprs(node.keys)
         self.exprs(node.values)
