@@ -223,7 +223,7 @@ def cmd_test(args) -> int:
     if as_json:
         print(shown.as_json(session))
     else:
-        failures = shown.failures_text(session)
+        failures = shown.failures_text(session, debug=args.debug)
         if failures:
             print(failures)
         print(f" {shown.summary_line(session)} ".center(shown.WIDTH, "="))

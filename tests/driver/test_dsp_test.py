@@ -219,3 +219,17 @@ def test_json_report(tmp_path, capsys):
     assert failed["output"] == "checking base\n"
     assert data["tests"][0] == {"file": data["tests"][0]["file"], "name": "test_doubles",
                                 "outcome": "passed", "seconds": data["tests"][0]["seconds"]}
+
+
+def test_an_internal_error_fails_its_test_and_debug_shows_the_traceback(tmp_path, capsys, monkeypatch):
+    from dsplang.interpreter.values import Function
+
+    def broken(self, args, kwargs, span):
+        raise RuntimeError("a bug in dsplang")
+    monkeypatch.setattr(Function, "call", broken)
+    write(tmp_path, "test_bug.dsp", "def test_a():\n    pass\ndef test_b():\n    pass\n")
+    code, out, _ = dsp_test(capsys, str(tmp_path))
+    assert code == 1 and "test_bug.dsp EE" in out and " 2 errors in " in out
+    assert "internal error: RuntimeError: a bug in dsplang" in out and "run again with --debug" in out
+    code, out, _ = dsp_test(capsys, str(tmp_path), "--debug")
+    assert "Traceback (most recent call last)" in out and 'raise RuntimeError("a bug in dsplang")' in out

@@ -63,8 +63,9 @@ def summary_line(session: Session) -> str:
     return f"{', '.join(parts) or 'no tests ran'} in {session.seconds:.2f}s"
 
 
-def failures_text(session: Session) -> str:
-    """Each failed test: a title, the error as `dsp` renders it, the captured output."""
+def failures_text(session: Session, debug: bool = False) -> str:
+    """Each failed test: a title, the error as `dsp` renders it, the captured output (and an
+    internal error's Python traceback with `debug`)."""
     failed = [r for r in session.results if r.outcome != PASSED]
     if not failed:
         return ""
@@ -77,7 +78,10 @@ def failures_text(session: Session) -> str:
             out.append(render(result.error))
         if result.internal:
             out.append(f"{shown_path(result.file)}: {result.internal}")
-            out.append("  (run again with --debug to see the Python traceback, and please report it)")
+            if debug and result.traceback:
+                out.append(result.traceback.rstrip("\n"))
+            else:
+                out.append("  (run again with --debug to see the Python traceback, and please report it)")
         if result.output:
             out.append("--- what it printed ---")
             out.append(result.output.rstrip("\n"))

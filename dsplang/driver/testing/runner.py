@@ -18,6 +18,7 @@ import contextvars
 import io
 import os
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Protocol
@@ -63,6 +64,7 @@ class TestResult:
     seconds: float = 0.0
     error: DspError | None = None   # why it failed
     internal: str | None = None     # an internal error (a bug in dsplang), as text
+    traceback: str | None = None    # ... and its Python traceback (shown with --debug)
     output: str = ""                # what it printed (captured)
 
     @property
@@ -214,6 +216,7 @@ def _attempt(path: str, name: str, run: Run, body: Callable[[], None], options: 
     missed = len(tape.misses) if tape is not None else 0
     error: DspError | None = None
     internal: str | None = None
+    stack: str | None = None
     started = time.perf_counter()
     with _captured(options.capture) as output, entered(run), trace.collecting() as collected, \
             _section(tape, name):
@@ -223,11 +226,12 @@ def _attempt(path: str, name: str, run: Run, body: Callable[[], None], options: 
             error = err
         except Exception as exc:  # noqa: BLE001 - a bug in dsplang fails this test, not the session
             internal = f"internal error: {type(exc).__name__}: {exc}"
+            stack = traceback.format_exc()
     seconds = time.perf_counter() - started
     misses = tape.misses[missed:] if tape is not None else []
     error = (misses[0] if misses else None) or error or _failed_check(collected, checks)
     outcome = ERROR if internal else FAILED if error is not None else PASSED
-    return TestResult(path, name, outcome, seconds, error, internal, output.getvalue())
+    return TestResult(path, name, outcome, seconds, error, internal, stack, output.getvalue())
 
 
 def _failed_check(collected: trace.Trace, checks: Span | None) -> DspError | None:
