@@ -1,54 +1,52 @@
 """dsplang: a programming language for language-model programs.
 
-The public Python API:
+The public Python API (`docs/python-api.md`):
 
-- `parse(source, filename)` -> the AST of a program;
-- `load(path)` -> a namespace of the file's names (its modules, functions, signatures), after
-  running the file like an import; `load(path, run=False)` only makes its declarations;
-- `run(source, filename)` -> runs a program given as a string and returns its namespace;
+- `configure(lm=..., **settings)` and `with context(lm=..., **settings):` choose the LM,
+  retriever and run options (process-wide, or for a block in this thread or task);
+  `settings` reads them;
+- `load(path, env=...)` and `run(source, env=...)` run a .dsp program and return a
+  namespace of its names (`env`: Python values the program can use); `parse` gives its AST;
+- `evaluate(program, data, metric=..., threads=...)` and
+  `compile(program, optimizer, trainset=..., valset=...)`;
+- the standard library by its language names: `LM`, `ScriptedLM`, `Example`, `Prediction`,
+  `Signature`, `Predict`, `ChainOfThought`, `ReAct`, ..., `BootstrapFewShot`, `MIPROv2`,
+  `GEPA`, `SIMBA`, ..., metrics and retrievers (`load_data` is the data loader);
 - `DspError`, the base of every error a program can raise.
 
-Each `load`/`run` is a run of its own (`dsplang.context.run.Run`): it sees the LM and
-retriever the caller set (`with`/`use`), and nothing it sets (`use`, traces, compile
-state) reaches the caller or the next run.
+Importing dsplang is cheap and changes nothing outside it (no environment variable, no
+litellm setting): the names above are imported on first use.
 """
 
 from __future__ import annotations
 
-import os as _os
+from typing import Any
 
-# litellm fetches a price table from the network at import unless told not to.
-_os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+from dsplang.errors import DspError as DspError
+from dsplang.version import LANGUAGE_VERSION as LANGUAGE_VERSION
+from dsplang.version import __version__ as __version__
 
-from dsplang.errors import DspError  # noqa: E402
-from dsplang.version import LANGUAGE_VERSION, __version__  # noqa: E402
-
-__all__ = ["DspError", "__version__", "LANGUAGE_VERSION", "parse", "load", "run"]
+_API = ("configure", "context", "settings", "parse", "load", "run", "evaluate", "compile")
 
 
-def parse(source: str, filename: str = "<string>"):
-    """Parse a program into its AST (`dsplang.grammar.ast.Program`); raises DspSyntaxError."""
-    from dsplang.grammar.parser import parse as _parse
-    return _parse(source, filename)
+def __getattr__(name: str) -> Any:
+    if name == "__all__":           # `from dsplang import *`: computed, so importing stays cheap
+        from dsplang.api.names import STDLIB_NAMES
+        return ["DspError", "__version__", "LANGUAGE_VERSION", *_API, *STDLIB_NAMES]
+    if name.startswith("__"):
+        raise AttributeError(f"module 'dsplang' has no attribute {name!r}")
+    if name in _API:
+        import dsplang.api
+        return getattr(dsplang.api, name)
+    from dsplang.api.names import STDLIB_NAMES, stdlib_value
+    if name in STDLIB_NAMES:
+        value = stdlib_value(name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'dsplang' has no attribute {name!r}")
 
 
-def load(path: str, run: bool = True):
-    """Load a .dsp file and return a namespace of its top-level names.
+def __dir__() -> list[str]:
+    from dsplang.api.names import STDLIB_NAMES
+    return sorted({*globals(), *_API, *STDLIB_NAMES})
 
-    With run=True (the default) the file's statements run, as a Python import runs a
-    module; with run=False only its imports and declarations are made.
-    """
-    from dsplang.driver.host import new_interpreter
-    from dsplang.driver.run import in_new_run
-    interp = new_interpreter()
-    if run:
-        return in_new_run(interp.run_file, path)
-    from dsplang.interpreter.values import Namespace
-    return Namespace(path, interp.declare_file(path).vars)
-
-
-def run(source: str, filename: str = "<string>"):
-    """Run a program given as a string; returns a namespace of its top-level names."""
-    from dsplang.driver.host import new_interpreter
-    from dsplang.driver.run import in_new_run
-    return in_new_run(new_interpreter().run_source, source, filename)

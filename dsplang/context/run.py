@@ -12,7 +12,8 @@ signal) enters `derived(field=value)`: a copy made with `dataclasses.replace`, s
 the collectors, restored when the block ends. `use` replaces the current Run for the rest
 of the context (`replace_current`). Threads started with `contextvars.copy_context()` see
 the Run of the code that started them. Outside any entered Run, `current()` is the
-process's default Run (for Python code calling predictors directly).
+process's default Run (for Python code calling predictors directly), which
+`dsplang.configure` changes (`replace_default`).
 """
 
 from __future__ import annotations
@@ -114,12 +115,29 @@ class Run:
 
 
 _DEFAULT = Run()
-_current: contextvars.ContextVar[Run] = contextvars.ContextVar("dsplang_run", default=_DEFAULT)
+_default_lock = threading.Lock()
+# No default of its own: outside any entered Run, `current()` is the process's default Run
+# (which `replace_default` changes for every thread).
+_current: contextvars.ContextVar[Run] = contextvars.ContextVar("dsplang_run")
 
 
 def current() -> Run:
     """The Run of this context."""
-    return _current.get()
+    return _current.get(_DEFAULT)
+
+
+def default() -> Run:
+    """The process's default Run."""
+    return _DEFAULT
+
+
+def replace_default(**changes: Any) -> Run:
+    """`dsplang.configure`: the process's default Run — what code in no entered Run sees, in
+    every thread — with `changes` (it keeps its collectors)."""
+    global _DEFAULT
+    with _default_lock:
+        _DEFAULT = replace(_DEFAULT, **changes)
+        return _DEFAULT
 
 
 @contextmanager
@@ -137,7 +155,7 @@ def entered(run: Run) -> Iterator[Run]:
 @contextmanager
 def derived(**changes: Any) -> Iterator[Run]:
     """The current Run with `changes` (sharing its collectors) inside the block."""
-    run = replace(_current.get(), **changes)
+    run = replace(current(), **changes)
     token = _current.set(run)
     try:
         yield run
@@ -147,6 +165,6 @@ def derived(**changes: Any) -> Iterator[Run]:
 
 def replace_current(**changes: Any) -> Run:
     """`use`: the current Run with `changes` for the rest of this context."""
-    run = replace(_current.get(), **changes)
+    run = replace(current(), **changes)
     _current.set(run)
     return run

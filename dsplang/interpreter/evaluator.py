@@ -94,10 +94,10 @@ class Interpreter:
         self.execute(program, filename, scope)
         return Namespace(filename, scope.vars)
 
-    def run_file(self, path: str) -> Namespace:
+    def run_file(self, path: str, scope: Scope | None = None) -> Namespace:
         source = self.importer.read(path, None)
         with self.importer.running(path):  # so an import cycle back to this file is named
-            return self.run_source(source, path)
+            return self.run_source(source, path, scope)
 
     def parse_file(self, path: str) -> ast.Program:
         """The parsed program of the file at `path` (read as an import would read it)."""
@@ -113,10 +113,11 @@ class Interpreter:
             self.execute(dataclasses.replace(program, body=kept), path, scope)
         return Namespace(path, scope.vars)
 
-    def declare_file(self, path: str) -> Scope:
-        """Make a file's imports and declarations only (no other statement runs); its scope."""
+    def declare_file(self, path: str, scope: Scope | None = None) -> Scope:
+        """Make a file's imports and declarations only (no other statement runs), in `scope`
+        (a new global scope when None); the scope."""
         program = parse(self.importer.read(path, None), path)
-        scope = self.new_globals()
+        scope = scope if scope is not None else self.new_globals()
         with self.importer.running(path):
             self.execute(program, path, scope, declare_only=True)
         return scope

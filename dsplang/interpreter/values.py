@@ -6,6 +6,7 @@ record, StrEnum member) or a stdlib object (Predict, LM, Example, ...).
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -305,6 +306,18 @@ class ModuleInstance(DspCallable):
 
     def __repr__(self) -> str:
         return f"<{self.cls.name} instance>"
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the module's predictors (path, what it is, its demos and instructions)."""
+        rows = []
+        for path, predictor in self.named_predictors():
+            signature = getattr(predictor, "signature", None)
+            instructions = getattr(signature, "instructions", "") or ""
+            rows.append("<tr>" + "".join(f"<td style='text-align:left'>{html.escape(str(cell))}</td>" for cell in (
+                path, repr(predictor), len(getattr(predictor, "demos", None) or ()), instructions)) + "</tr>")
+        head = "".join(f"<th style='text-align:left'>{h}</th>" for h in ("predictor", "", "demos", "instructions"))
+        return (f"<table><caption style='text-align:left'>{html.escape(self.cls.name)} instance</caption>"
+                f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
 
 def _collect(path: str, value: Any, out: list[tuple[str, object]], seen: set[int]) -> None:

@@ -16,8 +16,11 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
+import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -30,7 +33,7 @@ from dsplang.lm.retry import RATE_LIMITS, RateLimitSignal, RetryPolicy, call_wit
 from dsplang.lm.secrets import mask_secrets, redact_error, secret_values
 from dsplang.lm.usage import Usage
 
-__all__ = ["LM", "LMResponse", "RATE_LIMITS", "RateLimitSignal", "is_context_window_error"]
+__all__ = ["LM", "LMResponse", "RATE_LIMITS", "RateLimitSignal", "is_context_window_error", "quiet_litellm"]
 
 _OWN_SETTINGS = ("cache", "num_retries", "retry_base_delay", "retry_max_delay")
 _DEFAULTS = {"cache": True, "num_retries": 5, "retry_base_delay": 1.0, "retry_max_delay": 30.0}
@@ -151,11 +154,15 @@ class LM:
 
     def _complete(self, messages: list[dict], n: int, params: dict) -> LMResponse:
         """One provider call through litellm, without retries (the caller retries)."""
-        litellm = _import_litellm()
+        with quiet_litellm() as litellm:
+            return self._complete_with(litellm, messages, n, params)
+
+    def _complete_with(self, litellm: Any, messages: list[dict], n: int, params: dict) -> LMResponse:
         if self.model.startswith("local/"):       # in-process models: a litellm custom provider
             local.prepare(litellm, self.model)
         call = {k: v for k, v in params.items() if k not in _NOT_SENT}
-        call.update(num_retries=0, max_retries=0, caching=False)
+        # litellm's own cache stays out of it even when the host configured one (`litellm.cache`)
+        call.update(num_retries=0, max_retries=0, caching=False, cache={"no-cache": True, "no-store": True})
         call.setdefault("drop_params", True)
         if n != 1:
             call["n"] = n
@@ -253,22 +260,64 @@ def _usage_of(litellm: Any, raw: Any) -> Usage:
 
 _litellm_module: Any = None
 _litellm_lock = threading.Lock()
+COST_MAP_VARIABLE = "LITELLM_LOCAL_MODEL_COST_MAP"
 
 
 def _import_litellm() -> Any:
-    """Import and quiet litellm once: local price table, no debug banners, no own caching."""
+    """litellm, imported once with its local price table and no other change.
+
+    litellm fetches its price table from the network when it is imported, unless
+    LITELLM_LOCAL_MODEL_COST_MAP is "True": when the user has not set that variable, it is
+    set for the import only and removed after it, so the process's environment is as it
+    was. When litellm was already imported (by the program embedding dsplang), it is used
+    as it is. No litellm setting is changed: what a request needs is passed with it
+    (`_complete`), and `quiet_litellm` silences litellm's banners only while it runs.
+    """
     global _litellm_module
     if _litellm_module is not None:
         return _litellm_module
     with _litellm_lock:
         if _litellm_module is None:
-            os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
-            import litellm
-
-            litellm.suppress_debug_info = True
-            litellm.telemetry = False
-            litellm.cache = None
-            for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "litellm"):
-                logging.getLogger(name).setLevel(logging.ERROR)
+            ours = "litellm" not in sys.modules and COST_MAP_VARIABLE not in os.environ
+            if ours:
+                os.environ[COST_MAP_VARIABLE] = "True"
+            try:
+                import litellm
+            finally:
+                if ours:
+                    os.environ.pop(COST_MAP_VARIABLE, None)
             _litellm_module = litellm
     return _litellm_module
+
+
+_QUIET_LOGGERS = ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "litellm")
+_quiet_lock = threading.Lock()
+_quiet_depth = 0
+_quiet_saved: tuple[Any, list[tuple[logging.Logger, int]]] | None = None
+
+
+@contextmanager
+def quiet_litellm() -> Iterator[Any]:
+    """litellm with its debug banners (printed on stdout when a provider call fails or a
+    model is unknown) and its log lines below ERROR off inside the block; the settings are
+    put back when the last such block of the process ends. Yields the litellm module."""
+    global _quiet_depth, _quiet_saved
+    litellm = _import_litellm()
+    with _quiet_lock:
+        if _quiet_depth == 0:
+            loggers = [logging.getLogger(name) for name in _QUIET_LOGGERS]
+            _quiet_saved = (litellm.suppress_debug_info, [(lg, lg.level) for lg in loggers])
+            litellm.suppress_debug_info = True
+            for logger in loggers:
+                logger.setLevel(logging.ERROR)
+        _quiet_depth += 1
+    try:
+        yield litellm
+    finally:
+        with _quiet_lock:
+            _quiet_depth -= 1
+            if _quiet_depth == 0 and _quiet_saved is not None:
+                litellm.suppress_debug_info, levels = _quiet_saved
+                for logger, level in levels:
+                    logger.setLevel(level)
+                _quiet_saved = None

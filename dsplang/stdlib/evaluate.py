@@ -14,7 +14,8 @@ through :func:`dsplang.stdlib.parallel_runner.run_parallel`, so results keep the
   something other than a bool or a number (or nan) stops the run at once with an error at its
   `def` line.
 - Ctrl-C stops cleanly: the finished rows are returned with ``interrupted=True``.
-- A rich progress bar is drawn on stderr when ``display_progress`` and stderr is a terminal.
+- A rich progress bar is drawn on stderr when ``display_progress`` and stderr is a terminal,
+  and in a Jupyter notebook (rich draws it as a widget there, which needs ``ipywidgets``).
 - The result's ``score`` is a percentage (0-100, rounded to 2 places, as DSPy) over the rows
   that finished; ``str(result)`` is the score line plus a plain-text table of the
   ``display_table`` worst rows (``True``: all, ``0``/``False``: none). Predictions are always
@@ -40,9 +41,11 @@ from dsplang.errors import DspArgumentError, DspError, DspFileError, DspTypeErro
 from dsplang.stdlib import program as program_api
 from dsplang.stdlib.example import Example
 from dsplang.stdlib.fields import Fields
+from dsplang.stdlib.notebook import html_table, json_ready
 from dsplang.stdlib.parallel_runner import RunResult, TooManyErrors, run_parallel
 
 _CELL_CHARS = 80
+_HTML_ROWS = 200        # rows of a result drawn in a notebook
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,11 +162,21 @@ def _name_of(f) -> str:
 # ------------------------------------------------------------------ progress
 
 
+def in_notebook() -> bool:
+    """Whether this runs in a Jupyter kernel that can show rich's live widgets (ipywidgets)."""
+    if "ipykernel" not in sys.modules:
+        return False
+    import importlib.util
+
+    from rich.console import Console
+    return Console(stderr=True).is_jupyter and importlib.util.find_spec("ipywidgets") is not None
+
+
 class _progress_bar:
     """A rich progress bar on stderr (only when it is a terminal); yields the on_done callback."""
 
     def __init__(self, enabled: bool, total: int) -> None:
-        self.enabled = bool(enabled) and total > 0 and sys.stderr.isatty()
+        self.enabled = bool(enabled) and total > 0 and (sys.stderr.isatty() or in_notebook())
         self.total = total
         self.progress = None
 
@@ -328,6 +341,29 @@ class EvaluationResult:
             if isinstance(err, FileExistsError):
                 reason = "a part of the path is a file, not a folder"
             raise DspFileError(f"cannot write {path!r}: {reason}") from None
+
+    def to_records(self) -> list[dict]:
+        """One flat dict per finished row, for `pandas.DataFrame(result.to_records())` or a CSV:
+        `index`, the example's fields by name, the prediction's fields as `pred_NAME`,
+        `score` and `error` (None, or the message); values as JSON data."""
+        failed = {e.index: e.message for e in self.errors}
+        records = []
+        for index, (example, prediction, score) in zip(self.indices, self.results):
+            record: dict[str, Any] = {"index": index}
+            record.update(json_ready(example.to_dict()))
+            if prediction is not None:
+                fields = prediction.to_dict() if isinstance(prediction, Fields) else {"output": prediction}
+                record.update({f"pred_{k}": v for k, v in json_ready(fields).items()})
+            record.update(score=score, error=failed.get(index))
+            records.append(record)
+        return records
+
+    def _repr_html_(self) -> str:
+        records = self.to_records()
+        shown = records[:_HTML_ROWS]
+        columns = list(dict.fromkeys(k for r in shown for k in r))
+        more = f" (the first {_HTML_ROWS} of {len(records)} rows)" if len(records) > _HTML_ROWS else ""
+        return html_table(columns, ([r.get(c, "") for c in columns] for r in shown), self.summary() + more)
 
     def _record(self, index: int, row: tuple) -> dict:
         example, prediction, score = row

@@ -7,6 +7,7 @@ from typing import Any
 
 from dsplang.errors import DspKeyError, DspTypeError, did_you_mean
 from dsplang.stdlib.fields import Fields
+from dsplang.stdlib.notebook import html_table
 
 
 class Example(Fields):
@@ -70,6 +71,11 @@ class Example(Fields):
         return f"Example({fields}){marked}"
 
     __str__ = __repr__
+
+    def _repr_html_(self) -> str:
+        inputs = self._inputs or ()
+        rows = [(k, "input" if k in inputs else "", v) for k, v in self._data.items()]
+        return html_table(("field", "", "value"), rows, "Example")
 
 
 def _short(value: Any, limit: int = 80) -> str:

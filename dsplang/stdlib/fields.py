@@ -11,6 +11,7 @@ from typing import Any
 
 from dsplang.errors import DspAttributeError, DspKeyError, did_you_mean
 from dsplang.interpreter.values import FieldValues
+from dsplang.stdlib.notebook import json_ready
 
 
 class Fields(FieldValues):
@@ -70,7 +71,10 @@ class Fields(FieldValues):
     def items(self) -> list[tuple[str, Any]]:
         return list(self._data.items())
 
-    def to_dict(self) -> dict:
+    def to_dict(self, json: bool = False) -> dict:
+        """The fields as a dict; `json=True`: as JSON data (records as dicts, enums as strings)."""
+        if json:
+            return json_ready(self._data)
         return dict(self._data)
 
     toDict = to_dict

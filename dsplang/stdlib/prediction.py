@@ -6,6 +6,7 @@ from typing import Any
 
 from dsplang.errors import did_you_mean
 from dsplang.stdlib.fields import Fields
+from dsplang.stdlib.notebook import html_table
 
 
 class Prediction(Fields):
@@ -36,6 +37,10 @@ class Prediction(Fields):
         return "Prediction(\n" + "\n".join(lines) + more + "\n)"
 
     __str__ = __repr__
+
+    def _repr_html_(self) -> str:
+        more = f" ({len(self.completions)} completions)" if len(self.completions) > 1 else ""
+        return html_table(("field", "value"), self._data.items(), "Prediction" + more)
 
 
 def _show(value: Any) -> str:

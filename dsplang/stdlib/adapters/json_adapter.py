@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Any, get_args, get_origin
 
 from dsplang.errors import DspOutputParseError
+from dsplang.lm.client import quiet_litellm
 from dsplang.lm.local import PROVIDER as LOCAL_PROVIDER
 from dsplang.lm.scripted import ScriptedLM
 from dsplang.stdlib.adapters.base import (
@@ -122,19 +123,18 @@ def _model_support(model: str) -> tuple[bool, bool]:
     enforces it with a grammar (answered here, before the model is registered with litellm)."""
     if model.startswith(LOCAL_PROVIDER + "/"):
         return True, True
-    try:
-        import litellm  # heavy: only when a real model is used
+    try:    # quiet: otherwise unknown models print a provider list
+        with quiet_litellm() as litellm:  # heavy: only when a real model is used
+            try:
+                schema = bool(litellm.supports_response_schema(model=model))
+            except Exception:  # litellm raises for models it does not know
+                schema = False
+            try:
+                params = litellm.get_supported_openai_params(model=model) or []
+            except Exception:
+                params = []
     except ImportError:
         return False, False
-    litellm.suppress_debug_info = True  # otherwise unknown models print a provider list
-    try:
-        schema = bool(litellm.supports_response_schema(model=model))
-    except Exception:  # litellm raises for models it does not know
-        schema = False
-    try:
-        params = litellm.get_supported_openai_params(model=model) or []
-    except Exception:
-        params = []
     return schema, schema or "response_format" in params
 
 

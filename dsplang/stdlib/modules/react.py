@@ -29,7 +29,7 @@ from dsplang.context import feedback, trace
 from dsplang.context.run import current
 from dsplang.errors import DspArgumentError, DspError, DspOutputParseError, Span, did_you_mean
 from dsplang.interpreter.values import DspCallable
-from dsplang.lm.client import is_context_window_error
+from dsplang.lm.client import is_context_window_error, quiet_litellm
 from dsplang.lm.scripted import ScriptedLM
 from dsplang.stdlib.adapters import ChatAdapter, JSONAdapter
 from dsplang.stdlib.adapters.base import field_block
@@ -340,11 +340,10 @@ def trajectory_dict(steps: list[Step]) -> dict:
 def _supports_function_calling(model: str) -> bool:
     """Whether litellm says `model` takes `tools=` (False when it cannot tell)."""
     try:
-        import litellm  # heavy: only for a real model
+        with quiet_litellm() as litellm:  # heavy: only for a real model
+            try:
+                return bool(litellm.supports_function_calling(model=model))
+            except Exception:  # noqa: BLE001 - litellm raises for models it does not know
+                return False
     except ImportError:
-        return False
-    litellm.suppress_debug_info = True
-    try:
-        return bool(litellm.supports_function_calling(model=model))
-    except Exception:  # noqa: BLE001 - litellm raises for models it does not know
         return False

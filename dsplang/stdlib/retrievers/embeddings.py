@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from dsplang.errors import DspError, DspLMError, DspNotAvailableError, DspValueError
+from dsplang.lm.client import quiet_litellm
 from dsplang.lm.retry import classify
 from dsplang.lm.secrets import redact, secret_values
 from dsplang.stdlib.retrievers.base import CorpusRetriever
@@ -68,13 +69,13 @@ class Embeddings(CorpusRetriever):
         return self.model.startswith(LOCAL_PREFIXES) or os.path.isdir(self.model)
 
     def _embed_litellm(self, texts: list[str]) -> list[list[float]]:
-        import litellm
-        try:
-            response = litellm.embedding(model=self.model, input=texts, **self.kwargs)
-        except Exception as err:  # noqa: BLE001 - every provider failure is an LM error
-            failure = classify(err)
-            raise DspLMError(redact(f"embedding with {self.model!r} failed: {failure.what}: {failure.detail}",
-                                    secret_values(self.kwargs))) from None
+        with quiet_litellm() as litellm:
+            try:
+                response = litellm.embedding(model=self.model, input=texts, **self.kwargs)
+            except Exception as err:  # noqa: BLE001 - every provider failure is an LM error
+                failure = classify(err)
+                raise DspLMError(redact(f"embedding with {self.model!r} failed: {failure.what}: "
+                                        f"{failure.detail}", secret_values(self.kwargs))) from None
         rows = sorted(response.data, key=lambda row: _field(row, "index"))
         if len(rows) != len(texts):
             raise DspLMError(f"{self.model!r} returned {len(rows)} embeddings for {len(texts)} texts")
