@@ -254,7 +254,11 @@ class ModuleClass(DspCallable):
         return instance
 
     def __repr__(self) -> str:
-        return f"<module {self.name}>"
+        """`<module RAG(k=3): retrieve, respond>`: its parameters and attributes."""
+        params = ", ".join(name if default is MISSING else f"{name}={default!r}"
+                           for name, default in zip(self.params.names, self.params.defaults))
+        attrs = ", ".join(name for name, _ in self.attrs)
+        return f"<module {self.name}({params})" + (f": {attrs}>" if attrs else ">")
 
 
 class ModuleInstance(DspCallable):
@@ -305,7 +309,9 @@ class ModuleInstance(DspCallable):
         return _clone_instance(self, {})
 
     def __repr__(self) -> str:
-        return f"<{self.cls.name} instance>"
+        """`RAG(` then a line per predictor, `respond.predict = Predict(QA(question -> answer))`, then `)`."""
+        lines = [f"    {path} = {_predictor_text(predictor)}," for path, predictor in self.named_predictors()]
+        return f"{self.cls.name}(\n" + "\n".join(lines) + "\n)" if lines else f"{self.cls.name}()"
 
     def _repr_html_(self) -> str:
         """In a notebook: the module's predictors (path, what it is, its demos and instructions)."""
@@ -318,6 +324,16 @@ class ModuleInstance(DspCallable):
         head = "".join(f"<th style='text-align:left'>{h}</th>" for h in ("predictor", "", "demos", "instructions"))
         return (f"<table><caption style='text-align:left'>{html.escape(self.cls.name)} instance</caption>"
                 f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+
+
+def _predictor_text(predictor: object) -> str:
+    """`Predict(QA(question -> answer), 3 demos)`: its kind, signature and demos, where it has them."""
+    signature = getattr(predictor, "signature", None)
+    if signature is None:
+        return repr(predictor)
+    demos = len(getattr(predictor, "demos", None) or ())
+    more = f", {demos} demo{'' if demos == 1 else 's'}" if demos else ""
+    return f"{type(predictor).__name__}({signature!r}{more})"
 
 
 def _collect(path: str, value: Any, out: list[tuple[str, object]], seen: set[int]) -> None:

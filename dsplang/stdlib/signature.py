@@ -212,10 +212,21 @@ class Signature:
         safe = "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in self.name) or "Signature"
         return pydantic.create_model(f"{safe}Outputs", **definitions)
 
-    def __str__(self) -> str:
+    def typed(self) -> str:
+        """`QA(question: str -> answer: str)`: every field with its type (prompts that describe a program)."""
         ins = ", ".join(f"{f.name}: {f.type_name}" for f in self.inputs)
         outs = ", ".join(f"{f.name}: {f.type_name}" for f in self.outputs)
         return f"{self.name}({ins} -> {outs})"
+
+    def __str__(self) -> str:
+        """`QA(question -> answer)`, a type shown where it is not `str`; a signature made from a
+        string without a name is `Signature(question -> answer)`."""
+        short = lambda specs: ", ".join(  # noqa: E731
+            f.name if f.annotation is str else f"{f.name}: {f.type_name}" for f in specs)
+        name = self.name if self.name.isidentifier() else "Signature"
+        return f"{name}({short(self.inputs)} -> {short(self.outputs)})"
+
+    __repr__ = __str__
 
     # ------------------------------------------------------------ deriving
 

@@ -105,7 +105,14 @@ def test_from_fields_orders_fields_and_derives_instructions():
     assert sig.input_names == ("context", "question")
     assert sig.output_names == ("answer",)
     assert sig.instructions == "Given the fields `context`, `question`, produce the fields `answer`."
-    assert str(sig) == "QA(context: list[str], question: str -> answer: str)"
+    assert str(sig) == repr(sig) == "QA(context: list[str], question -> answer)"
+    assert sig.typed() == "QA(context: list[str], question: str -> answer: str)"
+
+
+def test_a_signature_made_from_a_string_prints_its_fields():
+    assert str(Signature("question -> answer")) == "Signature(question -> answer)"
+    assert repr(Signature("q, k: int -> hits: list[str]", "Search.")) == "Signature(q, k: int -> hits: list[str])"
+    assert str(Signature("a -> b").with_name("Short")) == "Short(a -> b)"
 
 
 def test_signatures_are_immutable_and_compare_by_content():

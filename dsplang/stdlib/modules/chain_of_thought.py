@@ -11,6 +11,7 @@ from typing import Any
 
 from dsplang.errors import DspValueError, Span
 from dsplang.interpreter.values import DspCallable
+from dsplang.stdlib.modules.one_predictor import OnePredictor
 from dsplang.stdlib.modules.predict import Predict, as_signature
 from dsplang.stdlib.signature import Signature
 
@@ -18,7 +19,7 @@ REASONING = "reasoning"
 REASONING_DESC = "Think step by step in order to produce the outputs."
 
 
-class ChainOfThought(DspCallable):
+class ChainOfThought(OnePredictor, DspCallable):
     """`ChainOfThought(signature, **config)`; its learnable predictor is `.predict`."""
 
     takes_signature = True   # a string literal as first argument is read as a signature, in the caller's types

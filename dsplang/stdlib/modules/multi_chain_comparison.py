@@ -14,6 +14,7 @@ from typing import Any
 
 from dsplang.errors import DspArgumentError, DspTypeError, DspValueError, Span, a_type
 from dsplang.interpreter.values import DspCallable
+from dsplang.stdlib.modules.one_predictor import OnePredictor
 from dsplang.stdlib.modules.predict import Predict, as_signature
 from dsplang.stdlib.prediction import Prediction
 
@@ -22,7 +23,7 @@ RATIONALE_DESC = ("the corrected reasoning: compare the attempts holistically, s
                   "hold up and which do not, then reason to the right outputs")
 
 
-class MultiChainComparison(DspCallable):
+class MultiChainComparison(OnePredictor, DspCallable):
     """`MultiChainComparison(signature, M=3, temperature=0.7, **config)`; its predictor is `.predict`."""
 
     takes_signature = True   # a string literal as first argument is read as a signature, in the caller's types

@@ -271,7 +271,7 @@ class MIPROv2(Optimizer):
         return {**grounding, "modules": {path: text or "Not provided" for (path, _), text in zip(predictors, modules)}}
 
     def _describe_module(self, grounding: dict, example: str, path: str, predictor) -> str:
-        module = f"{path} = {type(predictor).__name__}({predictor.signature})"
+        module = f"{path} = {type(predictor).__name__}({predictor.signature.typed()})"
         try:
             reply = proposer.ask(self.prompt_model, proposer.DESCRIBE_MODULE, {
                 "program_code": grounding["source"], "program_example": example,
@@ -290,7 +290,7 @@ class MIPROv2(Optimizer):
                                                          bool(tip))
         inputs = {"dataset_description": grounding["summary"], "program_code": grounding["source"],
                   "program_description": grounding["program"], "tip": tip,
-                  "module": f"{path} = {signature}", "module_description": grounding["modules"].get(path),
+                  "module": f"{path} = {signature.typed()}", "module_description": grounding["modules"].get(path),
                   "basic_instruction": signature.instructions,
                   "task_demos": (proposer.task_demos(signature, demo_sets.get(path) or [], index)
                                  if self.fewshot_aware_proposer else proposer.NO_DEMOS)}

@@ -147,7 +147,7 @@ def program_source(program) -> str:
             parts.append(prog.declaration_text(value.cls))
             stack.extend(v for k, v in value.scope.vars.items() if k != "self")
     for path, predictor in prog.named_predictors(program):
-        parts.append(f"# {path}: {predictor.signature}\n#   instructions: {predictor.signature.instructions}")
+        parts.append(f"# {path}: {predictor.signature.typed()}\n#   instructions: {predictor.signature.instructions}")
     return "\n\n".join(p for p in parts if p)
 
 
