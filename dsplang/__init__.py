@@ -20,13 +20,28 @@ litellm setting): the names above are imported on first use.
 
 from __future__ import annotations
 
+import types
 from typing import Any
 
+import dsplang.context as _context_layer
 from dsplang.errors import DspError as DspError
 from dsplang.version import LANGUAGE_VERSION as LANGUAGE_VERSION
 from dsplang.version import __version__ as __version__
 
 _API = ("configure", "context", "settings", "parse", "load", "run", "evaluate", "compile")
+
+
+class _ContextLayer(types.ModuleType):
+    """`dsplang.context` is the package of the run context (`dsplang.context.run`, ...), and
+    calling it is the API's `context(**settings)` (the import system binds the package to this
+    name, so the package itself answers the call)."""
+
+    def __call__(self, **settings: Any) -> Any:
+        from dsplang.api.settings import context
+        return context(**settings)
+
+
+_context_layer.__class__ = _ContextLayer
 
 
 def __getattr__(name: str) -> Any:
