@@ -110,7 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    _skip_final_collection()
+    if argv is None:              # dsp started as a command, not called by a test or a tool
+        _skip_final_collection()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
