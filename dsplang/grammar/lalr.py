@@ -6,14 +6,12 @@ per process into a read-only form; `parse` runs them, with lexing, the post-lexe
 indentation and bracket rules (`postlex`) and the parse loop in one function, so a token
 costs one pass through one loop instead of three generators:
 
-- a token is matched with the expression of every terminal (the root scanner) and kept
-  when the current state accepts its type; only where it does not (a soft keyword or a
-  contextual word where a name is wanted, or the other way round) is the state's own
-  expression tried, as Lark's contextual lexer would. Alternatives are tried in the same
-  order in both (Lark sorts terminals by priority, width and name), so the state's
-  expression matches what the root's does whenever the state accepts the root's match
-  (tests/grammar/test_lexing.py checks it over every program and the fuzz mutants). Only
-  the root expression is compiled at start-up; a state's is compiled when first needed;
+- a token is matched with the alternation of the terminals the current state accepts (as
+  Lark's contextual lexer matches it), cut down to those that can start with the
+  character at hand (`firsts`), in the same order: the same terminal wins and matches the
+  same text, after a few attempts instead of dozens. Each state's expression for a
+  character is compiled when first needed, and shared between states that keep the same
+  terminals;
 - a reduction of a rule with one child that the tree keeps as it is (`?rule: child`; most
   of the expression ladder `test -> or_test -> ... -> atom_expr`) only changes the state,
   and a chain of them is one remembered look-up;
@@ -37,6 +35,7 @@ from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedToken
 from lark.parsers.lalr_analysis import Shift
 
+from dsplang.grammar.firsts import ASCII, first_chars
 from dsplang.grammar.nesting import MAX_BRACKETS, MAX_INDENT, too_deep_message
 from dsplang.grammar.postlex import CLOSERS, OPENERS, TAB_SIZE, ParseState, close_bracket, layout_token
 
@@ -49,21 +48,19 @@ Action = Any
 Actions = dict[int, dict[str, Action]]
 # A rule's reduction: (transformer, children) -> value.
 Reducer = Callable[[Any, list[Any]], Any]
-# (compiled expressions, types that may hold newlines)
-Scanner = tuple[tuple[re.Pattern[str], ...], frozenset[str]]
+# Matches a token at a position: a compiled expression (`.match(text, pos)`).
+Matcher = Any
 _SPACE = frozenset(" \t\f")
-# A state's own expression is compiled after this many tokens in it: matching with the
-# root's expression (every terminal) is slower per token than with the state's, but it
-# spares compiling, at start-up, the expressions of the states a short file passes through.
-_COMPILE_AFTER = 64
+_NEVER = re.compile(r"(?!)")     # where no terminal of the state can start
 
 
 class Tables:
     """What the loop needs from a Lark LALR parser and a transformer class, gathered once.
 
-    Read-only once built, apart from two caches that only ever gain entries computed the
-    same way by any thread (the chains of single-child reductions, and the states'
-    compiled expressions), so one `Tables` serves every parse in the process at once.
+    Read-only once built, apart from caches that only ever gain entries computed the same
+    way by any thread (the chains of single-child reductions, the terminals' first
+    characters, and the states' compiled expressions for each first character), so one
+    `Tables` serves every parse in the process at once.
     """
 
     def __init__(self, lark: Lark, transformer: type) -> None:
@@ -77,38 +74,58 @@ class Tables:
         reducers: dict[Any, Reducer | None] = {}
         self.actions = {state: _actions(acts, transformer, reducers) for state, acts in table.states.items()}
         contextual = frontend.lexer.lexer
-        self.lexers: dict[int, Any] = contextual.lexers
-        # The terminal types each state's lexer matches (those the state accepts, the
-        # ignored ones and _NEWLINE); a root token of another type is lexed again.
-        self.accepts = {state: frozenset(t.name for t in lexer.terminals)
-                        for state, lexer in self.lexers.items()}
         root = contextual.root_lexer
-        self.root: Scanner = _scanner(root)
+        # Lark's scanner of every terminal: it tells that no terminal needs a callback
+        # (its "unless" keywords; the grammar writes keywords as expressions), and gives
+        # the error of a token no terminal of the state matches (_no_token).
+        scanner = root.scanner
+        if root.callback:
+            raise ValueError("the lexer has terminal callbacks, which the parse loop does not run")
+        self.root_mres: tuple[re.Pattern[str], ...] = tuple(scanner._mres)
+        self.flags: int = scanner.g_regex_flags
+        self.newline: frozenset[str] = frozenset(root.newline_types)   # types that may hold newlines
         self.ignore: frozenset[str] = frozenset(root.ignore_types)
-        self.scanners: dict[int, Scanner] = {}      # see scanner()
-        self.uses: dict[int, int] = {}              # tokens lexed with the root, per state
-        self.compile_after = _COMPILE_AFTER
+        # Per state, its lexer's terminals (those the state accepts, the ignored ones and
+        # _NEWLINE) in the order Lark's lexer tries them: (name, expression).
+        self.terminals: dict[int, tuple[tuple[str, str], ...]] = {
+            state: tuple((t.name, t.pattern.to_regexp()) for t in lexer.terminals)
+            for state, lexer in contextual.lexers.items()}
+        self.expected_words = {state: frozenset(name for name, _ in terms)
+                               for state, terms in self.terminals.items()}
+        # Per state, the matcher for each first character met so far (see pattern()).
+        self.dispatch: dict[int, dict[str, Matcher]] = {state: {} for state in self.terminals}
+        self.firsts: dict[str, frozenset[str] | None] = {}       # see firsts.first_chars
+        self.compiled: dict[tuple[str, ...], Matcher] = {}         # by the terminals' names
         self.chains: dict[tuple[int, int, str], int] = {}    # see _pass_through
 
-    def scanner(self, state: int) -> Scanner:
-        """The expressions of the terminals `state` accepts, compiled on first use (shared
-        between states that accept the same terminals)."""
-        found = self.scanners.get(state)
+    def pattern(self, state: int, ch: str) -> Matcher:
+        """The matcher of `state` for a token starting with `ch`: the alternation of the
+        state's terminals that can start with `ch`, in the state's order (firsts.py)."""
+        terms = self.terminals[state]
+        if ch < "\x80":
+            firsts = self.firsts
+            kept = []
+            for name, regexp in terms:
+                chars = firsts.get(name, ASCII)
+                if chars is ASCII:
+                    chars = firsts[name] = first_chars(regexp, self.flags)
+                if chars is None or ch in chars:
+                    kept.append((name, regexp))
+            terms = tuple(kept)
+        key = tuple(name for name, _ in terms)
+        found = self.compiled.get(key)
         if found is None:
-            found = self.scanners[state] = _scanner(self.lexers[state])
+            found = self.compiled[key] = _alternation(terms, self.flags)
+        if ch < "\x80":        # (other characters are looked up here each time)
+            self.dispatch[state][ch] = found
         return found
 
 
-def _scanner(lexer: Any) -> Scanner:
-    """The compiled expressions of one of Lark's lexers (compiling them if need be), and
-    the types that may hold newlines."""
-    made = getattr(lexer, "_dsp_scanner", None)
-    if made is None:
-        scanner = lexer.scanner
-        if lexer.callback:      # Lark's keyword callbacks: the grammar has none (see Tables)
-            raise ValueError("the lexer has terminal callbacks, which the parse loop does not run")
-        made = lexer._dsp_scanner = (tuple(scanner._mres), frozenset(lexer.newline_types))
-    return made
+def _alternation(terms: tuple[tuple[str, str], ...], flags: int) -> Matcher:
+    """One expression trying `terms` in order, each a named group (as Lark's scanner)."""
+    if not terms:
+        return _NEVER
+    return re.compile("|".join(f"(?P<{name}>{regexp})" for name, regexp in terms), flags)
 
 
 def _actions(acts: dict[str, Any], transformer: type, reducers: dict[Any, Reducer | None]) -> dict[str, Action]:
@@ -230,10 +247,8 @@ def parse(tables: Tables, text: str, start: str, st: ParseState, tf: Any,  # noq
     followed by _INDENT or _DEDENT tokens as the next line's indentation says; brackets
     must match; each line's first token, the first '=' and the tokens before the culprit
     are recorded in `st`."""
-    states, chains, accepts = tables.actions, tables.chains, tables.accepts
-    root_mres, root_newline = tables.root
-    ignore, compiled, uses, compile_after = tables.ignore, tables.scanners, tables.uses, tables.compile_after
-    m: Any = None
+    states, chains = tables.actions, tables.chains
+    dispatch, newline, ignore = tables.dispatch, tables.newline, tables.ignore
     stack = [tables.start_states[start]]
     values: list[Any] = []
     brackets, flat = st.brackets, st.flat
@@ -253,32 +268,16 @@ def parse(tables: Tables, text: str, start: str, st: ParseState, tf: Any,  # noq
             if pos >= end:
                 break
             # ---- lex one token, with the parser's current state
-            if text[pos] == " " and text[pos + 1:pos + 2] not in _SPACE:
+            ch = text[pos]
+            if ch == " " and text[pos + 1:pos + 2] not in _SPACE:
                 pos += 1            # one space between tokens: what the ignored whitespace matches
                 continue
-            state = stack[-1]
-            scanner = compiled.get(state)
-            if scanner is None:     # not compiled yet: the root's token, if the state takes it
-                m = None
-                for mre in root_mres:
-                    m = mre.match(text, pos)
-                    if m is not None:
-                        break
-                newline = root_newline
-                if m is None or m.lastgroup not in accepts[state]:
-                    scanner = tables.scanner(state)
-                else:
-                    uses[state] = count = uses.get(state, 0) + 1
-                    if count == compile_after:
-                        tables.scanner(state)
-            if scanner is not None:
-                mres, newline = scanner
-                for mre in mres:
-                    m = mre.match(text, pos)
-                    if m is not None:
-                        break
-                else:
-                    raise _no_token(tables, text, pos, line, pos - line_start + 1, stack)
+            mre = dispatch[stack[-1]].get(ch)
+            if mre is None:
+                mre = tables.pattern(stack[-1], ch)
+            m = mre.match(text, pos)
+            if m is None:
+                raise _no_token(tables, text, pos, line, pos - line_start + 1, stack)
             value, kind, after = m.group(), m.lastgroup, m.end()
             end_line, end_start = line, line_start
             if kind in newline:
@@ -391,7 +390,7 @@ def _no_token(tables: Tables, text: str, pos: int, line: int, col: int, stack: l
     """What Lark's contextual lexer raises where no terminal of the state matches: an
     unexpected token when some terminal of the grammar matches there, else unexpected
     characters."""
-    for mre in tables.root[0]:
+    for mre in tables.root_mres:
         m = mre.match(text, pos)
         if m is not None:
             value = m.group()

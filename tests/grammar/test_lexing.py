@@ -1,15 +1,15 @@
-"""The parse loop's two ways of lexing give the same tokens.
+"""The parse loop lexes as Lark's contextual lexer does.
 
-A token is first matched with the root scanner (every terminal) and kept when the parser's
-state accepts its type; only otherwise, or once the state has been met often enough to be
-worth compiling, is the state's own scanner used (lalr.parse). Lark's contextual lexer
-always uses the state's. Lexing every program of the repository and a stream of fuzz
-mutants both ways must give the same tokens, and the same tree or error.
+Lark matches a token with the alternation of every terminal the parser's state accepts;
+the parse loop with the alternation of only those that can start with the character at
+hand (lalr.Tables.pattern, grammar/firsts.py). Lexing every program of the repository and
+a stream of fuzz mutants both ways must give the same tokens, and the same tree or error.
 """
 
 from __future__ import annotations
 
 import functools
+import string
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from dsplang.errors import DspSyntaxError
-from dsplang.grammar import lalr, parser
+from dsplang.grammar import firsts, lalr, parser
 from dsplang.grammar.nesting import deep_enough
 from dsplang.grammar.postlex import ParseState
 from dsplang.grammar.transform import DspTransformer
@@ -31,22 +31,17 @@ FUZZ_SOURCES = sorted((ROOT / "examples").glob("*.dsp")) + sorted((ROOT / "tests
 MUTANTS = 400
 
 
-class RootFirst(lalr.Tables):
-    """Tables that lex every token with the root scanner first, never keeping a state's."""
+class WholeStates(lalr.Tables):
+    """Tables that match every token with all the terminals of the state, as Lark does."""
 
-    def scanner(self, state: int) -> lalr.Scanner:
-        return lalr._scanner(self.lexers[state])
+    def pattern(self, state: int, ch: str) -> lalr.Matcher:
+        return lalr._alternation(self.terminals[state], self.flags)
 
 
 @functools.cache
 def both_tables() -> tuple[lalr.Tables, lalr.Tables]:
     lark = parser._grammar().lark
-    root_first = RootFirst(lark, DspTransformer)
-    root_first.compile_after = 10**9
-    by_state = lalr.Tables(lark, DspTransformer)
-    for state in by_state.lexers:
-        by_state.scanner(state)
-    return root_first, by_state
+    return lalr.Tables(lark, DspTransformer), WholeStates(lark, DspTransformer)
 
 
 def lexed(tables: lalr.Tables, text: str) -> tuple[list[tuple[Any, ...]], Any]:
@@ -77,24 +72,52 @@ def texts() -> list[tuple[str, str]]:
 
 
 @pytest.mark.time_limit(300)
-def test_root_first_lexing_gives_the_tokens_of_the_states_scanners():
-    root_first, by_state = both_tables()
+def test_lexing_by_first_character_gives_the_tokens_of_the_states_scanners():
+    by_first, whole = both_tables()
     differ = []
     for name, text in texts():
         text = parser._normalize(text)
         with deep_enough():         # (comparing deeply nested trees)
-            if lexed(root_first, text) != lexed(by_state, text):
+            if lexed(by_first, text) != lexed(whole, text):
                 differ.append(name)
     assert not differ, differ
     assert len(PROGRAMS) > 60
 
 
-def test_a_word_the_state_does_not_take_from_the_root_is_lexed_again():
-    """`input` is a NAME to the root scanner, INPUT in a signature body; `let` is LET to the
-    root at a statement's start, a NAME after `=`."""
-    root_first, _ = both_tables()
-    tokens, outcome = lexed(root_first, "signature S:\n    input input: str\nlet let = 1\nx = let\n")
+def test_a_word_is_lexed_as_the_state_takes_it():
+    """`input` is INPUT in a signature body, a NAME after it; `let` is LET at a statement's
+    start, a NAME after `=`."""
+    by_first, _ = both_tables()
+    tokens, outcome = lexed(by_first, "signature S:\n    input input: str\nlet let = 1\nx = let\n")
     kinds = [(kind, value) for kind, value, *_ in tokens if kind in ("INPUT", "NAME", "LET")]
     assert kinds == [("NAME", "S"), ("INPUT", "input"), ("NAME", "input"), ("NAME", "str"),
                      ("LET", "let"), ("NAME", "let"), ("NAME", "x"), ("NAME", "let")]
     assert [type(stmt).__name__ for stmt in outcome] == ["SignatureDecl", "Let", "Assign"]
+
+
+@pytest.mark.parametrize(("regexp", "chars"), [
+    (r"abc", "a"), (r"[a-c]x|d", "abcd"), (r"(?:x?y)+", "xy"), (r"(?=q)r", "r"),
+    (r"\d\w*", "0123456789"), (r"(?!let\b)[^\W\d]\w*", "".join(sorted(set(string.ascii_letters + "_")))),
+    (r"#?\n", "#\n"), (r"[^a]", None), (r".", None), (r"x*", None), (r"(?i:k)", None), (r"\u00e9|z", "z"),
+])
+def test_first_characters(regexp, chars):
+    found = firsts.first_chars(regexp, 0)
+    expected = None if chars is None else frozenset(chars)
+    if chars is None:
+        assert found is None or len(found) >= 127
+    else:
+        assert found == expected
+
+
+def test_every_terminal_of_the_grammar_has_its_first_characters_worked_out():
+    """Only terminals that cannot be read fall back to every character: none in dsp.lark."""
+    tables = both_tables()[0]
+    lark = parser._grammar().lark
+    for terminal in lark.terminals:
+        assert firsts.first_chars(terminal.pattern.to_regexp(), tables.flags) is not None, terminal.name
+
+
+def test_a_token_starting_with_another_character_is_matched_with_every_terminal():
+    by_first, whole = both_tables()
+    for text in ("let é = 1\nprint(é)\n", "x = 'ü' + \"€\"\n", "let 名前 = 2\n", "x = ¤\n"):
+        assert lexed(by_first, text) == lexed(whole, text)
