@@ -85,6 +85,7 @@ class Analyzer(StmtChecks):
                 self.visit(stmt)
         while self.deferred:
             self.deferred.popleft()()
+        self.finish_usage()
 
     def hoist(self, body: Sequence[ast.Node]) -> None:
         """Declare the top-level declarations; a repeated name is reported at the later one."""

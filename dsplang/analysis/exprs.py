@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from dsplang.analysis import messages
 from dsplang.analysis.declares import target_names
 from dsplang.analysis.model import BUILTIN, Binding
-from dsplang.analysis.types import TypeChecks
+from dsplang.analysis.stdlib_tables import OPTIMIZER_PARAMS
+from dsplang.analysis.usage import UsageChecks
 from dsplang.analysis.walker import BUILTIN_NAMES
 from dsplang.errors import DspSyntaxError, Span, did_you_mean
 from dsplang.grammar import ast, names
@@ -29,7 +31,7 @@ def format_params(params: Sequence[ast.Param]) -> str:
     return "(" + ", ".join(parts) + ")"
 
 
-class ExprChecks(TypeChecks):
+class ExprChecks(UsageChecks):
     """A `visit_<Node>` method for each expression that needs more than its children checked
     (the others go through `generic_visit`)."""
 
@@ -91,6 +93,7 @@ class ExprChecks(TypeChecks):
         self.exprs(node.values)
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
+        self.note_read(node)
         value = node.value
         if isinstance(value, ast.Name):
             binding = self.resolve(value.id, value.span)
@@ -158,11 +161,18 @@ class ExprChecks(TypeChecks):
         self.visit(node.func)
         self.exprs(node.args)
         self.exprs(node.keywords)
+        self.note_call(node)
         callee, label = self._callee(node.func)
-        if callee is BUILTIN and isinstance(node.func, ast.Name) and node.func.id in SIGNATURE_TAKERS:
-            self._check_signature_args(node, node.func.id)
+        if callee is BUILTIN and isinstance(node.func, ast.Name):
+            name = node.func.id
+            if name in SIGNATURE_TAKERS:
+                self._check_signature_args(node, name)
+            elif name in OPTIMIZER_PARAMS:
+                self.check_optimizer_call(node, name)
         elif isinstance(callee, CALLABLE_DECLS):
             self.check_arity(node, self._call_params(callee, label), label)
+        elif isinstance(callee, ast.TypeDecl):
+            self.check_record_call(node, callee)
 
     def _call_params(self, decl: ast.FuncDef | ast.ModuleDecl, label: str) -> Sequence[ast.Param]:
         """The parameters a call fills: a method's explicit leading `self` is filled for it."""
@@ -194,26 +204,31 @@ class ExprChecks(TypeChecks):
         for spec in specs:
             if isinstance(spec, ast.Const) and isinstance(spec.value, str):
                 self.check_sigspec(spec.value, spec.span)
-            if callee == "ChainOfThought" and "reasoning" in self._signature_inputs(spec):
-                self.report("value error", "ChainOfThought adds an output named 'reasoning', but this "
-                            "signature has an input of that name", node.span, "rename that input")
+            if callee == "ChainOfThought":
+                label, inputs = self._signature_inputs(spec)
+                if "reasoning" in inputs:
+                    message, hint = messages.reasoning_input(label)
+                    self.report("value error", message, node.span, hint)
 
-    def _signature_inputs(self, spec: ast.Node) -> set[str]:
-        """The input names of a signature given as a string or by the name of a declaration."""
+    def _signature_inputs(self, spec: ast.Node) -> tuple[str, set[str]]:
+        """The name and input names of a signature given as a string or by the name of a
+        declaration (a signature with its own `reasoning` output is fine: ChainOfThought keeps it)."""
         fields: Sequence[ast.SigField] = ()
+        label = ""
         if isinstance(spec, ast.Name):
             binding = self.scope.lookup(spec.id)
             decl = binding.node if binding is not None and binding.kind in ("decl", "imported") else None
             if isinstance(decl, ast.SignatureDecl):
-                fields = decl.fields
+                fields, label = decl.fields, decl.name
             elif isinstance(decl, ast.SignatureAlias):
-                spec = ast.Const(decl.spec_span, decl.spec)
+                spec, label = ast.Const(decl.spec_span, decl.spec), decl.name
         if isinstance(spec, ast.Const) and isinstance(spec.value, str):
+            label = label or messages.signature_label(spec.value)
             try:
                 fields = parse_sigspec(spec.value, spec.span).fields
             except DspSyntaxError:
                 fields = ()
-        return {f.name for f in fields if f.direction == "input"}
+        return label, {f.name for f in fields if f.direction == "input"}
 
     def check_arity(self, node: ast.Call, params: Sequence[ast.Param], label: str) -> None:
         """Too many positional arguments, unknown or repeated keywords, missing arguments."""

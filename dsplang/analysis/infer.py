@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from dsplang.analysis.messages import signature_label
 from dsplang.analysis.model import Binding, Model
 from dsplang.analysis.source import Pos
 from dsplang.errors import Span
@@ -34,6 +35,7 @@ class Shape:
     fields: Fields = ()
     cls: str = ""
     label: str = ""
+    signature: str = ""   # a predictor's (or its prediction's) signature's name at run time, if known
 
 
 def shape_of(binding: Binding | None, depth: int = 0) -> Shape | None:
@@ -42,19 +44,35 @@ def shape_of(binding: Binding | None, depth: int = 0) -> Shape | None:
         return None
     binding = binding.home
     model, kind, node = binding.model, binding.kind, binding.node
-    if model is None:
-        return None
+    if model is None or binding.rebound or (kind == "attr" and binding.name in model.assigned_attrs):
+        return None   # assigned again somewhere (`x = e`, `self.x = e`): its value is not known
     if kind == "decl":
         return _decl_shape(node, model)
     if kind == "self":
         return Shape("module", node, model)
     if kind == "namespace":
         return Shape("namespace", node, binding.file) if binding.file is not None else None
+    module = _explicit_self(binding) if kind == "param" else None
+    if module is not None:
+        return Shape("module", module, model)
     if kind == "param" and isinstance(node, ast.Param) and node.type is not None:
         return _annotation_shape(node.type, model, binding.pos, depth)
     if binding.value is not None:
         return shape_of_expr(binding.value, model, binding.pos, depth + 1)
     return None
+
+
+def _explicit_self(binding: Binding) -> ast.ModuleDecl | None:
+    """The module of a method whose explicit leading `self` parameter (`def forward(self,
+    question)`) `binding` is: that parameter is the instance."""
+    scope = binding.scope
+    outer = scope.parent if scope is not None else None
+    method = scope.node if scope is not None else None
+    if outer is None or not isinstance(outer.node, ast.ModuleDecl) or not isinstance(method, ast.FuncDef):
+        return None
+    params = method.params
+    explicit = bool(params) and params[0] is binding.node and len(ast.method_params(params)) < len(params)
+    return outer.node if explicit else None
 
 
 def _decl_shape(node: object, model: Model) -> Shape:
@@ -103,14 +121,17 @@ def _call_shape(call: ast.Call, model: Model, pos: Pos, depth: int) -> Shape | N
     module or type declaration gives an instance."""
     func = call.func
     if isinstance(func, ast.Name) and func.id in names.PREDICTORS and model.lookup(func.id, pos) is None:
-        label, fields, home = signature_fields(_signature_arg(call), model, pos, depth)
+        spec = _signature_arg(call)
+        label, fields, home = signature_fields(spec, model, pos, depth)
         if func.id == "ChainOfThought" and fields:
             fields = _with_reasoning(fields)
-        return Shape("predictor", call, home, fields, func.id, label)
+        name = signature_name(spec, model, pos, depth) if fields else ""
+        return Shape("predictor", call, home, fields, func.id, label, name)
     callee = shape_of_expr(func, model, pos, depth + 1)
     if callee is not None and callee.kind == "predictor":
         outputs = tuple(f for f in callee.fields if f.direction == "output")
-        return Shape("prediction", callee.node, callee.model, outputs, callee.cls, callee.label)
+        return Shape("prediction", callee.node, callee.model, outputs, callee.cls, callee.label,
+                     callee.signature)
     return instance_of(callee)
 
 
@@ -141,6 +162,19 @@ def signature_fields(expr: ast.Node | None, model: Model, pos: Pos, depth: int =
     if target is None or target.kind != "decl" or target.model is None:
         return ".".join(names), (), model
     return ".".join(names), decl_fields(target.node), target.model
+
+
+def signature_name(expr: ast.Node | None, model: Model, pos: Pos, depth: int = 0) -> str:
+    """The name a run gives the signature `expr` stands for: a declaration's name, or a short-form
+    string's text with its spaces collapsed; "" when it cannot be told."""
+    if isinstance(expr, ast.Const) and isinstance(expr.value, str):
+        return signature_label(expr.value)
+    names = _dotted(expr)
+    target = resolve_chain(model, names, pos, depth + 1) if names else None
+    if target is None or target.kind != "decl":
+        return ""
+    node = target.node
+    return node.name if isinstance(node, ast.SignatureDecl | ast.SignatureAlias) else ""
 
 
 def decl_fields(node: object) -> Fields:

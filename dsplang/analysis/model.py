@@ -58,7 +58,8 @@ class Binding:
     in (with `skip_first`, after the span's first word, a keyword such as `def`), from which
     `span`, the name's own span, is found when it is first asked for (`self`'s span is its
     module's name; an anchor exactly as long as the name is its span). `uses` are the spans
-    of the names the walk resolved to this binding.
+    of the names the walk resolved to this binding. `rebound` is set when the name is assigned
+    again (`x = e`, `x += e`, `x[k] = e` with a computed key): what it holds is then not known.
     """
 
     name: str
@@ -76,6 +77,7 @@ class Binding:
     scope: Scope | None = None
     uses: list[Span] = field(default_factory=list)
     exact: Span | None = None
+    rebound: bool = False
 
     @property
     def assignable(self) -> bool:
@@ -201,7 +203,9 @@ class Model:
     """The static analysis of one file: its scopes, bindings and problems.
 
     `imports` are the absolute paths of the .dsp files it imports; `scopes_of` maps a def,
-    module or compound statement (by id) to the scope it opened.
+    module or compound statement (by id) to the scope it opened; `assigned_attrs` holds every
+    attribute name the file assigns (`x.name = e`, `x["name"] = e`): a module attribute or a
+    prediction field of that name may hold anything.
     """
 
     def __init__(self, path: str, program: ast.Program | None = None, source: str | None = None,
@@ -215,6 +219,7 @@ class Model:
         self.imports: list[str] = []
         self.top = Scope(kind="file", model=self)
         self.scopes_of: dict[int, Scope] = {}
+        self.assigned_attrs: set[str] = set()
         self._uses: dict[int, list[tuple[Span, Binding]]] | None = None
 
     @property

@@ -50,7 +50,22 @@ class StmtChecks(ExprChecks):
             for name in target.names:
                 self.store(name.id, name.span)
         else:
+            self._note_store(target)
             self.expr(target)
+
+    def _note_store(self, target: ast.Node) -> None:
+        """`x.name = e` and `x["name"] = e` may add a field (to a prediction) or change what a
+        module attribute holds; `x[key] = e` with a computed key may change anything in x."""
+        if isinstance(target, ast.Attribute):
+            self.model.assigned_attrs.add(target.attr)
+        elif isinstance(target, ast.Index):
+            index = target.index
+            if isinstance(index, ast.Const) and isinstance(index.value, str):
+                self.model.assigned_attrs.add(index.value)
+            elif isinstance(target.value, ast.Name):
+                binding = self.scope.lookup(target.value.id)
+                if binding is not None:
+                    binding.rebound = True
 
     def visit_Pass(self, node: ast.Pass) -> None:
         pass

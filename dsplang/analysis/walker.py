@@ -163,6 +163,7 @@ class Walk(NodeVisitor):
             self._store_undeclared(name, span)
             return
         binding.uses.append(span)
+        binding.rebound = True
         if not binding.assignable:
             what = f"{binding.describe()} " if binding.kind != "self" else ""
             self.report("name error", f"cannot assign to {what}{name!r}", span,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dsplang.errors import did_you_mean
+from dsplang.analysis import messages
 from dsplang.stdlib.fields import Fields
 from dsplang.stdlib.notebook import html_table
 
@@ -16,7 +16,7 @@ class Prediction(Fields):
     _what = "the prediction"
 
     def _missing_hint(self, name: str) -> str | None:
-        return did_you_mean(name, self._data) or f"its fields are: {', '.join(self._data)}"
+        return messages.prediction_field_hint(name, self._data)   # `dsp check` gives it too
 
     def __init__(self, data: dict | None = None, completions: list[dict] | None = None, **fields: Any):
         merged = dict(data or {})

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any, Literal, Optional, Union, get_args, get_origin
 
+from dsplang.analysis import messages
 from dsplang.errors import DspArgumentError, DspNameError, DspTypeError, DspValueError, Span, a_type, did_you_mean
 from dsplang.grammar import ast, names
 
@@ -237,17 +238,17 @@ def record_base() -> type[pydantic.BaseModel]:
 
         def __call__(cls, *args: Any, **kwargs: Any) -> Any:
             names = list(cls.model_fields)
+            # The messages are `dsp check`'s too (analysis/usage.py finds these mistakes statically).
             if len(args) > len(names):
-                raise DspArgumentError(
-                    f"{cls.__name__}() takes {len(names)} fields, got {len(args)} positional values")
+                raise DspArgumentError(messages.record_too_many_values(cls.__name__, len(names), len(args)))
             for name, value in zip(names, args):
                 if name in kwargs:
-                    raise DspArgumentError(f"{cls.__name__}() got field {name!r} twice")
+                    raise DspArgumentError(messages.record_field_twice(cls.__name__, name))
                 kwargs[name] = value
             for key in kwargs:
                 if key not in cls.model_fields:
-                    raise DspTypeError(f"{cls.__name__} has no field {key!r}",
-                                       hint=did_you_mean(key, names))
+                    message, hint = messages.record_has_no_field(cls.__name__, key, names)
+                    raise DspTypeError(message, hint=hint)
             try:
                 return super().__call__(**kwargs)
             except pydantic.ValidationError as err:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dsplang.analysis import messages
 from dsplang.errors import DspValueError, Span
 from dsplang.interpreter.values import DspCallable
 from dsplang.stdlib.modules.one_predictor import OnePredictor
@@ -51,8 +52,8 @@ class ChainOfThought(OnePredictor, DspCallable):
 def with_reasoning(signature: Signature, desc: str | None = None) -> Signature:
     """`signature` with `reasoning` as its first output: added, or its own moved there."""
     if REASONING in signature.input_names:
-        raise DspValueError(f"ChainOfThought adds an output named {REASONING!r}, but signature {signature.name} "
-                            f"has an input of that name", hint="rename that input")
+        message, hint = messages.reasoning_input(signature.name)   # `dsp check` says it too
+        raise DspValueError(message, hint=hint)
     if REASONING not in signature.output_names:
         return signature.prepend_output(REASONING, str, desc or REASONING_DESC)
     own = signature.field(REASONING)

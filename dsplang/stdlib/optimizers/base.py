@@ -18,7 +18,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from dsplang.errors import DspArgumentError, DspError, DspValueError, did_you_mean
+from dsplang.analysis import messages
+from dsplang.errors import DspArgumentError, DspError, DspValueError
 from dsplang.interpreter.values import Function, Learnable, ModuleInstance
 from dsplang.lm import usage
 from dsplang.lm.cache import canonical_json
@@ -86,8 +87,8 @@ class Optimizer:
         names = [n for n in params if n != "self"]
         for key in kwargs:
             if key not in params:
-                raise DspArgumentError(f"{cls.__name__}() got an unknown keyword argument {key!r}",
-                                       hint=did_you_mean(key, names) or "its parameters are: " + ", ".join(names))
+                message, hint = messages.unknown_keyword(cls.__name__, key, names)  # `dsp check` says it too
+                raise DspArgumentError(message, hint=hint)
         try:
             inspect.signature(cls.__init__).bind(None, *args, **kwargs)
         except TypeError as err:
