@@ -84,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="parse and statically check .dsp files (exit 1 on problems)")
     check.add_argument("files", nargs="+", metavar="FILE")
+    check.add_argument("--format", choices=("text", "json"), default="text",
+                       help="text (the default: each problem with its source line, on stderr) or json "
+                            "(one document on stdout, for CI and editors; see docs/language.md)")
     check.add_argument("--debug", action="store_true", help="show Python tracebacks for internal errors")
 
     preview = sub.add_parser("preview",
@@ -254,13 +257,21 @@ def cmd_check(args) -> int:
     from dsplang.analysis.checker import check_file
     from dsplang.errors import render
     problems = 0
+    checked = []
     for path in args.files:
         found = check_file(path)
+        checked.append((path, found))
+        problems += len(found)
+        if args.format == "json":
+            continue
         for err in found:
             print(render(err), file=sys.stderr)
-        problems += len(found)
         if not found:
             print(f"{path}: ok")
+    if args.format == "json":
+        from dsplang.analysis.report import json_report
+        print(json_report(checked))
+        return EXIT_ERROR if problems else EXIT_OK
     if problems:
         print(f"{problems} problem{'s' if problems != 1 else ''} found", file=sys.stderr)
         return EXIT_ERROR
