@@ -18,7 +18,7 @@ from prompt_toolkit.lexers import PygmentsLexer
 from dsplang.driver.run import RunOptions
 from dsplang.grammar.parser import is_complete
 from dsplang.highlight import DspLexer
-from dsplang.repl.commands import ALIASES, COMMANDS
+from dsplang.repl.commands import ALIASES, COMMANDS, REPL_WORDS
 from dsplang.repl.completion import DspCompleter
 from dsplang.repl.session import QuitSession, Session
 from dsplang.version import __version__
@@ -42,9 +42,18 @@ def ready(text: str) -> bool:
     if not text.strip() or text.lstrip().startswith(":"):
         return True
     lines = text.split("\n")
+    if _opens_block(lines[-1]):
+        return False
     if len(lines) > 1 and not lines[-1].strip():
         return is_complete(text.rstrip() + "\n\n")
     return is_complete(text)
+
+
+def _opens_block(line: str) -> bool:
+    """Whether a line ends with the `:` of a block header (`def f():`, `if x:  # why`)."""
+    code = line.split("#", 1)[0].rstrip() if "#" in line and "\"" not in line and "'" not in line \
+        else line.rstrip()
+    return code.endswith(":") and not code.lstrip().startswith(":")
 
 
 def next_indent(document: Document) -> str:
@@ -119,7 +128,7 @@ def prompt_session(session: Session) -> PromptSession:
     return PromptSession(
         PROMPT, multiline=True, prompt_continuation=CONTINUATION,
         lexer=PygmentsLexer(DspLexer), completer=DspCompleter(lambda: session.scope, commands,
-                                                                     lambda: session.static),
+                                                                     lambda: session.static, REPL_WORDS),
         complete_while_typing=False, history=_history(), auto_suggest=AutoSuggestFromHistory(),
         key_bindings=key_bindings(), enable_open_in_editor=False)
 
@@ -133,7 +142,7 @@ def _let_ctrl_c_interrupt() -> None:
 
 
 def main(file: str | None = None, options: RunOptions | None = None, debug: bool = False) -> int:
-    """Run the REPL until Ctrl-D or `:quit`; FILE, when given, is loaded first."""
+    """Run the REPL until Ctrl-D, `exit` or `:quit`; FILE, when given, is loaded first."""
     session = Session(options, debug)
     try:
         if file:

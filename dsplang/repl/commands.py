@@ -25,6 +25,7 @@ from dsplang.errors import (
 from dsplang.lm.client import LM
 from dsplang.repl import display
 from dsplang.repl.introspect import predictors_of, resolve
+from dsplang.repl.saving import Entry, session_text
 from dsplang.stdlib.adapters import ChatAdapter
 
 
@@ -34,6 +35,7 @@ class Session(Protocol):
 
     debug: bool
     inputs: list[str]
+    transcript: list[Entry]
     loaded: str | None
     last_traceback: str | None
     scope: Any
@@ -42,6 +44,7 @@ class Session(Protocol):
     def load(self, path: str) -> None: ...
     def reload(self) -> None: ...
     def predictor_calls(self) -> list: ...
+    def secrets(self) -> list[str]: ...
 
 
 Handler = Callable[[Session, str], None]
@@ -53,9 +56,9 @@ class QuitSession(Exception):
 
 def cmd_help(session: Session, arg: str) -> None:
     """show this help"""
-    print("Type .dsp statements or expressions; an expression's value is printed.")
+    print("Type .dsp statements or expressions; an expression's value is printed and kept as _.")
     print("A block (after a line ending in ':') ends with an empty line. Tab completes;")
-    print("Ctrl-C cancels the running input; Ctrl-D (or :quit) leaves.\n")
+    print("help(x) describes x; Ctrl-C cancels the running input; Ctrl-D, exit or :quit leaves.\n")
     width = max(len(usage) for usage in USAGES.values())
     for name, usage in USAGES.items():
         print(f"  {usage:<{width}}  {COMMANDS[name].__doc__}")
@@ -100,6 +103,7 @@ def cmd_lm(session: Session, arg: str) -> None:
     """show the default LM, or set it to MODEL (a litellm model string)"""
     if arg:
         set_default(LM(arg))
+        session.transcript.append(Entry("lm", arg))
     try:
         print(repr(current_lm()))
     except DspError as err:
@@ -126,17 +130,16 @@ def cmd_preview(session: Session, arg: str) -> None:
 
 
 def cmd_save(session: Session, arg: str) -> None:
-    """write the inputs that ran without error to PATH (a .dsp file)"""
+    """write the loaded file and the inputs that ran to PATH, as a .dsp file (no credentials)"""
     path = _required(arg, ":save PATH")
-    lines = ["# dsp repl session" + (f" (after loading {session.loaded})" if session.loaded else "")]
-    for text in session.inputs:
-        lines.append(text.rstrip("\n") + ("\n" if "\n" in text.strip() else ""))
+    text = session_text(session.transcript, session.secrets())
     try:
         with open(os.path.expanduser(checked_path(path)), "w", encoding="utf-8") as fh:
-            fh.write("\n".join(lines).rstrip("\n") + "\n")
+            fh.write(text)
     except OSError as exc:
         raise DspFileError(f"cannot write {path}: {exc.strerror}") from None
-    print(f"saved {len(session.inputs)} inputs to {path}")
+    inputs = sum(entry.kind != "file" for entry in session.transcript)
+    print(f"saved {inputs} input{'s' if inputs != 1 else ''} to {path}")
 
 
 def cmd_debug(session: Session, arg: str) -> None:
@@ -162,6 +165,9 @@ USAGES = {
     ":trace": ":trace", ":lm": ":lm [MODEL]", ":preview": ":preview PREDICTOR",
     ":save": ":save PATH", ":debug": ":debug [off]", ":quit": ":quit",
 }
+# Words the REPL itself understands as an input of their own: `help(x)`, `exit`, `quit`.
+QUIT_WORDS = ("exit", "quit")
+REPL_WORDS = ("help", *QUIT_WORDS)
 ALIASES = {":q": ":quit", ":exit": ":quit", ":h": ":help", ":?": ":help"}
 
 

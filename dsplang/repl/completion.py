@@ -103,10 +103,11 @@ class DspCompleter(Completer):
     and the live scope returned by `get_scope`."""
 
     def __init__(self, get_scope: Callable[[], Scope], commands: Iterable[str] = (),
-                 get_history: Callable[[], StaticHistory] | None = None):
+                 get_history: Callable[[], StaticHistory] | None = None, words: Iterable[str] = ()):
         self.get_scope = get_scope
         self.get_history = get_history
         self.commands = sorted(commands)
+        self.words = sorted(words)  # the REPL's own words (help, exit, quit)
         self.paths = PathCompleter(expanduser=True)
 
     def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterator[Completion]:
@@ -199,6 +200,10 @@ class DspCompleter(Completer):
                     seen.add(name)
                     yield Completion(name, -len(prefix), display_meta=_type_label(level.vars[name]))
             level = level.parent
+        for word in self.words:
+            if word.startswith(prefix) and word not in seen:
+                seen.add(word)
+                yield Completion(word, -len(prefix), display_meta="repl")
         for word in KEYWORDS:
             if word.startswith(prefix) and word not in seen:
                 yield Completion(word, -len(prefix), display_meta="keyword")

@@ -1,14 +1,37 @@
-"""Text the REPL's meta-commands print: predictor calls (`:inspect`, `:trace`) and the
+"""Text the REPL prints: a value (`value_text`), predictor calls (`:inspect`, `:trace`) and the
 messages a predictor would send (`:preview`)."""
 
 from __future__ import annotations
 
+import enum
+import inspect
 import json
 from typing import Any
 
+import pydantic
+
 from dsplang.context.trace import PredictorCall
+from dsplang.stdlib.types import type_name
 
 RULE = "-" * 60
+
+
+def value_text(value: Any) -> str:
+    """How the REPL shows a value: its repr (signatures, modules, instances, predictions and
+    records have readable ones), except for the classes and functions whose Python repr
+    names the package's internals: a record type shows its fields (`<type Point(x: int)>`),
+    an enum its members, a class or function its name."""
+    if isinstance(value, type):
+        if issubclass(value, enum.Enum):
+            return f"<enum {value.__name__}: " + ", ".join(str(m.value) for m in value) + ">"
+        if issubclass(value, pydantic.BaseModel):
+            fields = ", ".join(f"{name}: {type_name(info.annotation)}" for name, info in value.model_fields.items())
+            return f"<type {value.__name__}({fields})>"
+        if value.__module__.startswith("dsplang."):
+            return f"<class {value.__name__}>"
+    if inspect.isfunction(value) and value.__module__.startswith("dsplang."):
+        return f"<function {value.__name__}>"
+    return repr(value)
 
 
 def call_row(number: int, call: PredictorCall) -> str:

@@ -3,13 +3,17 @@ predictors a value holds. Used by the completer and by `:preview`; imports no pr
 
 from __future__ import annotations
 
+import enum
 import inspect
+
+import pydantic
 
 from dsplang.interpreter.scope import Scope
 from dsplang.interpreter.values import Function, ModuleClass, ModuleInstance, Namespace
 from dsplang.stdlib.example import Example
 from dsplang.stdlib.modules.predict import Predict
 from dsplang.stdlib.prediction import Prediction
+from dsplang.stdlib.signature import Signature
 
 
 def resolve(path: str, scope: Scope):
@@ -27,11 +31,33 @@ def resolve(path: str, scope: Scope):
     return value
 
 
+# What a signature offers after `Sig.`: its parts, then the ways to derive a new one.
+SIGNATURE_MEMBERS = ("name", "instructions", "inputs", "outputs", "fields", "input_names", "output_names",
+                     "with_instructions", "with_name", "append_input", "append_output", "prepend_output",
+                     "with_field_desc")
+# Methods of the standard library's objects that are machinery, not for programs.
+INTERNAL = frozenset({"set_path_hint", "takes_signature", "cached", "output_model", "validate_inputs"})
+
+
 def attributes_of(value) -> list[str]:
-    """The names worth completing after `value.`: data fields first, then the rest."""
+    """The names worth completing after `value.`: data fields first, then the rest. A record
+    type or instance offers its fields only, an enum its members only, a signature its parts
+    (not the Python machinery of the classes behind them)."""
+    if isinstance(value, Signature):
+        return list(SIGNATURE_MEMBERS)
     fields = _fields(value)
-    rest = sorted(n for n in _public_dir(value) if n not in fields)
+    if _only_fields(value):
+        return fields
+    rest = sorted(n for n in _public_dir(value) if n not in fields and n not in INTERNAL)
     return fields + rest
+
+
+def _only_fields(value) -> bool:
+    """A record (type or instance) or an enum type: its fields or members are all it offers."""
+    cls = value if isinstance(value, type) else type(value)
+    if issubclass(cls, pydantic.BaseModel):
+        return True
+    return isinstance(value, type) and issubclass(value, enum.Enum)
 
 
 def _fields(value) -> list[str]:

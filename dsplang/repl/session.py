@@ -6,7 +6,13 @@ session's trace and its usage persist from one input to the next. `:reload` star
 Run: nothing of the earlier one (its `use`, trace, compile state) reaches the reloaded file.
 Each input is parsed on its own under the name `<repl:N>` (its text is registered for error
 rendering by `parse`). Each input that ran, and each loaded file, is also walked by the static
-analysis into `static` (a `StaticHistory`), which completion reads.
+analysis into `static` (a `StaticHistory`), which completion reads, and kept in `transcript`
+(what `:save` writes).
+
+Python's REPL habits hold: `_` is the last value printed, `help(x)` describes a value (and
+`help()` lists the commands), and a bare `exit` or `quit` (or `exit()`) leaves. Those three
+words are the REPL's only where the session has not bound them itself, and `help`/`exit`
+inputs are not part of the transcript.
 
 Ctrl-C: inputs run in the main thread, so SIGINT raises KeyboardInterrupt wherever the
 input is — in the interpreter, in a `time.sleep` of a ScriptedLM, in a socket read of a
@@ -21,6 +27,7 @@ import traceback
 from contextlib import ExitStack
 
 from dsplang.context import trace
+from dsplang.context.lm import current_lm
 from dsplang.context.run import entered
 from dsplang.driver.host import new_interpreter
 from dsplang.driver.run import RunOptions, new_run
@@ -30,7 +37,11 @@ from dsplang.grammar.nesting import deep_enough
 from dsplang.grammar.parser import parse
 from dsplang.interpreter.declarations import DeclCompiler
 from dsplang.lm import usage
-from dsplang.repl.commands import QuitSession, run_command
+from dsplang.lm.client import LM
+from dsplang.lm.secrets import secret_values
+from dsplang.repl import display, helptext
+from dsplang.repl.commands import QUIT_WORDS, QuitSession, cmd_help, run_command
+from dsplang.repl.saving import LAST_VALUE, Entry
 from dsplang.repl.static import StaticHistory
 
 DEBUG_HINT = "(use :debug to see tracebacks)"
@@ -50,6 +61,7 @@ class Session:
         self.static = StaticHistory()
         self.count = 0
         self.inputs: list[str] = []
+        self.transcript: list[Entry] = []
         self.loaded: str | None = None
         self.last_traceback: str | None = None
         self._closed = False
@@ -100,18 +112,59 @@ class Session:
         program = parse(text, filename)
         body = program.body
         if not body and program.doc is not None:  # a lone string parses as a docstring
-            self.inputs.append(text)
-            print(repr(program.doc))
+            self._ran(text, "value")
+            self._show(program.doc)
             return
         if len(body) == 1 and isinstance(body[0], ast.ExprStmt):
-            value = self._evaluate(body[0].expr, filename)
-            self.inputs.append(text)
-            if value is not None:
-                print(repr(value))
+            expr = body[0].expr
+            if self._repl_word(expr, QUIT_WORDS):
+                raise QuitSession
+            if self._repl_word(expr, ("help",)):
+                self._help(expr, filename)
+                return
+            value = self._evaluate(expr, filename)
+            self._ran(text, "value")
+            self._show(value)
             return
         self.interp.execute(program, filename, self.scope)
-        self.inputs.append(text)
+        self._ran(text, "code")
         self.static.add(program, filename, text)
+
+    def _ran(self, text: str, kind: str) -> None:
+        self.inputs.append(text)
+        self.transcript.append(Entry(kind, text))
+
+    def _show(self, value) -> None:
+        """Print a value (none is not printed) and keep it as `_`."""
+        if value is None:
+            return
+        self.scope.declare(LAST_VALUE, value)
+        print(display.value_text(value))
+
+    def _repl_word(self, expr: ast.Node, words: tuple[str, ...]) -> bool:
+        """Whether `expr` is one of the REPL's words (`exit`, `quit()`, `help(x)`) that the
+        session has not bound itself."""
+        args: tuple[ast.Node, ...] = ()
+        name = expr
+        if isinstance(expr, ast.Call):
+            if expr.keywords:
+                return False
+            name, args = expr.func, expr.args
+        if not isinstance(name, ast.Name) or name.id not in words or self.scope.find(name.id) is not None:
+            return False
+        return len(args) <= (1 if name.id == "help" else 0)
+
+    def _help(self, expr: ast.Node, filename: str) -> None:
+        """`help` or `help()`: the REPL's help; `help(x)`: what x is."""
+        args = expr.args if isinstance(expr, ast.Call) else ()
+        if not args:
+            cmd_help(self, "")
+            return
+        arg = args[0]
+        value = self._evaluate(arg, filename)
+        name = arg.id if isinstance(arg, ast.Name) else None
+        home = self.scope.find(name) if name is not None else None
+        print(helptext.describe(value, name, builtin=home is not None and home.parent is None))
 
     def _evaluate(self, expr: ast.Node, filename: str):
         """The value of `expr`, with the recursion limit `Interpreter.execute` also uses."""
@@ -132,6 +185,7 @@ class Session:
         with importer.running(path):  # so an import cycle back to this file is named
             self.interp.execute(program, path, self.scope)
         self.static.add(program, path, source)
+        self.transcript.append(Entry("file", source, path))
 
     def reload(self) -> None:
         """Re-run the last loaded file in a fresh interpreter, scope and Run (re-reading its
@@ -143,6 +197,8 @@ class Session:
         self.interp = new_interpreter(self.options.limits)
         self.scope = self.interp.new_globals()
         self.static.reset()
+        self.inputs.clear()
+        self.transcript.clear()
         self.load(self.loaded)
 
     # ---------------------------------------------------------- errors
@@ -161,3 +217,17 @@ class Session:
 
     def predictor_calls(self) -> list[trace.PredictorCall]:
         return self.trace.predictor_calls()
+
+    def secrets(self) -> list[str]:
+        """The credentials `:save` must not write: those of the session's LMs (the default
+        one and any the scope holds) and the values of secret-named environment variables.
+        Called inside the session's context, like every command."""
+        settings: dict = {}
+        lms = [value for value in self.scope.vars.values() if isinstance(value, LM)]
+        try:
+            lms.append(current_lm())
+        except DspError:
+            pass
+        for number, lm in enumerate(lms):
+            settings[f"lm{number}"] = lm.kwargs
+        return secret_values(settings)

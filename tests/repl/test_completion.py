@@ -6,7 +6,7 @@ import pytest
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 
-from dsplang.repl.commands import COMMANDS
+from dsplang.repl.commands import COMMANDS, REPL_WORDS
 from dsplang.repl.completion import DspCompleter, scan
 from dsplang.repl.session import Session
 
@@ -14,6 +14,12 @@ SETUP = '''
 type Point:
     x: int
     y: int
+
+enum Mood: happy, sad
+
+signature Answer:
+    input question: str
+    output answer: str
 
 module Pipeline():
     respond = ChainOfThought("question, context -> answer")
@@ -37,7 +43,7 @@ let prediction = Prediction(answer="yes", score=0.5)
 def completer():
     with Session() as session:
         session.context.run(session.execute, SETUP)
-        yield DspCompleter(lambda: session.scope, COMMANDS, lambda: session.static)
+        yield DspCompleter(lambda: session.scope, COMMANDS, lambda: session.static, REPL_WORDS)
 
 
 def complete(completer: DspCompleter, text: str) -> list[str]:
@@ -53,7 +59,7 @@ def test_builtin_names_and_keywords(completer):
 
 def test_names_the_session_declared(completer):
     assert complete(completer, "pip") == ["pipeline"]
-    assert complete(completer, "help") == ["helper"]
+    assert complete(completer, "helpe") == ["helper"]
 
 
 def test_module_instance_attributes(completer):
@@ -74,10 +80,30 @@ def test_prediction_example_and_record_fields_come_first(completer):
     assert complete(completer, "point.")[:2] == ["x", "y"]
 
 
+def test_types_offer_their_fields_and_members_only(completer):
+    assert complete(completer, "Point.") == ["x", "y"]
+    assert complete(completer, "Mood.") == ["happy", "sad"]
+    assert complete(completer, "point.") == ["x", "y"]
+
+
+def test_a_signature_offers_its_parts_not_python_internals(completer):
+    found = complete(completer, "Answer.")
+    assert found[:4] == ["name", "instructions", "inputs", "outputs"]
+    assert "with_instructions" in found
+    assert not [n for n in found if n.startswith(("from_", "_", "model_")) or n in ("cached", "output_model")]
+    assert complete(completer, "qa.signature.inst") == ["instructions"]
+
+
+def test_repl_words_complete(completer):
+    assert complete(completer, "qui") == ["quit"]
+    assert complete(completer, "hel")[:2] == ["helper", "help"]
+
+
 def test_python_object_public_attributes(completer):
     found = complete(completer, "qa.")
     assert "signature" in found and "demos" in found
     assert not any(name.startswith("_") for name in found)
+    assert "set_path_hint" not in found and "takes_signature" not in found
 
 
 def test_predictor_keyword_arguments(completer):

@@ -120,8 +120,9 @@ def test_load_reload_and_save(session, capsys, tmp_path):
     session.run("undefined_thing")
     session.run(f":save {saved}")
     text = saved.read_text()
-    assert 'greet("bob")' in text and "def f(x):\n    return x\n" in text
+    assert "let counter = 41" in text and "def f(x):\n    return x\n" in text
     assert "undefined_thing" not in text
+    assert 'greet("bob")' not in text  # it ran before :reload, in a scope that is gone
 
 
 def test_load_of_a_missing_file_is_an_error(session, capsys):

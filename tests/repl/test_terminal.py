@@ -101,6 +101,21 @@ def test_multi_line_block_then_call(repl):
     repl.quit()
 
 
+def test_a_nested_block_header_waits_for_its_body_and_exit_leaves(repl):
+    repl.child.send("module M():\r")
+    repl.child.send("x = 1\r")
+    repl.child.send("def forward(n):\r")
+    repl.expect("...")
+    repl.child.send("return n + x\r")
+    repl.child.send("\r")
+    repl.prompt()
+    repl.child.send("M()(41)\r")
+    repl.expect("42")
+    repl.prompt()
+    repl.child.send("exit\r")
+    repl.child.expect(pexpect.EOF)
+
+
 def test_ctrl_c_cancels_a_slow_lm_call_and_keeps_the_session(repl):
     repl.line('use ScriptedLM([{"answer": "x"}], delay=10)')
     repl.line('let qa = Predict("question -> answer")')
