@@ -53,6 +53,8 @@ class TypeChecks(Walk):
         if name in names.TYPE_NAMES:
             return
         binding = self.scope.lookup(name)
+        if binding is None and name in names.BUILTIN_CLASS_TYPES:   # History, Image
+            return
         if binding is None:
             self.report("name error", f"unknown type {name!r}", node.span,
                         names.type_suggestion(name, self._declared_types()))

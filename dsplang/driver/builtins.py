@@ -77,6 +77,8 @@ STDLIB: dict[str, tuple[str, str]] = {
     "SIMBA": ("dsplang.stdlib.optimizers.simba", "SIMBA"),
     "GEPA": ("dsplang.stdlib.optimizers.gepa", "GEPA"),
     "Feedback": ("dsplang.stdlib.feedback", "Feedback"),
+    "History": ("dsplang.stdlib.history", "History"),
+    "Image": ("dsplang.stdlib.image", "Image"),
 }
 
 

@@ -59,8 +59,10 @@ LANGUAGE_BUILTINS = SIGNATURE_TAKERS | frozenset({
     "BestOfN", "Refine", "Parallel", "Retrieve", "majority", "BM25", "Embeddings", "TfIdf",
     "LabeledFewShot", "BootstrapFewShot", "BootstrapFewShotWithRandomSearch", "KNNFewShot",
     "COPRO", "MIPROv2", "Ensemble", "SIMBA", "GEPA", "Feedback",
-    "ChatAdapter", "JSONAdapter",
+    "ChatAdapter", "JSONAdapter", "History", "Image",
 })
+# Builtins that are also types (of input fields): `input history: History`, `input photo: Image`.
+BUILTIN_CLASS_TYPES = frozenset({"History", "Image"})
 
 # Names usable after `except` (each is a DspError class at run time; `Error` catches all).
 ERROR_NAMES = frozenset({

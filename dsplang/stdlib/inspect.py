@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from dsplang.context import trace
+from dsplang.lm.vision import content_text
 
 
 def format_call(rec: trace.PredictorCall, index: int | None = None) -> str:
@@ -17,7 +18,7 @@ def format_call(rec: trace.PredictorCall, index: int | None = None) -> str:
              f"{rec.latency * 1000:.0f} ms{cached}"]
     for message in rec.messages:
         lines.append(f"[{message['role']}]")
-        lines.append(_indent(str(message.get("content", ""))))
+        lines.append(_indent(content_text(message.get("content"))))
     for i, reply in enumerate(rec.replies):
         label = "[reply]" if len(rec.replies) == 1 else f"[reply {i + 1}]"
         lines.append(label)

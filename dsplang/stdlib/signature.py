@@ -13,12 +13,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args, get_origin
 
-from dsplang.errors import DspArgumentError, DspNameError, DspTypeError, DspValueError, Span, a_type, did_you_mean
+from dsplang.errors import (
+    DspArgumentError,
+    DspError,
+    DspNameError,
+    DspTypeError,
+    DspValueError,
+    Span,
+    a_type,
+    did_you_mean,
+)
 from dsplang.grammar import ast
 from dsplang.grammar.parser import parse_sigspec, parse_type
-from dsplang.stdlib.types import allows_none, annotation_from_typeexpr, type_name
+from dsplang.stdlib.history import History, check_history
+from dsplang.stdlib.image import Image, check_image
+from dsplang.stdlib.types import allows_none, annotation_from_typeexpr, optional_inner, type_name
 
 if TYPE_CHECKING:
     import pydantic
@@ -31,9 +42,13 @@ OUTPUT = "output"
 Lookup = Callable[[str, Span], object]
 
 
-def _no_names(name: str, span: Span) -> None:
-    """The default lookup: no record or enum names are known."""
-    return None
+INPUT_ONLY_TYPES: dict[str, type] = {"History": History, "Image": Image}
+
+
+def _no_names(name: str, span: Span) -> type | None:
+    """The default lookup: the standard library's input types (History, Image); no record or
+    enum names are known."""
+    return INPUT_ONLY_TYPES.get(name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,6 +297,29 @@ class Signature:
             noun = "input" if len(missing) == 1 else "inputs"
             raise DspArgumentError(f"missing {noun} {words} for signature {self.name}", span,
                                    hint=f"its inputs are: {', '.join(names)}")
+        for spec, kind in self.cached("checked_inputs", self._checked_inputs):
+            if spec.name in kwargs:
+                try:
+                    if kind == "history":
+                        check_history(kwargs[spec.name], spec.name, [f.name for f in self.fields])
+                    else:
+                        check_image(kwargs[spec.name], spec.name, many=kind == "images")
+                except DspError as err:
+                    raise err.with_span(span) from None
+
+    def _checked_inputs(self) -> list[tuple[FieldSpec, str]]:
+        """The inputs whose values are checked: History ("history"), Image ("image") and
+        list[Image] ("images") fields, optional or not."""
+        out = []
+        for spec in self.inputs:
+            annotation = optional_inner(spec.annotation) or spec.annotation
+            if annotation is History:
+                out.append((spec, "history"))
+            elif annotation is Image:
+                out.append((spec, "image"))
+            elif get_origin(annotation) is list and get_args(annotation) == (Image,):
+                out.append((spec, "images"))
+        return out
 
     # ------------------------------------------------------------ saving
 
@@ -324,6 +362,9 @@ def _check_fields(name: str, fields: list[FieldSpec], span: Span | None) -> None
             raise DspNameError(f"{spec.name!r} is not a valid field name in signature {name}", span)
         if spec.name in seen:
             raise DspNameError(f"field {spec.name!r} appears twice in signature {name}", span)
+        if spec.direction == OUTPUT and spec.annotation in INPUT_ONLY_TYPES.values():
+            raise DspTypeError(f"output {spec.name!r} of signature {name} cannot be {type_name(spec.annotation)}: "
+                               "it is a type of inputs", span, hint="declare it as an input field")
         seen.add(spec.name)
     if not any(spec.direction == OUTPUT for spec in fields):
         raise DspValueError(f"signature {name} has no output fields", span)

@@ -16,8 +16,10 @@ from typing import Any, Literal, get_args, get_origin
 from dsplang.errors import DspOutputParseError
 from dsplang.lm.prompt import Prompt
 from dsplang.stdlib.adapters.parsing import FieldParseError, clip, parser_for
+from dsplang.stdlib.history import History, as_history, check_history
+from dsplang.stdlib.image import Image
 from dsplang.stdlib.signature import FieldSpec, Signature
-from dsplang.stdlib.types import allows_none, type_adapter
+from dsplang.stdlib.types import allows_none, optional_inner, type_adapter
 
 INCOMPLETE_DEMO_PREFIX = "This is an example of the task, though some input or output fields are not supplied."
 MISSING_IN_DEMO = "Not supplied for this particular example. "
@@ -36,9 +38,11 @@ def jsonable(value: Any) -> Any:
 
 def format_value(value: Any, annotation: object) -> str:
     """A field value as prompt text: strings as is, a list in a `str` field as a numbered
-    list of «blobs», containers and records as JSON, anything else via str()."""
+    list of «blobs», containers, records and a History (in a demo) as JSON, anything else via str()."""
     if isinstance(value, str):
         return value
+    if isinstance(value, History):
+        return json.dumps(jsonable(value.to_dict()), ensure_ascii=False)
     if isinstance(value, enum.Enum):
         return str(value.value)
     if isinstance(value, list) and annotation is str:
@@ -130,6 +134,13 @@ def output_type_hint(spec: FieldSpec) -> str:
     return f" (must be formatted as a valid Python {spec.type_name})"
 
 
+def history_field(signature: Signature) -> str | None:
+    """The name of the signature's first `History` input, or None."""
+    return signature.cached("history_field", lambda: next(
+        (spec.name for spec in signature.inputs
+         if spec.annotation is History or optional_inner(spec.annotation) is History), None))
+
+
 # ---------------------------------------------------------------- demos
 
 def as_dict(demo: Any) -> Mapping[str, Any]:
@@ -200,14 +211,38 @@ class Adapter:
         raise NotImplementedError
 
     def format(self, signature: Signature, demos: Iterable[Any], inputs: Mapping[str, Any]) -> list[dict]:
-        """The chat messages for one call: system, demo pairs, then the user turn (a `Prompt`
-        that knows this adapter wrote it, for a ScriptedLM's replies)."""
+        """The chat messages for one call: system, demo pairs, the turns of a `History` input
+        (if the signature has one), then the user turn (a `Prompt` that knows this adapter
+        wrote it, for a ScriptedLM's replies)."""
         plan = self.plan(signature)
         messages = Prompt([{"role": "system", "content": plan.system}])
         messages.adapter, messages.signature = self, signature
         if demos:
             messages.extend(self.format_demos(signature, plan, demos))
+        field = history_field(signature)
+        if field is not None and field in inputs:
+            history = as_history(inputs[field], field)
+            if history is not None:
+                messages.extend(self.format_turns(signature, plan, history))
+            inputs = {name: value for name, value in inputs.items() if name != field}
         messages.append({"role": "user", "content": user_content(plan, inputs, main=True)})
+        return messages
+
+    def format_turns(self, signature: Signature, plan: Plan, history: History) -> list[dict]:
+        """A conversation's turns as chat messages: each turn's inputs as a user message, its
+        outputs as the assistant's reply (a turn may lack either; one with no field of the
+        signature is an error)."""
+        field = history_field(signature)
+        messages = []
+        check_history(history, field or "", [spec.name for spec in signature.fields])
+        for turn in history.turns():
+            values = {name: value for name, value in turn.items() if name != field}
+            said = user_content(plan, values)
+            answered = any(spec.name in values for spec in signature.outputs)
+            if said:
+                messages.append({"role": "user", "content": said})
+            if answered:
+                messages.append({"role": "assistant", "content": self.assistant_content(signature, values, None)})
         return messages
 
     def format_demos(self, signature: Signature, plan: Plan, demos: Iterable[Any]) -> list[dict]:
@@ -239,16 +274,52 @@ class Adapter:
         return {}
 
 
-def user_content(plan: Plan, values: Mapping[str, Any], prefix: str = "", main: bool = False) -> str:
+def user_content(plan: Plan, values: Mapping[str, Any], prefix: str = "",
+                 main: bool = False) -> str | list[dict]:
     """A user turn: the inputs present in `values`, in signature order, as field blocks;
-    with `main` (the request and every demo) it ends with the reminder of the outputs."""
-    parts = [prefix] if prefix else []
+    with `main` (the request and every demo) it ends with the reminder of the outputs.
+    Text, unless an input holds an Image: then a list of content parts, each image in its
+    field's place (`content_parts`)."""
+    parts: list[str | list[Image]] = [prefix] if prefix else []
     for name, annotation in plan.inputs:
         if name in values:
-            parts.append(f"[[ ## {name} ## ]]\n{format_value(values[name], annotation)}")
+            images = image_value(values[name])
+            if images is None:
+                parts.append(f"[[ ## {name} ## ]]\n{format_value(values[name], annotation)}")
+            else:
+                parts += [f"[[ ## {name} ## ]]", images]
     if main:
         parts.append(plan.requirements)
-    return "\n\n".join(parts).strip()
+    if all(isinstance(part, str) for part in parts):
+        return "\n\n".join(parts).strip()  # type: ignore[arg-type]
+    return content_parts(parts)
+
+
+def image_value(value: Any) -> list[Image] | None:
+    """The Images a field value is (an Image, or a non-empty list of them), else None."""
+    if isinstance(value, Image):
+        return [value]
+    if isinstance(value, (list, tuple)) and value and all(isinstance(item, Image) for item in value):
+        return list(value)
+    return None
+
+
+def content_parts(parts: list[str | list[Image]]) -> list[dict]:
+    """OpenAI content parts: neighbouring texts joined by blank lines into one text part,
+    each image an `image_url` part."""
+    out: list[dict] = []
+    texts: list[str] = []
+    for part in parts:
+        if isinstance(part, str):
+            texts.append(part)
+            continue
+        if texts:
+            out.append({"type": "text", "text": "\n\n".join(texts).strip()})
+            texts = []
+        out.extend(image.part() for image in part)
+    if texts:
+        out.append({"type": "text", "text": "\n\n".join(texts).strip()})
+    return out
 
 
 def parse_outputs(signature: Signature, plan: Plan, found: Mapping[str, Any], raw: str,

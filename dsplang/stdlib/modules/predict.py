@@ -17,6 +17,7 @@ from dsplang.context.lm import current_lm
 from dsplang.context.run import current, derived
 from dsplang.errors import DspArgumentError, DspError, DspOutputParseError, DspTypeError, Span, a_type
 from dsplang.interpreter.values import DspCallable, Learnable
+from dsplang.lm.vision import content_text
 from dsplang.stdlib.adapters import ChatAdapter, JSONAdapter
 from dsplang.stdlib.fields import Fields
 from dsplang.stdlib.prediction import Prediction
@@ -187,5 +188,5 @@ def _show(name: str, messages: list[dict]) -> None:
     out = sys.stderr
     out.write(f"----- prompt of {name} -----\n")
     for message in messages:
-        out.write(f"[{message['role']}]\n{message['content']}\n\n")
+        out.write(f"[{message['role']}]\n{content_text(message['content'])}\n\n")
     out.flush()
