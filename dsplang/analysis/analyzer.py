@@ -43,6 +43,10 @@ Scoping rules (the interpreter follows the same ones):
    arity and keyword names (skipped when `*args`/`**kwargs` are involved).
 11. `compile NAME = ...` declares NAME (recompiling a name is fine); `save NAME`
    and `load NAME` need NAME declared.
+12. Where the source tells the types (`usage.UsageChecks`), the mistakes a run would
+   stop on are reported in its words: a predictor's unknown, missing or positional
+   inputs, an unknown prediction field, a record's unknown field or wrong literal, an
+   unknown optimizer setting.
 
 Function bodies, default values and module bodies are checked after the
 top-level statements, in the scope they were declared in, so they see every
