@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dsplang.analysis import messages
 from dsplang.analysis.declares import target_names
 from dsplang.analysis.model import BUILTIN, Binding
-from dsplang.analysis.stdlib_tables import OPTIMIZER_PARAMS
+from dsplang.analysis.stdlib_tables import OPTIMIZER_PARAMS, PREDICTOR_KEYWORDS
 from dsplang.analysis.usage import UsageChecks
 from dsplang.analysis.walker import BUILTIN_NAMES
 from dsplang.errors import DspSyntaxError, Span, did_you_mean
@@ -167,6 +167,8 @@ class ExprChecks(UsageChecks):
             name = node.func.id
             if name in SIGNATURE_TAKERS:
                 self._check_signature_args(node, name)
+                if name in PREDICTOR_KEYWORDS:
+                    self.check_predictor_keywords(node, name)
             elif name in OPTIMIZER_PARAMS:
                 self.check_optimizer_call(node, name)
         elif isinstance(callee, CALLABLE_DECLS):

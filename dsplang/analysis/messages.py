@@ -50,6 +50,13 @@ def unknown_keyword(owner: str, key: str, params: Sequence[str]) -> Message:
             did_you_mean(key, params) or "its parameters are: " + ", ".join(params))
 
 
+def keyword_typo(owner: str, key: str, params: Sequence[str]) -> Message | None:
+    """A keyword a predictor's constructor passes on to the LM as a request setting, when it is
+    close to one of the constructor's own (`ReAct(QA, tool=[...])`); None when it is not."""
+    hint = did_you_mean(key, params)
+    return (f"{owner} got an unknown keyword argument {key!r}", hint) if hint else None
+
+
 def reasoning_input(signature: str) -> Message:
     """ChainOfThought over a signature with an input named `reasoning` (its own output's name).
     A signature with its own `reasoning` output is fine: ChainOfThought keeps that one."""

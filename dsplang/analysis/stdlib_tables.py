@@ -61,6 +61,12 @@ PREDICTION_ATTRIBUTES = frozenset({
     "completions", "dsp_fields", "get", "items", "keys", "toDict", "to_dict", "values",
 })
 
+# The keyword arguments of predictor constructors that pass any other keyword on to the LM as a
+# request setting, but refuse one close to their own (a typo).
+PREDICTOR_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "ReAct": ("tools", "max_iters", "function_calling"),
+}
+
 # Predictors whose call takes exactly their signature's inputs (and `config`) as keywords and
 # whose prediction holds exactly its outputs (ChainOfThought's with `reasoning` first).
 SIGNATURE_PREDICTORS = frozenset({"Predict", "ChainOfThought"})

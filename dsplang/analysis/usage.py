@@ -7,7 +7,8 @@ the mistakes a run would report, reported before it, in the run's own words
 - A field read from its prediction (`pred.anwser`) that the signature does not output.
 - A record (`type`) made with an unknown field name, too many values, a field twice, or a
   literal of the wrong type for a field (pydantic, which validates records at run time, judges).
-- An optimizer made with a keyword its constructor does not take.
+- An optimizer made with a keyword its constructor does not take, and a ReAct with a keyword
+  close to one of its own (any other goes to the LM as a request setting).
 
 Anything whose type is not known is left alone: a value assigned again (`x = e`), a signature
 made at run time, a call with `*args`/`**kwargs`, a name imported from Python. Records and
@@ -26,7 +27,13 @@ from dsplang.analysis.imports import DspFiles
 from dsplang.analysis.infer import Shape, shape_of, shape_of_expr
 from dsplang.analysis.model import Binding, Model
 from dsplang.analysis.source import Pos
-from dsplang.analysis.stdlib_tables import CALL_CONFIG, OPTIMIZER_PARAMS, PREDICTION_ATTRIBUTES, SIGNATURE_PREDICTORS
+from dsplang.analysis.stdlib_tables import (
+    CALL_CONFIG,
+    OPTIMIZER_PARAMS,
+    PREDICTION_ATTRIBUTES,
+    PREDICTOR_KEYWORDS,
+    SIGNATURE_PREDICTORS,
+)
 from dsplang.analysis.types import TypeChecks
 from dsplang.grammar import ast, names
 
@@ -65,6 +72,14 @@ class UsageChecks(TypeChecks):
             if kw.name is not None and kw.name not in params:
                 message, hint = messages.unknown_keyword(name, kw.name, params)
                 self.report("argument error", message, kw.span, hint)
+
+    def check_predictor_keywords(self, node: ast.Call, name: str) -> None:
+        """`ReAct(QA, tool=[...])`: a keyword close to one of the constructor's own."""
+        params = PREDICTOR_KEYWORDS[name]
+        for kw in node.keywords:
+            typo = messages.keyword_typo(name, kw.name, params) if kw.name and kw.name not in params else None
+            if typo is not None:
+                self.report("argument error", typo[0], kw.span, typo[1])
 
     def check_record_call(self, node: ast.Call, decl: ast.TypeDecl) -> None:
         """Making a record: as many values as fields, known field names, literals of the right type."""

@@ -115,6 +115,9 @@ CASES = [
     ("unknown optimizer setting, no close name", """
         let o = MIPROv2(metric=exact_match, colour="red")
     """, ("argument error", 1, 37)),
+    ("a typo of a ReAct keyword", QA + """
+        let agent = ReAct(QA, tool=[])
+    """, ("argument error", 6, 23)),
     ("ChainOfThought over a signature with a reasoning input", """
         signature R:
             input reasoning: str
@@ -227,6 +230,10 @@ SILENT = [
         def BootstrapFewShot(**settings):
             return settings
         let o = BootstrapFewShot(max_bootstraped_demos=4)
+    """),
+    ("LM settings given to predictors", QA + """
+        let agent = ReAct(QA, tools=[], temperature=0.2, n=1)
+        let cot = ChainOfThought(QA, temperature=0.2, rationale_desc="why")
     """),
     ("optimizer settings spread from a dict", """
         let settings = {"max_bootstrapped_demos": 2}

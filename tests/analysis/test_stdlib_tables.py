@@ -6,7 +6,13 @@ from __future__ import annotations
 import inspect
 
 import dsplang
-from dsplang.analysis.stdlib_tables import CALL_CONFIG, OPTIMIZER_PARAMS, PREDICTION_ATTRIBUTES, SIGNATURE_PREDICTORS
+from dsplang.analysis.stdlib_tables import (
+    CALL_CONFIG,
+    OPTIMIZER_PARAMS,
+    PREDICTION_ATTRIBUTES,
+    PREDICTOR_KEYWORDS,
+    SIGNATURE_PREDICTORS,
+)
 from dsplang.driver.builtins import STDLIB
 from dsplang.grammar import names
 from dsplang.stdlib.modules.chain_of_thought import ChainOfThought
@@ -28,6 +34,13 @@ def test_optimizer_params_are_the_constructors_parameters_in_order():
         params = inspect.signature(cls.__init__).parameters
         assert not any(p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL) for p in params.values()), name
         assert OPTIMIZER_PARAMS[name] == tuple(p for p in params if p != "self"), name
+
+
+def test_predictor_keywords_are_the_constructors_own():
+    for name, keywords in PREDICTOR_KEYWORDS.items():
+        params = inspect.signature(stdlib_value(name).__init__).parameters.values()
+        assert keywords == tuple(p.name for p in params if p.kind == p.KEYWORD_ONLY), name
+        assert any(p.kind == p.VAR_KEYWORD for p in params), name
 
 
 def test_prediction_attributes_are_the_public_attributes_of_a_prediction():

@@ -25,9 +25,11 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
+from dsplang.analysis import messages
+from dsplang.analysis.stdlib_tables import PREDICTOR_KEYWORDS
 from dsplang.context import feedback, trace
 from dsplang.context.run import current
-from dsplang.errors import DspArgumentError, DspError, DspOutputParseError, Span, did_you_mean
+from dsplang.errors import DspArgumentError, DspError, DspOutputParseError, Span
 from dsplang.interpreter.values import DspCallable
 from dsplang.lm.client import is_context_window_error, quiet_litellm
 from dsplang.lm.scripted import ScriptedLM
@@ -81,10 +83,10 @@ class ReAct(DspCallable):
     def __init__(self, signature, /, *, tools=None, max_iters: int = 10,
                  function_calling: bool | None = None, **config: Any):
         base = as_signature(signature)
-        for key in config:  # other keywords are LM request parameters; catch typos of ours
-            hint = did_you_mean(key, ("tools", "max_iters", "function_calling"))
-            if hint:
-                raise DspArgumentError(f"ReAct got an unknown keyword argument {key!r}", hint=hint)
+        for key in config:  # other keywords are LM request parameters; catch typos of ours (dsp check too)
+            typo = messages.keyword_typo("ReAct", key, PREDICTOR_KEYWORDS["ReAct"])
+            if typo is not None:
+                raise DspArgumentError(typo[0], hint=typo[1])
         if not isinstance(max_iters, int) or max_iters < 1:
             raise DspArgumentError(f"max_iters must be a whole number of at least 1, got {max_iters!r}")
         self.signature = base
