@@ -10,7 +10,7 @@ from __future__ import annotations
 OPTIMIZER_PARAMS: dict[str, tuple[str, ...]] = {
     "BootstrapFewShot": (
         "metric", "metric_threshold", "teacher_settings", "max_bootstrapped_demos", "max_labeled_demos",
-        "max_rounds", "max_errors", "teacher", "balance_by", "threads", "seed", "verbose", "max_calls",
+        "max_rounds", "max_errors", "teacher", "balance_by", "threads", "num_threads", "seed", "verbose", "max_calls",
         "max_cost",
     ),
     "BootstrapFewShotWithRandomSearch": (
@@ -24,7 +24,7 @@ OPTIMIZER_PARAMS: dict[str, tuple[str, ...]] = {
         "min_batch", "max_errors", "num_threads", "threads", "seed", "verbose", "max_calls", "max_cost",
     ),
     "Ensemble": (
-        "reduce_fn", "size", "metric", "threads", "seed", "verbose", "max_calls", "max_cost",
+        "reduce_fn", "size", "metric", "threads", "num_threads", "seed", "verbose", "max_calls", "max_cost",
     ),
     "GEPA": (
         "metric", "reflection_lm", "auto", "max_metric_calls", "max_full_evals",
@@ -34,11 +34,11 @@ OPTIMIZER_PARAMS: dict[str, tuple[str, ...]] = {
     ),
     "KNNFewShot": (
         "k", "trainset", "embedder", "vectorizer", "metric", "metric_threshold",
-        "max_bootstrapped_demos", "max_labeled_demos", "max_rounds", "max_errors", "threads", "seed",
+        "max_bootstrapped_demos", "max_labeled_demos", "max_rounds", "max_errors", "threads", "num_threads", "seed",
         "verbose", "max_calls", "max_cost",
     ),
     "LabeledFewShot": (
-        "k", "sample", "balance_by", "metric", "threads", "seed", "verbose", "max_calls", "max_cost",
+        "k", "sample", "balance_by", "metric", "threads", "num_threads", "seed", "verbose", "max_calls", "max_cost",
     ),
     "MIPROv2": (
         "metric", "prompt_model", "task_model", "teacher_settings", "max_bootstrapped_demos",

@@ -3,7 +3,8 @@
 Each example's inputs go to the program as keyword arguments
 (``program(**example.inputs().to_dict())``); the metric gets ``(example, prediction)`` and
 returns a bool or a number (or a Prediction with a ``score`` field). Examples run in parallel
-on ``threads`` threads (default 1: deterministic, and kind to scripted LMs and rate limits)
+on ``threads`` threads (DSPy's ``num_threads`` is the same setting; default 1: deterministic,
+and kind to scripted LMs and rate limits)
 through :func:`dsplang.stdlib.parallel_runner.run_parallel`, so results keep the data's order.
 
 - A failure — any error raised by the program or the metric — scores ``failure_score`` and is
@@ -43,6 +44,7 @@ from dsplang.stdlib.example import Example
 from dsplang.stdlib.fields import Fields
 from dsplang.stdlib.notebook import html_table, json_ready
 from dsplang.stdlib.parallel_runner import RunResult, TooManyErrors, run_parallel
+from dsplang.stdlib.thread_count import thread_count
 
 _CELL_CHARS = 80
 _HTML_ROWS = 200        # rows of a result drawn in a notebook
@@ -58,10 +60,11 @@ class EvaluationError:
     error: BaseException
 
 
-def evaluate(program, data, metric=None, *, threads: int = 1, display_progress: bool = True,
-             max_errors: int | None = 10, failure_score: float = 0.0,
+def evaluate(program, data, metric=None, *, threads: int = 1, num_threads: int | None = None,
+             display_progress: bool = True, max_errors: int | None = 10, failure_score: float = 0.0,
              display_table: bool | int = 5) -> EvaluationResult:
     """Run `program` on every example of `data`, score it with `metric`; see the module docstring."""
+    threads = thread_count(threads, num_threads, "evaluate()")
     examples = _check_args(program, data, metric, failure_score)
     task = _Task(program, metric)
     with _progress_bar(display_progress, len(examples)) as on_done:

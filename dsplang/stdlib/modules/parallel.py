@@ -1,6 +1,6 @@
 """Parallel and batch: run programs on many inputs at once, results in input order.
 
-`Parallel(num_threads=8, max_errors=none)` is called with a list of `(module, inputs)`
+`Parallel(num_threads=8, max_errors=none)` (or `threads=8`) is called with a list of `(module, inputs)`
 pairs; `inputs` is a dict or an Example (its marked inputs, or all its fields when none
 are marked) given as keyword arguments, or a list/tuple given as positional ones.
 `batch(program, inputs, threads=8, max_errors=none)` runs one program over a list of input
@@ -22,6 +22,7 @@ from dsplang.interpreter.values import DspCallable
 from dsplang.stdlib.example import Example
 from dsplang.stdlib.parallel_runner import RunResult, TooManyErrors, run_parallel
 from dsplang.stdlib.prediction import Prediction
+from dsplang.stdlib.thread_count import thread_count
 
 DEFAULT_THREADS = 8
 
@@ -30,8 +31,8 @@ class Parallel(DspCallable):
     """`Parallel(num_threads=8, max_errors=none, return_failed_examples=false)`; call it with pairs."""
 
     def __init__(self, num_threads: int = DEFAULT_THREADS, max_errors: int | None = None,
-                 return_failed_examples: bool = False):
-        self.num_threads = num_threads
+                 return_failed_examples: bool = False, *, threads: int | None = None):
+        self.num_threads = thread_count(threads, num_threads, "Parallel()", DEFAULT_THREADS)
         self.max_errors = max_errors
         self.return_failed_examples = bool(return_failed_examples)
 
@@ -41,10 +42,11 @@ class Parallel(DspCallable):
         if pairs is None or len(args) > 1:
             raise DspArgumentError("Parallel is called with one list of (module, inputs) pairs", span,
                                    hint="e.g. Parallel(num_threads=4)([(qa, {\"question\": q}) for q in questions])")
-        threads = kwargs.pop("num_threads", None) or self.num_threads
+        given = thread_count(kwargs.pop("threads", None), kwargs.pop("num_threads", None), "Parallel", None, span)
+        threads = self.num_threads if given is None else given
         if kwargs:
             raise DspArgumentError(f"Parallel got an unknown keyword argument {next(iter(kwargs))!r}", span,
-                                   hint="it takes the pairs and num_threads=")
+                                   hint="it takes the pairs and num_threads= (or threads=)")
         items = [_pair(item, i, span) for i, item in enumerate(_as_list(pairs, "pairs", span))]
         return run_items(items, pairs, threads, self.max_errors, self.return_failed_examples, "Parallel", span)
 
@@ -59,7 +61,8 @@ def batch(program, inputs, threads: int = DEFAULT_THREADS, max_errors: int | Non
         raise DspTypeError(f"batch(): the program must be callable, got {a_type(program)}")
     data = _as_list(inputs, "inputs", None)
     items = [(program, *_arguments(item, i, None)) for i, item in enumerate(data)]
-    return run_items(items, data, num_threads or threads, max_errors, return_failed_examples, "batch()", None)
+    return run_items(items, data, thread_count(threads, num_threads, "batch()", DEFAULT_THREADS), max_errors,
+                     return_failed_examples, "batch()", None)
 
 
 def run_items(items: list[tuple], originals: list, threads: int, max_errors: int | None,

@@ -5,7 +5,8 @@ compiled program (a copy; the student is never changed). `Optimizer.compile` wra
 it checks the data, counts LM usage with `usage.track()`, gives `_compile` a `CompileRun`
 (budget checks, the thread pool, the reporter) and prints the report at the end.
 
-Settings every optimizer takes: `threads=1` (work done at once), `seed=0` (all randomness
+Settings every optimizer takes: `threads=1` (work done at once; DSPy's `num_threads` is the same
+setting, `stdlib.thread_count`), `seed=0` (all randomness
 comes from it), `verbose=True` (progress and report on stderr), `max_calls=None` and
 `max_cost=None` (a budget: when reached, the search stops cleanly with the best program so far).
 """
@@ -30,6 +31,7 @@ from dsplang.stdlib.optimizers.outcomes import Outcomes
 from dsplang.stdlib.optimizers.report import CompileReport, Reporter
 from dsplang.stdlib.parallel_runner import RunResult
 from dsplang.stdlib.program import lm_settings, program_state
+from dsplang.stdlib.thread_count import thread_count
 
 # Settings that change how a compile runs but never what it produces.
 _NOT_RESULT_SETTINGS = frozenset({"threads", "num_threads", "verbose"})
@@ -95,9 +97,10 @@ class Optimizer:
             raise DspArgumentError(f"{cls.__name__}(): {err}", hint="its parameters are: " + ", ".join(names)) from None
         return super().__new__(cls)
 
-    def __init__(self, *, threads: int = 1, seed: int = 0, verbose: bool = True,
+    def __init__(self, *, threads: int = 1, num_threads: int | None = None, seed: int = 0, verbose: bool = True,
                  max_calls: int | None = None, max_cost: float | None = None) -> None:
         check = Checker(self.name)
+        threads = thread_count(threads, num_threads, f"{self.name}()")
         self.threads = check("threads", threads, whole(at_least=1), "4")
         self.seed = check("seed", seed, whole(), "0")
         self.verbose = check("verbose", verbose, FLAG, "false")

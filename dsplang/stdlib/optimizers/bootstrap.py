@@ -50,9 +50,10 @@ class BootstrapFewShot(Optimizer):
     def __init__(self, metric=None, metric_threshold: float | None = None, teacher_settings: dict | None = None,
                  max_bootstrapped_demos: int = 4, max_labeled_demos: int = 16, max_rounds: int = 1,
                  max_errors: int | None = 10, *, teacher=None, balance_by: str | None = None,
-                 threads: int = 1, seed: int = 0,
+                 threads: int = 1, num_threads: int | None = None, seed: int = 0,
                  verbose: bool = True, max_calls: int | None = None, max_cost: float | None = None) -> None:
-        super().__init__(threads=threads, seed=seed, verbose=verbose, max_calls=max_calls, max_cost=max_cost)
+        super().__init__(threads=threads, num_threads=num_threads, seed=seed, verbose=verbose,
+                         max_calls=max_calls, max_cost=max_cost)
         check = Checker(self.name)
         self.metric = check("metric", metric, optional(METRIC))
         self.metric_threshold = check("metric_threshold", metric_threshold, optional(number()), "0.5")

@@ -31,9 +31,10 @@ class Ensemble(Optimizer):
     `metric=` only scores the ensemble on a valset for the report."""
 
     def __init__(self, *, reduce_fn=_DEFAULT, size: int | None = None, metric=None, threads: int = 1,
-                 seed: int = 0, verbose: bool = True, max_calls: int | None = None,
+                 num_threads: int | None = None, seed: int = 0, verbose: bool = True, max_calls: int | None = None,
                  max_cost: float | None = None) -> None:
-        super().__init__(threads=threads, seed=seed, verbose=verbose, max_calls=max_calls, max_cost=max_cost)
+        super().__init__(threads=threads, num_threads=num_threads, seed=seed, verbose=verbose,
+                         max_calls=max_calls, max_cost=max_cost)
         if reduce_fn is _DEFAULT:
             reduce_fn = majority
         check = Checker(self.name)

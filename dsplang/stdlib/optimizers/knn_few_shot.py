@@ -30,9 +30,10 @@ class KNNFewShot(Optimizer):
     def __init__(self, k: int = 3, trainset: list | None = None, embedder=None, vectorizer=None, *,
                  metric=None, metric_threshold: float | None = None, max_bootstrapped_demos: int = 4,
                  max_labeled_demos: int = 16, max_rounds: int = 1, max_errors: int | None = 10,
-                 threads: int = 1, seed: int = 0, verbose: bool = True,
+                 threads: int = 1, num_threads: int | None = None, seed: int = 0, verbose: bool = True,
                  max_calls: int | None = None, max_cost: float | None = None) -> None:
-        super().__init__(threads=threads, seed=seed, verbose=verbose, max_calls=max_calls, max_cost=max_cost)
+        super().__init__(threads=threads, num_threads=num_threads, seed=seed, verbose=verbose,
+                         max_calls=max_calls, max_cost=max_cost)
         check = Checker(self.name)
         self.k = check("k", k, whole(at_least=1), "3")
         embed = embedder if embedder is not None else vectorizer

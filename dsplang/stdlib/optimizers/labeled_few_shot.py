@@ -18,9 +18,10 @@ class LabeledFewShot(Optimizer):
     used for that score."""
 
     def __init__(self, k: int = 16, *, sample: bool = True, balance_by: str | None = None, metric=None,
-                 threads: int = 1, seed: int = 0,
+                 threads: int = 1, num_threads: int | None = None, seed: int = 0,
                  verbose: bool = True, max_calls: int | None = None, max_cost: float | None = None) -> None:
-        super().__init__(threads=threads, seed=seed, verbose=verbose, max_calls=max_calls, max_cost=max_cost)
+        super().__init__(threads=threads, num_threads=num_threads, seed=seed, verbose=verbose,
+                         max_calls=max_calls, max_cost=max_cost)
         check = Checker(self.name)
         self.k = check("k", k, whole(at_least=0), "16")
         self.sample = check("sample", sample, FLAG, "false")

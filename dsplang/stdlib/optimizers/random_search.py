@@ -67,7 +67,7 @@ class BootstrapFewShotWithRandomSearch(Optimizer):
                  max_cost: float | None = None) -> None:
         check = Checker(self.name)
         num_threads = check("num_threads", num_threads, optional(whole(at_least=1)), "4")
-        super().__init__(threads=num_threads or threads, seed=seed, verbose=verbose,
+        super().__init__(threads=threads, num_threads=num_threads, seed=seed, verbose=verbose,
                          max_calls=max_calls, max_cost=max_cost)
         self.metric = check("metric", metric, METRIC)
         self.teacher_settings = check("teacher_settings", teacher_settings, optional(TEACHER_SETTINGS))
