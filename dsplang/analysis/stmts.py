@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 from dsplang.analysis.declares import target_names
 from dsplang.analysis.exprs import ExprChecks, param_binding
@@ -278,19 +279,34 @@ class StmtChecks(ExprChecks):
         self.report("import error", f"cannot find {node.path!r} (looked for {path})", node.span,
                     did_you_mean(os.path.basename(node.path), dsp_files_near(path)))
         if node.alias:
-            self.scope.declare(Binding(node.alias, "import", node.span.line, node, node.span, target=path))
+            self.scope.declare(Binding(node.alias, "import", node.span.line, node, node.span, target=path,
+                                       exact=_alias_span(self.model.lines, node)))
 
     def _declare_dsp(self, node: ast.ImportDsp, loaded: Model) -> None:
         exports = loaded.exports()
         if node.alias:
             self.scope.declare(Binding(node.alias, "namespace", node.span.line, node, node.span,
-                                       target=loaded.path, exports=exports, file=loaded))
+                                       target=loaded.path, exports=exports, file=loaded,
+                                       exact=_alias_span(self.model.lines, node)))
             return
         for name, decl in exports.items():
             old = self.scope.names.get(name)
             if old is None or old.kind != "decl":
                 self.scope.declare(Binding(name, "imported", node.span.line, decl.node, node.span,
                                            origin=decl))
+
+
+def _alias_span(lines: list[str] | None, node: ast.ImportDsp) -> Span | None:
+    """Where `import "x.dsp" as NAME` writes NAME (the first whole word NAME of the statement
+    may be inside its path); None when the text is not known."""
+    if not lines or node.alias is None or not 1 <= node.span.end_line <= len(lines):
+        return None
+    text = lines[node.span.end_line - 1]
+    found = [m for m in re.finditer(rf"\bas\s+({re.escape(node.alias)})(?!\w)", text)]
+    if not found:
+        return None
+    match = found[-1]
+    return Span(node.span.file, node.span.end_line, match.start(1) + 1, node.span.end_line, match.end(1) + 1)
 
 
 def _python_modules_in(folder: str) -> list[str]:
