@@ -1,5 +1,6 @@
-"""The dsplang language server (`dsp lsp`): diagnostics, hover, completion, go to
-definition, find references, rename and document symbols over the Language Server Protocol
+"""The dsplang language server (`dsp lsp`): diagnostics with quick fixes, hover, completion,
+signature help, semantic tokens, go to definition, find references, rename, document and
+workspace symbols, formatting and `dsp test` code lenses over the Language Server Protocol
 (stdio, pygls).
 
 Each feature is a plain function of an `Analysis` (a parsed document plus its scope model,

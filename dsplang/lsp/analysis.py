@@ -23,7 +23,9 @@ LoadModel = Callable[[str], Model | None]
 
 class Analysis:
     """One document version: `source`, `lines`, `program` (may be None) and `model`;
-    `load` gives the model of an imported file."""
+    `load` gives the model of an imported file. `derived` keeps what features compute from
+    this version once (semantic tokens, the view with a line being typed blanked out), so a
+    request repeated on an unchanged document costs a dictionary look-up."""
 
     def __init__(self, path: str, source: str, load: LoadModel):
         self.path = path
@@ -33,6 +35,30 @@ class Analysis:
         self.model = analyse_source(source, path, DspFiles(load), lines=self.lines)
         self.program: ast.Program | None = self.model.program
         self.syntax_errors: list[DspError] = self.model.syntax_errors
+        self.derived: dict[object, object] = {}
+
+
+def typing_view(analysis: Analysis, line: int) -> Analysis:
+    """The analysis to complete or help in at `line`: while the document has syntax errors,
+    the same text with that line replaced by `pass` (with its indentation) when that parses
+    better, so a half-typed call (an unclosed `(`) does not hide the block around it. Its
+    `lines` are the document's own, so positions stay those of the text being typed."""
+    if not analysis.syntax_errors or not 1 <= line <= len(analysis.lines):
+        return analysis
+    key = ("typing", line)
+    cached = analysis.derived.get(key)
+    if isinstance(cached, Analysis):
+        return cached
+    lines = list(analysis.lines)
+    text = lines[line - 1]
+    lines[line - 1] = text[:len(text) - len(text.lstrip())] + "pass"
+    patched = Analysis(analysis.path, "\n".join(lines), analysis.load)
+    view = analysis
+    if len(patched.syntax_errors) < len(analysis.syntax_errors):
+        patched.lines = analysis.lines
+        view = patched
+    analysis.derived[key] = view
+    return view
 
 
 class Project:

@@ -13,7 +13,7 @@ from pygls.workspace import PositionCodec
 from dsplang.analysis.infer import call_parameters, members, resolve_chain, shape_of
 from dsplang.analysis.model import DECL_WORDS, Binding
 from dsplang.grammar import ast, names
-from dsplang.lsp.analysis import Analysis
+from dsplang.lsp.analysis import Analysis, typing_view
 from dsplang.lsp.builtin_docs import builtin_doc
 from dsplang.lsp.positions import UTF16, to_pos
 from dsplang.lsp.text import Pos, chain_before, in_comment_or_string, line_at, open_call, prefix_at
@@ -34,7 +34,7 @@ def completion(analysis: Analysis, position: types.Position,
     pos = to_pos(analysis.lines, position, codec)
     if in_comment_or_string(analysis.lines, pos):
         return types.CompletionList(is_incomplete=False, items=[])
-    analysis = _typing_view(analysis, pos)
+    analysis = typing_view(analysis, pos[0])
     prefix = prefix_at(analysis.lines, pos)
     before = line_at(analysis.lines, pos[0])[:max(pos[1] - 1 - len(prefix), 0)]
     chain, dotted = chain_before(before)
@@ -43,20 +43,6 @@ def completion(analysis: Analysis, position: types.Position,
     else:
         items = _keyword_arguments(analysis, pos) + _names(analysis, pos)
     return types.CompletionList(is_incomplete=False, items=items)
-
-
-def _typing_view(analysis: Analysis, pos: Pos) -> Analysis:
-    """The analysis to complete in: with the cursor's line blanked out if that parses better."""
-    if not analysis.syntax_errors or not 1 <= pos[0] <= len(analysis.lines):
-        return analysis
-    lines = list(analysis.lines)
-    text = lines[pos[0] - 1]
-    lines[pos[0] - 1] = text[:len(text) - len(text.lstrip())] + "pass"
-    patched = Analysis(analysis.path, "\n".join(lines), analysis.load)
-    if len(patched.syntax_errors) < len(analysis.syntax_errors):
-        patched.lines = analysis.lines
-        return patched
-    return analysis
 
 
 def kind_of(binding: Binding) -> types.CompletionItemKind:

@@ -19,6 +19,7 @@ from dsplang.analysis.checker import check_source, problems_of
 from dsplang.errors import DspError, DspSyntaxError
 from dsplang.grammar.recovery import chunks
 from dsplang.lsp.analysis import Analysis
+from dsplang.lsp.fixes import fix_data, suggested_fix
 from dsplang.lsp.positions import UTF16, to_range
 from dsplang.lsp.text import split_lines
 
@@ -31,14 +32,16 @@ _UNDEFINED = re.compile(r"^(?:name )?'([^']+)' is (?:not defined|used before it 
 def to_diagnostic(err: DspError, lines: list[str],
                   codec: PositionCodec = UTF16) -> types.Diagnostic:
     """One LSP diagnostic: `kind: message`, with the hint on a second line; `lines` are the
-    text the error's span points into."""
+    text the error's span points into. A "did you mean" hint's edit is its `data` (fixes.py)."""
     message = f"{err.kind}: {err.message}"
     if err.hint:
         message += f"\n{err.hint}"
     for note in getattr(err, "notes", ()):
         message += f"\n{note}"
+    fix = suggested_fix(err, lines)
     return types.Diagnostic(range=to_range(lines, err.span, codec), message=message,
-                            severity=types.DiagnosticSeverity.Error, source=SOURCE)
+                            severity=types.DiagnosticSeverity.Error, source=SOURCE,
+                            data=fix_data(fix, lines, codec) if fix is not None else None)
 
 
 def problems(source: str, path: str) -> list[DspError]:

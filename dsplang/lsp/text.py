@@ -7,6 +7,7 @@ Everything works on raw lines so it keeps working while the file does not parse.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from dsplang.analysis.source import (  # noqa: F401 (re-exported)
     IDENT,
@@ -97,11 +98,36 @@ def in_comment_or_string(lines: list[str], pos: Pos) -> bool:
     return bool(quote)
 
 
-def open_call(lines: list[str], pos: Pos) -> tuple[list[str], set[str]] | None:
-    """The call whose parentheses enclose `pos`: (callee as dotted names, keywords used).
+@dataclass
+class CallSite:
+    """The call whose parentheses enclose a position: the callee as dotted names, and the
+    arguments written before the position, one text per argument (the last is the one the
+    position is in, possibly empty)."""
 
-    Scans backwards over at most a few thousand characters, skipping balanced brackets
-    and simple strings. None when the cursor is not inside a call's parentheses.
+    callee: list[str]
+    args: list[str]
+
+    @property
+    def keywords(self) -> list[str | None]:
+        """The keyword of each argument (`name=...`), None for a positional one."""
+        return [keyword_of(arg) for arg in self.args]
+
+
+_KEYWORD = re.compile(r"\s*([^\W\d]\w*)\s*=(?!=)")
+
+
+def keyword_of(arg: str) -> str | None:
+    """`name` of an argument written `name=...`, else None."""
+    match = _KEYWORD.match(arg)
+    return match.group(1) if match is not None else None
+
+
+def call_site(lines: list[str], pos: Pos) -> CallSite | None:
+    """The call whose parentheses enclose `pos`, or None when the cursor is not inside a
+    call's parentheses.
+
+    Scans backwards over at most a few thousand characters (and 30 lines), skipping balanced
+    brackets and simple strings.
     """
     before = "\n".join(lines[max(0, pos[0] - 30):pos[0] - 1] + [line_at(lines, pos[0])[:pos[1] - 1]])
     before = before[-_MAX_CALL_SCAN:]
@@ -126,12 +152,44 @@ def open_call(lines: list[str], pos: Pos) -> tuple[list[str], set[str]] | None:
                 names, dotted = chain_before(head[:word.start()])
                 if dotted and not names:
                     return None
-                callee = names + [word.group(0)]
-                used = set(re.findall(r"([^\W\d]\w*)\s*=(?!=)", before[i + 1:]))
-                return callee, used
+                return CallSite(names + [word.group(0)], split_arguments(before[i + 1:]))
             depth -= 1
         i -= 1
     return None
+
+
+def split_arguments(text: str) -> list[str]:
+    """`text` (what follows a call's `(`) cut at its top-level commas: one piece per argument,
+    brackets and strings kept whole."""
+    pieces, start, depth, quote = [], 0, 0, ""
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth = max(depth - 1, 0)
+        elif ch == "," and depth == 0:
+            pieces.append(text[start:i])
+            start = i + 1
+        i += 1
+    pieces.append(text[start:])
+    return pieces
+
+
+def open_call(lines: list[str], pos: Pos) -> tuple[list[str], set[str]] | None:
+    """The call whose parentheses enclose `pos`: (callee as dotted names, keywords used)."""
+    site = call_site(lines, pos)
+    if site is None:
+        return None
+    return site.callee, {k for k in site.keywords if k is not None}
 
 
 def span_text(lines: list[str], span: Span, limit: int = 80) -> str:

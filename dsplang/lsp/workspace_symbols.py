@@ -1,0 +1,120 @@
+"""Workspace symbols: the top-level declarations of every `.dsp` file in the workspace folders
+(signatures, types, enums, modules, functions, `let`s and `compile`s), matched to a query.
+
+Files are found by walking the folders, skipping hidden folders (`.git`, `.dsp-build`,
+`.venv`), `node_modules`, `__pycache__` and `site-packages`, and bounded: at most
+`MAX_ENTRIES` directory entries looked at, `MAX_FILES` files read, files up to `MAX_BYTES`.
+A file is parsed (not analysed) and its symbols kept until its size or modification time
+changes; an open document is read from the editor instead of the disk.
+
+A query matches a name when its characters appear in it in order, ignoring case (`rag`
+matches `RAG` and `ReadArticleGist`); names that contain the query as a whole come first.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+
+from lsprotocol import types
+from pygls.workspace import PositionCodec
+
+from dsplang.driver.testing.find import SKIPPED_FOLDERS
+from dsplang.grammar.parser import parse_recovering
+from dsplang.lsp.definition import path_to_uri
+from dsplang.lsp.positions import UTF16
+from dsplang.lsp.symbols import Outlined, outline
+from dsplang.lsp.text import split_lines
+
+MAX_ENTRIES = 50_000
+MAX_FILES = 2_000
+MAX_BYTES = 1_000_000
+MAX_RESULTS = 500
+
+Symbols = list[tuple[str, types.SymbolKind, types.Range]]
+
+
+class WorkspaceIndex:
+    """The symbols of the workspace's `.dsp` files, re-read only when a file changes.
+    `open_text(path)` is the editor's text of an open document (None when it is not open)."""
+
+    def __init__(self, open_text: Callable[[str], str | None] = lambda path: None):
+        self.open_text = open_text
+        self._files: dict[str, tuple[tuple[int, int] | str, Symbols]] = {}
+
+    def search(self, query: str, folders: Iterable[str], open_paths: Iterable[str] = (),
+               codec: PositionCodec = UTF16) -> list[types.SymbolInformation]:
+        """The symbols whose names match `query`, best matches first."""
+        paths = list(dict.fromkeys([*open_paths, *dsp_files(folders)]))
+        found = []
+        for path in paths:
+            for name, kind, where in self.symbols_of(path, codec):
+                rank = _rank(query, name)
+                if rank is not None:
+                    found.append((rank, name, path, kind, where))
+        found.sort(key=lambda f: (f[0], f[1].lower(), f[2], f[4].start.line))
+        return [types.SymbolInformation(name=name, kind=kind, container_name=os.path.basename(path),
+                                        location=types.Location(uri=path_to_uri(path), range=where))
+                for _, name, path, kind, where in found[:MAX_RESULTS]]
+
+    def symbols_of(self, path: str, codec: PositionCodec = UTF16) -> Symbols:
+        """The top-level symbols of one file ([] when it cannot be read)."""
+        text = self.open_text(path)
+        if text is not None:
+            stamp: tuple[int, int] | str = text
+        else:
+            try:
+                info = os.stat(path)
+            except OSError:
+                return []
+            if info.st_size > MAX_BYTES:
+                return []
+            stamp = (info.st_mtime_ns, info.st_size)
+        cached = self._files.get(path)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        if text is None:
+            try:
+                with open(path, encoding="utf-8") as fh:
+                    text = fh.read()
+            except (OSError, UnicodeDecodeError):
+                return []
+        program, _ = parse_recovering(text, path)
+        found = [(s.name, s.kind, s.selection_range)
+                 for s in outline(Outlined(split_lines(text), program), codec)]
+        self._files[path] = (stamp, found)
+        return found
+
+
+def dsp_files(folders: Iterable[str]) -> list[str]:
+    """The `.dsp` files under `folders`, in name order, within the bounds."""
+    found: list[str] = []
+    entries = 0
+    for folder in folders:
+        for root, dirs, files in os.walk(folder):
+            entries += len(dirs) + len(files)
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_FOLDERS)
+            found.extend(os.path.join(root, name) for name in sorted(files) if name.endswith(".dsp"))
+            if entries > MAX_ENTRIES or len(found) >= MAX_FILES:
+                return found[:MAX_FILES]
+    return found
+
+
+def _rank(query: str, name: str) -> int | None:
+    """0 for an exact match, 1 when `name` starts with the query, 2 when it contains it, 3
+    when the query's characters are in it in order (all ignoring case); None otherwise."""
+    if not query:
+        return 0
+    q, n = query.lower(), name.lower()
+    if n == q:
+        return 0
+    if n.startswith(q):
+        return 1
+    if q in n:
+        return 2
+    at = 0
+    for ch in q:
+        at = n.find(ch, at) + 1
+        if at == 0:
+            return None
+    return 3
