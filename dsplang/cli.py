@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 
@@ -66,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--recompile", action="store_true",
                      help="run every `compile` again, even when its saved result is current")
     run.add_argument("--debug", action="store_true", help="show Python tracebacks for errors")
+    run.add_argument("--stream", action="store_true",
+                     help="print each predictor's output fields on stderr as the LM writes them")
     tape = run.add_mutually_exclusive_group()
     tape.add_argument("--record", metavar="FILE",
                       help="record every LM exchange of the run in the cassette FILE (no credentials)")
@@ -201,9 +204,17 @@ def cmd_run(args) -> int:
                                  show_prompts=args.show_prompts, quiet=args.quiet, recompile=args.recompile,
                                  limits=limits(args))
     from dsplang.driver.cassettes import run_cassette
-    with run_cassette(record=args.record, replay=args.replay):
+    with run_cassette(record=args.record, replay=args.replay), streamed(args.stream):
         runtime.run_file(args.file, options)
     return EXIT_OK
+
+
+def streamed(on: bool):
+    """`dsp run --stream`: the predictors' output fields printed on stderr as they arrive."""
+    if not on:
+        return contextlib.nullcontext()
+    from dsplang.stdlib.streaming import StreamPrinter, listening
+    return listening(StreamPrinter(sys.stderr))
 
 
 def cmd_test(args) -> int:

@@ -18,6 +18,7 @@ from dsplang.errors import (
     Span,
     did_you_mean,
 )
+from dsplang.interpreter import awaiting
 from dsplang.interpreter.limits import raise_hint
 from dsplang.interpreter.portable import CodeSource, blank, incoming, outgoing
 from dsplang.interpreter.scope import Code, Scope
@@ -72,6 +73,11 @@ class DspCallable:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.call(args, kwargs, None)
+
+    async def acall(self, *args: Any, **kwargs: Any) -> Any:
+        """`await f.acall(...)`: the call with its LM requests awaited on the running event
+        loop (`awaiting.run_sync`), so many calls run at once without a thread each."""
+        return await awaiting.run_sync(self.call, args, kwargs, None)
 
 
 class FieldValues:

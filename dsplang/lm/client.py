@@ -9,10 +9,15 @@ store the successful reply -> `usage.record` (a request that fails for good ->
 credential's value, `lm.secrets.redact_error`). `ScriptedLM` overrides only `_complete`.
 Under a cassette (`lm.cassette`: `dsp test`, `dsp run --record/--replay`) a reply is
 recorded after that path, or replayed from the cassette instead of it.
+
+`arequest` is the same path awaited on `litellm.acompletion`, and `request` takes it when it
+runs in an async call (`interpreter.awaiting`: `program.acall`, `evaluate(concurrency=)`).
+`on_delta=` streams the reply's text as it arrives (`lm.async_client`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import logging
 import os
@@ -25,14 +30,16 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from dsplang.errors import DspLMError
+from dsplang.interpreter import awaiting
+from dsplang.lm import async_client, local
 from dsplang.lm import cache as _cache
 from dsplang.lm import cassette as _cassette
-from dsplang.lm import local
 from dsplang.lm import usage as _usage
 from dsplang.lm.retry import RATE_LIMITS, RateLimitSignal, RetryPolicy, call_with_retries
 from dsplang.lm.secrets import mask_secrets, redact_error, secret_values
 from dsplang.lm.usage import Usage
 
+Delta = async_client.Delta
 __all__ = ["LM", "LMResponse", "RATE_LIMITS", "RateLimitSignal", "is_context_window_error", "quiet_litellm"]
 
 _OWN_SETTINGS = ("cache", "num_retries", "retry_base_delay", "retry_max_delay")
@@ -97,53 +104,120 @@ class LM:
         return RetryPolicy(self.num_retries, self.retry_base_delay, self.retry_max_delay)
 
     def request(self, messages: list[dict], *, n: int = 1, rollout_id: Any = None,
-                use_cache: bool = True, **overrides: Any) -> LMResponse:
+                use_cache: bool = True, on_delta: Delta | None = None, **overrides: Any) -> LMResponse:
         """Send chat `messages` (or answer from the cache) and return `n` texts.
 
         `overrides` replace this LM's parameters for this request only. `rollout_id` makes
         a distinct cache entry and is never sent. `use_cache=False` (the run's `--no-cache`)
-        neither reads nor writes the cache. Raises DspLMError when the provider fails for good.
+        neither reads nor writes the cache. `on_delta(text)` gets the first reply's text as
+        it streams in (whole, once, when it does not stream: a cache hit, a replay).
+        Raises DspLMError when the provider fails for good. In an async call (`acall`) the
+        request is awaited on the event loop (`arequest`) while this greenlet waits.
         """
-        params = {**self.kwargs, **overrides}
-        default_n = params.pop("n", 1)
-        n = int(default_n if n == 1 else n)
+        if awaiting.active():
+            return awaiting.await_(self.arequest(messages, n=n, rollout_id=rollout_id, use_cache=use_cache,
+                                                 on_delta=on_delta, **overrides))
+        params, n = self._params(n, overrides)
         tape = _cassette.current()      # `dsp test` / `dsp run --record/--replay`
         if tape is None:
-            return self._request(messages, n, rollout_id, use_cache, params)
+            return self._request(messages, n, rollout_id, use_cache, params, on_delta)
         if tape.replaying:              # before the cache: nothing is sent, litellm not imported
-            stored = tape.replay(self.model, messages, params, n, rollout_id)
-            replayed = LMResponse.from_stored(stored, model=self.model, latency=0.0)
-            _usage.record(replayed)
-            return replayed
-        reply = self._request(messages, n, rollout_id, use_cache, params)
+            return self._replayed(tape, messages, params, n, rollout_id, on_delta)
+        reply = self._request(messages, n, rollout_id, use_cache, params, on_delta)
         tape.record(self.model, messages, params, n, rollout_id, reply.to_stored())
         return reply
 
+    async def arequest(self, messages: list[dict], *, n: int = 1, rollout_id: Any = None,
+                       use_cache: bool = True, on_delta: Delta | None = None, **overrides: Any) -> LMResponse:
+        """`request`, awaited: the provider call goes out on `litellm.acompletion`, retries wait
+        with `asyncio.sleep`; the same cassette, cache, usage meters and errors."""
+        params, n = self._params(n, overrides)
+        tape = _cassette.current()
+        if tape is None:
+            return await self._arequest(messages, n, rollout_id, use_cache, params, on_delta)
+        if tape.replaying:
+            return self._replayed(tape, messages, params, n, rollout_id, on_delta)
+        reply = await self._arequest(messages, n, rollout_id, use_cache, params, on_delta)
+        tape.record(self.model, messages, params, n, rollout_id, reply.to_stored())
+        return reply
+
+    def _params(self, n: int, overrides: dict) -> tuple[dict, int]:
+        """This request's parameters (without `n`) and its `n`."""
+        params = {**self.kwargs, **overrides}
+        default_n = params.pop("n", 1)
+        return params, int(default_n if n == 1 else n)
+
+    def _replayed(self, tape: Any, messages: list[dict], params: dict, n: int, rollout_id: Any,
+                  on_delta: Delta | None) -> LMResponse:
+        stored = tape.replay(self.model, messages, params, n, rollout_id)
+        replayed = LMResponse.from_stored(stored, model=self.model, latency=0.0)
+        _usage.record(replayed)
+        return _whole(replayed, on_delta)
+
     def _request(self, messages: list[dict], n: int, rollout_id: Any, use_cache: bool,
-                 params: dict) -> LMResponse:
+                 params: dict, on_delta: Delta | None = None) -> LMResponse:
         """`request` without a cassette: the cache, else the provider under the retry policy."""
         start = time.perf_counter()
         key = self._cache_key(messages, params, n, rollout_id) if use_cache else None
-        if key is not None:
-            stored = _cache.get_cache().get(key)
-            if stored is not None:
-                hit = LMResponse.from_stored(stored, model=self.model,
-                                             latency=time.perf_counter() - start)
-                _usage.record(hit)
-                return hit
+        hit = self._cached(key, start, on_delta)
+        if hit is not None:
+            return hit
         try:
-            reply = call_with_retries(lambda: self._complete(messages, n, params),
-                                      policy=self.retry_policy, model=self.model)
+            if on_delta is None:
+                reply = call_with_retries(lambda: self._complete(messages, n, params),
+                                          policy=self.retry_policy, model=self.model)
+            else:
+                reply = call_with_retries(lambda: self._stream(messages, n, params, on_delta),
+                                          policy=self.retry_policy, model=self.model)
         except DspLMError as err:
-            redact_error(err, secret_values(params))
-            if not is_context_window_error(err):     # the caller shortens its prompt (ReAct)
-                _usage.record_failure(err)
+            self._failed(err, params)
             raise
+        return self._stored(key, reply, start)
+
+    async def _arequest(self, messages: list[dict], n: int, rollout_id: Any, use_cache: bool,
+                        params: dict, on_delta: Delta | None) -> LMResponse:
+        """`_request`, awaited."""
+        start = time.perf_counter()
+        key = self._cache_key(messages, params, n, rollout_id) if use_cache else None
+        hit = self._cached(key, start, on_delta)
+        if hit is not None:
+            return hit
+        try:
+            if on_delta is None:
+                reply = await async_client.acall_with_retries(lambda: self._acomplete(messages, n, params),
+                                                              policy=self.retry_policy, model=self.model)
+            else:
+                reply = await async_client.acall_with_retries(lambda: self._astream(messages, n, params, on_delta),
+                                                              policy=self.retry_policy, model=self.model)
+        except DspLMError as err:
+            self._failed(err, params)
+            raise
+        return self._stored(key, reply, start)
+
+    def _cached(self, key: str | None, start: float, on_delta: Delta | None) -> LMResponse | None:
+        """The cache's reply under `key` (counted; given whole to `on_delta`), or None."""
+        if key is None:
+            return None
+        stored = _cache.get_cache().get(key)
+        if stored is None:
+            return None
+        hit = LMResponse.from_stored(stored, model=self.model, latency=time.perf_counter() - start)
+        _usage.record(hit)
+        return _whole(hit, on_delta)
+
+    def _stored(self, key: str | None, reply: LMResponse, start: float) -> LMResponse:
+        """A provider's reply: timed, kept in the cache under `key`, counted."""
         reply = replace(reply, latency=time.perf_counter() - start)
         if key is not None:
             _cache.get_cache().put(key, reply.to_stored())
         _usage.record(reply)
         return reply
+
+    def _failed(self, err: DspLMError, params: dict) -> None:
+        """A request that failed for good: no secret in its message; counted as failed."""
+        redact_error(err, secret_values(params))
+        if not is_context_window_error(err):     # the caller shortens its prompt (ReAct)
+            _usage.record_failure(err)
 
     def _cache_key(self, messages: list[dict], params: dict, n: int,
                    rollout_id: Any) -> str | None:
@@ -157,7 +231,59 @@ class LM:
         with quiet_litellm() as litellm:
             return self._complete_with(litellm, messages, n, params)
 
+    async def _acomplete(self, messages: list[dict], n: int, params: dict) -> LMResponse:
+        """`_complete`, awaited: `litellm.acompletion`. A subclass that replaces only `_complete`
+        (a fake provider) and an in-process model run it on a worker thread instead."""
+        if not self._on_litellm() or self.model.startswith("local/"):
+            return await asyncio.to_thread(self._complete, messages, n, params)
+        with quiet_litellm() as litellm:
+            call = self._call_args(litellm, n, params)
+            if params.get("model_type") == "text":
+                raw = await litellm.atext_completion(model=self.model, prompt=_prompt(messages), **call)
+            else:
+                raw = await litellm.acompletion(model=self.model, messages=messages, **call)
+            return self._reply(litellm, raw, params)
+
+    def _stream(self, messages: list[dict], n: int, params: dict, on_delta: Delta) -> LMResponse:
+        """`_complete` with `stream=True`: `on_delta` gets the text as it arrives."""
+        if not self._streams(params):
+            return _whole(self._complete(messages, n, params), on_delta)
+        with quiet_litellm() as litellm:
+            call = self._call_args(litellm, n, params)
+            stream = litellm.completion(model=self.model, messages=messages, stream=True,
+                                        stream_options=async_client.STREAM_OPTIONS, **call)
+            chunks = async_client.stream_chunks(stream, on_delta)
+            return self._reply(litellm, litellm.stream_chunk_builder(chunks, messages=messages), params)
+
+    async def _astream(self, messages: list[dict], n: int, params: dict, on_delta: Delta) -> LMResponse:
+        """`_stream`, awaited."""
+        if not self._streams(params):
+            return _whole(await self._acomplete(messages, n, params), on_delta)
+        with quiet_litellm() as litellm:
+            call = self._call_args(litellm, n, params)
+            stream = await litellm.acompletion(model=self.model, messages=messages, stream=True,
+                                               stream_options=async_client.STREAM_OPTIONS, **call)
+            chunks = await async_client.astream_chunks(stream, on_delta)
+            return self._reply(litellm, litellm.stream_chunk_builder(chunks, messages=messages), params)
+
+    def _on_litellm(self) -> bool:
+        """Whether the provider call is litellm's (a subclass may replace `_complete`)."""
+        return type(self)._complete is LM._complete
+
+    def _streams(self, params: dict) -> bool:
+        """Whether this request can stream: a chat model through litellm, not in-process."""
+        return self._on_litellm() and not self.model.startswith("local/") and params.get("model_type") != "text"
+
     def _complete_with(self, litellm: Any, messages: list[dict], n: int, params: dict) -> LMResponse:
+        call = self._call_args(litellm, n, params)
+        if params.get("model_type") == "text":
+            raw = litellm.text_completion(model=self.model, prompt=_prompt(messages), **call)
+        else:
+            raw = litellm.completion(model=self.model, messages=messages, **call)
+        return self._reply(litellm, raw, params)
+
+    def _call_args(self, litellm: Any, n: int, params: dict) -> dict:
+        """What litellm is given besides the model and the prompt."""
         if self.model.startswith("local/"):       # in-process models: a litellm custom provider
             local.prepare(litellm, self.model)
         call = {k: v for k, v in params.items() if k not in _NOT_SENT}
@@ -170,12 +296,14 @@ class LM:
             # litellm routes any `tools` through its MCP bridge, which needs the optional
             # `mcp` package; plain function tools do not, so skip the bridge without it.
             call["_skip_mcp_handler"] = True
+        return call
+
+    def _reply(self, litellm: Any, raw: Any, params: dict) -> LMResponse:
+        """Our response from litellm's."""
         if params.get("model_type") == "text":
-            raw = litellm.text_completion(model=self.model, prompt=_prompt(messages), **call)
             texts = [choice.text or "" for choice in raw.choices]
             tool_calls = None
         else:
-            raw = litellm.completion(model=self.model, messages=messages, **call)
             texts = [choice.message.content or "" for choice in raw.choices]
             tool_calls = _tool_calls(raw)
         if not texts and not tool_calls:
@@ -197,6 +325,13 @@ class LM:
         args = [repr(self.model)] + [f"{k}={'***' if v == '***' else repr(v)}"
                                      for k, v in mask_secrets(shown).items()]
         return f"{type(self).__name__}({', '.join(args)})"
+
+
+def _whole(reply: LMResponse, on_delta: Delta | None) -> LMResponse:
+    """A reply that did not stream, given to `on_delta` in one piece."""
+    if on_delta is not None and reply.text:
+        on_delta(reply.text)
+    return reply
 
 
 # How providers word "the prompt does not fit" when the error class does not say so.
@@ -251,6 +386,10 @@ def _usage_of(litellm: Any, raw: Any) -> Usage:
     counts = getattr(raw, "usage", None)
     prompt = int(getattr(counts, "prompt_tokens", 0) or 0)
     completion = int(getattr(counts, "completion_tokens", 0) or 0)
+    hidden = getattr(raw, "_hidden_params", None)
+    if isinstance(hidden, dict) and "response_cost" in hidden:     # litellm priced it already
+        known = hidden["response_cost"]
+        return Usage(prompt, completion, float(known) if isinstance(known, (int, float)) else None)
     try:
         cost = float(litellm.completion_cost(completion_response=raw))
     except Exception:  # noqa: BLE001 - no price known for this model

@@ -108,16 +108,23 @@ def call_with_retries(fn: Callable[[], T], *, policy: RetryPolicy, model: str,
         except DspError:
             raise
         except Exception as exc:  # noqa: BLE001 - every provider failure is classified
-            failure = classify(exc)
-            if failure.status == 429:
-                RATE_LIMITS.notify(model)
-            if not failure.retryable:
-                raise _lm_error(model, exc, failure, "") from exc
-            if attempt == policy.retries:
-                tries = f" after {policy.retries} retr{'y' if policy.retries == 1 else 'ies'}"
-                raise _lm_error(model, exc, failure, tries) from exc
-            sleep(policy.delay(attempt, _retry_after(exc)))
+            sleep(retry_delay(exc, attempt, policy, model))
     raise AssertionError("unreachable")
+
+
+def retry_delay(exc: Exception, attempt: int, policy: RetryPolicy, model: str) -> float:
+    """After attempt number `attempt` (0-based) failed with `exc`: the seconds to wait before
+    the next one, or DspLMError (raised from `exc`) when there is none. A 429 is signalled.
+    `call_with_retries` and the async path (`LM.arequest`) share it."""
+    failure = classify(exc)
+    if failure.status == 429:
+        RATE_LIMITS.notify(model)
+    if not failure.retryable:
+        raise _lm_error(model, exc, failure, "") from exc
+    if attempt == policy.retries:
+        tries = f" after {policy.retries} retr{'y' if policy.retries == 1 else 'ies'}"
+        raise _lm_error(model, exc, failure, tries) from exc
+    return policy.delay(attempt, _retry_after(exc))
 
 
 def classify(exc: BaseException) -> Failure:

@@ -17,6 +17,7 @@ Token counts are estimated at 4 characters per token; the cost is 0.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import threading
@@ -116,6 +117,15 @@ class ScriptedLM(LM):
         """Sleep `delay`, take the next answers and format them like a provider reply."""
         if self.delay:
             time.sleep(self.delay)
+        return self._answer(messages, n, params)
+
+    async def _acomplete(self, messages: list[dict], n: int, params: dict) -> LMResponse:
+        """`_complete` in an async call: the delay is an `asyncio.sleep`."""
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        return self._answer(messages, n, params)
+
+    def _answer(self, messages: list[dict], n: int, params: dict) -> LMResponse:
         answers = self._script.take(messages, n, params)
         writer = reply_writer(messages)
         texts = [_reply_text(a, writer) for a in answers]

@@ -1,7 +1,9 @@
 """Predict: one LM call for one signature — format, send, parse, trace.
 
 Its learnable parameters are the signature's instructions and field descriptions and
-its demos; optimizers rewrite them.
+its demos; optimizers rewrite them. `await predictor.acall(**inputs)` (`DspCallable.acall`)
+makes the same call with the LM request awaited; under a stream listener (`streamify`,
+`dsp run --stream`) the reply's output fields are delivered as they arrive (`streaming`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dsplang.context.run import current, derived
 from dsplang.errors import DspArgumentError, DspError, DspOutputParseError, DspTypeError, Span, a_type
 from dsplang.interpreter.values import DspCallable, Learnable
 from dsplang.lm.vision import content_text
+from dsplang.stdlib import streaming
 from dsplang.stdlib.adapters import ChatAdapter, JSONAdapter
 from dsplang.stdlib.fields import Fields
 from dsplang.stdlib.prediction import Prediction
@@ -151,6 +154,9 @@ class Predict(Learnable, DspCallable):
         if settings.show_prompts:
             _show(self.name, messages)
         request = {**adapter.request_kwargs(lm, signature), **options}
+        stream = streaming.listener(self.name, signature, adapter)
+        if stream is not None:
+            request["on_delta"] = stream
         started = time.perf_counter()
         try:
             response = lm.request(messages, use_cache=settings.cache, **request)
@@ -170,6 +176,8 @@ class Predict(Learnable, DspCallable):
             raise
         record.outputs = completions[0]
         trace.record(record)
+        if stream is not None:
+            stream.done(completions[0])
         return completions[0], completions
 
     def __repr__(self) -> str:
