@@ -102,7 +102,9 @@ class _Classifier:
         for line in self.lines[:-1]:
             self.starts.append(self.starts[-1] + len(line) + 1)
         self.declared: dict[Pos, Binding] = {}
+        self.bound: set[str] = set()     # every name bound somewhere: the others need no look-up
         for binding in self.model.bindings():
+            self.bound.add(binding.name)
             if binding.anchor is not None and binding.kind not in ("imported", "self"):
                 self.declared.setdefault(binding.pos, binding)
         self.fields, self.descriptions = _declared_fields(analysis)
@@ -166,7 +168,7 @@ class _Classifier:
             return _TYPE["parameter"], 0
         if word in _KEYWORDS and not (word in names.GLOBAL_NAMES and after == OPEN):
             return _TYPE["keyword"], 0
-        if self.model.lookup(word, pos) is None:
+        if word not in self.bound or self.model.lookup(word, pos) is None:
             return _builtin(word, after == OPEN)
         return None
 
@@ -175,7 +177,7 @@ class _Classifier:
         chain, _ = chain_before(self.lines[pos[0] - 1][:pos[1] - 1])
         if not chain:
             return None
-        head = self.model.lookup(chain[0], pos)
+        head = self.model.lookup(chain[0], pos) if chain[0] in self.bound else None
         key = (id(head), *chain[1:], word)
         if key not in self.members:
             self.members[key] = resolve_chain(self.model, [*chain, word], pos) if head is not None else None

@@ -68,8 +68,9 @@ def signature_help(analysis: Analysis, position: types.Position,
     site = call_site(analysis.lines, pos)
     if site is None:
         return None
-    view = typing_view(analysis, pos[0])
-    forms = call_forms(view, site, pos)
+    forms = call_forms(analysis, site, pos)
+    if not forms and analysis.syntax_errors:      # the call being typed may hide its block
+        forms = call_forms(typing_view(analysis, pos[0]), site, pos)
     if not forms:
         return None
     chosen = _choose(forms, site)

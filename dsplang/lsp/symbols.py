@@ -3,8 +3,6 @@ modules with their attributes and methods, functions, and top-level `let`s."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from lsprotocol import types
 from pygls.workspace import PositionCodec
 
@@ -20,19 +18,6 @@ K = types.SymbolKind
 
 def symbols(analysis: Analysis, codec: PositionCodec = UTF16) -> list[types.DocumentSymbol]:
     """The outline of the document's top-level statements, positioned in `codec`'s code units."""
-    return outline(analysis, codec)
-
-
-@dataclass
-class Outlined:
-    """What an outline is made from: a file's lines and the Program parsed from them."""
-
-    lines: list[str]
-    program: ast.Program | None
-
-
-def outline(analysis: Analysis | Outlined, codec: PositionCodec = UTF16) -> list[types.DocumentSymbol]:
-    """The outline of a parsed file (an open document's analysis, or a file only parsed)."""
     if analysis.program is None:
         return []
     out: list[types.DocumentSymbol] = []
@@ -41,7 +26,7 @@ def outline(analysis: Analysis | Outlined, codec: PositionCodec = UTF16) -> list
     return out
 
 
-def _symbol(analysis: Analysis | Outlined, codec: PositionCodec, node: ast.Node, name: str,
+def _symbol(analysis: Analysis, codec: PositionCodec, node: ast.Node, name: str,
             kind: types.SymbolKind, detail: str | None = None, children=None,
             skip_first: bool = True) -> types.DocumentSymbol:
     """A symbol whose range is the node and whose selection is the name inside it."""
@@ -60,7 +45,7 @@ def _inside(inner: types.Range, outer: types.Range) -> bool:
     return key(outer.start) <= key(inner.start) and key(inner.end) <= key(outer.end)
 
 
-def _statement(analysis: Analysis | Outlined, codec: PositionCodec, stmt) -> list[types.DocumentSymbol]:
+def _statement(analysis: Analysis, codec: PositionCodec, stmt) -> list[types.DocumentSymbol]:
     """The symbols one top-level statement contributes."""
     if isinstance(stmt, (ast.SignatureDecl, ast.SignatureAlias)):
         block = isinstance(stmt, ast.SignatureDecl)
@@ -88,13 +73,13 @@ def _statement(analysis: Analysis | Outlined, codec: PositionCodec, stmt) -> lis
     return []
 
 
-def _function(analysis: Analysis | Outlined, codec: PositionCodec, func: ast.FuncDef,
+def _function(analysis: Analysis, codec: PositionCodec, func: ast.FuncDef,
               kind: types.SymbolKind) -> types.DocumentSymbol:
     detail = "def " + func.name + params_text(func.params)
     return _symbol(analysis, codec, func, func.name, kind, detail)
 
 
-def _module(analysis: Analysis | Outlined, codec: PositionCodec, decl: ast.ModuleDecl) -> types.DocumentSymbol:
+def _module(analysis: Analysis, codec: PositionCodec, decl: ast.ModuleDecl) -> types.DocumentSymbol:
     """A module with its attributes and methods as children."""
     children = [_symbol(analysis, codec, a, a.name, K.Property, skip_first=False)
                 for a in decl.attrs]

@@ -4,8 +4,9 @@
 Files are found by walking the folders, skipping hidden folders (`.git`, `.dsp-build`,
 `.venv`), `node_modules`, `__pycache__` and `site-packages`, and bounded: at most
 `MAX_ENTRIES` directory entries looked at, `MAX_FILES` files read, files up to `MAX_BYTES`.
-A file is parsed (not analysed) and its symbols kept until its size or modification time
-changes; an open document is read from the editor instead of the disk.
+A file's declarations are read from its lines (`declarations`: no parse, so indexing is quick
+and a broken file is indexed too) and kept until its size or modification time changes; an
+open document is read from the editor instead of the disk.
 
 A query matches a name when its characters appear in it in order, ignoring case (`rag`
 matches `RAG` and `ReadArticleGist`); names that contain the query as a whole come first.
@@ -14,16 +15,15 @@ matches `RAG` and `ReadArticleGist`); names that contain the query as a whole co
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterable
 
 from lsprotocol import types
 from pygls.workspace import PositionCodec
 
 from dsplang.driver.testing.find import SKIPPED_FOLDERS
-from dsplang.grammar.parser import parse_recovering
 from dsplang.lsp.definition import path_to_uri
 from dsplang.lsp.positions import UTF16
-from dsplang.lsp.symbols import Outlined, outline
 from dsplang.lsp.text import split_lines
 
 MAX_ENTRIES = 50_000
@@ -79,11 +79,39 @@ class WorkspaceIndex:
                     text = fh.read()
             except (OSError, UnicodeDecodeError):
                 return []
-        program, _ = parse_recovering(text, path)
-        found = [(s.name, s.kind, s.selection_range)
-                 for s in outline(Outlined(split_lines(text), program), codec)]
+        found = declarations(split_lines(text), codec)
         self._files[path] = (stamp, found)
         return found
+
+
+_DECLARATION = re.compile(r"(signature|type|enum|module|def|let|compile)[ \t]+([^\W\d]\w*)")
+_KINDS = {"signature": types.SymbolKind.Interface, "type": types.SymbolKind.Struct,
+          "enum": types.SymbolKind.Enum, "module": types.SymbolKind.Class, "def": types.SymbolKind.Function,
+          "let": types.SymbolKind.Variable, "compile": types.SymbolKind.Variable}
+_TRIPLE = re.compile(r"\"\"\"|'''")
+
+
+def declarations(lines: list[str], codec: PositionCodec = UTF16) -> Symbols:
+    """The top-level declarations of a file's lines: the statements starting at column 0 with
+    `signature`, `type`, `enum`, `module`, `def`, `let` or `compile` (the kinds the document
+    outline gives them), outside triple-quoted strings. Read line by line, without parsing,
+    so a large workspace is indexed quickly and a file that does not parse still is."""
+    found: Symbols = []
+    quote = ""
+    for number, text in enumerate(lines):
+        if not quote and text[:1].isalpha():
+            match = _DECLARATION.match(text)
+            if match is not None and not (match.group(1) == "type" and text[match.end():].lstrip()[:1] != ":"):
+                start = codec.client_num_units(text[:match.start(2)])
+                where = types.Range(types.Position(number, start),
+                                    types.Position(number, start + codec.client_num_units(match.group(2))))
+                found.append((match.group(2), _KINDS[match.group(1)], where))
+        for triple in _TRIPLE.findall(text):
+            if not quote:
+                quote = triple
+            elif triple == quote:
+                quote = ""
+    return found
 
 
 def dsp_files(folders: Iterable[str]) -> list[str]:
