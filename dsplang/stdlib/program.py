@@ -38,6 +38,13 @@ def named_predictors(program) -> list[tuple[str, object]]:
                        hint="for example: compile qa = MyModule() with BootstrapFewShot(...) on train")
 
 
+def original_predictor(predictor):
+    """The program's own predictor that a traced call's predictor stands for: itself, or, for a
+    copy made per call (KNNFewShot compiles one per set of neighbours), the predictor it was
+    copied from (its `stands_for`)."""
+    return getattr(predictor, "stands_for", None) or predictor
+
+
 def lm_settings(lm) -> dict:
     """An LM's model and parameters, without secrets."""
     params = without_secrets({k: plain(v) for k, v in sorted(getattr(lm, "kwargs", {}).items())})

@@ -104,7 +104,7 @@ def reflective_examples(rollouts: list[Rollout], predictor, path: str, trainset:
     signature = predictor.signature
     found = []
     for rollout in rollouts:
-        own = [c for c in rollout.calls if c.predictor is predictor]
+        own = [c for c in rollout.calls if prog.original_predictor(c.predictor) is predictor]
         if not own:
             continue
         call = next((c for c in own if c.outputs is None), own[-1])    # a failed call says most

@@ -121,6 +121,10 @@ class KNNProgram(DspCallable):
         optimizer = BootstrapFewShot(**self.settings, verbose=False)
         compiled = optimizer.compile(self.student, trainset=[self.trainset[i] for i in indices],
                                      teacher=self.teacher)
+        # Its calls are traced with its own predictors; they stand for the student's (GEPA and
+        # SIMBA look up what a predictor of this program did by prog.original_predictor).
+        for (_, original), (_, copy) in zip(prog.named_predictors(self.student), prog.named_predictors(compiled)):
+            copy.stands_for = original
         with self._lock:
             return self._compiled.setdefault(indices, compiled)
 

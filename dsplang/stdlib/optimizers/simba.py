@@ -299,8 +299,9 @@ class SIMBA(Optimizer):
         with proposer.prompt_lm(lm), trying(request), trace.collecting() as collected:
             prediction = prog.run_on(local, example)
         value, info = _metric_value(self.metric, example, prediction)
-        steps = [(paths[id(c.predictor)], dict(c.inputs), dict(c.outputs)) for c in collected.predictor_calls()
-                 if id(c.predictor) in paths and c.outputs is not None]
+        calls = [(id(prog.original_predictor(c.predictor)), c) for c in collected.predictor_calls()]
+        steps = [(paths[key], dict(c.inputs), dict(c.outputs)) for key, c in calls
+                 if key in paths and c.outputs is not None]
         outputs = prog.plain(prediction)
         outputs = outputs if isinstance(outputs, dict) else {"output": outputs}
         return Rollout(index, example, value, outputs, steps, info)

@@ -277,3 +277,23 @@ def test_a_merge_joins_two_lineages_that_improved_different_predictors(tmp_path,
     assert RULES["alpha"] in compiled.a.signature.instructions
     assert RULES["beta"] in compiled.b.signature.instructions
     assert optimizer.report.best_score == 100.0
+
+
+def test_gepa_reflects_on_a_knn_program_whose_calls_are_made_by_per_call_copies():
+    # A KNNFewShot program answers each call with a copy of its student compiled on the
+    # neighbours; GEPA must still see that copy's calls as its student's (once it saw none:
+    # "self did not run on the minibatch" on every iteration).
+    from dsplang.stdlib.optimizers.knn_few_shot import KNNFewShot
+    from dsplang.stdlib.retrievers.tfidf import TfIdf
+
+    lm, metric = RuleLM(), Counting()
+    pool = items(200, 212)
+    with context.using(lm):
+        knn = KNNFewShot(k=2, embedder=TfIdf([e.question for e in pool]), max_bootstrapped_demos=0,
+                         max_labeled_demos=2, verbose=False).compile(Predict("question -> answer"), trainset=pool)
+        compiled = GEPA(metric, reflection_lm=lm, max_metric_calls=120, verbose=False).compile(
+            knn, trainset=items(0, 12), valset=items(100, 112))
+    [(_, predictor)] = compiled.named_predictors()
+    assert lm.reflections >= 1
+    assert all(rule in predictor.signature.instructions for rule in RULES.values())
+    assert type(compiled) is type(knn)

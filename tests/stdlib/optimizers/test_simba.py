@@ -171,3 +171,21 @@ def test_simba_from_a_dsp_compile_statement(tmp_path, capsys, monkeypatch):
     with context.using(RuleLM(advice="unused")) as again:
         names = dsplang.load(str(path))
     assert RULE in names.qa.signature.instructions and not again.advice_requests and calls
+
+
+def test_simba_shows_the_prompt_model_what_a_knn_programs_copies_did():
+    # A KNNFewShot program's calls are made by per-call copies of its student; the runs shown
+    # to the prompt model are still that predictor's (once their trajectories were empty).
+    from dsplang.stdlib.optimizers.knn_few_shot import KNNFewShot
+    from dsplang.stdlib.retrievers.tfidf import TfIdf
+
+    lm = RuleLM()
+    pool = rows(WORDS[:6])
+    with context.using(lm):
+        knn = KNNFewShot(k=2, embedder=TfIdf(WORDS[:6]), max_bootstrapped_demos=0, max_labeled_demos=2,
+                         verbose=False).compile(Predict("word -> answer"), trainset=pool)
+        compiled = SIMBA(right, bsize=8, num_candidates=3, max_steps=3, max_demos=0, verbose=False).compile(
+            knn, trainset=rows(WORDS[:16]), valset=rows(WORDS[16:]))
+    [(_, predictor)] = compiled.named_predictors()
+    assert RULE in predictor.signature.instructions
+    assert lm.advice_requests and '"module_name": "self"' in lm.advice_requests[0]
