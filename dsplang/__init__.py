@@ -28,7 +28,8 @@ from dsplang.errors import DspError as DspError
 from dsplang.version import LANGUAGE_VERSION as LANGUAGE_VERSION
 from dsplang.version import __version__ as __version__
 
-_API = ("configure", "context", "settings", "parse", "load", "run", "evaluate", "compile")
+_API = ("configure", "context", "settings", "parse", "load", "run", "evaluate", "compile", "aevaluate",
+        "streamify")
 
 
 class _ContextLayer(types.ModuleType):

@@ -12,6 +12,8 @@ from dsplang.api.names import STDLIB_NAMES, stdlib_value
 from dsplang.api.optimize import compile, evaluate
 from dsplang.api.programs import load, parse, run
 from dsplang.api.settings import configure, context, settings
+from dsplang.stdlib.evaluate import aevaluate
+from dsplang.stdlib.streaming import streamify
 
 __all__ = ["configure", "context", "settings", "parse", "load", "run", "evaluate", "compile",
-           "STDLIB_NAMES", "stdlib_value"]
+           "STDLIB_NAMES", "stdlib_value", "aevaluate", "streamify"]

@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import threading
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from typing import Any
 
@@ -130,6 +130,9 @@ class _Work:
         self.outermost: threading.Event | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self.main: asyncio.Task | None = None
+        self.next_index = 0
+        self.in_flight = 0
+        self.room = asyncio.Condition()        # bound to the loop that first uses it
 
     async def run(self, swallow_cancel: bool = True) -> None:
         """Keep up to the throttle's limit of calls running until every item is done or the
@@ -140,58 +143,58 @@ class _Work:
         self.main = asyncio.current_task()
         unsubscribe = RATE_LIMITS.subscribe(self._on_rate_limit)
         self.outermost = threading.Event() if current().stop is None else None
-        running: dict[asyncio.Task, int] = {}
+        workers: list[asyncio.Task] = []
         try:
             with derived(stop=self.outermost) if self.outermost is not None else nullcontext():
-                await self._loop(running)
+                workers = [asyncio.ensure_future(self._worker()) for _ in range(min(self.throttle.max_limit,
+                                                                                     len(self.items)))]
+                await asyncio.gather(*workers)
         except (asyncio.CancelledError, KeyboardInterrupt) as stop:
             self.interrupt()
-            for task in running:
-                task.cancel()
-            await asyncio.gather(*running, return_exceptions=True)
+            for worker in workers:
+                worker.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
             if isinstance(stop, asyncio.CancelledError) and not swallow_cancel:
                 raise
         finally:
             unsubscribe()
 
-    async def _loop(self, running: dict[asyncio.Task, int]) -> None:
-        next_index = 0
+    async def _worker(self) -> None:
+        """Take the next item while the run goes on and the throttle has room; run it; record it."""
         while True:
-            stop = current().stop
-            if stop is not None and stop.is_set():
-                raise KeyboardInterrupt      # the outermost run was interrupted: start nothing more
-            while (not (self.too_many or self.stopped) and next_index < len(self.items)
-                   and len(running) < self.throttle.limit):
-                running[self._start(self.items[next_index])] = next_index
-                next_index += 1
-            if not running:
-                return
-            done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                self._collect(task, running.pop(task))
+            async with self.room:
+                await self.room.wait_for(lambda: self.in_flight < self.throttle.limit)
+                stop = current().stop
+                if stop is not None and stop.is_set():
+                    raise KeyboardInterrupt      # the outermost run was interrupted: start nothing more
+                if self.too_many or self.stopped or self.next_index >= len(self.items):
+                    return
+                index = self.next_index
+                self.next_index += 1
+                self.in_flight += 1
+            try:
+                value = await (self.fn(self.items[index]) if self.is_async
+                               else awaiting.run_sync(self.fn, self.items[index]))
+            except Exception as error:  # noqa: BLE001 - recorded per item, like the thread pool
+                self._collect(index, error, None)
+            else:
+                self._collect(index, None, value)
+            finally:
+                async with self.room:
+                    self.in_flight -= 1
+                    self.room.notify_all()      # (someone waits only while throttled)
 
-    def _start(self, item: Any) -> asyncio.Task:
-        call: Awaitable[Any] = self.fn(item) if self.is_async else awaiting.run_sync(self.fn, item)
-        return asyncio.ensure_future(call)   # (run_sync copies this context for the call)
-
-    def _collect(self, task: asyncio.Task, index: int) -> None:
-        if task.cancelled():
-            raise asyncio.CancelledError
-        error = task.exception()
-        if isinstance(error, KeyboardInterrupt):
-            raise KeyboardInterrupt
+    def _collect(self, index: int, error: Exception | None, value: Any) -> None:
         self.result.finished[index] = True
         if isinstance(error, StopRun):
             self.stopped[index] = error.error
         elif error is None:
-            self.result.values[index] = task.result()
+            self.result.values[index] = value
             self.throttle.on_success()
-        elif isinstance(error, Exception):
+        else:
             self.result.errors[index] = error
             if self.max_errors is not None and len(self.result.errors) >= self.max_errors:
                 self.too_many = True
-        else:
-            raise error
         if self.on_done is not None:
             self.on_done(index, self.result)
 

@@ -5,7 +5,10 @@ Each example's inputs go to the program as keyword arguments
 returns a bool or a number (or a Prediction with a ``score`` field). Examples run in parallel
 on ``threads`` threads (DSPy's ``num_threads`` is the same setting; default 1: deterministic,
 and kind to scripted LMs and rate limits)
-through :func:`dsplang.stdlib.parallel_runner.run_parallel`, so results keep the data's order.
+through :func:`dsplang.stdlib.parallel_runner.run_parallel`, so results keep the data's order;
+with ``concurrency=N`` they run instead as up to N async calls on one event loop
+(:mod:`dsplang.stdlib.async_runner`: an LM call in flight holds no thread, so N can be in the
+hundreds), and ``await aevaluate(...)`` does the same from a coroutine.
 
 - A failure — any error raised by the program or the metric — scores ``failure_score`` and is
   remembered in ``result.errors`` with its message. At ``max_errors`` failures (default 10,
@@ -40,6 +43,7 @@ from typing import Any
 from dsplang.context.trace import json_default
 from dsplang.errors import DspArgumentError, DspError, DspFileError, DspTypeError, DspValueError, a_type
 from dsplang.stdlib import program as program_api
+from dsplang.stdlib.async_runner import arun_concurrent, check_concurrency, run_concurrent
 from dsplang.stdlib.example import Example
 from dsplang.stdlib.fields import Fields
 from dsplang.stdlib.notebook import html_table, json_ready
@@ -61,21 +65,55 @@ class EvaluationError:
 
 
 def evaluate(program, data, metric=None, *, threads: int = 1, num_threads: int | None = None,
-             display_progress: bool = True, max_errors: int | None = 10, failure_score: float = 0.0,
+             concurrency: int | None = None, display_progress: bool = True, max_errors: int | None = 10,
+             failure_score: float = 0.0,
              display_table: bool | int = 5) -> EvaluationResult:
     """Run `program` on every example of `data`, score it with `metric`; see the module docstring."""
     threads = thread_count(threads, num_threads, "evaluate()")
     examples = _check_args(program, data, metric, failure_score)
+    if concurrency is not None:
+        _one_engine(threads, concurrency)
     task = _Task(program, metric)
     with _progress_bar(display_progress, len(examples)) as on_done:
         try:
-            run = run_parallel(task, examples, threads=threads, max_errors=max_errors,
-                               on_done=on_done)
+            if concurrency is None:
+                run = run_parallel(task, examples, threads=threads, max_errors=max_errors, on_done=on_done)
+            else:
+                run = run_concurrent(task, examples, concurrency=concurrency, max_errors=max_errors,
+                                     on_done=on_done)
         except TooManyErrors as err:
             _check_metric_ran(err.result)
             raise TooManyErrors(f"evaluate() {err.message}", err.result, hint=err.hint) from err.__cause__
     _check_metric_ran(run)
     return _build_result(examples, run, failure_score, display_table, _name_of(metric))
+
+
+async def aevaluate(program, data, metric=None, *, concurrency: int = 16, display_progress: bool = True,
+                    max_errors: int | None = 10, failure_score: float = 0.0,
+                    display_table: bool | int = 5) -> EvaluationResult:
+    """`evaluate` from a coroutine: up to `concurrency` examples at once as async calls on the
+    running event loop (a notebook's, say), which it does not block."""
+    examples = _check_args(program, data, metric, failure_score)
+    check_concurrency(concurrency)
+    task = _Task(program, metric)
+    with _progress_bar(display_progress, len(examples)) as on_done:
+        try:
+            run = await arun_concurrent(task, examples, concurrency=concurrency, max_errors=max_errors,
+                                        on_done=on_done)
+        except TooManyErrors as err:
+            _check_metric_ran(err.result)
+            raise TooManyErrors(f"aevaluate() {err.message}", err.result, hint=err.hint) from err.__cause__
+    _check_metric_ran(run)
+    return _build_result(examples, run, failure_score, display_table, _name_of(metric))
+
+
+def _one_engine(threads: Any, concurrency: Any) -> None:
+    """`threads=` (a thread pool) and `concurrency=` (async calls) are two engines: one at a time."""
+    check_concurrency(concurrency)
+    if threads != 1:
+        raise DspArgumentError("evaluate(): give threads= or concurrency=, not both",
+                               hint="concurrency=N runs N examples at once as async calls, without a thread "
+                                    "each; threads=N runs them on N threads")
 
 
 def _check_metric_ran(run: RunResult) -> None:

@@ -6,6 +6,8 @@ are marked) given as keyword arguments, or a list/tuple given as positional ones
 `batch(program, inputs, threads=8, max_errors=none)` runs one program over a list of input
 dicts or Examples. Both run through the shared thread pool (`parallel_runner`): each call
 sees the caller's LM and traces, a provider 429 slows the pool down, Ctrl-C stops it.
+`batch(..., concurrency=N)` runs up to N calls at once as async calls on one event loop
+instead (`async_runner`: no thread per call in flight), with the same guarantees.
 
 A call that fails leaves `none` in its place; at `max_errors` failures (none: no cap)
 the run stops with an error quoting the first failure. With
@@ -19,6 +21,7 @@ from typing import Any
 from dsplang.errors import DspArgumentError, DspTypeError, Span, a_type
 from dsplang.interpreter.calls import call_value
 from dsplang.interpreter.values import DspCallable
+from dsplang.stdlib.async_runner import run_concurrent
 from dsplang.stdlib.example import Example
 from dsplang.stdlib.parallel_runner import RunResult, TooManyErrors, run_parallel
 from dsplang.stdlib.prediction import Prediction
@@ -55,21 +58,27 @@ class Parallel(DspCallable):
 
 
 def batch(program, inputs, threads: int = DEFAULT_THREADS, max_errors: int | None = None,
-          return_failed_examples: bool = False, *, num_threads: int | None = None):
+          return_failed_examples: bool = False, *, num_threads: int | None = None,
+          concurrency: int | None = None):
     """Run `program` on every item of `inputs` (dicts or Examples) in parallel; see the module docstring."""
     if not callable(program):
         raise DspTypeError(f"batch(): the program must be callable, got {a_type(program)}")
     data = _as_list(inputs, "inputs", None)
     items = [(program, *_arguments(item, i, None)) for i, item in enumerate(data)]
     return run_items(items, data, thread_count(threads, num_threads, "batch()", DEFAULT_THREADS), max_errors,
-                     return_failed_examples, "batch()", None)
+                     return_failed_examples, "batch()", None,
+                     concurrency)
 
 
 def run_items(items: list[tuple], originals: list, threads: int, max_errors: int | None,
-              return_failed: bool, who: str, span: Span | None):
-    """Call each `(callable, args, kwargs)` on the pool; the results (and failures) in order."""
+              return_failed: bool, who: str, span: Span | None, concurrency: int | None = None):
+    """Call each `(callable, args, kwargs)` on the pool (or as async calls, with `concurrency`);
+    the results (and failures) in order."""
     try:
-        result = run_parallel(_Call(span), items, threads=threads, max_errors=max_errors)
+        if concurrency is None:
+            result = run_parallel(_Call(span), items, threads=threads, max_errors=max_errors)
+        else:
+            result = run_concurrent(_Call(span), items, concurrency=concurrency, max_errors=max_errors)
     except TooManyErrors as err:
         raise TooManyErrors(f"{who} {err.message}", err.result, hint=err.hint).with_span(span) from err.__cause__
     except DspArgumentError as err:
