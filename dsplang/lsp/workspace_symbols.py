@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import os
 import re
+import sys
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 
 from lsprotocol import types
@@ -31,7 +33,7 @@ MAX_FILES = 2_000
 MAX_BYTES = 1_000_000
 MAX_RESULTS = 500
 
-Symbols = list[tuple[str, types.SymbolKind, types.Range]]
+Symbols = list[tuple[str, types.SymbolKind, int, int, int]]   # name, kind, line, start, end (code units)
 
 
 class WorkspaceIndex:
@@ -48,14 +50,16 @@ class WorkspaceIndex:
         paths = list(dict.fromkeys([*open_paths, *dsp_files(folders)]))
         found = []
         for path in paths:
-            for name, kind, where in self.symbols_of(path, codec):
+            for name, kind, line, start, end in self.symbols_of(path, codec):
                 rank = _rank(query, name)
                 if rank is not None:
-                    found.append((rank, name, path, kind, where))
-        found.sort(key=lambda f: (f[0], f[1].lower(), f[2], f[4].start.line))
-        return [types.SymbolInformation(name=name, kind=kind, container_name=os.path.basename(path),
-                                        location=types.Location(uri=path_to_uri(path), range=where))
-                for _, name, path, kind, where in found[:MAX_RESULTS]]
+                    found.append((rank, name.lower(), path, line, name, kind, start, end))
+        found.sort(key=lambda f: f[:4])
+        return [types.SymbolInformation(
+            name=name, kind=kind, container_name=os.path.basename(path),
+            location=types.Location(uri=path_to_uri(path), range=types.Range(
+                types.Position(line, start), types.Position(line, end))))
+            for _, _, path, line, name, kind, start, end in found[:MAX_RESULTS]]
 
     def symbols_of(self, path: str, codec: PositionCodec = UTF16) -> Symbols:
         """The top-level symbols of one file ([] when it cannot be read)."""
@@ -84,7 +88,7 @@ class WorkspaceIndex:
         return found
 
 
-_DECLARATION = re.compile(r"(signature|type|enum|module|def|let|compile)[ \t]+([^\W\d]\w*)")
+_DECLARATION = re.compile(r"^(signature|type|enum|module|def|let|compile)[ \t]+([^\W\d]\w*)([ \t]*:)?", re.M)
 _KINDS = {"signature": types.SymbolKind.Interface, "type": types.SymbolKind.Struct,
           "enum": types.SymbolKind.Enum, "module": types.SymbolKind.Class, "def": types.SymbolKind.Function,
           "let": types.SymbolKind.Variable, "compile": types.SymbolKind.Variable}
@@ -93,25 +97,52 @@ _TRIPLE = re.compile(r"\"\"\"|'''")
 
 def declarations(lines: list[str], codec: PositionCodec = UTF16) -> Symbols:
     """The top-level declarations of a file's lines: the statements starting at column 0 with
-    `signature`, `type`, `enum`, `module`, `def`, `let` or `compile` (the kinds the document
-    outline gives them), outside triple-quoted strings. Read line by line, without parsing,
-    so a large workspace is indexed quickly and a file that does not parse still is."""
+    `signature`, `type NAME:`, `enum`, `module`, `def`, `let` or `compile` (the kinds the
+    document outline gives them), outside triple-quoted strings. Read with one expression
+    over the text, without parsing, so a large workspace is indexed quickly and a file that
+    does not parse still is."""
+    text = "\n".join(lines)
+    if not _DECLARATION.search(text):
+        return []
+    quoted = _triple_quoted(text)
+    starts = [0]
+    for line in lines[:-1]:
+        starts.append(starts[-1] + len(line) + 1)
     found: Symbols = []
-    quote = ""
-    for number, text in enumerate(lines):
-        if not quote and text[:1].isalpha():
-            match = _DECLARATION.match(text)
-            if match is not None and not (match.group(1) == "type" and text[match.end():].lstrip()[:1] != ":"):
-                start = codec.client_num_units(text[:match.start(2)])
-                where = types.Range(types.Position(number, start),
-                                    types.Position(number, start + codec.client_num_units(match.group(2))))
-                found.append((match.group(2), _KINDS[match.group(1)], where))
-        for triple in _TRIPLE.findall(text):
-            if not quote:
-                quote = triple
-            elif triple == quote:
-                quote = ""
+    for match in _DECLARATION.finditer(text):
+        if match.group(1) == "type" and not match.group(3):
+            continue                                   # `type = ...` is a name, not a declaration
+        if quoted and _inside(quoted, match.start()):
+            continue
+        number = bisect_right(starts, match.start()) - 1
+        before, name = lines[number][:match.start(2) - starts[number]], match.group(2)
+        if before.isascii() and name.isascii():
+            start, end = len(before), len(before) + len(name)
+        else:
+            start = codec.client_num_units(before)
+            end = start + codec.client_num_units(name)
+        found.append((name, _KINDS[match.group(1)], number, start, end))
     return found
+
+
+def _triple_quoted(text: str) -> list[tuple[int, int]]:
+    """The (start, end) offsets of the triple-quoted strings of `text`, in order."""
+    regions: list[tuple[int, int]] = []
+    opened, quote = -1, ""
+    for match in _TRIPLE.finditer(text):
+        if not quote:
+            opened, quote = match.start(), match.group()
+        elif match.group() == quote:
+            regions.append((opened, match.end()))
+            quote = ""
+    if quote:
+        regions.append((opened, len(text)))
+    return regions
+
+
+def _inside(regions: list[tuple[int, int]], offset: int) -> bool:
+    at = bisect_right(regions, (offset, sys.maxsize)) - 1
+    return at >= 0 and regions[at][0] <= offset < regions[at][1]
 
 
 def dsp_files(folders: Iterable[str]) -> list[str]:
