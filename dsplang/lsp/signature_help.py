@@ -89,8 +89,8 @@ def call_forms(analysis: Analysis, site: CallSite, pos: tuple[int, int]) -> list
             return builtin_forms(site.callee[0])
         return []
     shape = shape_of(target)
-    if shape is not None and shape.kind == "predictor":
-        return [_predictor_form(callee, shape)]
+    if shape is not None and shape.kind == "predictor":    # its inputs, when its signature is known
+        return [_predictor_form(callee, shape)] if shape.fields else []
     if shape is not None and shape.kind == "module" and isinstance(shape.node, ast.ModuleDecl):
         forward = next((m for m in shape.node.methods if m.name == "forward"), None)
         if forward is None:

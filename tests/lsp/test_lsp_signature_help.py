@@ -42,6 +42,7 @@ let qa = Predict(QA)
 let find = Predict(lib.Lookup)
 let rag = RAG(hops=3)
 let short = Predict("question -> answer")
+let dynamic = Predict(Signature(f"{short} -> x"))
 print(qa(question="Why?", ))
 print(qa(ques))
 print(tally(1, ))
@@ -54,6 +55,7 @@ print(short())
 print(sorted([], ))
 print(range(1, 2, ))
 print(len(undefined_thing(), ))
+print(dynamic())
 '''
 
 
@@ -178,6 +180,7 @@ def test_no_help_outside_a_call_or_for_an_unknown_callee(session):
     assert help_before(lsp, path, PROGRAM, "undefined_thing(), ))", back=5) is None
     label, current, _ = active(help_before(lsp, path, PROGRAM, "undefined_thing(), ))", back=3))
     assert label == "len(x)" and current is None            # a second argument len does not take
+    assert help_before(lsp, path, PROGRAM, "print(dynamic())", back=2) is None   # signature not known
     assert lsp.at("textDocument/signatureHelp", path, 0, 3) is None          # `import "lib.dsp" as lib`
     assert lsp.at("textDocument/signatureHelp", path, 21, 5) is None         # `return k`
 
