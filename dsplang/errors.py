@@ -11,9 +11,43 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, fields
+from typing import TypeVar
+
+_T = TypeVar("_T", bound=type)
 
 
+def quick_init(cls: _T) -> _T:
+    """Give a frozen, slotted dataclass a quicker `__init__` with the same parameters.
+
+    The one dataclasses writes sets each field with `object.__setattr__` (a frozen class
+    refuses plain assignment), looking the field up by name each time; this one calls each
+    field's slot descriptor directly, about half the cost. A parser builds a node and a span
+    for nearly every token, so it counts. Everything else of the dataclass is kept."""
+    params, lines = [], []
+    env: dict[str, object] = {}
+    for i, field in enumerate(fields(cls)):
+        if not field.init or field.kw_only or field.default_factory is not MISSING:
+            raise TypeError(f"quick_init: field {field.name!r} of {cls.__name__} needs the dataclass __init__")
+        slot = next(k.__dict__[field.name] for k in cls.__mro__ if field.name in k.__dict__)
+        env[f"_set{i}"] = slot.__set__
+        if field.default is MISSING:
+            params.append(field.name)
+        else:
+            env[f"_default{i}"] = field.default
+            params.append(f"{field.name}=_default{i}")
+        lines.append(f"    _set{i}(self, {field.name})")
+    if hasattr(cls, "__post_init__"):
+        raise TypeError(f"quick_init: {cls.__name__} has a __post_init__")
+    made: dict[str, object] = {}
+    exec(f"def __init__(self, {', '.join(params)}):\n" + ("\n".join(lines) or "    pass"), env, made)  # noqa: S102
+    init = made["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"  # type: ignore[attr-defined]
+    cls.__init__ = init  # type: ignore[misc]
+    return cls
+
+
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Span:
     """A region of source: 1-based line and column, end exclusive."""

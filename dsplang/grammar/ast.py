@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from dsplang.errors import Span
+from dsplang.errors import Span, quick_init
 
 
 @dataclass(frozen=True, slots=True)
@@ -499,3 +499,9 @@ def child_nodes(node: Node) -> Iterator[Node]:
             for item in value:
                 if isinstance(item, Node):
                     yield item
+
+
+for _node in list(globals().values()):      # every node class: see errors.quick_init
+    if isinstance(_node, type) and issubclass(_node, Node):
+        quick_init(_node)
+del _node

@@ -35,7 +35,7 @@ from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedToken
 from lark.parsers.lalr_analysis import Shift
 
-from dsplang.grammar.firsts import ASCII, first_chars
+from dsplang.grammar.firsts import first_chars
 from dsplang.grammar.nesting import MAX_BRACKETS, MAX_INDENT, too_deep_message
 from dsplang.grammar.postlex import CLOSERS, OPENERS, TAB_SIZE, ParseState, close_bracket, layout_token
 
@@ -48,7 +48,8 @@ Action = Any
 Actions = dict[int, dict[str, Action]]
 # A rule's reduction: (transformer, children) -> value.
 Reducer = Callable[[Any, list[Any]], Any]
-# Matches a token at a position: a compiled expression (`.match(text, pos)`).
+# Matches a token at a position: a compiled expression (`.match(text, pos)`), or the name
+# of the one-character terminal that is the only one possible there (see Tables.pattern).
 Matcher = Any
 _SPACE = frozenset(" \t\f")
 _NEVER = re.compile(r"(?!)")     # where no terminal of the state can start
@@ -90,28 +91,39 @@ class Tables:
         self.terminals: dict[int, tuple[tuple[str, str], ...]] = {
             state: tuple((t.name, t.pattern.to_regexp()) for t in lexer.terminals)
             for state, lexer in contextual.lexers.items()}
-        self.expected_words = {state: frozenset(name for name, _ in terms)
-                               for state, terms in self.terminals.items()}
+        # The terminals that are one fixed character: where a state can only take one of
+        # them, the loop needs no expression (see pattern()).
+        self.single: frozenset[str] = frozenset(
+            t.name for t in root.terminals
+            if t.pattern.type == "str" and not t.pattern.flags and len(t.pattern.value) == 1)
         # Per state, the matcher for each first character met so far (see pattern()).
         self.dispatch: dict[int, dict[str, Matcher]] = {state: {} for state in self.terminals}
         self.firsts: dict[str, frozenset[str] | None] = {}       # see firsts.first_chars
         self.compiled: dict[tuple[str, ...], Matcher] = {}         # by the terminals' names
         self.chains: dict[tuple[int, int, str], int] = {}    # see _pass_through
+        # below -> rule -> next token's type -> the state after reducing the rule over
+        # `below` and then every single-child rule that follows (see _after)
+        self.gotos: dict[int, dict[str, dict[str, int]]] = {state: {} for state in self.actions}
 
     def pattern(self, state: int, ch: str) -> Matcher:
         """The matcher of `state` for a token starting with `ch`: the alternation of the
-        state's terminals that can start with `ch`, in the state's order (firsts.py)."""
+        state's terminals that can start with `ch`, in the state's order (firsts.py); or,
+        where that is a single terminal of one fixed character, its name (the token is
+        that character)."""
         terms = self.terminals[state]
         if ch < "\x80":
             firsts = self.firsts
             kept = []
             for name, regexp in terms:
-                chars = firsts.get(name, ASCII)
-                if chars is ASCII:
-                    chars = firsts[name] = first_chars(regexp, self.flags)
+                if name not in firsts:
+                    firsts[name] = first_chars(regexp, self.flags)
+                chars = firsts[name]
                 if chars is None or ch in chars:
                     kept.append((name, regexp))
             terms = tuple(kept)
+            if len(terms) == 1 and terms[0][0] in self.single:
+                self.dispatch[state][ch] = terms[0][0]
+                return terms[0][0]
         key = tuple(name for name, _ in terms)
         found = self.compiled.get(key)
         if found is None:
@@ -247,7 +259,7 @@ def parse(tables: Tables, text: str, start: str, st: ParseState, tf: Any,  # noq
     followed by _INDENT or _DEDENT tokens as the next line's indentation says; brackets
     must match; each line's first token, the first '=' and the tokens before the culprit
     are recorded in `st`."""
-    states, chains = tables.actions, tables.chains
+    states, chains, gotos = tables.actions, tables.chains, tables.gotos
     dispatch, newline, ignore = tables.dispatch, tables.newline, tables.ignore
     stack = [tables.start_states[start]]
     values: list[Any] = []
@@ -258,98 +270,108 @@ def parse(tables: Tables, text: str, start: str, st: ParseState, tf: Any,  # noq
     cur: Token | None = None
     last_real: Token | None = None
     pos, line, line_start, end = 0, 1, 0, len(text)
-    while True:
-        if pending:
-            tok = pending.pop()
-            if not isinstance(tok, Token):      # bad indentation, after the dedents
-                raise tok
-            kind = tok.type
-        else:
-            if pos >= end:
-                break
-            # ---- lex one token, with the parser's current state
-            ch = text[pos]
-            if ch == " " and text[pos + 1:pos + 2] not in _SPACE:
-                pos += 1            # one space between tokens: what the ignored whitespace matches
-                continue
-            mre = dispatch[stack[-1]].get(ch)
-            if mre is None:
-                mre = tables.pattern(stack[-1], ch)
-            m = mre.match(text, pos)
-            if m is None:
-                raise _no_token(tables, text, pos, line, pos - line_start + 1, stack)
-            value, kind, after = m.group(), m.lastgroup, m.end()
-            end_line, end_start = line, line_start
-            if kind in newline:
-                count = value.count("\n")
-                if count:
-                    end_line, end_start = line + count, pos + value.rindex("\n") + 1
-            if kind in ignore:
-                pos, line, line_start = after, end_line, end_start
-                continue
-            tok = _new_str(Token, value)      # what Token() does, once per token
-            # (every terminal's expression is a named group: kind is a str)
-            tok.type, tok.value, tok.start_pos = kind, value, pos
-            tok.line, tok.column = line, pos - line_start + 1
-            tok.end_line, tok.end_column, tok.end_pos = end_line, after - end_start + 1, after
-            pos, line, line_start = after, end_line, end_start
-            if seen is not None:
-                seen.append(tok)
-            # ---- the post-lexer
-            if kind == "_NEWLINE":
-                if brackets or flat:
-                    continue
-                st.header = st.line_first
-                at_line_start = True
-                first = False
-            else:
-                if at_line_start:
-                    if first and tok.column > 1 and not flat:
-                        raise st.error("unexpected indent", tok)
-                    st.line_first = tok
-                    st.eq_tok = None
-                    at_line_start = first = False
-                if last_real is None or tok.line != last_real.end_line:
-                    st.row_first = tok
-                if kind in OPENERS:
-                    brackets.append((tok, indents[-1]))
-                    if len(brackets) > MAX_BRACKETS:
-                        raise st.error(too_deep_message(MAX_BRACKETS, "nested brackets"), tok)
-                elif kind in CLOSERS:
-                    close_bracket(tok, st)
-                elif kind == "EQUAL" and st.eq_tok is None:
-                    st.eq_tok = tok
-                st.last_real = last_real = tok
-        st.prev, st.cur = cur, tok
-        cur = tok
-        # ---- the parser
+    prev: Token | None = None
+    try:        # (st.prev and st.cur, for the error messages, are kept in locals meanwhile)
         while True:
-            try:
-                act = states[stack[-1]][kind]
-            except KeyError:
-                raise UnexpectedToken(tok, set(tables.expected[stack[-1]])) from None  # type: ignore[no-untyped-call]
-            if act.__class__ is int:
-                stack.append(act)
-                values.append(tok)
-                break
-            size, reducer, origin = act
-            if reducer is None:     # a chain of such rules: one look-up, remembered
-                key = (stack[-2], stack[-1], kind)
-                top = chains.get(key)
-                if top is None:
-                    top = chains[key] = _pass_through(states, stack[-2], stack[-1], kind)
-                stack[-1] = top
-                continue
-            if size:                # what _pop() does, inline: once per reduction
-                children = values[-size:]
-                del stack[-size:]
-                del values[-size:]
+            if pending:
+                tok = pending.pop()
+                if not isinstance(tok, Token):      # bad indentation, after the dedents
+                    raise tok
+                kind = tok.type
             else:
-                children = []
-            values.append(reducer(tf, children))
-            stack.append(states[stack[-1]][origin])
-        if kind == "_NEWLINE":      # the next line's indentation, once the newline is in
-            _newline(tok, indents, pending, st)
+                if pos >= end:
+                    break
+                # ---- lex one token, with the parser's current state
+                ch = text[pos]
+                if ch == " " and text[pos + 1:pos + 2] not in _SPACE:
+                    pos += 1            # one space between tokens: what the ignored whitespace matches
+                    continue
+                mre = dispatch[stack[-1]].get(ch)
+                if mre is None:
+                    mre = tables.pattern(stack[-1], ch)
+                end_line, end_start = line, line_start
+                if mre.__class__ is str:    # a one-character terminal, the only one possible here
+                    value, kind, after = ch, mre, pos + 1
+                else:
+                    m = mre.match(text, pos)
+                    if m is None:
+                        raise _no_token(tables, text, pos, line, pos - line_start + 1, stack)
+                    value, kind, after = m.group(), m.lastgroup, m.end()
+                    if kind in newline:
+                        count = value.count("\n")
+                        if count:
+                            end_line, end_start = line + count, pos + value.rindex("\n") + 1
+                    if kind in ignore:
+                        pos, line, line_start = after, end_line, end_start
+                        continue
+                tok = _new_str(Token, value)      # what Token() does, once per token
+                # (every terminal's expression is a named group: kind is a str)
+                tok.type, tok.value, tok.start_pos = kind, value, pos
+                tok.line, tok.column = line, pos - line_start + 1
+                tok.end_line, tok.end_column, tok.end_pos = end_line, after - end_start + 1, after
+                pos, line, line_start = after, end_line, end_start
+                if seen is not None:
+                    seen.append(tok)
+                # ---- the post-lexer
+                if kind == "_NEWLINE":
+                    if brackets or flat:
+                        continue
+                    st.header = st.line_first
+                    at_line_start = True
+                    first = False
+                else:
+                    if at_line_start:
+                        if first and tok.column > 1 and not flat:
+                            raise st.error("unexpected indent", tok)
+                        st.line_first = tok
+                        st.eq_tok = None
+                        at_line_start = first = False
+                    if last_real is None or tok.line != last_real.end_line:
+                        st.row_first = tok
+                    if kind in OPENERS:
+                        brackets.append((tok, indents[-1]))
+                        if len(brackets) > MAX_BRACKETS:
+                            raise st.error(too_deep_message(MAX_BRACKETS, "nested brackets"), tok)
+                    elif kind in CLOSERS:
+                        close_bracket(tok, st)
+                    elif kind == "EQUAL" and st.eq_tok is None:
+                        st.eq_tok = tok
+                    st.last_real = last_real = tok
+            prev, cur = cur, tok
+            # ---- the parser
+            while True:
+                try:
+                    act = states[stack[-1]][kind]
+                except KeyError:
+                    raise UnexpectedToken(tok, set(tables.expected[stack[-1]])) from None  # type: ignore[no-untyped-call]
+                if act.__class__ is int:
+                    stack.append(act)
+                    values.append(tok)
+                    break
+                size, reducer, origin = act
+                if reducer is None:     # a chain of such rules: one look-up, remembered
+                    key = (stack[-2], stack[-1], kind)
+                    top = chains.get(key)
+                    if top is None:
+                        top = chains[key] = _pass_through(states, stack[-2], stack[-1], kind)
+                    stack[-1] = top
+                    continue
+                if size:                # what _pop() does, inline: once per reduction
+                    children = values[-size:]
+                    del stack[-size:]
+                    del values[-size:]
+                else:
+                    children = []
+                values.append(reducer(tf, children))
+                below = stack[-1]       # the state after the rule and any chain of single-child
+                try:                    # rules it starts: one look-up, remembered
+                    stack.append(gotos[below][origin][kind])
+                except KeyError:
+                    stack.append(_after(tables, below, origin, kind))
+            if kind == "_NEWLINE":      # the next line's indentation, once the newline is in
+                _newline(tok, indents, pending, st)
+    finally:
+        st.prev, st.cur = prev, cur
     if brackets:
         opener = brackets[-1][0]
         at = st.pos(opener.line, 1)[0]  # type: ignore[arg-type]  # lexer tokens have positions
@@ -398,6 +420,16 @@ def _no_token(tables: Tables, text: str, pos: int, line: int, col: int, stack: l
             return UnexpectedToken(tok, set(tables.expected[stack[-1]]))  # type: ignore[no-untyped-call]
     return UnexpectedCharacters(text, pos, line, col,  # type: ignore[no-untyped-call]  # Lark's are unannotated
                                 allowed=set(tables.expected[stack[-1]]))
+
+
+def _after(tables: Tables, below: int, origin: str, kind: str) -> int:
+    """The state after a reduction of rule `origin` over state `below`, with a `kind` token
+    next: its goto state, passed through the single-child rules that would be reduced
+    there (remembered in tables.gotos)."""
+    states = tables.actions
+    top = _pass_through(states, below, states[below][origin], kind)
+    tables.gotos[below].setdefault(origin, {})[kind] = top
+    return top
 
 
 def _pass_through(states: Actions, below: int, top: int, kind: str) -> int:

@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from lark import Token
 
-from dsplang.errors import DspSyntaxError, checked_path
+from dsplang.errors import DspSyntaxError, Span, checked_path
 from dsplang.grammar import ast
 from dsplang.grammar.helpers import (
     Clause,
@@ -43,6 +43,8 @@ class DspTransformer(ExpressionRules):
     def __init__(self, st: ParseState, parse_expr: Callable[[str, int, int], ast.Expr]):
         self.st = st
         self.parse_expr = parse_expr
+        self.file = st.file
+        self.whole = not st.line0 and not st.col0
 
     # ------------------------------------------------------------ start rules and suites
 
@@ -82,7 +84,8 @@ class DspTransformer(ExpressionRules):
         return ast.ExprStmt(c[0].span, c[0])
 
     def assign(self, c: Children) -> ast.Assign:
-        return ast.Assign(span_of(c, self.st), target(c[0], "assign to"), c[2])
+        a, b = c[0].span, c[2].span       # (both sides are nodes)
+        return ast.Assign(Span(self.file, a.line, a.col, b.end_line, b.end_col), target(c[0], "assign to"), c[2])
 
     def aug_assign(self, c: Children) -> ast.AugAssign:
         tgt = target(c[0], "assign to", augmented=True)     # never a TupleTarget when augmented
@@ -90,9 +93,15 @@ class DspTransformer(ExpressionRules):
                              c[1].value[:-1], c[2])
 
     def let_stmt(self, c: Children) -> ast.Let:
+        if self.whole:
+            let, value = c[0], c[5].span
+            return ast.Let(Span(self.file, let.line, let.column, value.end_line, value.end_col), c[1], c[3], c[5])
         return ast.Let(span_of(c, self.st), c[1], c[3], c[5])
 
     def target_names(self, c: Children) -> Any:
+        if len(c) == 1 and self.whole:      # one name (the usual target)
+            tok = c[0]
+            return ast.Name(Span(self.file, tok.line, tok.column, tok.end_line, tok.end_column), tok.value)
         names = tuple(ast.Name(self.st.token_span(t), t.value) for t in _names(c))
         return names[0] if len(names) == 1 else ast.TupleTarget(span_of(c, self.st), names)
 

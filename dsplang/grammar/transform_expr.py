@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 from lark import Token
 
-from dsplang.errors import DspSyntaxError
+from dsplang.errors import DspSyntaxError, Span
 from dsplang.grammar import ast
-from dsplang.grammar.helpers import Op, number, span_of, string_node
+from dsplang.grammar.helpers import Op, number, span_of, string_node, with_span
 from dsplang.grammar.postlex import ParseState
 
 _CONSTS = {"true": True, "True": True, "false": False, "False": False, "none": None,
@@ -34,6 +33,10 @@ class ExpressionRules:
 
     st: ParseState
     parse_expr: Callable[[str, int, int], ast.Expr]
+    # The file, and whether token positions are the file's (a whole file, not a piece of
+    # one): then the usual rules build their spans directly, as span_of() would.
+    file: str
+    whole: bool
 
     def _desc(self, tok: Token | None) -> str | None:
         """The text of a field description string, or None."""
@@ -81,7 +84,8 @@ class ExpressionRules:
         return ast.TupleExpr(span_of(c, self.st), items(c))
 
     def ifexp(self, c: Children) -> ast.IfExp:
-        return ast.IfExp(span_of(c, self.st), c[2], c[0], c[4])
+        a, b = c[0].span, c[4].span
+        return ast.IfExp(Span(self.file, a.line, a.col, b.end_line, b.end_col), c[2], c[0], c[4])
 
     def lambdef(self, c: Children) -> ast.Lambda:
         return ast.Lambda(span_of(c, self.st), c[1] or (), c[3])
@@ -103,14 +107,20 @@ class ExpressionRules:
         return Op(" ".join(t.value for t in c), span_of(c, self.st))
 
     def binop(self, c: Children) -> ast.BinOp:
-        return ast.BinOp(span_of(c, self.st), c[1].value, c[0], c[2])
+        a, b = c[0].span, c[2].span       # (both operands are nodes: the span between them)
+        return ast.BinOp(Span(self.file, a.line, a.col, b.end_line, b.end_col), c[1].value, c[0], c[2])
 
     def unary(self, c: Children) -> ast.UnaryOp:
         return ast.UnaryOp(span_of(c, self.st), c[0].value, c[1])
 
     def call(self, c: Children) -> ast.Call:
         args, keywords = c[2] if c[2] is not None else ((), ())
-        return ast.Call(span_of(c, self.st), c[0], args, keywords)
+        if self.whole:
+            a, close = c[0].span, c[3]
+            span = Span(self.file, a.line, a.col, close.end_line, close.end_column)
+        else:
+            span = span_of(c, self.st)
+        return ast.Call(span, c[0], args, keywords)
 
     def arguments(self, c: Children) -> Any:
         args, keywords, seen = [], [], set()
@@ -140,6 +150,9 @@ class ExpressionRules:
         return ast.Keyword(span_of(c, self.st), None, c[1])
 
     def getitem(self, c: Children) -> ast.Index:
+        if self.whole:
+            a, close = c[0].span, c[3]
+            return ast.Index(Span(self.file, a.line, a.col, close.end_line, close.end_column), c[0], c[2])
         return ast.Index(span_of(c, self.st), c[0], c[2])
 
     def tuple_sub(self, c: Children) -> ast.TupleExpr:
@@ -156,13 +169,24 @@ class ExpressionRules:
         return ast.Slice(span_of(c, self.st), *parts)
 
     def getattr(self, c: Children) -> ast.Attribute:
+        if self.whole:
+            a, attr = c[0].span, c[2]
+            return ast.Attribute(Span(self.file, a.line, a.col, attr.end_line, attr.end_column), c[0], attr.value)
         return ast.Attribute(span_of(c, self.st), c[0], c[2].value)
 
     def name(self, c: Children) -> ast.Name:
-        return ast.Name(self.st.token_span(c[0]), c[0].value)
+        tok = c[0]
+        if self.whole:      # (what token_span gives a whole file's token that is not empty)
+            return ast.Name(Span(self.file, tok.line, tok.column, tok.end_line, tok.end_column), tok.value)
+        return ast.Name(self.st.token_span(tok), tok.value)
 
     def number(self, c: Children) -> ast.Const:
-        return ast.Const(self.st.token_span(c[0]), number(c[0], self.st))
+        tok = c[0]
+        text = tok.value
+        value = int(text) if text.isdecimal() and len(text) <= 4000 else number(tok, self.st)
+        if self.whole:
+            return ast.Const(Span(self.file, tok.line, tok.column, tok.end_line, tok.end_column), value)
+        return ast.Const(self.st.token_span(tok), value)
 
     def const(self, c: Children) -> ast.Const:
         return ast.Const(self.st.token_span(c[0]), _CONSTS[c[0].value])
@@ -173,7 +197,7 @@ class ExpressionRules:
     def paren(self, c: Children) -> Any:
         """A parenthesised expression: the node itself, its span widened to the parentheses
         (so an enclosing node starts at the '(')."""
-        return dataclasses.replace(c[1], span=span_of(c, self.st))
+        return with_span(c[1], span_of(c, self.st))
 
     def tuple_lit(self, c: Children) -> ast.TupleExpr:
         return ast.TupleExpr(span_of(c, self.st), items(c))
