@@ -10,6 +10,12 @@ credential's value, `lm.secrets.redact_error`). `ScriptedLM` overrides only `_co
 Under a cassette (`lm.cassette`: `dsp test`, `dsp run --record/--replay`) a reply is
 recorded after that path, or replayed from the cassette instead of it.
 
+Every answered request is added to the LM's `history` (`lm.call_log`). An LM that calls
+litellm starts importing it in the background when it is made (`lm.warmup`); the time a
+request waits for that import is its `import_seconds`, not latency. Image content parts are
+refused for a model litellm lists without vision (`lm.vision`), and a reasoning model's own
+reasoning comes back as `LMResponse.reasoning`.
+
 `arequest` is the same path awaited on `litellm.acompletion`, and `request` takes it when it
 runs in an async call (`interpreter.awaiting`: `program.acall`, `evaluate(concurrency=)`).
 `on_delta=` streams the reply's text as it arrives (`lm.async_client`).
@@ -31,7 +37,7 @@ from typing import Any
 
 from dsplang.errors import DspLMError
 from dsplang.interpreter import awaiting
-from dsplang.lm import async_client, local
+from dsplang.lm import async_client, call_log, local, vision, warmup
 from dsplang.lm import cache as _cache
 from dsplang.lm import cassette as _cassette
 from dsplang.lm import usage as _usage
@@ -49,7 +55,11 @@ _NOT_SENT = frozenset({"stream", "model_type"})
 
 @dataclass(frozen=True, slots=True)
 class LMResponse:
-    """One reply: `n` texts, usage (zero on a cache hit), where it came from, how long it took."""
+    """One reply: `n` texts, usage (zero on a cache hit), where it came from, how long it took.
+
+    `reasoning` holds a reasoning model's own reasoning per text (litellm's `reasoning_content`;
+    None where there is none, or None for all). `import_seconds` is the time this request waited
+    for litellm to be imported (`lm.warmup`), not counted in `latency`."""
 
     texts: list[str]
     usage: Usage
@@ -57,6 +67,8 @@ class LMResponse:
     latency: float
     model: str
     tool_calls: list | None = field(default=None)
+    reasoning: list[str | None] | None = field(default=None)
+    import_seconds: float = 0.0
 
     @property
     def text(self) -> str:
@@ -64,15 +76,18 @@ class LMResponse:
         return self.texts[0] if self.texts else ""
 
     def to_stored(self) -> dict:
-        """What the cache keeps: the texts, the original usage and the tool calls."""
-        return {"texts": list(self.texts), "usage": self.usage.to_dict(),
-                "tool_calls": self.tool_calls}
+        """What the cache keeps: the texts, the original usage, the tool calls and (when the
+        model gave some) its reasoning."""
+        stored = {"texts": list(self.texts), "usage": self.usage.to_dict(), "tool_calls": self.tool_calls}
+        if self.reasoning is not None:
+            stored["reasoning"] = list(self.reasoning)
+        return stored
 
     @classmethod
     def from_stored(cls, data: dict, *, model: str, latency: float) -> LMResponse:
         """A cache hit: the stored texts with zero usage, so it costs nothing."""
         return cls(list(data["texts"]), _usage.ZERO, True, latency, model,
-                   data.get("tool_calls"))
+                   data.get("tool_calls"), data.get("reasoning"))
 
 
 class LM:
@@ -98,6 +113,13 @@ class LM:
         self.retry_base_delay = float(retry_base_delay)
         self.retry_max_delay = float(retry_max_delay)
         self.kwargs: dict[str, Any] = dict(kwargs)
+        if self._on_litellm():          # it will need litellm: import it in the background
+            warmup.expect_litellm(_import_litellm)
+
+    @property
+    def history(self) -> list[dict]:
+        """This LM's recent calls, oldest first (`lm.call_log`): messages, outputs, usage, cost."""
+        return call_log.entries(self)
 
     @property
     def retry_policy(self) -> RetryPolicy:
@@ -151,18 +173,21 @@ class LM:
                   on_delta: Delta | None) -> LMResponse:
         stored = tape.replay(self.model, messages, params, n, rollout_id)
         replayed = LMResponse.from_stored(stored, model=self.model, latency=0.0)
+        warmup.answered_offline()
         _usage.record(replayed)
-        return _whole(replayed, on_delta)
+        return self._logged(messages, params, n, _whole(replayed, on_delta))
 
     def _request(self, messages: list[dict], n: int, rollout_id: Any, use_cache: bool,
                  params: dict, on_delta: Delta | None = None) -> LMResponse:
         """`request` without a cassette: the cache, else the provider under the retry policy."""
         start = time.perf_counter()
+        waited = warmup.take_wait()     # an import this thread waited for before the request
         key = self._cache_key(messages, params, n, rollout_id) if use_cache else None
         hit = self._cached(key, start, on_delta)
         if hit is not None:
-            return hit
+            return self._logged(messages, params, n, hit)
         try:
+            self._check_images(messages)
             if on_delta is None:
                 reply = call_with_retries(lambda: self._complete(messages, n, params),
                                           policy=self.retry_policy, model=self.model)
@@ -172,17 +197,19 @@ class LM:
         except DspLMError as err:
             self._failed(err, params)
             raise
-        return self._stored(key, reply, start)
+        return self._logged(messages, params, n, self._stored(key, reply, start, waited))
 
     async def _arequest(self, messages: list[dict], n: int, rollout_id: Any, use_cache: bool,
                         params: dict, on_delta: Delta | None) -> LMResponse:
         """`_request`, awaited."""
         start = time.perf_counter()
+        waited = warmup.take_wait()     # an import this thread waited for before the request
         key = self._cache_key(messages, params, n, rollout_id) if use_cache else None
         hit = self._cached(key, start, on_delta)
         if hit is not None:
-            return hit
+            return self._logged(messages, params, n, hit)
         try:
+            self._check_images(messages)
             if on_delta is None:
                 reply = await async_client.acall_with_retries(lambda: self._acomplete(messages, n, params),
                                                               policy=self.retry_policy, model=self.model)
@@ -192,7 +219,7 @@ class LM:
         except DspLMError as err:
             self._failed(err, params)
             raise
-        return self._stored(key, reply, start)
+        return self._logged(messages, params, n, self._stored(key, reply, start, waited))
 
     def _cached(self, key: str | None, start: float, on_delta: Delta | None) -> LMResponse | None:
         """The cache's reply under `key` (counted; given whole to `on_delta`), or None."""
@@ -202,16 +229,31 @@ class LM:
         if stored is None:
             return None
         hit = LMResponse.from_stored(stored, model=self.model, latency=time.perf_counter() - start)
+        warmup.answered_offline()
         _usage.record(hit)
         return _whole(hit, on_delta)
 
-    def _stored(self, key: str | None, reply: LMResponse, start: float) -> LMResponse:
-        """A provider's reply: timed, kept in the cache under `key`, counted."""
-        reply = replace(reply, latency=time.perf_counter() - start)
+    def _stored(self, key: str | None, reply: LMResponse, start: float, waited: float = 0.0) -> LMResponse:
+        """A provider's reply: timed (the wait for litellm's import apart: `waited` before the
+        request, more during it), kept in the cache under `key`, counted."""
+        during = warmup.take_wait()
+        reply = replace(reply, latency=max(0.0, time.perf_counter() - start - during),
+                        import_seconds=waited + during)
         if key is not None:
             _cache.get_cache().put(key, reply.to_stored())
         _usage.record(reply)
         return reply
+
+    def _logged(self, messages: list[dict], params: dict, n: int, reply: LMResponse) -> LMResponse:
+        """`reply`, added to this LM's history."""
+        call_log.record(self, messages, params, n, reply)
+        return reply
+
+    def _check_images(self, messages: list[dict]) -> None:
+        """Refuse images for a model litellm lists without vision (before anything is sent)."""
+        if self._on_litellm() and vision.has_images(messages):
+            with quiet_litellm() as litellm:
+                vision.require_vision(litellm, self.model, messages)
 
     def _failed(self, err: DspLMError, params: dict) -> None:
         """A request that failed for good: no secret in its message; counted as failed."""
@@ -308,7 +350,7 @@ class LM:
             tool_calls = _tool_calls(raw)
         if not texts and not tool_calls:
             raise DspLMError(f"{self.model}: the provider sent a reply with no choices")
-        return LMResponse(texts, _usage_of(litellm, raw), False, 0.0, self.model, tool_calls)
+        return LMResponse(texts, _usage_of(litellm, raw), False, 0.0, self.model, tool_calls, _reasoning(raw))
 
     def copy(self, **overrides: Any) -> LM:
         """A new LM with the same settings, `overrides` (including `model=`) replacing them."""
@@ -370,6 +412,14 @@ def _prompt(messages: list[dict]) -> str:
     return "\n\n".join(parts)
 
 
+def _reasoning(raw: Any) -> list[str | None] | None:
+    """Each chat choice's own reasoning (`reasoning_content`, as litellm gives it for reasoning
+    models), or None when no choice has any."""
+    thoughts = [getattr(getattr(choice, "message", None), "reasoning_content", None) or None
+                for choice in getattr(raw, "choices", None) or ()]
+    return thoughts if any(isinstance(t, str) for t in thoughts) else None
+
+
 def _tool_calls(raw: Any) -> list | None:
     """The first choice's tool calls as plain dicts, or None."""
     try:
@@ -415,8 +465,9 @@ def _import_litellm() -> Any:
     global _litellm_module
     if _litellm_module is not None:
         return _litellm_module
-    with _litellm_lock:
+    with warmup.waiting(), _litellm_lock:    # a request waits here for the warm-up's import
         if _litellm_module is None:
+            started = time.perf_counter()
             ours = "litellm" not in sys.modules and COST_MAP_VARIABLE not in os.environ
             if ours:
                 os.environ[COST_MAP_VARIABLE] = "True"
@@ -426,6 +477,7 @@ def _import_litellm() -> Any:
                 if ours:
                     os.environ.pop(COST_MAP_VARIABLE, None)
             _litellm_module = litellm
+            warmup.imported(time.perf_counter() - started)
     return _litellm_module
 
 

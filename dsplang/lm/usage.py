@@ -74,6 +74,7 @@ class UsageTotals:
         self.cost = 0.0
         self.priced_calls = 0
         self.latency = 0.0
+        self.import_seconds = 0.0
         self.failed_calls = 0
         self.first_failure: Exception | None = None
 
@@ -89,6 +90,7 @@ class UsageTotals:
                 self.cost += usage.cost
                 self.priced_calls += 1
             self.latency += response.latency
+            self.import_seconds += getattr(response, "import_seconds", 0.0)
 
     def add_failure(self, error: Exception) -> None:
         """Count one request that failed for good; the first such error is kept."""
@@ -102,7 +104,7 @@ class UsageTotals:
         with self._lock:
             self.calls = self.cache_hits = self.prompt_tokens = self.completion_tokens = 0
             self.priced_calls = self.failed_calls = 0
-            self.cost = self.latency = 0.0
+            self.cost = self.latency = self.import_seconds = 0.0
             self.first_failure = None
 
     @property
@@ -123,7 +125,8 @@ class UsageTotals:
 
         Requests that failed for good are counted apart (`LM: 12 calls (3 cached), 2 failed, ...`);
         the cost is left out when no call had a known price; latency is the summed time spent
-        waiting for replies, not wall-clock time.
+        waiting for replies, not wall-clock time. Time calls spent waiting for litellm to be
+        imported is not latency: it is shown apart (`..., 2.3 s, litellm import 4.2 s`).
         """
         d = self.to_dict()
         parts = [f"LM: {d['calls']:,} call{'' if d['calls'] == 1 else 's'} "
@@ -133,6 +136,10 @@ class UsageTotals:
         if d["cost"] is not None:
             parts.append(f"${d['cost']:.4f}")
         parts.append(f"{d['latency']:.1f} s")
+        with self._lock:
+            imported = self.import_seconds
+        if imported >= 0.05:
+            parts.append(f"litellm import {imported:.1f} s")
         return ", ".join(parts)
 
     def __repr__(self) -> str:

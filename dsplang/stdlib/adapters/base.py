@@ -23,6 +23,7 @@ from dsplang.stdlib.types import allows_none, optional_inner, type_adapter
 
 INCOMPLETE_DEMO_PREFIX = "This is an example of the task, though some input or output fields are not supplied."
 MISSING_IN_DEMO = "Not supplied for this particular example. "
+REASONING = "reasoning"     # the output a model's own reasoning fills (`Adapter.parse_reply`)
 STRUCTURE_INTRO = "All interactions will be structured in the following way, with the appropriate values filled in."
 
 
@@ -263,6 +264,18 @@ class Adapter:
             messages.append({"role": "user", "content": user_content(plan, demo, main=True)})
             messages.append({"role": "assistant", "content": self.assistant_content(signature, demo, None)})
         return messages
+
+    def parse_reply(self, signature: Signature, text: str, reasoning: str | None = None) -> dict[str, Any]:
+        """`parse`, where a reasoning model's own reasoning (`reasoning_content`), when given,
+        is the value of a `reasoning: str` output (ChainOfThought's) in place of any the text
+        holds; the text then needs only the other outputs."""
+        if reasoning is None or not any(spec.name == REASONING and spec.annotation is str
+                                        for spec in signature.outputs):
+            return self.parse(signature, text)
+        rest = [f for f in signature.outputs if f.name != REASONING]
+        values = self.parse(signature.cached("without_reasoning", lambda: signature.with_outputs(rest)),
+                            text) if rest else {}
+        return {spec.name: reasoning if spec.name == REASONING else values[spec.name] for spec in signature.outputs}
 
     def format_reply(self, signature: Signature, outputs: Mapping[str, Any]) -> str:
         """The assistant text that `parse` reads back as `outputs` (demos, ScriptedLM).

@@ -166,10 +166,13 @@ class Predict(Learnable, DspCallable):
             path=self.name, signature=signature.name, inputs=dict(inputs), messages=messages,
             replies=list(response.texts), outputs=None, model=lm.model,
             prompt_tokens=response.usage.prompt_tokens, completion_tokens=response.usage.completion_tokens,
-            cost=response.usage.cost, latency=time.perf_counter() - started, cache_hit=response.cache_hit,
+            cost=response.usage.cost, cache_hit=response.cache_hit,
+            latency=max(0.0, time.perf_counter() - started - response.import_seconds),   # not litellm's import
             adapter=adapter.name, span=span, predictor=self)
         try:
-            completions = [adapter.parse(signature, text) for text in response.texts]
+            thoughts = response.reasoning or [None] * len(response.texts)
+            completions = [adapter.parse_reply(signature, text, thought)
+                           for text, thought in zip(response.texts, thoughts)]
         except DspOutputParseError as err:
             record.error = err.message
             trace.record(record)
