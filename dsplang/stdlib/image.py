@@ -9,6 +9,9 @@
   bytes say it).
 - `Image("data:image/png;base64,...")`: a data URI as it is.
 
+A saved program keeps an Image in a demo as `{"url": ...}` (`to_dict`); the adapter makes it
+an Image again for a field of an Image type (`revive`).
+
 An adapter sends an Image input (also inside a `list[Image]` or `optional[Image]` field) as an
 OpenAI image content part, `{"type": "image_url", "image_url": {"url": ...}}`, in place within
 the user message: the message's content becomes a list of text and image parts
@@ -22,11 +25,12 @@ import base64
 import binascii
 import mimetypes
 import os
-from typing import Any
+from typing import Any, get_args, get_origin
 
 from dsplang.errors import DspArgumentError, DspFileError, DspTypeError, DspValueError, a_type, checked_path
+from dsplang.stdlib.types import optional_inner
 
-__all__ = ["Image", "IMAGE_PART", "check_image", "sniff_mime"]
+__all__ = ["Image", "IMAGE_PART", "check_image", "image_kind", "revive", "sniff_mime"]
 
 IMAGE_PART = "image_url"
 URL_SCHEMES = ("http://", "https://", "gs://")
@@ -156,6 +160,10 @@ class Image:
         """The OpenAI content part for this image."""
         return {"type": IMAGE_PART, "image_url": {"url": self.url}}
 
+    def to_dict(self) -> dict[str, str]:
+        """`{"url": ...}`: how a saved program keeps an Image in a demo (`revive` reads it back)."""
+        return {"url": self.url}
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Image) and self.url == other.url
 
@@ -185,6 +193,26 @@ def _size_text(size: int) -> str:
     if size < 1024 * 1024:
         return f"{size / 1024:.1f} kB"
     return f"{size / (1024 * 1024):.1f} MB"
+
+
+def image_kind(annotation: object) -> str | None:
+    """"image" for `Image` (or `optional[Image]`), "images" for `list[Image]` (optional too), else None."""
+    inner = optional_inner(annotation) or annotation
+    if inner is Image:
+        return "image"
+    if get_origin(inner) is list and get_args(inner) == (Image,):
+        return "images"
+    return None
+
+
+def revive(value: Any) -> Any:
+    """An Image again from what a saved demo holds (`{"url": ...}`, items of a list too);
+    anything else as it is."""
+    if isinstance(value, dict) and set(value) == {"url"} and isinstance(value["url"], str):
+        return Image(value["url"])
+    if isinstance(value, list):
+        return [revive(item) for item in value]
+    return value
 
 
 def check_image(value: Any, field: str, many: bool) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, get_args, get_origin
+from typing import TYPE_CHECKING, Any
 
 from dsplang.errors import (
     DspArgumentError,
@@ -28,7 +28,7 @@ from dsplang.errors import (
 from dsplang.grammar import ast
 from dsplang.grammar.parser import parse_sigspec, parse_type
 from dsplang.stdlib.history import History, check_history
-from dsplang.stdlib.image import Image, check_image
+from dsplang.stdlib.image import Image, check_image, image_kind
 from dsplang.stdlib.types import allows_none, annotation_from_typeexpr, optional_inner, type_name
 
 if TYPE_CHECKING:
@@ -312,13 +312,10 @@ class Signature:
         list[Image] ("images") fields, optional or not."""
         out = []
         for spec in self.inputs:
-            annotation = optional_inner(spec.annotation) or spec.annotation
-            if annotation is History:
-                out.append((spec, "history"))
-            elif annotation is Image:
-                out.append((spec, "image"))
-            elif get_origin(annotation) is list and get_args(annotation) == (Image,):
-                out.append((spec, "images"))
+            kind = "history" if (optional_inner(spec.annotation) or spec.annotation) is History \
+                else image_kind(spec.annotation)
+            if kind is not None:
+                out.append((spec, kind))
         return out
 
     # ------------------------------------------------------------ saving

@@ -129,3 +129,22 @@ def test_an_image_input_given_something_else_is_an_error_at_the_call():
     assert check_source(source, "cap.dsp") == []
     with pytest.raises(DspError, match="cannot be Image"):
         Signature("question -> picture: Image")
+
+
+def test_an_image_in_a_demo_survives_save_and_load(tmp_path):
+    (tmp_path / "cat.png").write_bytes(PNG)
+    saved = tmp_path / "cap.json"
+    names = dsplang.run(
+        'let lm = ScriptedLM({"": {"answer": "a cat"}})\n'
+        'use lm\n'
+        'signature Caption:\n    input photo: Image\n    input history: History\n    output answer: str\n'
+        f'let cap = Predict(Caption)\n'
+        f'cap.demos = [Example(photo=Image("{tmp_path / "cat.png"}"), history=History([{{"answer": "hi"}}]),'
+        ' answer="a cat")]\n'
+        f'save cap to "{saved}"\n'
+        'let again = Predict(Caption)\n'
+        f'load again from "{saved}"\n'
+        'let pred = again(photo=Image(url="https://example.com/dog.png"), history=History())\n', "saved.dsp")
+    demo_turn = names.lm.requests[0].messages[1]["content"]
+    assert demo_turn[1] == {"type": "image_url", "image_url": {"url": data_uri(PNG, "image/png")}}
+    assert '[[ ## history ## ]]\n{"messages": [{"answer": "hi"}]}' in demo_turn[2]["text"]

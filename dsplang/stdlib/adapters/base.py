@@ -17,7 +17,7 @@ from dsplang.errors import DspOutputParseError
 from dsplang.lm.prompt import Prompt
 from dsplang.stdlib.adapters.parsing import FieldParseError, clip, parser_for
 from dsplang.stdlib.history import History, as_history, check_history
-from dsplang.stdlib.image import Image
+from dsplang.stdlib.image import Image, image_kind, revive
 from dsplang.stdlib.signature import FieldSpec, Signature
 from dsplang.stdlib.types import allows_none, optional_inner, type_adapter
 
@@ -296,7 +296,7 @@ def user_content(plan: Plan, values: Mapping[str, Any], prefix: str = "",
     parts: list[str | list[Image]] = [prefix] if prefix else []
     for name, annotation in plan.inputs:
         if name in values:
-            images = image_value(values[name])
+            images = image_value(values[name], annotation)
             if images is None:
                 parts.append(f"[[ ## {name} ## ]]\n{format_value(values[name], annotation)}")
             else:
@@ -308,8 +308,11 @@ def user_content(plan: Plan, values: Mapping[str, Any], prefix: str = "",
     return content_parts(parts)
 
 
-def image_value(value: Any) -> list[Image] | None:
-    """The Images a field value is (an Image, or a non-empty list of them), else None."""
+def image_value(value: Any, annotation: object = None) -> list[Image] | None:
+    """The Images a field value is (an Image, or a non-empty list of them), else None. In a
+    field of an Image type, a loaded demo's `{"url": ...}` is an Image again."""
+    if annotation is not None and image_kind(annotation) is not None:
+        value = revive(value)
     if isinstance(value, Image):
         return [value]
     if isinstance(value, (list, tuple)) and value and all(isinstance(item, Image) for item in value):
