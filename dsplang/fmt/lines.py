@@ -15,6 +15,7 @@ from dsplang.fmt.tokens import Tok, split_newline
 _LAYOUT = frozenset({"_NEWLINE", "_INDENT", "_DEDENT"})
 _OPENING = frozenset("([{")
 _CLOSING = frozenset(")]}")
+_BRACKETS = _OPENING | _CLOSING
 
 
 @dataclass
@@ -66,7 +67,13 @@ def build_lines(tokens: list[Tok]) -> list:
         if kind == "_NEWLINE":
             newline(tok)
         elif kind not in _LAYOUT:
-            code(tok)
+            prev, current = builder.prev, builder.current
+            if (current is not None and prev is not None and prev.end_line >= tok.line
+                    and tok.text not in _BRACKETS):
+                current.parts.append(tok)       # (what _code does with such a token)
+                builder.prev = tok
+            else:
+                code(tok)
     builder.finish()
     return builder.items
 

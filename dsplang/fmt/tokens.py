@@ -41,7 +41,8 @@ def parse_with_tokens(source: str, filename: str = "<fmt>") -> tuple[ast.Program
     """The program and its tokens; DspSyntaxError when it does not parse."""
     seen: list = []
     program = parse(source, filename, seen=seen)
-    return program, [Tok(t.type, str(t), t.line, t.column, t.end_line, t.end_column) for t in seen]
+    new = tuple.__new__     # what Tok(...) does, without a call of Python code per token
+    return program, [new(Tok, (t.type, t.value, t.line, t.column, t.end_line, t.end_column)) for t in seen]
 
 
 def lex(text: str) -> list[Tok]:
