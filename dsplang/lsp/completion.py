@@ -10,11 +10,11 @@ from __future__ import annotations
 from lsprotocol import types
 from pygls.workspace import PositionCodec
 
+from dsplang.analysis.builtin_docs import builtin_doc
 from dsplang.analysis.infer import call_parameters, members, resolve_chain, shape_of
 from dsplang.analysis.model import DECL_WORDS, Binding
 from dsplang.grammar import ast, names
 from dsplang.lsp.analysis import Analysis, typing_view
-from dsplang.lsp.builtin_docs import builtin_doc
 from dsplang.lsp.positions import UTF16, to_pos
 from dsplang.lsp.text import Pos, chain_before, in_comment_or_string, line_at, open_call, prefix_at
 

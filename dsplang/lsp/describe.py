@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 
+from dsplang.analysis.builtin_docs import builtin_doc
 from dsplang.analysis.infer import Shape, decl_fields, shape_of
 from dsplang.analysis.model import Binding
 from dsplang.grammar import ast
-from dsplang.lsp.builtin_docs import builtin_doc
 from dsplang.lsp.text import span_text
 
 

@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from lsprotocol import types
 from pygls.workspace import PositionCodec
 
+from dsplang.analysis.builtin_docs import builtin_doc
 from dsplang.analysis.infer import Shape, resolve_chain, shape_of
 from dsplang.analysis.model import Binding
 from dsplang.grammar import ast, names
 from dsplang.lsp.analysis import Analysis, typing_view
-from dsplang.lsp.builtin_docs import builtin_doc
 from dsplang.lsp.describe import type_text
 from dsplang.lsp.positions import UTF16, to_pos
 from dsplang.lsp.text import IDENT, CallSite, call_site, in_comment_or_string, keyword_of, span_text, split_arguments
