@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import signal
-import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+from loading import load_helper
 from time_limits import time_limit
 
 TESTS = Path(__file__).parent
@@ -23,22 +22,6 @@ settings.register_profile("ci", derandomize=True, database=None, deadline=None, 
                           print_blob=True, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", deadline=None, max_examples=100)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
-
-
-def load_helper(relative: str):
-    """Import a helper module that lives in tests/ (e.g. "lm/openai_server.py") by path.
-
-    It is registered under its file's stem, so a test module's own `import openai_server`
-    gets the same module object.
-    """
-    path = TESTS / relative
-    name = path.stem
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
 
 
 def pytest_configure(config):

@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import load_helper
+from loading import load_helper
 
 node_tools = load_helper("editors/node_tools.py")
 

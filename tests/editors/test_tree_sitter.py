@@ -18,7 +18,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import load_helper
+from loading import load_helper
 
 from dsplang.errors import DspError
 from dsplang.grammar import names
