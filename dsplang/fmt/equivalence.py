@@ -16,21 +16,33 @@ from dsplang.grammar import ast
 from dsplang.grammar.parser import parse
 from dsplang.grammar.recovery import chunks
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
+_FIELDS: dict[type, tuple[str, ...] | None] = {}     # a node class's fields but its span; None: not a node
 
 
 def same_program(a: object, b: object) -> bool:
     """True when two ASTs (or parts of them) are equal apart from positions."""
-    if a.__class__ is not b.__class__:
+    cls = a.__class__
+    if cls is not b.__class__:
         return False
-    if isinstance(a, ast.Node):
-        names = _FIELDS.get(a.__class__)
-        if names is None:
-            names = _FIELDS[a.__class__] = tuple(f.name for f in dataclasses.fields(a))
-        return all(same_program(getattr(a, n), getattr(b, n)) for n in names)
-    if a.__class__ is tuple or a.__class__ is list:
-        return len(a) == len(b) and all(map(same_program, a, b))
-    return a.__class__ is Span or a == b
+    if cls is tuple or cls is list:
+        if len(a) != len(b):    # type: ignore[arg-type]  # (a tuple or list, as b)
+            return False
+        for x, y in zip(a, b):  # type: ignore[call-overload]
+            if x is not y and not same_program(x, y):
+                return False
+        return True
+    try:
+        names = _FIELDS[cls]
+    except KeyError:
+        names = _FIELDS[cls] = (tuple(f.name for f in dataclasses.fields(a) if f.name != "span")  # type: ignore[arg-type]
+                                if isinstance(a, ast.Node) else None)
+    if names is None:
+        return cls is Span or a == b
+    for name in names:
+        x, y = getattr(a, name), getattr(b, name)
+        if x is not y and not same_program(x, y):
+            return False
+    return True
 
 
 def same_meaning(before: ast.Program, old: str, new: str, filename: str) -> bool:
