@@ -333,7 +333,9 @@ def parse(tables: Tables, text: str, start: str, st: ParseState, tf: Any,  # noq
                         if len(brackets) > MAX_BRACKETS:
                             raise st.error(too_deep_message(MAX_BRACKETS, "nested brackets"), tok)
                     elif kind in CLOSERS:
-                        close_bracket(tok, st)
+                        if not brackets or OPENERS[brackets[-1][0].type] != value:
+                            close_bracket(tok, st)      # (raises: no bracket open, or another one)
+                        brackets.pop()
                     elif kind == "EQUAL" and st.eq_tok is None:
                         st.eq_tok = tok
                     st.last_real = last_real = tok
@@ -368,8 +370,8 @@ def parse(tables: Tables, text: str, start: str, st: ParseState, tf: Any,  # noq
                     stack.append(gotos[below][origin][kind])
                 except KeyError:
                     stack.append(_after(tables, below, origin, kind))
-            if kind == "_NEWLINE":      # the next line's indentation, once the newline is in
-                _newline(tok, indents, pending, st)
+            if kind == "_NEWLINE" and (indents[-1] or tok.value != "\n"):
+                _newline(tok, indents, pending, st)     # the next line's indentation, once the newline is in
     finally:
         st.prev, st.cur = prev, cur
     if brackets:

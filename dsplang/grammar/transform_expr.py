@@ -22,7 +22,7 @@ Children = Sequence[Any]
 
 def items(c: Children, kind: type[Any] | tuple[type[Any], ...] = ast.Node) -> tuple[Any, ...]:
     """The children of type `kind` (punctuation tokens and placeholders dropped)."""
-    return tuple(x for x in c if isinstance(x, kind))
+    return tuple([x for x in c if isinstance(x, kind)])
 
 
 
