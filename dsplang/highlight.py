@@ -304,7 +304,7 @@ class DspLexer(RegexLexer):
             (words(BUILTINS, prefix=r"\b", suffix=r"\b"), Name.Builtin),
             (IDENT, Name),
             (r"->", Operator),
-            (r"\*\*=?|//=?|[-+*/%]=?|==|!=|<=|>=|[<>=?]", Operator),
+            (r"\*\*=?|//=?|[-+*/%&|^]=?|==|!=|<=|>=|[<>=?]", Operator),
             (r"[,:;.]", Punctuation),
             (r"\(", Punctuation, "paren"),
             (r"\[", Punctuation, "bracket"),

@@ -4,6 +4,7 @@ builds the file's scope model (`walker.Analyzer`; its docstring states the scopi
 from __future__ import annotations
 
 from dsplang.analysis.analyzer import Analyzer
+from dsplang.analysis.echoes import without_echoes
 from dsplang.analysis.imports import DspFiles
 from dsplang.analysis.model import Model, Scope
 from dsplang.errors import DspCheckError, DspError, DspFileError, read_source
@@ -43,8 +44,9 @@ def check_source(source: str, filename: str = "<string>") -> list[DspError]:
 
 def problems_of(model: Model) -> list[DspError]:
     """The syntax errors and static problems of a model, sorted by position (what `dsp check`
-    reports)."""
-    return sorted(model.syntax_errors + list[DspError](model.problems), key=_position)
+    reports), less the "not defined" reports that only echo a syntax error (echoes.py)."""
+    found = sorted(model.syntax_errors + list[DspError](model.problems), key=_position)
+    return without_echoes(found, model.source) if model.syntax_errors and model.source is not None else found
 
 
 def check_file(path: str) -> list[DspError]:

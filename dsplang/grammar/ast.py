@@ -85,7 +85,8 @@ class TupleExpr(Node):
 
 @dataclass(frozen=True, slots=True)
 class DictExpr(Node):
-    keys: tuple[Expr, ...]
+    """A dict display; a key None means `**value` (the mapping's items spread in)."""
+    keys: tuple[Expr | None, ...]
     values: tuple[Expr, ...]
 
 
@@ -118,7 +119,7 @@ class Keyword(Node):
 
 @dataclass(frozen=True, slots=True)
 class Starred(Node):
-    """`*value` in a call's positional arguments."""
+    """`*value` in a call's positional arguments or a list display."""
     value: Expr
 
 
@@ -131,7 +132,7 @@ class Call(Node):
 
 @dataclass(frozen=True, slots=True)
 class BinOp(Node):
-    """op is one of + - * / // % **"""
+    """op is one of + - * / // % ** & | ^"""
     op: str
     left: Expr
     right: Expr

@@ -212,6 +212,10 @@ class ExpressionRules:
     def dict_item(self, c: Children) -> Any:
         return (c[0], c[2])
 
+    def dict_spread(self, c: Children) -> Any:
+        """`**mapping` in a dict display: the key None, as in Python's ast."""
+        return (None, c[1])
+
     def listcomp(self, c: Children) -> ast.ListComp:
         return ast.ListComp(span_of(c, self.st), c[1], items(c[2:], ast.Comprehension))
 

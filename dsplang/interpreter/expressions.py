@@ -48,6 +48,7 @@ if TYPE_CHECKING:       # the interpreter builds the compilers (same layer)
 BINARY = {
     "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
     "//": operator.floordiv, "%": operator.mod, "**": operator.pow,
+    "&": operator.and_, "|": operator.or_, "^": operator.xor,
 }
 
 COMPARE = {
@@ -69,6 +70,27 @@ def arith_error(exc: Exception, op: str, left: object, right: object, span: Span
                         span)
 
 
+
+
+def spread_into(out: dict[Any, Any], mapping: Any, span: Span) -> None:
+    """`**mapping` in a dict display: its items added to `out` (a later key wins). A mapping
+    is what has `keys()` and `[]` (a dict, an Example, a Prediction), as in Python."""
+    if isinstance(mapping, FieldValues):
+        mapping = mapping.dsp_fields()
+    if isinstance(mapping, dict):
+        out.update(mapping)
+        return
+    keys = getattr(mapping, "keys", None)
+    if keys is None or not callable(keys) or isinstance(mapping, (str, bytes, list, tuple)):
+        raise DspTypeError(f"'**' needs a mapping (a dict, an Example or a Prediction), not {a_type(mapping)}",
+                           span)
+    try:
+        for key in keys():
+            out[key] = mapping[key]
+    except DspError as err:
+        raise err.with_span(span)
+    except Exception as exc:
+        raise DspTypeError(f"cannot spread {a_type(mapping)} with '**': {exc}", span) from None
 
 
 # A loop over a comprehension's clauses: run(scope, emit) calls emit(scope) once per item.
@@ -152,6 +174,8 @@ class ExprCompiler(NodeVisitor):
             parts = [(n.span if isinstance(n, ast.Starred) else None,
                       self.expr(n.value if isinstance(n, ast.Starred) else n)) for n in nodes]
 
+            limits, span = self.interp.limits, nodes[0].span
+
             def spread(scope: Scope) -> Any:
                 out: list[Any] = []
                 for star_span, ev in parts:
@@ -159,23 +183,30 @@ class ExprCompiler(NodeVisitor):
                         out.extend(iterate(ev(scope), star_span))
                     else:
                         out.append(ev(scope))
-                return out
+                return check_size(out, limits, span)
             return spread
         evs = [self.expr(n) for n in nodes]
         return lambda scope: [ev(scope) for ev in evs]
 
     def visit_DictExpr(self, node: ast.DictExpr) -> Code:
-        pairs = [(self.expr(k), self.expr(v)) for k, v in zip(node.keys, node.values)]
-        span = node.span
+        pairs = [(self.expr(k) if k is not None else None, self.expr(v), v.span)
+                 for k, v in zip(node.keys, node.values)]
+        span, limits = node.span, self.interp.limits
+        spreads = any(k is None for k in node.keys)
 
         def make_dict(scope: Scope) -> Any:
-            out = {}
-            for k, v in pairs:
+            out: dict[Any, Any] = {}
+            for k, v, value_span in pairs:
+                if k is None:
+                    spread_into(out, v(scope), value_span)
+                    continue
                 key = k(scope)
                 try:
                     out[key] = v(scope)
                 except TypeError:
                     raise DspTypeError(f"{a_type(key)} cannot be a dict key", span)
+            if spreads:
+                check_size(out, limits, span)
             return out
         return make_dict
 
@@ -227,7 +258,7 @@ class ExprCompiler(NodeVisitor):
         op, span = node.op, node.span
         if op in ("+", "*"):
             return (self._add if op == "+" else self._multiply)(node)
-        fn = BINARY[op] if op != "**" else self._power(span)
+        fn = self._power(span) if op == "**" else self._union(span) if op == "|" else BINARY[op]
         left, right = self.expr(node.left), self.expr(node.right)
         if isinstance(node.right, ast.Const):
             const = node.right.value
@@ -330,6 +361,18 @@ class ExprCompiler(NodeVisitor):
             check_power(a, b, limits, span)
             return a ** b
         return power
+
+    def _union(self, span: Span) -> Callable[[Any, Any], Any]:
+        """`fn(a, b)` for `|`, refusing a merged dict longer than the `seq_len` limit (a
+        set, like `+`'s operands, holds at most what its operands hold)."""
+        limits = self.interp.limits
+
+        def union(a: Any, b: Any) -> Any:
+            result = a | b
+            if result.__class__ is not int and result.__class__ in SIZED:
+                check_size(result, limits, span)
+            return result
+        return union
 
     def visit_UnaryOp(self, node: ast.UnaryOp) -> Code:
         operand, span = self.expr(node.operand), node.span

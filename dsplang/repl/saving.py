@@ -191,7 +191,7 @@ def _drop_credentials(piece: _Piece) -> set[str]:
     return {value for value in found if value}
 
 
-def _text_of(node: ast.Node) -> str | None:
+def _text_of(node: ast.Node | None) -> str | None:
     """The string a string literal holds, else None."""
     return node.value if isinstance(node, ast.Const) and isinstance(node.value, str) else None
 

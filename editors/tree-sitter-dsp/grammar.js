@@ -24,6 +24,9 @@ const PREC = {
   and: 11,
   not: 12,
   compare: 13,
+  bitwise_or: 14,
+  bitwise_xor: 15,
+  bitwise_and: 16,
   plus: 18,
   times: 19,
   unary: 20,
@@ -107,7 +110,7 @@ module.exports = grammar({
 
     augmented_assignment: $ => seq(
       field('left', $._expressions),
-      field('operator', choice('+=', '-=', '*=', '/=', '//=', '%=', '**=')),
+      field('operator', choice('+=', '-=', '*=', '/=', '//=', '%=', '**=', '&=', '|=', '^=')),
       field('right', $._expressions),
     ),
 
@@ -454,6 +457,12 @@ module.exports = grammar({
         field('right', $.primary_expression))),
       prec.right(PREC.power, seq(field('left', $.primary_expression), field('operator', '**'),
         field('right', $.primary_expression))),
+      prec.left(PREC.bitwise_or, seq(field('left', $.primary_expression), field('operator', '|'),
+        field('right', $.primary_expression))),
+      prec.left(PREC.bitwise_xor, seq(field('left', $.primary_expression), field('operator', '^'),
+        field('right', $.primary_expression))),
+      prec.left(PREC.bitwise_and, seq(field('left', $.primary_expression), field('operator', '&'),
+        field('right', $.primary_expression))),
     ),
 
     unary_operator: $ => prec(PREC.unary, seq(field('operator', choice('+', '-')), field('argument', $.primary_expression))),
@@ -498,11 +507,11 @@ module.exports = grammar({
 
     dictionary_splat: $ => seq('**', $.expression),
 
-    list: $ => seq('[', optional(seq(commaSep1($.expression), optional(','))), ']'),
+    list: $ => seq('[', optional(seq(commaSep1(choice($.expression, $.list_splat)), optional(','))), ']'),
 
     list_comprehension: $ => seq('[', field('body', $.expression), $._comprehension_clauses, ']'),
 
-    dictionary: $ => seq('{', optional(seq(commaSep1($.pair), optional(','))), '}'),
+    dictionary: $ => seq('{', optional(seq(commaSep1(choice($.pair, $.dictionary_splat)), optional(','))), '}'),
 
     pair: $ => seq(field('key', $.expression), ':', field('value', $.expression)),
 
