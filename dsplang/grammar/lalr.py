@@ -45,7 +45,7 @@ _new_str = str.__new__
 # (reduce). Typed Any: the loop tells them apart with `act.__class__ is int`, which is
 # faster than isinstance and which mypy does not narrow on.
 Action = Any
-Actions = dict[int, dict[str, Action]]
+Actions = list[dict[str, Action]]      # by state (Lark numbers them from 0)
 # A rule's reduction: (transformer, children) -> value.
 Reducer = Callable[[Any, list[Any]], Any]
 # Matches a token at a position: a compiled expression (`.match(text, pos)`), or the name
@@ -73,7 +73,10 @@ class Tables:
         self.expected = {state: frozenset(k for k in acts if k.isupper())
                          for state, acts in table.states.items()}
         reducers: dict[Any, Reducer | None] = {}
-        self.actions = {state: _actions(acts, transformer, reducers) for state, acts in table.states.items()}
+        if sorted(table.states) != list(range(len(table.states))):
+            raise ValueError("the parse table's states are not numbered 0, 1, ...")
+        self.actions: Actions = [_actions(table.states[state], transformer, reducers)
+                                 for state in range(len(table.states))]
         contextual = frontend.lexer.lexer
         root = contextual.root_lexer
         # Lark's scanner of every terminal: it tells that no terminal needs a callback
@@ -97,13 +100,13 @@ class Tables:
             t.name for t in root.terminals
             if t.pattern.type == "str" and not t.pattern.flags and len(t.pattern.value) == 1)
         # Per state, the matcher for each first character met so far (see pattern()).
-        self.dispatch: dict[int, dict[str, Matcher]] = {state: {} for state in self.terminals}
+        self.dispatch: list[dict[str, Matcher]] = [{} for _ in self.actions]
         self.firsts: dict[str, frozenset[str] | None] = {}       # see firsts.first_chars
         self.compiled: dict[tuple[str, ...], Matcher] = {}         # by the terminals' names
         self.chains: dict[tuple[int, int, str], int] = {}    # see _pass_through
         # below -> rule -> next token's type -> the state after reducing the rule over
         # `below` and then every single-child rule that follows (see _after)
-        self.gotos: dict[int, dict[str, dict[str, int]]] = {state: {} for state in self.actions}
+        self.gotos: list[dict[str, dict[str, int]]] = [{} for _ in self.actions]
 
     def pattern(self, state: int, ch: str) -> Matcher:
         """The matcher of `state` for a token starting with `ch`: the alternation of the
