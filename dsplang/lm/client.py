@@ -30,6 +30,7 @@ import os
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -472,7 +473,12 @@ def _import_litellm() -> Any:
             if ours:
                 os.environ[COST_MAP_VARIABLE] = "True"
             try:
-                import litellm
+                with warnings.catch_warnings():
+                    # pydantic's warnings about litellm's own types (ReadOnly TypedDict items,
+                    # deprecated attributes) are litellm's business, not the user's output.
+                    warnings.filterwarnings("ignore", module=r"pydantic\..*")
+                    warnings.filterwarnings("ignore", module=r"litellm\..*")
+                    import litellm
             finally:
                 if ours:
                     os.environ.pop(COST_MAP_VARIABLE, None)
