@@ -11,10 +11,12 @@ costs one pass through one loop instead of three generators:
   character at hand (`firsts`), in the same order: the same terminal wins and matches the
   same text, after a few attempts instead of dozens. Each state's expression for a
   character is compiled when first needed, and shared between states that keep the same
-  terminals;
+  terminals; where the state can take only one terminal of one fixed character there, no
+  expression is needed;
 - a reduction of a rule with one child that the tree keeps as it is (`?rule: child`; most
   of the expression ladder `test -> or_test -> ... -> atom_expr`) only changes the state,
-  and a chain of them is one remembered look-up;
+  and a reduction's goto state with the chain of them that follows is one remembered
+  look-up (`Tables.gotos`);
 - a reduction calls the transformer's method for its rule directly (`Reducer`), with the
   children Lark's callbacks would pass: `None` for each absent `[optional]` part and the
   items of a repetition spliced in.
