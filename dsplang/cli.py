@@ -126,6 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "debug", False):
         import warnings
         warnings.showwarning = _show_warning
+        # What pydantic and litellm warn about their own code (litellm's TypedDicts, deprecated
+        # pydantic attributes it reads) is not the user's business; --debug shows it.
+        warnings.filterwarnings("ignore", module=r"(pydantic|litellm)(\.|$)")
     handler = {"run": cmd_run, "compile": cmd_compile, "check": cmd_check, "preview": cmd_preview,
                "repl": cmd_repl, "lsp": cmd_lsp, "fmt": cmd_fmt, "test": cmd_test}[args.command]
     debug = getattr(args, "debug", False)
