@@ -23,6 +23,8 @@ UTF16 = PositionCodec(types.PositionEncodingKind.Utf16)
 def to_pos(lines: list[str], position: types.Position, codec: PositionCodec = UTF16) -> Pos:
     """An LSP position as a 1-based (line, col) in characters of `lines`."""
     text = line_at(lines, position.line + 1)
+    if text.isascii():      # one code unit per character in every encoding: no walk of the line
+        return position.line + 1, min(position.character, len(text)) + 1
     # the codec moves a position past the line's end back inside it; keep it at the end
     units = min(position.character, codec.client_num_units(text))
     found = codec.position_from_client_units([text], types.Position(0, units))
@@ -33,7 +35,8 @@ def to_position(lines: list[str], pos: Pos, codec: PositionCodec = UTF16) -> typ
     """A 1-based (line, col) as an LSP position; columns past the line's end stay past it."""
     line, col = max(pos[0], 1), max(pos[1], 1)
     text = line_at(lines, line)
-    units = codec.client_num_units(text[:col - 1]) + max(col - 1 - len(text), 0)
+    before = text[:col - 1]
+    units = (len(before) if before.isascii() else codec.client_num_units(before)) + max(col - 1 - len(text), 0)
     return types.Position(line - 1, units)
 
 

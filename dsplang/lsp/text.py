@@ -76,12 +76,19 @@ def prefix_at(lines: list[str], pos: Pos) -> str:
     return text[start:]
 
 
+_QUOTING = re.compile(r"[#'\"\\]")
+
+
 def in_comment_or_string(lines: list[str], pos: Pos) -> bool:
     """A quick look at the current line: is `pos` inside a comment or a one-line string?"""
     text = line_at(lines, pos[0])[:max(pos[1] - 1, 0)]
     quote = ""
     i = 0
     while i < len(text):
+        found = _QUOTING.search(text, i)    # skip plain characters in C: lines can be megabytes
+        if found is None:
+            break
+        i = found.start()
         ch = text[i]
         if quote:
             if ch == "\\":
