@@ -181,20 +181,16 @@ class LM:
     def _request(self, messages: list[dict], n: int, rollout_id: Any, use_cache: bool,
                  params: dict, on_delta: Delta | None = None) -> LMResponse:
         """`request` without a cassette: the cache, else the provider under the retry policy."""
-        start = time.perf_counter()
-        waited = warmup.take_wait()     # an import this thread waited for before the request
-        key = self._cache_key(messages, params, n, rollout_id) if use_cache else None
-        hit = self._cached(key, start, on_delta)
+        start, waited, key, hit = self._lookup(messages, n, rollout_id, use_cache, params, on_delta)
         if hit is not None:
             return self._logged(messages, params, n, hit)
+        if on_delta is None:
+            call = lambda: self._complete(messages, n, params)  # noqa: E731
+        else:
+            call = lambda: self._stream(messages, n, params, on_delta)  # noqa: E731
         try:
             self._check_images(messages)
-            if on_delta is None:
-                reply = call_with_retries(lambda: self._complete(messages, n, params),
-                                          policy=self.retry_policy, model=self.model)
-            else:
-                reply = call_with_retries(lambda: self._stream(messages, n, params, on_delta),
-                                          policy=self.retry_policy, model=self.model)
+            reply = call_with_retries(call, policy=self.retry_policy, model=self.model)
         except DspLMError as err:
             self._failed(err, params)
             raise
@@ -203,24 +199,29 @@ class LM:
     async def _arequest(self, messages: list[dict], n: int, rollout_id: Any, use_cache: bool,
                         params: dict, on_delta: Delta | None) -> LMResponse:
         """`_request`, awaited."""
-        start = time.perf_counter()
-        waited = warmup.take_wait()     # an import this thread waited for before the request
-        key = self._cache_key(messages, params, n, rollout_id) if use_cache else None
-        hit = self._cached(key, start, on_delta)
+        start, waited, key, hit = self._lookup(messages, n, rollout_id, use_cache, params, on_delta)
         if hit is not None:
             return self._logged(messages, params, n, hit)
+        if on_delta is None:
+            call = lambda: self._acomplete(messages, n, params)  # noqa: E731
+        else:
+            call = lambda: self._astream(messages, n, params, on_delta)  # noqa: E731
         try:
             self._check_images(messages)
-            if on_delta is None:
-                reply = await async_client.acall_with_retries(lambda: self._acomplete(messages, n, params),
-                                                              policy=self.retry_policy, model=self.model)
-            else:
-                reply = await async_client.acall_with_retries(lambda: self._astream(messages, n, params, on_delta),
-                                                              policy=self.retry_policy, model=self.model)
+            reply = await async_client.acall_with_retries(call, policy=self.retry_policy, model=self.model)
         except DspLMError as err:
             self._failed(err, params)
             raise
         return self._logged(messages, params, n, self._stored(key, reply, start, waited))
+
+    def _lookup(self, messages: list[dict], n: int, rollout_id: Any, use_cache: bool, params: dict,
+                on_delta: Delta | None) -> tuple[float, float, str | None, LMResponse | None]:
+        """What both request paths do first: the start time, the litellm import this thread
+        waited for, the cache key (None: no cache) and the cache's reply (None: a miss)."""
+        start = time.perf_counter()
+        waited = warmup.take_wait()
+        key = self._cache_key(messages, params, n, rollout_id) if use_cache else None
+        return start, waited, key, self._cached(key, start, on_delta)
 
     def _cached(self, key: str | None, start: float, on_delta: Delta | None) -> LMResponse | None:
         """The cache's reply under `key` (counted; given whole to `on_delta`), or None."""
