@@ -100,6 +100,7 @@ class Optimizer:
     def __init__(self, *, threads: int = 1, num_threads: int | None = None, seed: int = 0, verbose: bool = True,
                  max_calls: int | None = None, max_cost: float | None = None) -> None:
         check = Checker(self.name)
+        num_threads = check("num_threads", num_threads, optional(whole(at_least=1)), "4")
         threads = thread_count(threads, num_threads, f"{self.name}()")
         self.threads = check("threads", threads, whole(at_least=1), "4")
         self.seed = check("seed", seed, whole(), "0")

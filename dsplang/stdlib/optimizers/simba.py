@@ -101,7 +101,6 @@ class SIMBA(Optimizer):
                  max_errors: int | None = 10, threads: int = 1, seed: int = 0, verbose: bool = True,
                  max_calls: int | None = None, max_cost: float | None = None) -> None:
         check = Checker(self.name)
-        num_threads = check("num_threads", num_threads, optional(whole(at_least=1)), "4")
         super().__init__(threads=threads, num_threads=num_threads, seed=seed, verbose=verbose,
                          max_calls=max_calls, max_cost=max_cost)
         self.metric = check("metric", metric, METRIC)
