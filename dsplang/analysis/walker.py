@@ -96,20 +96,12 @@ class Walk(NodeVisitor):
         scope.pending = declared_later(stmts)
         for binding in declare:
             scope.declare(binding)
-        saved = (self.scope, self.loop_depth, self.in_function, self.following, self.block_end)
-        self.scope = scope
-        if loop is not None:
-            self.loop_depth = self.loop_depth + 1 if loop else 0
-        if function is not None:
-            self.in_function = function
-        self.block_end = scope.end
-        last = len(stmts) - 1
-        try:
+        with self.entered(scope, loop=loop, function=function):
+            self.block_end = scope.end
+            last = len(stmts) - 1
             for i, stmt in enumerate(stmts):
                 self.following = stmts[i + 1] if i < last else None
                 self.visit(stmt)
-        finally:
-            self.scope, self.loop_depth, self.in_function, self.following, self.block_end = saved
 
     def branches(self, node: ast.Node, parts: list[Branch], loop: bool | None = None) -> None:
         """The blocks of a compound statement, each its own scope; the first is the one
