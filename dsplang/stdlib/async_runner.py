@@ -46,10 +46,7 @@ def run_concurrent(fn: Callable[[Any], Any], items: Iterable, *, concurrency: in
                    max_errors: int | None = None,
                    on_done: Callable[[int, RunResult], None] | None = None) -> RunResult:
     """`arun_concurrent` from sync code; see the module docstring."""
-    items = list(items)
-    _check_args(concurrency, max_errors)
-    result = RunResult([None] * len(items), [False] * len(items))
-    work = _Work(fn, items, result, concurrency, max_errors, on_done)
+    work = _work(fn, items, concurrency, max_errors, on_done)
     if awaiting.active():
         awaiting.await_(work.run())
     else:
@@ -62,14 +59,20 @@ def run_concurrent(fn: Callable[[Any], Any], items: Iterable, *, concurrency: in
     return work.finish()
 
 
+def _work(fn: Callable[[Any], Any], items: Iterable, concurrency: int, max_errors: int | None,
+          on_done: Callable[[int, RunResult], None] | None) -> _Work:
+    """The checked arguments of both entry points, as the work to run."""
+    items = list(items)
+    _check_args(concurrency, max_errors)
+    result = RunResult([None] * len(items), [False] * len(items))
+    return _Work(fn, items, result, concurrency, max_errors, on_done)
+
+
 async def arun_concurrent(fn: Callable[[Any], Any], items: Iterable, *, concurrency: int,
                           max_errors: int | None = None,
                           on_done: Callable[[int, RunResult], None] | None = None) -> RunResult:
     """Call `fn(item)` for every item, up to `concurrency` at once; see the module docstring."""
-    items = list(items)
-    _check_args(concurrency, max_errors)
-    result = RunResult([None] * len(items), [False] * len(items))
-    work = _Work(fn, items, result, concurrency, max_errors, on_done)
+    work = _work(fn, items, concurrency, max_errors, on_done)
     await work.run(swallow_cancel=False)
     return work.finish()
 
