@@ -14,18 +14,28 @@ of the context (`replace_current`). Threads started with `contextvars.copy_conte
 the Run of the code that started them. Outside any entered Run, `current()` is the
 process's default Run (for Python code calling predictors directly), which
 `dsplang.configure` changes (`replace_default`).
+
+Spans: every Run has `ids` (its run id, which is also the trace id of everything it does, and
+the id of its root span), shared by the Runs derived from it. The span open at this point of
+the program (a module's forward, an evaluation, a compile phase) is `current_span()`: a
+contextvar of its own beside the Run's, since a span opens on every module call and setting
+a contextvar costs a tenth of copying the Run. `entered()` starts its run at no span (its
+top-level spans are the roots of its trace); `context/spans.py` opens and closes spans.
 """
 
 from __future__ import annotations
 
 import contextvars
+import os
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from dsplang.context import ids, otel
 from dsplang.interpreter.limits import Limits
 from dsplang.lm import usage
 from dsplang.lm.client import LM
@@ -53,6 +63,7 @@ class Options:
     trace_path: str | None = None   # write the run's trace here as JSON lines
     quiet: bool = False             # no LM usage summary on stderr at the end
     limits: Limits | None = None    # the interpreter's size limits (None: the defaults and DSP_LIMITS)
+    otel: bool = False              # export spans over OTLP (`--otel`; OTEL_EXPORTER_OTLP_ENDPOINT does too)
 
     def __post_init__(self) -> None:
         if isinstance(self.lm, str):
@@ -93,6 +104,30 @@ class FeedbackState(threading.local):
         self.feedback: dict[int, Any] = {}
 
 
+class SpanContext(NamedTuple):
+    """The span open at a point of the program: what a span or record opened inside takes as
+    its trace and parent, and the compile phase and candidate it runs under (a tuple: one is
+    made on every module call)."""
+
+    trace_id: int
+    span_id: int
+    phase: str | None = None
+    candidate: str | None = None
+
+
+@dataclass(slots=True)
+class RunIds:
+    """A run's identity, shared by every Run derived from it: `run_id` (128 bits, also the
+    trace id of the spans its top level opens) and `root_id`, the span the OTLP export puts
+    over them (`context/otel.py`); `exporter` is that export while the run is entered."""
+
+    run_id: int = field(default_factory=ids.new_trace_id)
+    root_id: int = field(default_factory=ids.new_span_id)
+    started: float = 0.0                # when it was entered (Unix seconds)
+    depth: int = 0                      # how many `entered` blocks it is in
+    exporter: Any = None
+
+
 NO_ATTEMPT: tuple[dict[str, Any], dict[int, Any]] = ({}, {})
 
 
@@ -112,6 +147,7 @@ class Run:
     usage: UsageTotals = field(default_factory=UsageTotals)
     compiled: CompileLog = field(default_factory=CompileLog)
     feedback: FeedbackState = field(default_factory=FeedbackState)
+    ids: RunIds = field(default_factory=RunIds)
 
 
 _DEFAULT = Run()
@@ -119,6 +155,8 @@ _default_lock = threading.Lock()
 # No default of its own: outside any entered Run, `current()` is the process's default Run
 # (which `replace_default` changes for every thread).
 _current: contextvars.ContextVar[Run] = contextvars.ContextVar("dsplang_run")
+# The span open here (None: at the top of a run, or outside any).
+_span: contextvars.ContextVar[SpanContext | None] = contextvars.ContextVar("dsplang_span", default=None)
 
 
 def current() -> Run:
@@ -140,16 +178,43 @@ def replace_default(**changes: Any) -> Run:
         return _DEFAULT
 
 
+def current_span() -> SpanContext | None:
+    """The span open at this point of the program, or None at the top of a run."""
+    return _span.get()
+
+
+def set_span(span: SpanContext | None) -> contextvars.Token[SpanContext | None]:
+    """Make `span` the open one (`context/spans.py`); the token resets it."""
+    return _span.set(span)
+
+
+def reset_span(token: contextvars.Token[SpanContext | None]) -> None:
+    _span.reset(token)
+
+
 @contextmanager
 def entered(run: Run) -> Iterator[Run]:
     """Make `run` the current Run inside the block; the previous one is back after it.
-    Its usage collector counts the LM calls made inside."""
+    Its usage collector counts the LM calls made inside; its spans start a trace of their
+    own, exported over OTLP when `options.otel` or the OpenTelemetry environment says so."""
     token = _current.set(run)
+    span_token = _span.set(None)
+    ids_ = run.ids
+    outermost = ids_.depth == 0
+    ids_.depth += 1
+    if outermost:
+        ids_.started = time.time()
+        ids_.exporter = otel.exporter_for_run(run.options.otel, os.environ)
     try:
         with usage.track(run.usage):
             yield run
     finally:
+        ids_.depth -= 1
+        _span.reset(span_token)
         _current.reset(token)
+        if outermost and ids_.exporter is not None:
+            exporter, ids_.exporter = ids_.exporter, None
+            exporter.run_ended(ids_, time.time())
 
 
 @contextmanager

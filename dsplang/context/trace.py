@@ -3,18 +3,24 @@
 `record(rec)` appends a record to every active `Trace` of the current Run (the run's, an
 optimizer's, an evaluation's) and a predictor call to the Run's history. Threads started
 through `contextvars.copy_context()` add to the traces of the code that started them.
+
+Each record is a span of the run: `record` gives it a `Stamp` (run, trace, span and parent
+ids, start and end times, the compile phase and candidate it ran under), which the trace keeps
+beside it and writes into its JSON line, and sends the two to the run's OTLP export, if any.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol, TextIO
 
-from dsplang.context.run import current, derived
+from dsplang.context.ids import new_span_id, new_trace_id, span_hex, trace_hex
+from dsplang.context.run import Run, current, current_span, derived
 from dsplang.errors import Span
 
 
@@ -22,6 +28,39 @@ class TraceRecord(Protocol):
     """What a trace holds: a record that can write itself as JSON."""
 
     def to_json(self) -> dict[str, Any]: ...
+
+
+@dataclass(slots=True)
+class Stamp:
+    """Where and when a record happened, as a span: ids (ints; written as hex), Unix times in
+    seconds, and the compile phase and candidate it ran under (None outside a compile)."""
+
+    run_id: int
+    trace_id: int
+    span_id: int
+    parent_id: int | None
+    start: float
+    end: float
+    phase: str | None = None
+    candidate: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"run_id": trace_hex(self.run_id), "trace_id": trace_hex(self.trace_id),
+                "span_id": span_hex(self.span_id),
+                "parent_id": None if self.parent_id is None else span_hex(self.parent_id),
+                "start": round(self.start, 6), "end": round(self.end, 6),
+                "phase": self.phase, "candidate": self.candidate}
+
+
+def stamp_now(run: Run, seconds: float = 0.0) -> Stamp:
+    """A stamp for a record ending now that took `seconds`, under the span open here."""
+    end = time.time()
+    parent = current_span()
+    if parent is None:
+        trace_id = run.ids.run_id if run.ids.depth else new_trace_id()
+        return Stamp(run.ids.run_id, trace_id, new_span_id(), None, end - seconds, end)
+    return Stamp(run.ids.run_id, parent.trace_id, new_span_id(), parent.span_id, end - seconds, end,
+                 parent.phase, parent.candidate)
 
 
 @dataclass(slots=True)
@@ -71,20 +110,27 @@ class AssertionRecord:
 
 
 class Trace:
-    """An append-only, thread-safe list of trace records."""
+    """An append-only, thread-safe list of trace records, each with its stamp."""
 
     def __init__(self) -> None:
         self._records: list[TraceRecord] = []
+        self._stamps: list[Stamp | None] = []
         self._lock = threading.Lock()
 
-    def add(self, rec: TraceRecord) -> None:
+    def add(self, rec: TraceRecord, stamp: Stamp | None = None) -> None:
         with self._lock:
             self._records.append(rec)
+            self._stamps.append(stamp)
 
     @property
     def records(self) -> list[TraceRecord]:
         with self._lock:
             return list(self._records)
+
+    def stamped(self) -> list[tuple[TraceRecord, Stamp | None]]:
+        """The records with their stamps, in the order they were added."""
+        with self._lock:
+            return list(zip(self._records, self._stamps))
 
     def predictor_calls(self) -> list[PredictorCall]:
         return [r for r in self.records if isinstance(r, PredictorCall)]
@@ -93,9 +139,13 @@ class Trace:
         return len(self._records)
 
     def write_jsonl(self, out: TextIO) -> None:
-        """Write one JSON object per record to the open text file `out`."""
-        for rec in self.records:
-            out.write(json.dumps(rec.to_json(), default=json_default) + "\n")
+        """Write one JSON object per record to the open text file `out`: the record's fields,
+        then its stamp's (docs/observability.md)."""
+        for rec, stamp in self.stamped():
+            data = rec.to_json()
+            if stamp is not None:
+                data.update(stamp.to_json())
+            out.write(json.dumps(data, default=json_default) + "\n")
 
 
 def json_default(value: Any) -> Any:
@@ -109,13 +159,22 @@ def json_default(value: Any) -> Any:
     return str(value)
 
 
-def record(rec: TraceRecord) -> None:
-    """Add `rec` to every active trace (and a predictor call to the Run's history)."""
+def record(rec: TraceRecord, stamp: Stamp | None = None) -> None:
+    """Add `rec` to every active trace and the run's OTLP export (and a predictor call to the
+    Run's history). Its `stamp` is made here when not given: a record ending now, that took
+    its `latency` (a span closing gives its own)."""
     run = current()
     if isinstance(rec, PredictorCall):
         run.history.append(rec)
+    exporter = run.ids.exporter
+    if not run.traces and exporter is None:
+        return
+    if stamp is None:
+        stamp = stamp_now(run, getattr(rec, "latency", 0.0) or 0.0)
     for trace in run.traces:
-        trace.add(rec)
+        trace.add(rec, stamp)
+    if exporter is not None:
+        exporter.export(rec, stamp, run.ids)
 
 
 def history() -> list[PredictorCall]:

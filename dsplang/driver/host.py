@@ -3,7 +3,7 @@ the run context; and `new_interpreter`, an interpreter with the builtins table a
 
 from __future__ import annotations
 
-from dsplang.context import feedback, trace
+from dsplang.context import feedback, spans, trace
 from dsplang.driver import statements
 from dsplang.driver.builtins import ERROR_CLASSES, build
 from dsplang.errors import Span
@@ -40,6 +40,9 @@ class StdlibHost:
     predictor_calls = staticmethod(feedback.call_count)
     last_call = staticmethod(feedback.last_call)
     giving_feedback = staticmethod(feedback.giving_feedback)
+
+    open_span = staticmethod(spans.open_span)
+    close_span = staticmethod(spans.close_span)
 
     @staticmethod
     def make_record(name: str, fields: list[tuple[str, object, str | None]],

@@ -51,7 +51,7 @@ class DeclCompiler(StmtCompiler):
         def define(scope: Scope) -> None:
             made = [(n, p(scope), b, d, m) for n, p, b, d, m in methods]
             scope.vars[node.name] = ModuleClass(node.name, params(scope), attrs, made, scope, node.doc, node,
-                                                source)
+                                                source, self.host)
         return define
 
     # ---------------------------------------------------------- types and signatures

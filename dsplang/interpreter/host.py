@@ -87,3 +87,11 @@ class Host(Protocol):
 
     def record_assertion(self, kind: str, text: str, passed: bool, retries: int, span: Span) -> None:
         """Note in the run's trace how an `ensure`/`require` ended."""
+
+    # ------------------------------------------------------------ spans
+
+    def open_span(self, type: str, name: str, span: Span | None) -> Any:
+        """Open a span (a module instance's call) that what runs inside records as its parent."""
+
+    def close_span(self, opened: Any, error: BaseException | None) -> None:
+        """Close the span `open_span` gave; `error` is what ended it, if anything did."""

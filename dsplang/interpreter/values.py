@@ -222,7 +222,7 @@ class ModuleClass(DspCallable):
     def __init__(self, name: str, params: ParamSpec, attrs: list[tuple[str, Code]],
                  methods: Sequence[tuple[str, ParamSpec, Code, str | None, object]],
                  closure: Scope, doc: str | None, decl: object = None,
-                 source: CodeSource | None = None) -> None:
+                 source: CodeSource | None = None, host: Any = None) -> None:
         self.name = name
         self.params = params
         self.attrs = attrs
@@ -231,16 +231,18 @@ class ModuleClass(DspCallable):
         self.doc = doc
         self.decl = decl
         self.source = source
+        self.host = host        # opens a span around each call of an instance (None: no spans)
 
     def __reduce__(self) -> tuple[Any, ...]:
         if self.source is None or self.decl is None:
             raise TypeError(f"cannot pickle {self!r}: it was not made from a program's source")
         methods = [(name, params, doc, node) for name, params, _, doc, node in self.methods]
         return (blank, (ModuleClass,), (self.name, self.params, methods, self.closure, self.doc,
-                                        self.decl, self.source))
+                                        self.decl, self.source, self.host))
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
-        self.name, self.params, methods, self.closure, self.doc, self.decl, self.source = state
+        self.name, self.params, methods, self.closure, self.doc, self.decl, self.source = state[:7]
+        self.host = state[7] if len(state) > 7 else None
         code = self.source.code
         self.attrs = [(attr.name, code(attr)) for attr in self.decl.attrs]  # type: ignore[attr-defined]
         self.methods = [(name, params, code(node), doc, node) for name, params, doc, node in methods]
@@ -278,7 +280,17 @@ class ModuleInstance(DspCallable):
         forward = self.scope.vars.get("forward")
         if forward is None:
             raise DspTypeError(f"module {self.cls.name} has no forward method, so it cannot be called", span)
-        return forward.call(args, kwargs, span)
+        host = self.cls.host
+        if host is None:
+            return forward.call(args, kwargs, span)
+        opened = host.open_span("module", self.cls.name, span)    # the parent of the calls inside
+        try:
+            result = forward.call(args, kwargs, span)
+        except BaseException as err:
+            host.close_span(opened, err)
+            raise
+        host.close_span(opened, None)
+        return result
 
     def __getattr__(self, name: str) -> Any:
         vars = object.__getattribute__(self, "scope").vars
