@@ -1,21 +1,24 @@
-"""The LM reply cache: an in-memory LRU in front of a SQLite file shared by processes.
+"""The LM reply cache: an in-memory LRU in front of a SQLite file shared by processes, or of a
+Redis server shared by processes and machines.
 
-Where: ``$DSP_CACHE_DIR/lm.sqlite``, else ``$XDG_CACHE_HOME/dsplang/lm.sqlite``, else
-``~/.cache/dsplang/lm.sqlite``. Off globally with ``DSP_NO_CACHE=1``; off for a run with
+Where: the Redis server at ``$DSP_CACHE_URL`` (``redis://host:6379/0``: :mod:`dsplang.lm.cache_redis`)
+when it is set, else the file ``$DSP_CACHE_DIR/lm.sqlite``, else ``$XDG_CACHE_HOME/dsplang/lm.sqlite``,
+else ``~/.cache/dsplang/lm.sqlite``. Off globally with ``DSP_NO_CACHE=1``; off for a run with
 the CLI's ``--no-cache`` (the run's predictors pass ``LM.request(use_cache=False)``); off
 per LM with ``LM(..., cache=False)``. The cache and its connections are process-wide: they
 hold replies, not the state of any run.
 
 The key (:func:`cache_key`) is the sha256 of canonical JSON of the model, the messages,
 ``n``, ``rollout_id`` and every request parameter except secrets (``api_key``, ``*_key``,
-``*_token``, ``*secret*``, ``*password*``, headers: :mod:`dsplang.lm.secrets`) and endpoint
-addresses (``api_base``, ``base_url``), and except settings that cannot change a reply
-(``timeout``, retries).
+``*_token``, ``*secret*``, ``*password*``, headers: :mod:`dsplang.lm.secrets`, nested ones
+too) and endpoint addresses (``api_base``, ``base_url``), and except settings that cannot change
+a reply (``timeout``, retries).
 
 SQLite runs in WAL mode with a busy timeout, one connection per thread, and retries
-"database is locked". A cache file that cannot be opened or read is reported once per
-process with ``warnings.warn(..., DspCacheWarning)`` and then bypassed: the run goes on
-with the memory cache only. The file is never deleted or rewritten by dsplang.
+"database is locked". A cache file that cannot be opened or read (or a Redis server that
+cannot be reached) is reported once per process with ``warnings.warn(..., DspCacheWarning)``
+and then bypassed: the run goes on with the memory cache only. The file is never deleted or
+rewritten by dsplang.
 """
 
 from __future__ import annotations
@@ -30,9 +33,11 @@ import warnings
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from dsplang.lm.secrets import is_secret
+from dsplang.lm.cache_redis import RedisStore
+from dsplang.lm.cache_warning import DspCacheWarning
+from dsplang.lm.secrets import is_secret, without_secrets
 
 FILENAME = "lm.sqlite"
 MEMORY_SIZE = 4096
@@ -40,11 +45,18 @@ _LOCK_RETRIES = 8
 _EXCLUDED = frozenset({
     "api_base", "base_url", "timeout", "num_retries", "max_retries",
     "retry_base_delay", "retry_max_delay", "cache", "caching", "drop_params",
+    "router",       # a router LM's key names its deployments' models instead (`lm.router_config`)
 })
 
 
-class DspCacheWarning(UserWarning):
-    """The cache file could not be used; the run continues with the memory cache only."""
+__all__ = ["Cache", "DspCacheWarning", "RedisStore", "SQLiteStore", "cache_key", "get_cache", "is_enabled"]
+
+
+class Store(Protocol):
+    """Where the memory cache's misses go: a SQLite file or a Redis server."""
+
+    def get(self, key: str) -> dict | None: ...
+    def put(self, key: str, value: dict) -> None: ...
 
 
 def is_enabled() -> bool:
@@ -89,7 +101,7 @@ def canonical_json(value: Any) -> str:
 def cache_key(model: str, messages: list[dict], params: dict, *, n: int = 1,
               rollout_id: Any = None) -> str:
     """sha256 hex of the request: model, messages, n, rollout_id and the keyed params."""
-    keyed = {k: v for k, v in params.items() if is_keyed_param(k)}
+    keyed = without_secrets({k: v for k, v in params.items() if is_keyed_param(k)})
     payload = {"model": model, "messages": messages, "params": keyed, "n": n,
                "rollout_id": rollout_id}
     return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
@@ -184,16 +196,16 @@ def _set_up(conn: sqlite3.Connection) -> None:
 
 
 class Cache:
-    """The memory LRU (`memory_size` entries; 0 turns it off) in front of a SQLiteStore."""
+    """The memory LRU (`memory_size` entries; 0 turns it off) in front of a store."""
 
-    def __init__(self, store: SQLiteStore | None, memory_size: int = MEMORY_SIZE) -> None:
+    def __init__(self, store: Store | None, memory_size: int = MEMORY_SIZE) -> None:
         self.store = store
         self.memory_size = memory_size
         self._memory: OrderedDict[str, dict] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, key: str) -> dict | None:
-        """The stored value for `key`, from memory or else from the file, or None."""
+        """The stored value for `key`, from memory or else from the store, or None."""
         with self._lock:
             value = self._memory.get(key)
             if value is not None:
@@ -205,7 +217,7 @@ class Cache:
         return value
 
     def put(self, key: str, value: dict) -> None:
-        """Store a successful reply in memory and in the file."""
+        """Store a successful reply in memory and in the store."""
         self._remember(key, value)
         if self.store is not None:
             self.store.put(key, value)
@@ -220,7 +232,7 @@ class Cache:
                 self._memory.popitem(last=False)
 
     def clear_memory(self) -> None:
-        """Forget the in-memory entries (the file keeps its rows)."""
+        """Forget the in-memory entries (the store keeps its own)."""
         with self._lock:
             self._memory.clear()
 
@@ -230,10 +242,13 @@ _caches_lock = threading.Lock()
 
 
 def get_cache() -> Cache:
-    """The process-wide cache for the current cache directory (one per directory)."""
-    path = (cache_dir() / FILENAME).absolute()
+    """The process-wide cache for the current DSP_CACHE_URL, else for the current cache
+    directory (one per server URL or directory)."""
+    url = os.environ.get("DSP_CACHE_URL", "").strip()
+    where = url or str((cache_dir() / FILENAME).absolute())
     with _caches_lock:
-        cache = _caches.get(str(path))
+        cache = _caches.get(where)
         if cache is None:
-            cache = _caches[str(path)] = Cache(SQLiteStore(path))
+            store: Store = RedisStore(url, canonical_json) if url else SQLiteStore(Path(where))
+            cache = _caches[where] = Cache(store)
         return cache
