@@ -80,6 +80,11 @@ def enter_span(type: str, name: str, *, parent: SpanContext | None, phase: str |
     return opened
 
 
+def enter(context: SpanContext | None) -> None:
+    """Make `context` the open span for the rest of the enclosing block (see `enter_span`)."""
+    set_span(context)
+
+
 def _open(type: str, name: str, source: Span | None, phase: str | None, candidate: str | None,
           attributes: dict[str, Any] | None, parent: SpanContext | None, *, place: bool) -> Opened:
     run_ids = current().ids

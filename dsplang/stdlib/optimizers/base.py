@@ -9,6 +9,10 @@ Settings every optimizer takes: `threads=1` (work done at once; DSPy's `num_thre
 setting, `stdlib.thread_count`), `seed=0` (all randomness
 comes from it), `verbose=True` (progress and report on stderr), `max_calls=None` and
 `max_cost=None` (a budget: when reached, the search stops cleanly with the best program so far).
+
+A compile is a span (`context/spans.py`): each phase the optimizer reports (`reporter.phase`)
+is a span under it, and the calls made in a phase are its children, stamped with the phase's
+text; `CandidateScorer` puts each candidate's run on an example in a span of its own.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from collections.abc import Callable
 from typing import Any
 
 from dsplang.analysis import messages
+from dsplang.context import spans
+from dsplang.context.run import SpanContext
 from dsplang.errors import DspArgumentError, DspError, DspValueError
 from dsplang.interpreter.values import Function, Learnable, ModuleInstance
 from dsplang.lm import usage
@@ -35,6 +41,32 @@ from dsplang.stdlib.thread_count import thread_count
 
 # Settings that change how a compile runs but never what it produces.
 _NOT_RESULT_SETTINGS = frozenset({"threads", "num_threads", "verbose"})
+
+
+class PhaseReporter(Reporter):
+    """The compile's Reporter: each phase it starts is also a span, under the compile's, that
+    the work of the phase runs in (made in the compiling thread, as phases are)."""
+
+    def __init__(self, name: str, verbose: bool, tracker, compile_span: SpanContext) -> None:
+        super().__init__(name, verbose, tracker)
+        self._compile = compile_span
+        self._phase: spans.Opened | None = None
+
+    def phase(self, text: str, total: int | None = None) -> None:
+        self._end_phase()
+        self._phase = spans.enter_span("phase", text, parent=self._compile, phase=text,
+                                       attributes={} if total is None else {"dsp.phase.units": total})
+        super().phase(text, total)
+
+    def close(self) -> None:
+        self._end_phase()
+        super().close()
+
+    def _end_phase(self) -> None:
+        if self._phase is not None:
+            phase, self._phase = self._phase, None
+            spans.finish(phase)
+            spans.enter(self._compile)      # what comes after the phase is the compile's
 
 
 class CompileRun:
@@ -122,9 +154,25 @@ class Optimizer:
         valset = prog.check_examples(valset, "valset") if valset is not None else None
         self._check_data(trainset, valset)
         report = CompileReport(self.name, prog.describe(student), valset_size=len(valset or []))
+        with spans.opened("compile", self.name, phase=None, candidate=None,
+                          attributes={"dsp.optimizer": self.name, "dsp.program": report.program,
+                                      "dsp.trainset": len(trainset)}) as opened:
+            compiled, run, tracker = self._compile_in_span(opened.context, report, student, trainset, valset,
+                                                           teacher)
+            self.report = report
+            failed = run.outcomes.error(self.name, tracker)
+            if failed is not None:
+                raise failed
+            run.reporter.finish(report)
+            opened.record.attributes.update(_report_attributes(report))
+        _warn_unpriced(self.max_cost, tracker)
+        return compiled
+
+    def _compile_in_span(self, compile_span: SpanContext, report: CompileReport, student, trainset: list,
+                         valset: list | None, teacher):
         started = time.perf_counter()
         with usage.track() as tracker:
-            reporter = Reporter(self.name, self.verbose, tracker)
+            reporter = PhaseReporter(self.name, self.verbose, tracker, compile_span)
             run = CompileRun(self, tracker, reporter, report)
             try:
                 compiled = self._compile(run, student, trainset, valset, teacher)
@@ -138,13 +186,7 @@ class Optimizer:
                 report.usage.pop("latency", None)
                 report.wall_time = time.perf_counter() - started
                 reporter.close()
-        self.report = report
-        failed = run.outcomes.error(self.name, tracker)
-        if failed is not None:
-            raise failed
-        reporter.finish(report)
-        _warn_unpriced(self.max_cost, tracker)
-        return compiled
+        return compiled, run, tracker
 
     def _compile(self, run: CompileRun, student, trainset: list, valset: list | None, teacher):
         raise NotImplementedError
@@ -181,6 +223,16 @@ class Optimizer:
     def __repr__(self) -> str:
         shown = ", ".join(f"{k}={v!r}" for k, v in self.settings().items() if v is not None)
         return f"{self.name}({shown})"
+
+
+def _report_attributes(report: CompileReport) -> dict[str, Any]:
+    """What the compile span carries of its report: the candidates tried and the best score."""
+    out: dict[str, Any] = {"dsp.candidates": len(report.rows)}
+    if report.best_score is not None:
+        out["dsp.best_score"] = report.best_score
+    if report.stopped:
+        out["dsp.stopped"] = report.stopped
+    return out
 
 
 def _warn_unpriced(max_cost: float | None, tracker) -> None:

@@ -50,6 +50,7 @@ import math
 import random
 from dataclasses import dataclass, field
 
+from dsplang.context import spans
 from dsplang.errors import DspArgumentError
 from dsplang.lm.cache import canonical_json
 from dsplang.stdlib import program as prog
@@ -132,8 +133,10 @@ class CandidateScorer:
         if self.run.budget.exhausted():
             return _SKIPPED
         example = self.valset[index]
-        prediction = prog.run_on(candidate.program, example)
-        return prog.score(self.metric, example, prediction)
+        with spans.opened("candidate", candidate.label, candidate=candidate.label,
+                          attributes={"dsp.example": index}):    # the parent of its calls on the example
+            prediction = prog.run_on(candidate.program, example)
+            return prog.score(self.metric, example, prediction)
 
 
 def program_key(program) -> str:
