@@ -40,6 +40,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from dsplang.context.spans import opened as opened_span
 from dsplang.context.trace import json_default
 from dsplang.errors import DspArgumentError, DspError, DspFileError, DspTypeError, DspValueError, a_type
 from dsplang.stdlib import program as program_api
@@ -74,7 +75,7 @@ def evaluate(program, data, metric=None, *, threads: int = 1, num_threads: int |
     if concurrency is not None:
         _one_engine(threads, concurrency)
     task = _Task(program, metric)
-    with _progress_bar(display_progress, len(examples)) as on_done:
+    with _progress_bar(display_progress, len(examples)) as on_done, _span(program, metric, examples):
         try:
             if concurrency is None:
                 run = run_parallel(task, examples, threads=threads, max_errors=max_errors, on_done=on_done)
@@ -96,7 +97,7 @@ async def aevaluate(program, data, metric=None, *, concurrency: int = 16, displa
     examples = _check_args(program, data, metric, failure_score)
     check_concurrency(concurrency)
     task = _Task(program, metric)
-    with _progress_bar(display_progress, len(examples)) as on_done:
+    with _progress_bar(display_progress, len(examples)) as on_done, _span(program, metric, examples):
         try:
             run = await arun_concurrent(task, examples, concurrency=concurrency, max_errors=max_errors,
                                         on_done=on_done)
@@ -105,6 +106,12 @@ async def aevaluate(program, data, metric=None, *, concurrency: int = 16, displa
             raise TooManyErrors(f"aevaluate() {err.message}", err.result, hint=err.hint) from err.__cause__
     _check_metric_ran(run)
     return _build_result(examples, run, failure_score, display_table, _name_of(metric))
+
+
+def _span(program, metric, examples: list):
+    """The evaluation's span: the parent of its examples' calls (their module and predictor spans)."""
+    return opened_span("evaluate", f"evaluate {program_api.describe(program)}",
+                       attributes={"dsp.metric": _name_of(metric), "dsp.examples": len(examples)})
 
 
 def _one_engine(threads: Any, concurrency: Any) -> None:
