@@ -19,6 +19,9 @@ def add_lm_options(command: argparse.ArgumentParser, quiet: bool) -> None:
     command.add_argument("--lm", metavar="MODEL",
                          help="default LM when the program sets none (a litellm model string)")
     command.add_argument("--no-cache", action="store_true", help="neither read nor write the LM cache")
+    command.add_argument("--otel", action="store_true",
+                         help="send the run's spans over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT, default "
+                              "http://localhost:4318; the endpoint being set turns this on too)")
     command.add_argument("--limit", action="append", default=[], metavar="NAME=N",
                          help="raise (or lower) an interpreter limit: int_digits (default 100000), "
                               "seq_len (10000000) or depth (1000); repeatable; also DSP_LIMITS")
@@ -30,6 +33,12 @@ def limits(args):
     """The interpreter limits from DSP_LIMITS and the --limit options."""
     from dsplang.interpreter.limits import Limits
     return Limits.from_settings(args.limit)
+
+
+def add_report_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--report", metavar="PATH",
+                         help="write an HTML report of the run to PATH: scores per candidate, LM calls, tokens "
+                              "and cost over time, the worst examples with their prompts (see `dsp report`)")
 
 
 def add_test_parser(sub) -> None:
@@ -53,6 +62,37 @@ def add_test_parser(sub) -> None:
     test.add_argument("--debug", action="store_true", help="show Python tracebacks for errors")
 
 
+def add_batch_parser(sub) -> None:
+    """`dsp batch FILE NAME --input IN.jsonl --output OUT.jsonl` (docs/scale.md)."""
+    batch = sub.add_parser("batch", help="run a program over every row of a JSONL file, resumably "
+                                         "(in this process, or on a Ray cluster)")
+    batch.add_argument("file", help="the .dsp file")
+    batch.add_argument("name", help="the program to run: a module, module instance, predictor or function of "
+                                    "the file (e.g. qa); the file runs as far as the last statement setting it")
+    batch.add_argument("--input", "-i", required=True, metavar="IN.jsonl",
+                       help="one JSON object per line: the program's keyword arguments")
+    batch.add_argument("--output", "-o", required=True, metavar="OUT.jsonl",
+                       help='one line per row: {"row": N, "outputs": {...}} or {"row": N, "error": "..."}; '
+                            "a rerun skips the rows already there")
+    batch.add_argument("--key", metavar="FIELD", help="the input field that identifies a row (not passed to the "
+                                                      "program); a rerun matches rows by it instead of by number")
+    batch.add_argument("--inputs", metavar="A,B", help="pass only these fields of each row to the program")
+    batch.add_argument("--threads", type=int, default=1, metavar="N",
+                       help="rows at once, on threads (per worker on Ray; default 1)")
+    batch.add_argument("--concurrency", type=int, metavar="N", help="rows at once as async calls (in this process)")
+    batch.add_argument("--retry-errors", action="store_true", help="run again the rows whose line is an error")
+    batch.add_argument("--ray", metavar="local|auto|ADDRESS",
+                       help="run on Ray: a new local cluster, the one running on this machine, or ray://HOST:10001")
+    batch.add_argument("--workers", type=int, metavar="N", help="Ray workers (default: the cluster's CPUs)")
+    batch.add_argument("--chunk-size", type=int, metavar="N", help="rows sent to a Ray worker at once "
+                                                                   "(default: 4 x --threads, at least 8)")
+    batch.add_argument("--ray-env", action="append", default=[], metavar="VAR",
+                       help="also set this environment variable in the Ray workers (e.g. OPENAI_API_KEY); "
+                            "repeatable")
+    add_lm_options(batch, quiet=True)
+    batch.add_argument("--debug", action="store_true", help="show Python tracebacks for errors")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dsp", description="dsplang: write programs of language-model calls, then compile them.")
@@ -63,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("file", help="the .dsp file to run")
     add_lm_options(run, quiet=True)
     run.add_argument("--trace", metavar="PATH", help="write every predictor call to PATH as JSON lines")
+    add_report_option(run)
     run.add_argument("--show-prompts", action="store_true", help="print each prompt as it is sent")
     run.add_argument("--recompile", action="store_true",
                      help="run every `compile` again, even when its saved result is current")
@@ -83,7 +124,10 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--recompile", action="store_true", help="compile again even when the saved result is current")
     comp.add_argument("--estimate", action="store_true",
                       help="print each compile's expected LM calls, tokens and cost, without calling the LM")
+    add_report_option(comp)
     comp.add_argument("--debug", action="store_true", help="show Python tracebacks for errors")
+
+    add_batch_parser(sub)
 
     check = sub.add_parser("check", help="parse and statically check .dsp files (exit 1 on problems)")
     check.add_argument("files", nargs="+", metavar="FILE")
@@ -105,6 +149,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_lm_options(repl, quiet=False)
     repl.add_argument("--show-prompts", action="store_true", help="print each prompt as it is sent")
     repl.add_argument("--debug", action="store_true", help="show Python tracebacks for errors")
+
+    report = sub.add_parser("report", help="turn a trace (dsp run --trace) into a self-contained HTML report")
+    report.add_argument("trace", metavar="TRACE", help="the JSONL trace file")
+    report.add_argument("-o", "--output", metavar="PATH",
+                        help="where to write the page (default: TRACE with .html for its extension)")
+    report.add_argument("--debug", action="store_true", help="show Python tracebacks for errors")
 
     sub.add_parser("lsp", help="run the language server on stdin/stdout (for editors)")
 
@@ -130,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
         # pydantic attributes it reads) is not the user's business; --debug shows it.
         warnings.filterwarnings("ignore", module=r"(pydantic|litellm)(\.|$)")
     handler = {"run": cmd_run, "compile": cmd_compile, "check": cmd_check, "preview": cmd_preview,
-               "repl": cmd_repl, "lsp": cmd_lsp, "fmt": cmd_fmt, "test": cmd_test}[args.command]
+               "repl": cmd_repl, "lsp": cmd_lsp, "fmt": cmd_fmt, "test": cmd_test,
+               "report": cmd_report, "batch": cmd_batch}[args.command]
     debug = getattr(args, "debug", False)
     try:
         code = handler(args)
@@ -203,13 +254,58 @@ def report(exc: BaseException, debug: bool) -> int:
 
 def cmd_run(args) -> int:
     from dsplang.driver import run as runtime
-    options = runtime.RunOptions(lm=args.lm, cache=not args.no_cache, trace_path=args.trace,
-                                 show_prompts=args.show_prompts, quiet=args.quiet, recompile=args.recompile,
-                                 limits=limits(args))
-    from dsplang.driver.cassettes import run_cassette
-    with run_cassette(record=args.record, replay=args.replay), streamed(args.stream):
-        runtime.run_file(args.file, options)
+    with reported(args.report, args.trace) as trace_path:
+        options = runtime.RunOptions(lm=args.lm, cache=not args.no_cache, otel=args.otel, trace_path=trace_path,
+                                     show_prompts=args.show_prompts, quiet=args.quiet, recompile=args.recompile,
+                                     limits=limits(args))
+        from dsplang.driver.cassettes import run_cassette
+        with run_cassette(record=args.record, replay=args.replay), streamed(args.stream):
+            runtime.run_file(args.file, options)
     return EXIT_OK
+
+
+@contextlib.contextmanager
+def reported(report_path: str | None, trace_path: str | None):
+    """`--report PATH`: the run's trace goes to `trace_path` (or a temporary file), and after the
+    run its report to PATH; after a run that failed, only when the trace has records. Yields
+    the trace path to run with."""
+    if report_path is None:
+        yield trace_path
+        return
+    import tempfile
+    temp = None
+    if trace_path is None:
+        fd, temp = tempfile.mkstemp(prefix="dsp-trace-", suffix=".jsonl")
+        os.close(fd)
+    path = trace_path or temp or ""
+    try:
+        yield path
+    except BaseException:
+        if os.path.exists(path) and os.path.getsize(path) > 0:
+            write_report(path, report_path, failed=True)
+        raise
+    else:
+        write_report(path, report_path)
+    finally:
+        if temp is not None:
+            os.unlink(temp)
+
+
+def write_report(trace_path: str, report_path: str, failed: bool = False) -> None:
+    """Write the report of `trace_path` to `report_path`; say where on stderr. After a run that
+    failed, a report that cannot be written is a warning (the run's own error is shown)."""
+    from dsplang.errors import DspError, render
+    from dsplang.report.build import write_report as build
+    try:
+        summary = build(trace_path, report_path)
+    except DspError as err:
+        if not failed:
+            raise
+        print(f"dsp: warning: no report: {render(err)}", file=sys.stderr)
+        return
+    for warning in summary.warnings:
+        print(f"dsp: warning: {warning}", file=sys.stderr)
+    print(f"dsp: report: {report_path}", file=sys.stderr)
 
 
 def streamed(on: bool):
@@ -234,7 +330,8 @@ def cmd_test(args) -> int:
         print(f"dsp test: {render(err)}", file=sys.stderr)
         return EXIT_USAGE
     mode = "record" if args.record else "replay" if args.replay else "live" if args.live else "auto"
-    run_options = runtime.RunOptions(lm=args.lm, cache=not args.no_cache, quiet=args.quiet, limits=limits(args))
+    run_options = runtime.RunOptions(lm=args.lm, cache=not args.no_cache, otel=args.otel, quiet=args.quiet,
+                                     limits=limits(args))
     options = TestOptions(run_options, keyword, mode, args.exitfirst, capture=not args.no_capture)
     as_json = args.format == "json"
     session = run_tests(files, options, shown.Silent() if as_json else shown.TextProgress(sys.stdout))
@@ -258,13 +355,34 @@ def cmd_compile(args) -> int:
         estimate_file(args.file, lm=args.lm, limits=limits(args))
         return EXIT_OK
     from dsplang.driver import run as runtime
-    options = runtime.RunOptions(lm=args.lm, cache=not args.no_cache, quiet=args.quiet,
-                                 recompile=args.recompile, compile_only=True, limits=limits(args))
-    run = runtime.new_run(options)
-    runtime.run_file(args.file, options, run)
+    with reported(args.report, None) as trace_path:
+        options = runtime.RunOptions(lm=args.lm, cache=not args.no_cache, otel=args.otel, quiet=args.quiet,
+                                     trace_path=trace_path, recompile=args.recompile, compile_only=True,
+                                     limits=limits(args))
+        run = runtime.new_run(options)
+        runtime.run_file(args.file, options, run)
     for name, path in run.compiled.written:
         print(f"{name}: {os.path.relpath(path)}")
     return EXIT_OK
+
+
+def cmd_batch(args) -> int:
+    from dsplang.driver import run as runtime
+    from dsplang.driver.batch.runner import BatchOptions, run_batch
+    inputs = tuple(f.strip() for f in args.inputs.split(",") if f.strip()) if args.inputs is not None else None
+    options = BatchOptions(args.file, args.name, args.input, args.output, key=args.key, inputs=inputs,
+                           threads=args.threads, concurrency=args.concurrency, ray=args.ray,
+                           workers=args.workers, chunk_size=args.chunk_size, retry_errors=args.retry_errors,
+                           ray_env=tuple(args.ray_env))
+    run_options = runtime.RunOptions(lm=args.lm, cache=not args.no_cache, quiet=args.quiet, limits=limits(args))
+    run = runtime.new_run(run_options)
+    summary = run_batch(options, run, sys.stderr)
+    print(summary.line(), file=sys.stderr)
+    if not args.quiet and (run.usage.calls or run.usage.failed_calls):
+        print(run.usage.summary(), file=sys.stderr)
+    if summary.interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_ERROR if summary.failed else EXIT_OK
 
 
 def cmd_check(args) -> int:
@@ -308,9 +426,22 @@ def cmd_preview(args) -> int:
 def cmd_repl(args) -> int:
     from dsplang.driver import run as runtime
     from dsplang.repl.app import main as repl_main
-    options = runtime.RunOptions(lm=args.lm, cache=not args.no_cache, show_prompts=args.show_prompts,
-                                 limits=limits(args))
+    options = runtime.RunOptions(lm=args.lm, cache=not args.no_cache, otel=args.otel,
+                                 show_prompts=args.show_prompts, limits=limits(args))
     return repl_main(args.file, options, debug=args.debug)
+
+
+def cmd_report(args) -> int:
+    output = args.output or os.path.splitext(args.trace)[0] + ".html"
+    if os.path.abspath(output) == os.path.abspath(args.trace):
+        from dsplang.errors import DspArgumentError
+        raise DspArgumentError(f"the report would overwrite its trace {args.trace}", hint="give another -o PATH")
+    from dsplang.report.build import write_report as build
+    summary = build(args.trace, output)
+    for warning in summary.warnings:
+        print(f"dsp: warning: {warning}", file=sys.stderr)
+    print(f"{output}: {summary.line()}")
+    return EXIT_OK
 
 
 def cmd_lsp(args) -> int:

@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "dsplang"
 
 # Bottom to top; a module may import its own layer and the layers before it.
 LAYERS = ["version", "errors", "grammar", "analysis", "interpreter", "lm", "context", "stdlib", "driver",
-          "fmt", "highlight", "repl", "lsp", "api", "cli"]
+          "report", "fmt", "highlight", "repl", "lsp", "api", "cli"]
 # Where an import inside a function is allowed: the entry point picks a command's modules lazily
 # so `dsp --help` stays fast, and `dsplang/__init__.py` loads the public API on first use.
 LAZY_ALLOWED = {"dsplang.cli", "dsplang"}

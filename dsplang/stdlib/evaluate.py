@@ -36,10 +36,12 @@ import operator
 import os
 import shutil
 import sys
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from dsplang.context import trace
 from dsplang.context.spans import opened as opened_span
 from dsplang.context.trace import json_default
 from dsplang.errors import DspArgumentError, DspError, DspFileError, DspTypeError, DspValueError, a_type
@@ -49,6 +51,7 @@ from dsplang.stdlib.example import Example
 from dsplang.stdlib.fields import Fields
 from dsplang.stdlib.notebook import html_table, json_ready
 from dsplang.stdlib.parallel_runner import RunResult, TooManyErrors, run_parallel
+from dsplang.stdlib.scored_example import ScoredExample, calls_made
 from dsplang.stdlib.thread_count import thread_count
 
 _CELL_CHARS = 80
@@ -141,11 +144,13 @@ def _check_metric_ran(run: RunResult) -> None:
 class _RowFailure(Exception):
     """Carries a program or metric error out of a worker, with the prediction if there was one."""
 
-    def __init__(self, error: Exception, prediction: Any, metric: program_api.MetricError | None = None):
+    def __init__(self, error: Exception, prediction: Any, metric: program_api.MetricError | None = None,
+                 calls: list[str | None] | None = None):
         super().__init__(str(error))
         self.error = error
         self.prediction = prediction
         self.metric = metric               # set when the metric failed, not the program
+        self.calls = calls or []           # span ids of the predictor calls made on the example
         self.message = _message(error)     # what the max_errors message quotes
 
 
@@ -156,17 +161,19 @@ class _Task:
         self.program = program
         self.metric = metric
 
-    def __call__(self, example: Example) -> tuple[Any, float]:
-        try:
-            prediction = program_api.run_on(self.program, example)
-        except Exception as err:  # noqa: BLE001 - any failure of user code scores failure_score
-            raise _RowFailure(err, None) from err
-        try:
-            score = program_api.score(self.metric, example, prediction)
-        except program_api.MetricError as err:
-            shown = _not_a_prediction(err.error, prediction)     # then the program is at fault
-            raise _RowFailure(shown, prediction, err if shown is err.error else None) from err.error
-        return prediction, score
+    def __call__(self, example: Example) -> tuple[Any, float, list[str | None]]:
+        with trace.collecting() as seen:       # the example's calls, for its ScoredExample record
+            try:
+                prediction = program_api.run_on(self.program, example)
+            except Exception as err:  # noqa: BLE001 - any failure of user code scores failure_score
+                raise _RowFailure(err, None, calls=calls_made(seen)) from err
+            try:
+                score = program_api.score(self.metric, example, prediction)
+            except program_api.MetricError as err:
+                shown = _not_a_prediction(err.error, prediction)     # then the program is at fault
+                raise _RowFailure(shown, prediction, err if shown is err.error else None,
+                                  calls=calls_made(seen)) from err.error
+        return prediction, score, calls_made(seen)
 
 
 def _not_a_prediction(error: Exception, prediction: Any) -> Exception:
@@ -261,6 +268,7 @@ class _progress_bar:
 def _build_result(examples: list[Example], run: RunResult, failure_score: float,
                   display_table: bool | int, metric_name: str) -> EvaluationResult:
     rows, errors, indices = [], [], []
+    evaluation = uuid.uuid4().hex[:12]
     for i, example in enumerate(examples):
         if not run.finished[i]:
             continue
@@ -269,13 +277,25 @@ def _build_result(examples: list[Example], run: RunResult, failure_score: float,
             failure = run.errors[i]
             error = failure.error if isinstance(failure, _RowFailure) else failure
             prediction = failure.prediction if isinstance(failure, _RowFailure) else None
+            calls = failure.calls if isinstance(failure, _RowFailure) else []
             errors.append(EvaluationError(i, example, _message(error), error))
             rows.append((example, prediction, float(failure_score)))
+            _record_row(evaluation, metric_name, i, rows[-1], calls, errors[-1].message)
         else:
-            prediction, score = run.values[i]
+            prediction, score, calls = run.values[i]
             rows.append((example, prediction, score))
+            _record_row(evaluation, metric_name, i, rows[-1], calls, None)
     return EvaluationResult(rows, errors, len(examples), run.interrupted, display_table, metric_name,
                             indices)
+
+
+def _record_row(evaluation: str, metric_name: str, index: int, row: tuple, calls: list, error: str | None) -> None:
+    """Put one finished example into the run's traces (`dsp report` shows the worst)."""
+    if not trace.active():
+        return
+    example, prediction, score = row
+    trace.record(ScoredExample(evaluation, metric_name, index, example.to_dict(), list(example.input_keys or ()),
+                               _prediction_dict(prediction), float(score), error, calls))
 
 
 def _message(error: BaseException) -> str:

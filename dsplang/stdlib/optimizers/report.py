@@ -3,13 +3,18 @@
 On a terminal the progress is a rich bar (phase, done/total, best score so far, LM calls,
 tokens, cost); otherwise each phase is one plain line. `verbose=False` prints nothing.
 The final `CompileReport` lists every candidate tried, its score, the chosen one, and what
-the compile cost (LM calls, tokens, cost, cache hits, wall time).
+the compile cost (LM calls, tokens, cost, cache hits, wall time); it also goes to the run's
+traces as a `CompileRecord` (kind "compile_report", read by `dsp report`).
 """
 
 from __future__ import annotations
 
 import sys
+import time
 from dataclasses import dataclass, field
+from typing import Any
+
+from dsplang.context import trace
 
 
 @dataclass(slots=True)
@@ -89,6 +94,21 @@ class CompileReport:
         return self.text()
 
 
+@dataclass(slots=True)
+class CompileRecord:
+    """A finished compile in the trace: its candidates in the order they were tried, their
+    scores, the choice and the cost; `time` is when it ended (seconds since the epoch)."""
+
+    report: CompileReport
+    time: float
+
+    def to_json(self) -> dict[str, Any]:
+        r = self.report
+        return {"kind": "compile_report", "optimizer": r.optimizer, "program": r.program,
+                **r.scores_json(), "usage": dict(r.usage), "wall_time": round(r.wall_time, 3),
+                "time": self.time}
+
+
 def plural(n: int, word: str) -> str:
     """`1 instruction`, `3 instructions`."""
     return f"{n} {word}{'' if n == 1 else 's'}"
@@ -140,8 +160,9 @@ class Reporter:
             print(f"{self.name}: {text}", file=sys.stderr, flush=True)
 
     def finish(self, report: CompileReport) -> None:
-        """Stop the live progress and print the report."""
+        """Stop the live progress, put the report in the run's traces and print it."""
         self.close()
+        trace.record(CompileRecord(report, time.time()))
         if not self.verbose:
             return
         if self._rich:

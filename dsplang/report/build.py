@@ -1,0 +1,38 @@
+"""`dsp report`: a trace file in, one self-contained HTML file out."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+from dsplang.errors import DspFileError
+from dsplang.report.page import render_page
+from dsplang.report.read import read_trace
+from dsplang.report.summary import Summary, summarize
+
+
+def write_report(trace_path: str, out_path: str) -> Summary:
+    """Read the trace at `trace_path` and write its report to `out_path` (whole or not at all:
+    the page is written next to it and renamed into place). Returns what the page shows."""
+    summary = summarize(read_trace(trace_path))
+    page = render_page(summary)
+    _write_whole(out_path, page)
+    return summary
+
+
+def _write_whole(path: str, text: str) -> None:
+    if "\x00" in path:
+        raise DspFileError(f"a file path cannot contain a NUL character: {path!r}")
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        fd, temp = tempfile.mkstemp(prefix=".dsp-report-", suffix=".html", dir=folder)
+    except OSError as err:
+        raise DspFileError(f"cannot write the report to {path}: {err.strerror or err}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    except OSError as err:
+        os.unlink(temp)
+        raise DspFileError(f"cannot write the report to {path}: {err.strerror or err}") from None
