@@ -113,7 +113,7 @@ async def aevaluate(program, data, metric=None, *, concurrency: int = 16, displa
 
 def _span(program, metric, examples: list):
     """The evaluation's span: the parent of its examples' calls (their module and predictor spans)."""
-    return opened_span("evaluate", f"evaluate {program_api.describe(program)}",
+    return opened_span("evaluate", program_api.describe(program),
                        attributes={"dsp.metric": _name_of(metric), "dsp.examples": len(examples)})
 
 
