@@ -272,6 +272,8 @@ def reported(report_path: str | None, trace_path: str | None):
     if report_path is None:
         yield trace_path
         return
+    from dsplang.report.build import check_writable
+    check_writable(report_path)
     import tempfile
     temp = None
     if trace_path is None:

@@ -20,6 +20,18 @@ def write_report(trace_path: str, out_path: str) -> Summary:
     return summary
 
 
+def check_writable(path: str) -> None:
+    """A DspFileError now, before a run spends LM calls, when the report could not be written
+    to `path` afterwards (no such folder, a folder in its place, no permission)."""
+    if "\x00" in path:
+        raise DspFileError(f"a file path cannot contain a NUL character: {path!r}")
+    folder = os.path.dirname(os.path.abspath(path))
+    reason = ("no such folder" if not os.path.isdir(folder) else "it is a folder" if os.path.isdir(path)
+              else "permission denied" if not os.access(folder, os.W_OK) else None)
+    if reason:
+        raise DspFileError(f"cannot write the report to {path}: {reason}", hint="the program was not run")
+
+
 def _write_whole(path: str, text: str) -> None:
     if "\x00" in path:
         raise DspFileError(f"a file path cannot contain a NUL character: {path!r}")

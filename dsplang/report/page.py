@@ -33,7 +33,8 @@ BAR_ROWS = 12
 
 
 def render_page(summary: Summary) -> str:
-    env = Environment(autoescape=True, undefined=StrictUndefined, keep_trailing_newline=True)
+    env = Environment(autoescape=True, undefined=StrictUndefined, keep_trailing_newline=True, trim_blocks=True,
+                      lstrip_blocks=True)
     env.filters.update(num=_num, cost=_cost, pct=_pct, secs=_secs, score=_score)
     env.globals.update(fields=_fields, prediction=_prediction, show=_show, content=_content)
     template = env.from_string(_text("page.html"))
