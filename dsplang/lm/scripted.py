@@ -61,6 +61,16 @@ class _Script:
         self.answered = 0
         self.lock = threading.Lock()
 
+    def __getstate__(self) -> dict[str, Any]:
+        """A copy sent to another process (a Ray worker) takes the script, not the lock."""
+        state = dict(self.__dict__)
+        del state["lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.lock = threading.Lock()
+
     def take(self, messages: list[dict], n: int, params: dict) -> list[Answer]:
         """Record the request and return its `n` answers."""
         with self.lock:

@@ -111,6 +111,21 @@ class UsageTotals:
     def total_tokens(self) -> int:
         return self.prompt_tokens + self.completion_tokens
 
+    _COUNTS = ("calls", "cache_hits", "prompt_tokens", "completion_tokens", "cost", "priced_calls",
+               "latency", "import_seconds", "failed_calls")
+
+    def counts(self) -> dict[str, float]:
+        """Every count as plain data, to be added to the totals of another process
+        (`add_counts`: a Ray worker's calls counted in the run that sent it work)."""
+        with self._lock:
+            return {name: getattr(self, name) for name in self._COUNTS}
+
+    def add_counts(self, counts: dict[str, float]) -> None:
+        """Add `counts()` taken elsewhere to these totals."""
+        with self._lock:
+            for name in self._COUNTS:
+                setattr(self, name, getattr(self, name) + counts.get(name, 0))
+
     def to_dict(self) -> dict:
         """The counts as a plain dict (for reports and JSON output)."""
         with self._lock:

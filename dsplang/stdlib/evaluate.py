@@ -8,7 +8,10 @@ and kind to scripted LMs and rate limits)
 through :func:`dsplang.stdlib.parallel_runner.run_parallel`, so results keep the data's order;
 with ``concurrency=N`` they run instead as up to N async calls on one event loop
 (:mod:`dsplang.stdlib.async_runner`: an LM call in flight holds no thread, so N can be in the
-hundreds), and ``await aevaluate(...)`` does the same from a coroutine.
+hundreds), and ``await aevaluate(...)`` does the same from a coroutine. With
+``backend="ray"`` the examples run on a Ray cluster's workers, ``threads`` at a time on
+each (:mod:`dsplang.stdlib.ray_runner`: the cluster of ``RAY_ADDRESS`` or the one this
+process already joined, else a new local one; the program and metric travel pickled).
 
 - A failure — any error raised by the program or the metric — scores ``failure_score`` and is
   remembered in ``result.errors`` with its message. At ``max_errors`` failures (default 10,
@@ -51,6 +54,7 @@ from dsplang.stdlib.example import Example
 from dsplang.stdlib.fields import Fields
 from dsplang.stdlib.notebook import html_table, json_ready
 from dsplang.stdlib.parallel_runner import RunResult, TooManyErrors, run_parallel
+from dsplang.stdlib.ray_runner import run_on_ray
 from dsplang.stdlib.scored_example import ScoredExample, calls_made
 from dsplang.stdlib.thread_count import thread_count
 
@@ -71,16 +75,19 @@ class EvaluationError:
 def evaluate(program, data, metric=None, *, threads: int = 1, num_threads: int | None = None,
              concurrency: int | None = None, display_progress: bool = True, max_errors: int | None = 10,
              failure_score: float = 0.0,
-             display_table: bool | int = 5) -> EvaluationResult:
+             display_table: bool | int = 5, backend: str = "local") -> EvaluationResult:
     """Run `program` on every example of `data`, score it with `metric`; see the module docstring."""
     threads = thread_count(threads, num_threads, "evaluate()")
     examples = _check_args(program, data, metric, failure_score)
     if concurrency is not None:
         _one_engine(threads, concurrency)
+    _check_backend(backend, concurrency)
     task = _Task(program, metric)
     with _progress_bar(display_progress, len(examples)) as on_done, _span(program, metric, examples):
         try:
-            if concurrency is None:
+            if backend == "ray":
+                run = run_on_ray(task, examples, threads=threads, max_errors=max_errors, on_done=on_done)
+            elif concurrency is None:
                 run = run_parallel(task, examples, threads=threads, max_errors=max_errors, on_done=on_done)
             else:
                 run = run_concurrent(task, examples, concurrency=concurrency, max_errors=max_errors,
@@ -126,6 +133,15 @@ def _one_engine(threads: Any, concurrency: Any) -> None:
                                     "each; threads=N runs them on N threads")
 
 
+def _check_backend(backend: Any, concurrency: int | None) -> None:
+    """`backend="local"` (this process) or `"ray"` (the Ray cluster's workers, `threads` each)."""
+    if backend not in ("local", "ray"):
+        raise DspArgumentError(f"evaluate(): backend must be \"local\" or \"ray\", got {backend!r}")
+    if backend == "ray" and concurrency is not None:
+        raise DspArgumentError("evaluate(): concurrency= runs async calls in this process; with "
+                               "backend=\"ray\" each worker runs threads= examples at once")
+
+
 def _check_metric_ran(run: RunResult) -> None:
     """A metric that failed on every example it was given is an error, not a 0% score (a
     failure of the program itself stays a failed row)."""
@@ -152,6 +168,9 @@ class _RowFailure(Exception):
         self.metric = metric               # set when the metric failed, not the program
         self.calls = calls or []           # span ids of the predictor calls made on the example
         self.message = _message(error)     # what the max_errors message quotes
+
+    def __reduce__(self) -> tuple[Any, ...]:      # back from a Ray worker whole
+        return (_RowFailure, (self.error, self.prediction, self.metric, self.calls))
 
 
 class _Task:

@@ -172,6 +172,9 @@ class MetricError(Exception):
         self.metric = metric
         self.message = getattr(error, "message", None) or f"{type(error).__name__}: {error}"
 
+    def __reduce__(self) -> tuple[Any, ...]:      # back from a Ray worker whole
+        return (MetricError, (self.error, self.metric))
+
     def everywhere(self, count: int, who: str) -> DspError:
         """The error for a metric that raised on every one of the `count` examples `who` gave
         it: what it raised, where it raised it (a Python metric: at its declaration, if known)."""
