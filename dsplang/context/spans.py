@@ -113,6 +113,9 @@ def close_span(opened: Opened, error: BaseException | None = None) -> None:
 
 def finish(opened: Opened, error: BaseException | None = None) -> None:
     """Record `opened` as ending now (a phase ends when the next starts)."""
+    run = current()
+    if not run.traces and run.ids.exporter is None:
+        return                                      # nothing collects it
     if error is not None:
         opened.record.error = error.message if isinstance(error, DspError) else (
             f"{type(error).__name__}: {error}" if str(error) else type(error).__name__)
