@@ -5,7 +5,8 @@ dict: `model`, `messages`, `kwargs` (the request's parameters, secrets masked), 
 `outputs` (the texts), `reasoning` (a reasoning model's own, per output, or None),
 `tool_calls`, `usage` (prompt and completion tokens), `cost`, `cache_hit`, `latency` and
 `import_seconds` (seconds; the import of litellm apart from latency), `timestamp` (epoch
-seconds). The oldest entries are dropped past `HISTORY_SIZE`. A failed request adds nothing.
+seconds), `deployment` (a router LM's: the id of the deployment that answered, whose litellm
+model is then `model`; else None). The oldest entries are dropped past `HISTORY_SIZE`. A failed request adds nothing.
 
 The log is kept beside the LM (a weak mapping), not in it: an LM pickles, copies and compares
 as before, and `lm.copy()` starts a log of its own. Entries share the messages of the request
@@ -48,6 +49,7 @@ def record(lm: Any, messages: list[dict], params: dict, n: int, reply: Any) -> N
         "usage": {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens},
         "cost": usage.cost, "cache_hit": reply.cache_hit, "latency": reply.latency,
         "import_seconds": getattr(reply, "import_seconds", 0.0), "timestamp": time.time(),
+        "deployment": getattr(reply, "deployment", None),
     })
 
 

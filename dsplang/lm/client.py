@@ -38,9 +38,10 @@ from typing import Any
 
 from dsplang.errors import DspLMError
 from dsplang.interpreter import awaiting
-from dsplang.lm import async_client, call_log, local, vision, warmup
+from dsplang.lm import async_client, call_log, local, router_config, vision, warmup
 from dsplang.lm import cache as _cache
 from dsplang.lm import cassette as _cassette
+from dsplang.lm import router as _router
 from dsplang.lm import usage as _usage
 from dsplang.lm.retry import RATE_LIMITS, RateLimitSignal, RetryPolicy, call_with_retries
 from dsplang.lm.secrets import mask_secrets, redact_error, secret_values
@@ -51,7 +52,7 @@ __all__ = ["LM", "LMResponse", "RATE_LIMITS", "RateLimitSignal", "is_context_win
 
 _OWN_SETTINGS = ("cache", "num_retries", "retry_base_delay", "retry_max_delay")
 _DEFAULTS = {"cache": True, "num_retries": 5, "retry_base_delay": 1.0, "retry_max_delay": 30.0}
-_NOT_SENT = frozenset({"stream", "model_type"})
+_NOT_SENT = frozenset({"stream", "model_type", "router"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,7 @@ class LMResponse:
     tool_calls: list | None = field(default=None)
     reasoning: list[str | None] | None = field(default=None)
     import_seconds: float = 0.0
+    deployment: str | None = None       # a router LM's: the id of the deployment that answered
 
     @property
     def text(self) -> str:
@@ -99,6 +101,8 @@ class LM:
     an OpenAI-compatible server). Keyword arguments go to litellm on every request;
     `model_type="text"` uses the text-completion endpoint. `cache`, `num_retries`,
     `retry_base_delay` and `retry_max_delay` (seconds) are ours and are not sent.
+    `router={"model_list": [...], "fallbacks": ..., ...}` sends the requests through a litellm
+    Router, `model` naming one of its model groups (`lm.router_config`, `lm.router`).
     """
 
     def __init__(self, model: str, *, cache: bool = True, num_retries: int = 5,
@@ -114,6 +118,10 @@ class LM:
         self.retry_base_delay = float(retry_base_delay)
         self.retry_max_delay = float(retry_max_delay)
         self.kwargs: dict[str, Any] = dict(kwargs)
+        self._cache_model = model
+        if "router" in kwargs:
+            self.kwargs["router"] = router_config.check(kwargs["router"], model, kwargs.get("model_type"))
+            self._cache_model = router_config.cache_identity(self.kwargs["router"], model)
         if self._on_litellm():          # it will need litellm: import it in the background
             warmup.expect_litellm(_import_litellm)
 
@@ -268,7 +276,7 @@ class LM:
         """The cache key, or None when this LM or the environment (DSP_NO_CACHE) turns the cache off."""
         if not (self.cache and _cache.is_enabled()):
             return None
-        return _cache.cache_key(self.model, messages, params, n=n, rollout_id=rollout_id)
+        return _cache.cache_key(self._cache_model, messages, params, n=n, rollout_id=rollout_id)
 
     def _complete(self, messages: list[dict], n: int, params: dict) -> LMResponse:
         """One provider call through litellm, without retries (the caller retries)."""
@@ -285,7 +293,7 @@ class LM:
             if params.get("model_type") == "text":
                 raw = await litellm.atext_completion(model=self.model, prompt=_prompt(messages), **call)
             else:
-                raw = await litellm.acompletion(model=self.model, messages=messages, **call)
+                raw = await self._provider(litellm).acompletion(model=self.model, messages=messages, **call)
             return self._reply(litellm, raw, params)
 
     def _stream(self, messages: list[dict], n: int, params: dict, on_delta: Delta) -> LMResponse:
@@ -294,7 +302,7 @@ class LM:
             return _whole(self._complete(messages, n, params), on_delta)
         with quiet_litellm() as litellm:
             call = self._call_args(litellm, n, params)
-            stream = litellm.completion(model=self.model, messages=messages, stream=True,
+            stream = self._provider(litellm).completion(model=self.model, messages=messages, stream=True,
                                         stream_options=async_client.STREAM_OPTIONS, **call)
             chunks = async_client.stream_chunks(stream, on_delta)
             return self._reply(litellm, litellm.stream_chunk_builder(chunks, messages=messages), params)
@@ -305,10 +313,15 @@ class LM:
             return _whole(await self._acomplete(messages, n, params), on_delta)
         with quiet_litellm() as litellm:
             call = self._call_args(litellm, n, params)
-            stream = await litellm.acompletion(model=self.model, messages=messages, stream=True,
+            stream = await self._provider(litellm).acompletion(model=self.model, messages=messages, stream=True,
                                                stream_options=async_client.STREAM_OPTIONS, **call)
             chunks = await async_client.astream_chunks(stream, on_delta)
             return self._reply(litellm, litellm.stream_chunk_builder(chunks, messages=messages), params)
+
+    def _provider(self, litellm: Any) -> Any:
+        """What serves a chat request: litellm, or this router LM's Router (`lm.router`)."""
+        config = self.kwargs.get("router")
+        return litellm if config is None else _router.router_for(litellm, config)
 
     def _on_litellm(self) -> bool:
         """Whether the provider call is litellm's (a subclass may replace `_complete`)."""
@@ -323,7 +336,7 @@ class LM:
         if params.get("model_type") == "text":
             raw = litellm.text_completion(model=self.model, prompt=_prompt(messages), **call)
         else:
-            raw = litellm.completion(model=self.model, messages=messages, **call)
+            raw = self._provider(litellm).completion(model=self.model, messages=messages, **call)
         return self._reply(litellm, raw, params)
 
     def _call_args(self, litellm: Any, n: int, params: dict) -> dict:
@@ -334,6 +347,8 @@ class LM:
         # litellm's own cache stays out of it even when the host configured one (`litellm.cache`)
         call.update(num_retries=0, max_retries=0, caching=False, cache={"no-cache": True, "no-store": True})
         call.setdefault("drop_params", True)
+        if "router" in self.kwargs:     # the Router retries on another deployment (`lm.router`)
+            del call["num_retries"]
         if n != 1:
             call["n"] = n
         if call.get("tools") and importlib.util.find_spec("mcp") is None:
@@ -352,7 +367,12 @@ class LM:
             tool_calls = _tool_calls(raw)
         if not texts and not tool_calls:
             raise DspLMError(f"{self.model}: the provider sent a reply with no choices")
-        return LMResponse(texts, _usage_of(litellm, raw), False, 0.0, self.model, tool_calls, _reasoning(raw))
+        model, deployment = self.model, None
+        if "router" in self.kwargs:     # the deployment that answered
+            used, deployment = _router.answered_by(self._provider(litellm), self.kwargs["router"], raw)
+            model = used or model
+        return LMResponse(texts, _usage_of(litellm, raw), False, 0.0, model, tool_calls, _reasoning(raw),
+                          deployment=deployment)
 
     def copy(self, **overrides: Any) -> LM:
         """A new LM with the same settings, `overrides` (including `model=`) replacing them."""

@@ -164,7 +164,7 @@ class Predict(Learnable, DspCallable):
             raise err.with_span(span)
         record = trace.PredictorCall(
             path=self.name, signature=signature.name, inputs=dict(inputs), messages=messages,
-            replies=list(response.texts), outputs=None, model=lm.model,
+            replies=list(response.texts), outputs=None, model=response.model,
             prompt_tokens=response.usage.prompt_tokens, completion_tokens=response.usage.completion_tokens,
             cost=response.usage.cost, cache_hit=response.cache_hit,
             latency=max(0.0, time.perf_counter() - started - response.import_seconds),   # not litellm's import

@@ -225,7 +225,7 @@ class ReAct(DspCallable):
         outputs = {"next_thought": thought, "next_tool_name": name, "next_tool_args": args}
         trace.record(trace.PredictorCall(
             path=predictor.name, signature=signature.name, inputs=dict(inputs), messages=messages,
-            replies=list(response.texts), outputs=outputs, model=lm.model,
+            replies=list(response.texts), outputs=outputs, model=response.model,
             prompt_tokens=response.usage.prompt_tokens, completion_tokens=response.usage.completion_tokens,
             cost=response.usage.cost, latency=time.perf_counter() - started,
             cache_hit=response.cache_hit, adapter=adapter.name, span=span, predictor=predictor))
