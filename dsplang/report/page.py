@@ -19,7 +19,7 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
-from jinja2 import Environment, StrictUndefined
+from jinja2 import Environment, StrictUndefined, Template
 from markupsafe import Markup
 
 from dsplang.report import charts
@@ -33,16 +33,21 @@ BAR_ROWS = 12
 
 
 def render_page(summary: Summary) -> str:
+    style, script = _text("style.css"), _text("script.js")
+    return _template().render(
+        s=summary, t=summary.totals, csp=_csp(style, script), style=Markup(style), script=Markup(script),
+        version=__version__, span=_time_span(summary), compiles=[_compile_view(c) for c in summary.compiles],
+        charts=_usage_charts(summary), shown_calls=summary.calls[:MAX_CALL_ROWS])
+
+
+@cache
+def _template() -> Template:
+    """The page template, compiled once per process."""
     env = Environment(autoescape=True, undefined=StrictUndefined, keep_trailing_newline=True, trim_blocks=True,
                       lstrip_blocks=True)
     env.filters.update(num=_num, cost=_cost, pct=_pct, secs=_secs, score=_score)
     env.globals.update(fields=_fields, prediction=_prediction, show=_show, content=_content)
-    template = env.from_string(_text("page.html"))
-    style, script = _text("style.css"), _text("script.js")
-    return template.render(
-        s=summary, t=summary.totals, csp=_csp(style, script), style=Markup(style), script=Markup(script),
-        version=__version__, span=_time_span(summary), compiles=[_compile_view(c) for c in summary.compiles],
-        charts=_usage_charts(summary), shown_calls=summary.calls[:MAX_CALL_ROWS])
+    return env.from_string(_text("page.html"))
 
 
 @cache

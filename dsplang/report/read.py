@@ -10,12 +10,12 @@ types, is left out with a warning too; the rest of the trace is still reported.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from pydantic import ValidationError
 
-from dsplang.errors import DspFileError, Span, source_text
+from dsplang.errors import DspFileError, Span
 from dsplang.report.records import KINDS, Record
 
 _MAX_WARNINGS = 20      # then one line counts the rest
@@ -42,25 +42,25 @@ class TraceFile:
 
 
 def read_trace(path: str) -> TraceFile:
-    """The records of the trace at `path` (see the module docstring for what is an error)."""
-    text = source_text(_read_bytes(path), path)
+    """The records of the trace at `path` (see the module docstring for what is an error).
+    The file is read a line at a time: a trace can be hundreds of megabytes."""
     trace = TraceFile(path)
-    lines = text.split("\n")
-    cut_off = not text.endswith("\n")
-    for number, line in _numbered(lines):
-        last = number == len(lines)
-        data = _parse_line(path, number, line, cut_off and last, trace)
-        if data is not None:
-            _add(trace, number, data)
+    with _opened(path) as fh:
+        for number, raw in enumerate(fh, start=1):
+            line = _decoded(raw, path, number).strip()
+            if not line:
+                continue
+            data = _parse_line(path, number, line, not raw.endswith(b"\n"), trace)
+            if data is not None:
+                _add(trace, number, data)
     return trace
 
 
-def _read_bytes(path: str) -> bytes:
+def _opened(path: str) -> BinaryIO:
     if "\x00" in path:
         raise DspFileError(f"a file path cannot contain a NUL character: {path!r}")
     try:
-        with open(path, "rb") as fh:
-            return fh.read()
+        return open(path, "rb")
     except FileNotFoundError:
         raise DspFileError(f"no such file: {path}", hint="give the file `dsp run --trace PATH` wrote") from None
     except IsADirectoryError:
@@ -69,10 +69,13 @@ def _read_bytes(path: str) -> bytes:
         raise DspFileError(f"cannot read {path}: {err.strerror or err}") from None
 
 
-def _numbered(lines: list[str]) -> Iterator[tuple[int, str]]:
-    for number, line in enumerate(lines, start=1):
-        if line.strip():
-            yield number, line
+def _decoded(raw: bytes, path: str, number: int) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        col = len(raw[:err.start].decode("utf-8", "replace")) + 1
+        raise DspFileError(f"{path} is not UTF-8 text: byte 0x{raw[err.start]:02x} at line {number}, "
+                           f"column {col} ({err.reason})", Span(path, number, col, number, col + 1)) from None
 
 
 def _parse_line(path: str, number: int, line: str, truncated: bool, trace: TraceFile) -> dict | None:

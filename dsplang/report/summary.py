@@ -13,10 +13,12 @@ from dsplang.report.records import (
     CompileReportRecord,
     ExampleScoreRecord,
     PredictorCallRecord,
+    SpanRecord,
     ToolStepRecord,
 )
 
 WORST = 10          # examples shown per evaluation
+MAX_POINTS = 1000   # points of a series over time
 
 
 @dataclass(slots=True)
@@ -44,6 +46,18 @@ class Totals:
     @property
     def tokens(self) -> int:
         return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass(slots=True)
+class SpanGroup:
+    """The spans of one type and name (a module's forwards, a compile phase): how many, how
+    long in all, how many ended in an error."""
+
+    type: str
+    name: str
+    count: int = 0
+    seconds: float = 0.0
+    errors: int = 0
 
 
 @dataclass(slots=True)
@@ -93,6 +107,7 @@ class Summary:
     evaluations: list[Evaluation]
     assertions: list[AssertionRecord]
     tool_steps: int
+    spans: list[SpanGroup]
     span_fields: bool               # the trace carries span ids (newer traces)
 
     def line(self) -> str:
@@ -120,6 +135,7 @@ def summarize(trace: TraceFile) -> Summary:
         by_phase=_grouped([c for c in calls if c.phase], _phase_name, by_time=True),
         compiles=trace.of(CompileReportRecord), evaluations=_evaluations(trace, calls),
         assertions=trace.of(AssertionRecord), tool_steps=len(trace.of(ToolStepRecord)),
+        spans=_span_groups(trace.of(SpanRecord)),
         span_fields=any(r.span_id for r in trace.records))
 
 
@@ -128,13 +144,17 @@ def _phase_name(call: PredictorCallRecord) -> str:
 
 
 def _series(calls: list[PredictorCallRecord], timed: bool) -> list[Point]:
-    """Cumulative calls, tokens and cost: by start time when every call has one, else by order."""
+    """Cumulative calls, tokens and cost: by start time when every call has one, else by order;
+    at most MAX_POINTS points (every k-th, and the last), which a chart's width cannot tell apart."""
     ordered = sorted(calls, key=lambda c: (c.start or 0.0, c.line)) if timed else calls
     origin = ordered[0].start or 0.0 if timed and ordered else 0.0
+    every = max(1, -(-len(ordered) // MAX_POINTS))
     points, tokens, cost = [], 0, 0.0
     for n, call in enumerate(ordered, start=1):
         tokens += call.tokens
         cost += call.cost or 0.0
+        if n % every and n != len(ordered):
+            continue
         x = (call.end or call.start or 0.0) - origin if timed else float(n)
         points.append(Point(max(0.0, x), n, tokens, cost))
     return points
@@ -151,6 +171,17 @@ def _grouped(calls: list[PredictorCallRecord], key, by_time: bool = False) -> li
     if by_time:
         return sorted(groups.items(), key=lambda kv: first[kv[0]])
     return sorted(groups.items(), key=lambda kv: (-kv[1].tokens, -kv[1].calls, kv[0]))
+
+
+def _span_groups(spans: list[SpanRecord]) -> list[SpanGroup]:
+    """Spans by type and name, in the order each began."""
+    groups: dict[tuple[str, str], SpanGroup] = {}
+    for span in sorted(spans, key=lambda r: (r.start or 0.0, r.line)):
+        group = groups.setdefault((span.type, span.name), SpanGroup(span.type, span.name))
+        group.count += 1
+        group.seconds += span.seconds or 0.0
+        group.errors += span.error is not None
+    return list(groups.values())
 
 
 def _evaluations(trace: TraceFile, calls: list[PredictorCallRecord]) -> list[Evaluation]:
