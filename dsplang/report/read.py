@@ -47,8 +47,8 @@ def read_trace(path: str) -> TraceFile:
     trace = TraceFile(path)
     with _opened(path) as fh:
         for number, raw in enumerate(fh, start=1):
-            line = _decoded(raw, path, number).strip()
-            if not line:
+            line = _decoded(raw, path, number).rstrip("\r\n")      # columns count from the line's start
+            if not line.strip():
                 continue
             data = _parse_line(path, number, line, not raw.endswith(b"\n"), trace)
             if data is not None:

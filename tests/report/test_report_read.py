@@ -100,3 +100,10 @@ def test_iso_times_and_numeric_ids_are_read(tmp_path):
     record = {**CALL, "start": "2026-01-02T03:04:05+00:00", "span_id": 17, "candidate": 3}
     call = read_trace(write(tmp_path, lines(record))).records[0]
     assert call.start == 1767323045.0 and call.span_id == "17" and call.candidate == "3"
+
+
+def test_columns_count_from_the_start_of_the_line(tmp_path):
+    path = write(tmp_path, '   {"kind": nope}\r\n')
+    with pytest.raises(DspFileError) as raised:
+        read_trace(path)
+    assert (raised.value.span.line, raised.value.span.col) == (1, 13)
