@@ -254,7 +254,7 @@ def report(exc: BaseException, debug: bool) -> int:
 
 def cmd_run(args) -> int:
     from dsplang.driver import run as runtime
-    with reported(args.report, args.trace) as trace_path:
+    with reported(args.report, args.trace, args.file) as trace_path:
         options = runtime.RunOptions(lm=args.lm, cache=not args.no_cache, otel=args.otel, trace_path=trace_path,
                                      show_prompts=args.show_prompts, quiet=args.quiet, recompile=args.recompile,
                                      limits=limits(args))
@@ -265,7 +265,7 @@ def cmd_run(args) -> int:
 
 
 @contextlib.contextmanager
-def reported(report_path: str | None, trace_path: str | None):
+def reported(report_path: str | None, trace_path: str | None, program: str):
     """`--report PATH`: the run's trace goes to `trace_path` (or a temporary file), and after the
     run its report to PATH; after a run that failed, only when the trace has records. Yields
     the trace path to run with."""
@@ -284,22 +284,22 @@ def reported(report_path: str | None, trace_path: str | None):
         yield path
     except BaseException:
         if os.path.exists(path) and os.path.getsize(path) > 0:
-            write_report(path, report_path, failed=True)
+            write_report(path, report_path, program, failed=True)
         raise
     else:
-        write_report(path, report_path)
+        write_report(path, report_path, program)
     finally:
         if temp is not None:
             os.unlink(temp)
 
 
-def write_report(trace_path: str, report_path: str, failed: bool = False) -> None:
+def write_report(trace_path: str, report_path: str, program: str, failed: bool = False) -> None:
     """Write the report of `trace_path` to `report_path`; say where on stderr. After a run that
     failed, a report that cannot be written is a warning (the run's own error is shown)."""
     from dsplang.errors import DspError, render
     from dsplang.report.build import write_report as build
     try:
-        summary = build(trace_path, report_path)
+        summary = build(trace_path, report_path, program)
     except DspError as err:
         if not failed:
             raise
@@ -357,7 +357,7 @@ def cmd_compile(args) -> int:
         estimate_file(args.file, lm=args.lm, limits=limits(args))
         return EXIT_OK
     from dsplang.driver import run as runtime
-    with reported(args.report, None) as trace_path:
+    with reported(args.report, None, args.file) as trace_path:
         options = runtime.RunOptions(lm=args.lm, cache=not args.no_cache, otel=args.otel, quiet=args.quiet,
                                      trace_path=trace_path, recompile=args.recompile, compile_only=True,
                                      limits=limits(args))

@@ -11,11 +11,12 @@ from dsplang.report.read import read_trace
 from dsplang.report.summary import Summary, summarize
 
 
-def write_report(trace_path: str, out_path: str) -> Summary:
+def write_report(trace_path: str, out_path: str, source: str | None = None) -> Summary:
     """Read the trace at `trace_path` and write its report to `out_path` (whole or not at all:
-    the page is written next to it and renamed into place). Returns what the page shows."""
+    the page is written next to it and renamed into place); the page names `source` (the
+    program run, for `--report`) or else the trace. Returns what the page shows."""
     summary = summarize(read_trace(trace_path))
-    page = render_page(summary)
+    page = render_page(summary, source or trace_path)
     _write_whole(out_path, page)
     return summary
 

@@ -32,10 +32,11 @@ MAX_TEXT = 20_000           # characters of one prompt message or reply shown
 BAR_ROWS = 12
 
 
-def render_page(summary: Summary) -> str:
+def render_page(summary: Summary, source: str) -> str:
+    """The page of `summary`, titled with `source` (the trace file, or the program run)."""
     style, script = _text("style.css"), _text("script.js")
     return _template().render(
-        s=summary, t=summary.totals, csp=_csp(style, script), style=Markup(style), script=Markup(script),
+        s=summary, t=summary.totals, source=source, csp=_csp(style, script), style=Markup(style), script=Markup(script),
         version=__version__, span=_time_span(summary), compiles=[_compile_view(c) for c in summary.compiles],
         charts=_usage_charts(summary), shown_calls=summary.calls[:MAX_CALL_ROWS])
 

@@ -59,6 +59,7 @@ def test_compile_report(tmp_path, monkeypatch, capsys):
     assert main(["compile", "program.dsp", "--report", "compiled.html", "--quiet"]) == 0
     html = (tmp_path / "compiled.html").read_text(encoding="utf-8")
     assert "BootstrapFewShotWithRandomSearch on QA" in html and "Evaluation 1" not in html
+    assert "<title>dsp report · program.dsp</title>" in html          # the program, not the temporary trace
     assert "dsp: report: compiled.html" in capsys.readouterr().err
     assert not list(tmp_path.glob("*.jsonl"))          # the trace was a temporary file
 
