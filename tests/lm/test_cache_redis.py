@@ -142,3 +142,20 @@ def test_a_url_that_is_not_redis_is_one_warning(monkeypatch):
         assert ScriptedLM(["y"], cache=True).request(ask("q")).cache_hit
     [message] = cache_warnings(caught)
     assert "redis://" in message
+
+
+def test_dsp_run_with_the_server_down_warns_once_and_finishes(tmp_path, monkeypatch, capsys):
+    from dsplang.cli import main
+    port = redis_server.free_port()       # nothing listens there
+    monkeypatch.setenv("DSP_CACHE_URL", f"redis://:hunter2-password@127.0.0.1:{port}/1")
+    path = tmp_path / "qa.dsp"
+    path.write_text('use ScriptedLM([{"answer": "Paris"}, {"answer": "Rome"}], cache=true)\n'
+                    'let qa = Predict("question -> answer")\n'
+                    'print(qa(question="France?").answer)\nprint(qa(question="Italy?").answer)\n')
+    assert main(["run", str(path)]) == 0
+    out, err = capsys.readouterr()
+    assert out == "Paris\nRome\n"
+    assert err.count("cannot be used") == 1 and "hunter2" not in err
+    monkeypatch.setenv("DSP_CACHE_URL", f"redis://127.0.0.1:{port}/2")
+    assert main(["run", str(path), "--no-cache"]) == 0       # the server is not even tried
+    assert "cannot be used" not in capsys.readouterr().err
