@@ -51,8 +51,11 @@ def deployment(name: str, model: str, server, key: str, ident: str) -> dict:
 
 
 def config(a, b, **settings) -> dict:
+    """Group "fast": gpt-4o-mini on `a`, gpt-4o on `b`; a deployment that fails cools down for
+    longer than any test takes."""
     return {"model_list": [deployment("fast", "openai/gpt-4o-mini", a, KEY_A, "a-mini"),
-                           deployment("fast", "openai/gpt-4o", b, KEY_B, "b-4o")], **settings}
+                           deployment("fast", "openai/gpt-4o", b, KEY_B, "b-4o")],
+            "cooldown_time": 120, **settings}
 
 
 def fast_lm(a, b, **kwargs) -> LM:
