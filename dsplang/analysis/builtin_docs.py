@@ -86,6 +86,8 @@ DOCS: dict[str, str] = {
              "its hardest examples: new rules in its instructions and new demos, kept when they score better.",
     "GEPA": "GEPA(metric, auto=\"light\", reflection_lm=...) — evolves instructions by reflecting on the "
             "metric's feedback (a Feedback or a score), keeping a Pareto frontier of candidates.",
+    "BootstrapFinetune": "BootstrapFinetune(metric, teacher=..., epochs=2, lora={...}) — fine-tunes the embedded "
+                         "local model (a LoRA adapter) on the teacher's accepted runs; needs the [finetune] extra.",
     "Feedback": "Feedback(score, text=\"\", predictor=none) — a metric's score with words on what went wrong, "
                 "for GEPA (text may be a dict predictor -> text).",
     # data and evaluation

@@ -13,6 +13,10 @@ OPTIMIZER_PARAMS: dict[str, tuple[str, ...]] = {
         "max_rounds", "max_errors", "teacher", "balance_by", "threads", "num_threads", "seed", "verbose", "max_calls",
         "max_cost",
     ),
+    "BootstrapFinetune": (
+        "metric", "metric_threshold", "teacher", "epochs", "lora", "max_errors", "threads", "num_threads", "seed",
+        "verbose", "max_calls", "max_cost",
+    ),
     "BootstrapFewShotWithRandomSearch": (
         "metric", "teacher_settings", "max_bootstrapped_demos", "max_labeled_demos", "max_rounds",
         "num_candidate_programs", "num_threads", "max_errors", "stop_at_score", "metric_threshold",

@@ -6,15 +6,22 @@ secrets such as `api_key`) and config; plus the language version, a hash of the 
 source, of the training data, the optimizer and its settings, the scores, and how the
 compile ran (`run`: LM calls, tokens, cost, wall time — the only part that differs between
 two identical compiles). Writes are atomic: a temporary file replaced in one step.
+
+A predictor on a fine-tuned local model (`local/MODEL+lora=ADAPTER`, from BootstrapFinetune)
+has its adapter file copied beside the JSON file (`STEM.ADAPTER-NAME`) and named there by its
+file name alone; a load resolves that name against the JSON file's folder, so the two move
+together.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 import warnings
 import weakref
+from pathlib import Path
 from typing import Any
 
 from dsplang.context.run import current
@@ -22,6 +29,7 @@ from dsplang.driver import artifact_schema as schema
 from dsplang.driver.artifact_schema import FORMAT, MAX_DEMOS
 from dsplang.errors import DspFileError, DspValueError, Span
 from dsplang.grammar import ast
+from dsplang.lm import local
 from dsplang.lm.client import LM
 from dsplang.stdlib import program as prog
 from dsplang.stdlib.example import Example
@@ -50,8 +58,10 @@ def apply_state(program, saved: dict[str, dict], path: str, span: Span | None = 
     """Replace the parameters of `program` with `saved`; nothing changes if the shapes differ."""
     current = prog.named_predictors(program)
     _check_shape(current, saved, path, span, prog.describe(program))
+    folder = os.path.dirname(os.path.abspath(path))
+    resolved = {name: _with_adapter_at(saved[name], folder, path, span) for name, _ in current}
     for name, predictor in current:
-        _apply_one(predictor, saved[name])
+        _apply_one(predictor, resolved[name])
 
 
 def _check_shape(current: list, saved: dict, path: str, span, program_name: str) -> None:
@@ -97,6 +107,64 @@ def _apply_one(predictor, state: dict) -> None:
         predictor.lm = LM(settings.pop("model"), **settings)
 
 
+# ------------------------------------------------------------------ fine-tuned adapters
+
+
+def _adapter_of(state: dict) -> tuple[str, str] | None:
+    """(base model, adapter path) of a predictor state on a fine-tuned local model, else None."""
+    model = (state.get("lm") or {}).get("model")
+    if not isinstance(model, str) or not model.startswith(local.PROVIDER + "/"):
+        return None
+    base, adapter = local.split_adapter(model)
+    return None if adapter is None else (base, adapter)
+
+
+def _with_adapter_at(state: dict, folder: str, path: str, span: Span | None) -> dict:
+    """`state` with its adapter path (relative to the JSON file's folder) made absolute; a
+    DspFileError when the adapter file is not there."""
+    found = _adapter_of(state)
+    if found is None:
+        return state
+    base, adapter = found
+    full = os.path.join(folder, adapter)
+    if not os.path.isfile(full):
+        raise DspFileError(f"{path} names the LoRA adapter {adapter!r}, which is not in {folder}", span,
+                           hint="keep the .lora.gguf file beside the JSON file, or compile the program again")
+    return {**state, "lm": {**state["lm"], "model": local.with_adapter(base, full)}}
+
+
+def _portable_adapters(data: dict, path: str) -> dict:
+    """The document with each adapter copied beside `path` and named by its file name; older
+    adapter copies of the same file that it no longer names are removed."""
+    predictors = data.get("predictors")
+    if not isinstance(predictors, dict) or not any(_adapter_of(s) for s in predictors.values()):
+        return data
+    folder = Path(os.path.abspath(path)).parent
+    stem = Path(path).stem
+    kept, out = set(), {}
+    for name, state in predictors.items():
+        found = _adapter_of(state)
+        if found is None:
+            out[name] = state
+            continue
+        base, adapter = found
+        source = Path(adapter)
+        target = folder / (source.name if source.name.startswith(stem + ".") else f"{stem}.{source.name}")
+        if not source.is_file():
+            raise DspFileError(f"cannot save {path}: its LoRA adapter {adapter} is missing")
+        if not target.is_file() or target.stat().st_size != source.stat().st_size:
+            folder.mkdir(parents=True, exist_ok=True)
+            partial = target.with_name("." + target.name + ".tmp")
+            shutil.copyfile(source, partial)
+            os.replace(partial, target)
+        kept.add(target.name)
+        out[name] = {**state, "lm": {**state["lm"], "model": local.with_adapter(base, target.name)}}
+    for old in folder.glob(f"{stem}.*.lora.gguf"):
+        if old.name not in kept:
+            old.unlink(missing_ok=True)
+    return {**data, "predictors": out}
+
+
 # ------------------------------------------------------------------ documents
 
 
@@ -138,6 +206,7 @@ def write(path: str, data: dict, span: Span | None = None) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     try:
         os.makedirs(folder, exist_ok=True)
+        data = _portable_adapters(data, path)
         fd, temp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
     except OSError as err:
         raise DspFileError(f"cannot write {path}: {err.strerror}", span) from None

@@ -76,6 +76,7 @@ STDLIB: dict[str, tuple[str, str]] = {
     "Ensemble": ("dsplang.stdlib.optimizers.ensemble", "Ensemble"),
     "SIMBA": ("dsplang.stdlib.optimizers.simba", "SIMBA"),
     "GEPA": ("dsplang.stdlib.optimizers.gepa", "GEPA"),
+    "BootstrapFinetune": ("dsplang.stdlib.optimizers.finetune", "BootstrapFinetune"),
     "Feedback": ("dsplang.stdlib.feedback", "Feedback"),
     "History": ("dsplang.stdlib.history", "History"),
     "Image": ("dsplang.stdlib.image", "Image"),

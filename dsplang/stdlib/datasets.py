@@ -11,11 +11,15 @@ Each article is a title line, a blank line and the body. Files are UTF-8 except 
 Latin-1 (a bare ``0xa3`` pound sign), so each file is read as UTF-8 and, failing that, Latin-1.
 
 129 files repeat the title of an earlier file of the same topic (an exact or lightly edited
-copy); only the first is kept (2,096 articles), so no article is in both splits. The split
-is fixed: every fifth file of each topic (005, 010, ...) is ``"dev"`` (422 articles), the
-rest ``"train"`` (1,674). ``seed`` shuffles the split with ``random.Random(seed)`` and
-``n`` keeps the first ``n``, so one seed gives the same examples everywhere and the two
-splits never share an article. Each Example has ``text`` (the title, then the first
+copy); only the first is kept (2,096 articles). The split is fixed: every fifth file of each
+topic (005, 010, ...) is ``"dev"`` (422 of those articles), the rest ``"train"`` (1,674).
+39 more articles repeat the first 40 words of an earlier one's body under another title (17
+of them across the splits, e.g. "Spirit awards hail Sideways" in train and "Sideways
+dominates Spirit awards" in dev); these copies are dropped too, after the shuffle, so no text
+is in both splits or twice in one (2,057 articles: 1,645 train, 412 dev). ``seed`` shuffles
+the split's title-distinct articles with ``random.Random(seed)``, the copies are removed and
+``n`` keeps the first ``n``: one seed gives the same examples everywhere, and the samples
+drawn before the copies were removed are unchanged but for them. Each Example has ``text`` (the title, then the first
 ``words`` words of the body; the input) and ``topic`` (the label).
 """
 
@@ -35,6 +39,7 @@ TOPIC_NAMES = {"business": "business", "entertainment": "entertainment",
 TOPICS = tuple(TOPIC_NAMES.values())
 SPLITS = ("train", "dev")
 DEV_EVERY = 5
+SAME_BODY_WORDS = 40      # articles whose bodies start with the same 40 words are copies
 
 
 def bbc_news(split: str = "dev", n: int | None = None, seed: int | None = 0,
@@ -43,6 +48,8 @@ def bbc_news(split: str = "dev", n: int | None = None, seed: int | None = 0,
     _check_args(split, n, words)
     articles = [a for a in _articles() if a[0] == split]
     random.Random(seed).shuffle(articles)
+    copies = _copies(corpus_dir())
+    articles = [a for a in articles if (a[1], a[2]) not in copies]
     return [Example(text=_text(title, body, words), topic=topic).with_inputs("text")
             for _, topic, title, body in articles[:n]]
 
@@ -71,6 +78,21 @@ def _articles_in(folder: Path) -> tuple[tuple[str, str, str, str], ...]:
             split = "dev" if number % DEV_EVERY == 0 else "train"
             rows.append((split, topic, title, body.strip()))
     return tuple(rows)
+
+
+@lru_cache(maxsize=1)
+def _copies(folder: Path | None) -> frozenset[tuple[str, str]]:
+    """(topic, title) of each article whose body starts as an earlier article's does (in topic
+    then file order): the later copies, dropped from both splits."""
+    if folder is None:
+        return frozenset()
+    seen, copies = set(), set()
+    for _, topic, title, body in _articles_in(folder):
+        start = " ".join(body.split()[:SAME_BODY_WORDS]).lower()
+        if start in seen:
+            copies.add((topic, title))
+        seen.add(start)
+    return frozenset(copies)
 
 
 def _articles() -> list[tuple[str, str, str, str]]:
