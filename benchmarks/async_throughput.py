@@ -11,7 +11,10 @@ through each framework's real litellm path with its cache off:
   `evaluate(..., threads=256)` (the thread pool);
 - DSPy: `await program.acall(...)` under `asyncio.gather` (a semaphore of 256) and
   `dspy.Evaluate(num_threads=256)`;
-- the ceiling: bare `litellm.acompletion` under `asyncio.gather`, no framework.
+- the ceiling: bare `litellm.acompletion` under `asyncio.gather`, no framework;
+- DSPy's default engine: since 3.4, `dspy.LM("openai/...")` sends OpenAI-compatible requests
+  with its own vendored HTTP client (lm15), not litellm; `engine="litellm"` is its litellm
+  path. Both are shown, so the litellm rows compare like with like.
 
 litellm's own work per call (building the request, pydantic models, cost and logging) is
 milliseconds of CPU on a busy 2-core machine, so through litellm every figure is bound by
@@ -93,8 +96,9 @@ def threaded(program):
     return took
 
 result = {}
-real = dspy.LM("openai/gpt-4o-mini", api_base=url, api_key="sk-bench", cache=False, num_retries=0)
-for name, lm in (("litellm", real), ("sleep", SleepLM())):
+def real(engine):
+    return dspy.LM("openai/gpt-4o-mini", api_base=url, api_key="sk-bench", cache=False, num_retries=0, engine=engine)
+for name, lm in (("litellm", real("litellm")), ("native", real("auto")), ("sleep", SleepLM())):
     dspy.configure(lm=lm, adapter=dspy.ChatAdapter())
     program = dspy.Predict("question -> answer")
     program(question="warm up")
@@ -212,6 +216,9 @@ def main() -> None:
     print(row("DSPy acall + asyncio.gather", theirs["litellm_acall"]))
     print(row("DSPy Evaluate(num_threads=)", theirs["litellm_threads"]))
     print(row("bare litellm.acompletion + gather (ceiling)", bare))
+    print("DSPy's default engine for openai/ models: its own HTTP client (vendored lm15), not litellm")
+    print(row("DSPy acall + asyncio.gather", theirs["native_acall"]))
+    print(row("DSPy Evaluate(num_threads=)", theirs["native_threads"]))
     print("the engines alone: a fake LM that sleeps 100 ms, no litellm")
     print(row("dsplang evaluate(concurrency=) - async", ours["sleep_async"]))
     print(row("dsplang evaluate(threads=)", ours["sleep_threads"]))

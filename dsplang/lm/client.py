@@ -33,7 +33,7 @@ import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from dsplang.errors import DspLMError
@@ -85,6 +85,12 @@ class LMResponse:
         if self.reasoning is not None:
             stored["reasoning"] = list(self.reasoning)
         return stored
+
+    def timed(self, latency: float, import_seconds: float) -> LMResponse:
+        """This reply with its latency and import wait set (`dataclasses.replace` without its
+        per-call introspection: this runs on every provider call)."""
+        return LMResponse(self.texts, self.usage, self.cache_hit, latency, self.model, self.tool_calls,
+                          self.reasoning, import_seconds, self.deployment)
 
     @classmethod
     def from_stored(cls, data: dict, *, model: str, latency: float) -> LMResponse:
@@ -247,8 +253,7 @@ class LM:
         """A provider's reply: timed (the wait for litellm's import apart: `waited` before the
         request, more during it), kept in the cache under `key`, counted."""
         during = warmup.take_wait()
-        reply = replace(reply, latency=max(0.0, time.perf_counter() - start - during),
-                        import_seconds=waited + during)
+        reply = reply.timed(max(0.0, time.perf_counter() - start - during), waited + during)
         if key is not None:
             _cache.get_cache().put(key, reply.to_stored())
         _usage.record(reply)

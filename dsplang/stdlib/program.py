@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import hashlib
 import inspect
 import math
@@ -144,6 +145,15 @@ def accepts(f, count: int) -> bool | None:
         return len(params.required) <= count and (count <= params.positional or params.star is not None)
     if isinstance(f, (DspCallable, type)):
         return None
+    try:
+        return _python_accepts(f, count)
+    except TypeError:               # an unhashable callable: not remembered
+        return _python_accepts.__wrapped__(f, count)
+
+
+@functools.lru_cache(maxsize=256)
+def _python_accepts(f, count: int) -> bool | None:
+    """`accepts` for a Python callable, remembered: a metric is asked on every example."""
     try:
         signature = inspect.signature(f)
     except (TypeError, ValueError):
