@@ -23,7 +23,8 @@ from jinja2 import Environment, StrictUndefined, Template
 from markupsafe import Markup
 
 from dsplang.report import charts
-from dsplang.report.records import CompileReportRecord, ExampleScoreRecord
+from dsplang.report.records import ExampleScoreRecord
+from dsplang.report.rounds import Compile
 from dsplang.report.summary import Summary
 from dsplang.version import __version__
 
@@ -38,6 +39,7 @@ def render_page(summary: Summary, source: str) -> str:
     return _template().render(
         s=summary, t=summary.totals, source=source, csp=_csp(style, script), style=Markup(style), script=Markup(script),
         version=__version__, span=_time_span(summary), compiles=[_compile_view(c) for c in summary.compiles],
+        rounds_shown=any(c.rounds for c in summary.compiles),
         charts=_usage_charts(summary), shown_calls=summary.calls[:MAX_CALL_ROWS])
 
 
@@ -65,7 +67,8 @@ def _sha256(text: str) -> str:
     return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
 
 
-def _compile_view(record: CompileReportRecord) -> dict[str, Any]:
+def _compile_view(compile: Compile) -> dict[str, Any]:
+    record = compile.record
     rows = record.candidates
     scored = [(i, r) for i, r in enumerate(rows) if r.score is not None]
     dots = charts.Series(
@@ -79,7 +82,7 @@ def _compile_view(record: CompileReportRecord) -> dict[str, Any]:
     line = charts.Series("best so far", best, charts.PALETTE[2], step=True)
     chart = charts.line_chart([line, dots], x_label="candidate (in the order tried)", y_label="score (%)",
                               y_min=0.0, y_max=100.0, y_format=lambda v: f"{v:g}%")
-    return {"record": record, "chart": chart}
+    return {"record": record, "chart": chart, "rounds": compile.rounds}
 
 
 def _usage_charts(summary: Summary) -> dict[str, Markup | None]:

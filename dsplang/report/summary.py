@@ -10,42 +10,16 @@ from typing import Any
 from dsplang.report.read import TraceFile
 from dsplang.report.records import (
     AssertionRecord,
-    CompileReportRecord,
     ExampleScoreRecord,
     PredictorCallRecord,
     SpanRecord,
     ToolStepRecord,
 )
+from dsplang.report.rounds import Compile, compiles_of
+from dsplang.report.totals import Totals
 
 WORST = 10          # examples shown per evaluation
 MAX_POINTS = 1000   # points of a series over time
-
-
-@dataclass(slots=True)
-class Totals:
-    """LM calls, tokens and cost of a group of calls."""
-
-    calls: int = 0
-    cache_hits: int = 0
-    failed: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cost: float | None = None
-    latency: float = 0.0
-
-    def add(self, call: PredictorCallRecord) -> None:
-        self.calls += 1
-        self.cache_hits += call.cache_hit
-        self.failed += call.error is not None
-        self.prompt_tokens += call.prompt_tokens
-        self.completion_tokens += call.completion_tokens
-        if call.cost is not None:
-            self.cost = (self.cost or 0.0) + call.cost
-        self.latency += call.latency
-
-    @property
-    def tokens(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
 
 
 @dataclass(slots=True)
@@ -103,7 +77,7 @@ class Summary:
     by_path: list[tuple[str, Totals]]
     by_model: list[tuple[str, Totals]]
     by_phase: list[tuple[str, Totals]]
-    compiles: list[CompileReportRecord]
+    compiles: list[Compile]
     evaluations: list[Evaluation]
     assertions: list[AssertionRecord]
     tool_steps: int
@@ -133,7 +107,7 @@ def summarize(trace: TraceFile) -> Summary:
         by_path=_grouped(calls, lambda c: c.path or "(no path)"),
         by_model=_grouped(calls, lambda c: c.model or "(no model)"),
         by_phase=_grouped([c for c in calls if c.phase], _phase_name, by_time=True),
-        compiles=trace.of(CompileReportRecord), evaluations=_evaluations(trace, calls),
+        compiles=compiles_of(trace.records, calls), evaluations=_evaluations(trace, calls),
         assertions=trace.of(AssertionRecord), tool_steps=len(trace.of(ToolStepRecord)),
         spans=_span_groups(trace.of(SpanRecord)),
         span_fields=any(r.span_id for r in trace.records))

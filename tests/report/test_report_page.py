@@ -81,4 +81,6 @@ def test_the_real_run_is_all_there(report_run):
     worst = html[html.index("The 5 worst examples"):]
     assert worst.index("example 5 · score 0") < worst.index("example 1 · score 1")
     assert "prompt 1: respond.predict · scripted" in worst
-    assert "LM calls by optimizer phase and candidate" in html
+    rounds = re.sub(r"<[^>]+>|\s+", " ", html[html.index("<h3>Rounds</h3>"):html.index('<section id="usage">')])
+    assert re.sub(" +", " ", rounds).count("1 building 6 candidates") == 1
+    assert re.search(r"2 scoring 6 on 5 examples \S+ ms 30 [\d,]+ \$0.0000 6 80.0% 80.0%", re.sub(" +", " ", rounds))
