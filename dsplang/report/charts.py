@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from markupsafe import Markup, escape
 
 PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2")
-_LEFT, _RIGHT, _TOP, _BOTTOM = 64, 16, 16, 40
+_LEFT, _RIGHT, _TOP, _BOTTOM = 64, 16, 28, 40
 
 
 @dataclass(slots=True)
@@ -52,7 +52,7 @@ def line_chart(series: Sequence[Series], *, x_label: str, y_label: str, width: i
 
     parts = [_open(width, height, f"{y_label} by {x_label}")]
     parts += _grid(_ticks(y_lo, y_hi), py, y_format, width)
-    parts += _x_axis(_ticks(x_lo, x_hi), px, height, x_label)
+    parts += _x_axis(_ticks(x_lo, x_hi), px, width, height, x_label)
     parts.append(f'<text class="axis-label" x="12" y="{_TOP + plot_h / 2:.1f}" '
                  f'transform="rotate(-90 12 {_TOP + plot_h / 2:.1f})" text-anchor="middle">{escape(y_label)}</text>')
     for s in series:
@@ -122,14 +122,13 @@ def _grid(ticks: list[float], py, fmt, width: int) -> list[str]:
     return out
 
 
-def _x_axis(ticks: list[float], px, height: int, label: str) -> list[str]:
+def _x_axis(ticks: list[float], px, width: int, height: int, label: str) -> list[str]:
     base = height - _BOTTOM
-    out = [f'<line class="axis" x1="{_LEFT}" x2="{px(ticks[-1]) if ticks else _LEFT:.1f}" '
-           f'y1="{base}" y2="{base}"/>']
+    out = [f'<line class="axis" x1="{_LEFT}" x2="{width - _RIGHT}" y1="{base}" y2="{base}"/>']
     for t in ticks:
         out.append(f'<text class="tick" x="{px(t):.1f}" y="{base + 16}" text-anchor="middle">{t:g}</text>')
-    out.append(f'<text class="axis-label" x="{_LEFT + (px(ticks[-1]) - _LEFT) / 2 if ticks else _LEFT:.1f}" '
-               f'y="{height - 6}" text-anchor="middle">{escape(label)}</text>')
+    out.append(f'<text class="axis-label" x="{(_LEFT + width - _RIGHT) / 2:.1f}" y="{height - 6}" '
+               f'text-anchor="middle">{escape(label)}</text>')
     return out
 
 
