@@ -181,18 +181,27 @@ class _Task:
         self.metric = metric
 
     def __call__(self, example: Example) -> tuple[Any, float, list[str | None]]:
+        if not trace.active():          # no ScoredExample will be recorded: nothing to collect
+            return self._scored(example, None)
         with trace.collecting() as seen:       # the example's calls, for its ScoredExample record
-            try:
-                prediction = program_api.run_on(self.program, example)
-            except Exception as err:  # noqa: BLE001 - any failure of user code scores failure_score
-                raise _RowFailure(err, None, calls=calls_made(seen)) from err
-            try:
-                score = program_api.score(self.metric, example, prediction)
-            except program_api.MetricError as err:
-                shown = _not_a_prediction(err.error, prediction)     # then the program is at fault
-                raise _RowFailure(shown, prediction, err if shown is err.error else None,
-                                  calls=calls_made(seen)) from err.error
-        return prediction, score, calls_made(seen)
+            return self._scored(example, seen)
+
+    def _scored(self, example: Example, seen: trace.Trace | None) -> tuple[Any, float, list[str | None]]:
+        try:
+            prediction = program_api.run_on(self.program, example)
+        except Exception as err:  # noqa: BLE001 - any failure of user code scores failure_score
+            raise _RowFailure(err, None, calls=_calls(seen)) from err
+        try:
+            score = program_api.score(self.metric, example, prediction)
+        except program_api.MetricError as err:
+            shown = _not_a_prediction(err.error, prediction)     # then the program is at fault
+            raise _RowFailure(shown, prediction, err if shown is err.error else None,
+                              calls=_calls(seen)) from err.error
+        return prediction, score, _calls(seen)
+
+
+def _calls(seen: trace.Trace | None) -> list[str | None]:
+    return [] if seen is None else calls_made(seen)
 
 
 def _not_a_prediction(error: Exception, prediction: Any) -> Exception:
