@@ -33,6 +33,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -104,7 +105,7 @@ class RayPool:
         run = current()
         settings = _Settings(run.options, run.lm or run.options.lm, run.retriever)
         try:
-            payload = ray.put(pickle.dumps((fn, settings)))
+            payload = ray.put((_folders(), pickle.dumps((fn, settings))))
         except (pickle.PicklingError, TypeError, AttributeError) as err:
             raise DspRuntimeError(f"the program cannot be sent to Ray workers: {err}",
                                   hint="everything it holds must pickle (a ScriptedLM, an LM, "
@@ -225,6 +226,12 @@ def _connect(ray: Any, address: str | None) -> bool:
     return True
 
 
+def _folders() -> list[str]:
+    """The caller's import folders (a .dsp file's own folder, where `from tools import f`
+    finds tools.py, is one): a worker adds those it has too before it unpickles `fn`."""
+    return [os.path.abspath(f) for f in sys.path if f and os.path.isdir(f)]
+
+
 def _chunks(items: Iterator[tuple[int, Any]], size: int) -> Iterator[list[tuple[int, Any]]]:
     while True:
         chunk = [pair for _, pair in zip(range(size), items)]
@@ -246,8 +253,10 @@ def _first_line(err: BaseException) -> str:
 class _Worker:
     """The Ray actor: loads `fn` and the caller's settings once, then runs chunks of items."""
 
-    def __init__(self, payload: bytes, threads: int) -> None:
-        self.fn, self.settings = pickle.loads(payload)
+    def __init__(self, payload: tuple[list[str], bytes], threads: int) -> None:
+        folders, pickled = payload
+        sys.path.extend(f for f in folders if f not in sys.path and os.path.isdir(f))
+        self.fn, self.settings = pickle.loads(pickled)
         self.threads = threads
 
     def run(self, chunk: list[tuple[int, Any]]) -> tuple[list[Done | Failed], dict[str, float], BaseException | None]:

@@ -45,8 +45,11 @@ def test_a_batch_on_ray_writes_what_an_in_process_batch_writes_and_resumes(clust
 
 def test_workers_get_the_cache_settings_and_share_the_reply_cache(cluster, tmp_path, capsys):
     """DSP_CACHE_DIR (set by the test fixture after Ray started) reaches the workers: their
-    replies are in the cache this process reads."""
-    (tmp_path / "qa.dsp").write_text(PROGRAM.replace("})\n", "}, cache=true)\n", 1))
+    replies are in the cache this process reads. A Python module next to the .dsp file is
+    found by the workers too."""
+    (tmp_path / "tools.py").write_text("def tidy(text):\n    return ' '.join(text.split())\n")
+    (tmp_path / "qa.dsp").write_text("from tools import tidy\n" + PROGRAM.replace("})\n", "}, cache=true)\n", 1)
+                                     .replace("respond(question=question)", "respond(question=tidy(question))"))
     write_rows(tmp_path / "in.jsonl", rows(6))
     args = ["batch", str(tmp_path / "qa.dsp"), "qa", "-i", str(tmp_path / "in.jsonl")]
     assert main([*args, "-o", str(tmp_path / "ray.jsonl"), "--ray", "local", "--workers", "2"]) == 1
