@@ -71,6 +71,21 @@ def open_span(type: str, name: str, source: Span | None = None, *, phase: str | 
     return _open(type, name, source, phase, candidate, attributes, parent, place=True)
 
 
+def open_if_collected(type: str, name: str, source: Span | None = None) -> Opened | None:
+    """`open_span`, or None when nothing would record the span (no trace active, no OTLP
+    export): a module call, made on every example of an evaluation, then costs no span."""
+    run = current()
+    if not run.traces and run.ids.exporter is None:
+        return None
+    return open_span(type, name, source)
+
+
+def close_if_opened(opened: Opened | None, error: BaseException | None = None) -> None:
+    """`close_span` for what `open_if_collected` gave."""
+    if opened is not None:
+        close_span(opened, error)
+
+
 def enter_span(type: str, name: str, *, parent: SpanContext | None, phase: str | None = _KEEP,
                attributes: dict[str, Any] | None = None) -> Opened:
     """Open a span and make it the open one for the rest of the enclosing block (no token:

@@ -41,8 +41,8 @@ class StdlibHost:
     last_call = staticmethod(feedback.last_call)
     giving_feedback = staticmethod(feedback.giving_feedback)
 
-    open_span = staticmethod(spans.open_span)
-    close_span = staticmethod(spans.close_span)
+    open_span = staticmethod(spans.open_if_collected)
+    close_span = staticmethod(spans.close_if_opened)
 
     @staticmethod
     def make_record(name: str, fields: list[tuple[str, object, str | None]],
