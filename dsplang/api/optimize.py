@@ -24,7 +24,8 @@ def evaluate(program: Any, data: Any, metric: Any = None, *, threads: int | None
 
     `threads` (DSPy's `num_threads` is accepted too) runs examples in parallel; the other
     options are the builtin's: `display_progress`, `max_errors`, `failure_score`,
-    `display_table`. The result has `.score` (0-100), `.results`, `.errors`,
+    `display_table`, `concurrency`, `backend` ("ray": on a Ray cluster's workers, `threads`
+    each; docs/scale.md). The result has `.score` (0-100), `.results`, `.errors`,
     `.to_records()` (rows for a DataFrame) and an HTML view in notebooks."""
     if threads is not None and num_threads is not None and threads != num_threads:
         raise DspArgumentError("evaluate(): give threads= or num_threads=, not both")
