@@ -20,8 +20,8 @@ and `dsp batch --ray`.
   `Failed` (the worker is not restarted: a batch rerun with --retry-errors runs them again).
 - Connecting: inside a process where Ray is already initialized the pool uses that
   cluster; otherwise it calls `ray.init(address=...)` (None: `RAY_ADDRESS`, else a new
-  local cluster; "auto": the cluster already running on this machine; or
-  "ray://HOST:10001", "HOST:6379") and shuts it down again in `close()`. The environment
+  local cluster; "local": a new local cluster; "auto": the cluster already running on this
+  machine; or "ray://HOST:10001", "HOST:6379") and shuts it down again in `close()`. The environment
   variables in `PASSED_ENV` (the cache's `DSP_CACHE_URL`, ...) and any named in `env=` are
   set in the workers.
 

@@ -17,6 +17,7 @@ from there.
 from __future__ import annotations
 
 import contextvars
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -91,6 +92,8 @@ def run_batch(options: BatchOptions, run: Run, progress_to: TextIO | None) -> Ba
 def _run_batch(options: BatchOptions, run: Run, progress_to: TextIO | None) -> BatchSummary:
     with entered(run):
         total = count_rows(options.input)
+        if os.path.exists(options.output) and os.path.samefile(options.input, options.output):
+            raise DspArgumentError("--output is the input file", hint="write the output to another file")
         program = load_program(new_interpreter(run.options.limits), options.program, options.name)
         earlier = previous(options.output, options.key is not None, options.retry_errors)
         summary = BatchSummary(total, earlier.done.count, kept_errors=earlier.errors)
@@ -188,7 +191,7 @@ class _Batch:
 
     def _on_ray(self, task: RowTask) -> None:
         options = self.options
-        address = None if options.ray == "local" else options.ray
+        address = options.ray          # "local" starts a new cluster even when RAY_ADDRESS is set
         with RayPool(task, threads=options.threads, workers=options.workers, address=address,
                      env=options.ray_env) as pool:
             threads = options.threads
