@@ -33,6 +33,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import socket
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ PASSED_ENV = ("DSP_CACHE_URL", "DSP_CACHE_DIR", "DSP_NO_CACHE", "DSP_LM", "DSP_L
               "DSP_NO_LOCAL_LM", "LITELLM_LOCAL_MODEL_COST_MAP")
 _IN_FLIGHT = 2          # chunks sent to one worker at a time
 _POLL_SECONDS = 0.2     # how often the waiting loop wakes up, so Ctrl-C is seen promptly
+_CONNECT_SECONDS = 5.0  # to reach a cluster's address before Ray is asked to join it
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +213,7 @@ def _connect(ray: Any, address: str | None) -> bool:
     """Connect to (or start) a cluster unless Ray is already initialized; whether we did."""
     if ray.is_initialized():
         return False
+    _check_reachable(address)
     ray_logger = logging.getLogger("ray")
     level = ray_logger.level
     ray_logger.setLevel(logging.ERROR)       # its start-up notices are not the user's business
@@ -224,6 +227,23 @@ def _connect(ray: Any, address: str | None) -> bool:
     finally:
         ray_logger.setLevel(level)
     return True
+
+
+def _check_reachable(address: str | None) -> None:
+    """A cluster address (`HOST:PORT`, `ray://HOST:PORT`) that refuses a TCP connection is an
+    error at once (Ray itself retries it for minutes)."""
+    if not address or address in ("auto", "local"):
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        raise DspArgumentError(f"{address!r} is not a Ray cluster address",
+                               hint="give local, auto, HOST:6379 or ray://HOST:10001")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=_CONNECT_SECONDS).close()
+    except OSError as err:
+        raise DspRuntimeError(f"cannot connect to the Ray cluster at {address}: "
+                              f"{err.strerror or type(err).__name__}",
+                              hint="is the cluster running (`ray status`), and is the address its head's?") from None
 
 
 def _folders() -> list[str]:

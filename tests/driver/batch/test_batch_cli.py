@@ -91,8 +91,14 @@ def test_bad_names_and_options_are_errors_before_any_row_runs(batch_files, capsy
     assert batch(program, "qa", "-i", data, "-o", out, "--threads", 2, "--concurrency", 4) == 1
     assert batch(program, "qa", "-i", data, "-o", out, "--workers", 2) == 1
     assert batch(program, "qa", "-i", program.parent / "none.jsonl", "-o", out) == 1
+    assert batch(program, "qa", "-i", data, "-o", data) == 1
     err = capsys.readouterr().err
     assert "give --threads or --concurrency" in err and "for a run on Ray" in err and "no such input file" in err
+    assert "--output is the input file" in err
+    assert batch(program, "qa", "-i", data, "-o", out, "--ray", "127.0.0.1:1") == 1      # refused at once
+    assert batch(program, "qa", "-i", data, "-o", out, "--ray", "head-node") == 1
+    err = capsys.readouterr().err
+    assert "cannot connect to the Ray cluster at 127.0.0.1:1" in err and "'head-node' is not a Ray cluster address" in err
     assert "Traceback" not in err
 
 
