@@ -81,5 +81,7 @@ def test_evaluate_on_ray_scores_as_in_process(cluster):
         [(p.answer if p else None, s) for _, p, s in local.results]
     with pytest.raises(dsplang.DspError, match="chatty returned"), dsplang.context(lm=dsplang.ScriptedLM({"": {"answer": "x"}})):
         dsplang.evaluate(ns.qa, data, metric=ns.chatty, backend="ray", display_progress=False)
+    with pytest.raises(dsplang.DspError, match="the program cannot be sent to Ray workers"):
+        dsplang.evaluate(lambda question: dsplang.Prediction(answer="Paris"), data, metric=ns.right, backend="ray")
     with pytest.raises(dsplang.DspError, match="backend must be"):
         dsplang.evaluate(ns.qa, data, metric=ns.right, backend="spark")
