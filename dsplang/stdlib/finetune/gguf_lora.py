@@ -14,7 +14,10 @@ same steps are done here with the `gguf` package's writer and its table of tenso
   permutation is applied again here, to the rows of B (B A is then permuted like W);
 - tensors are float16, as the converter's default output type.
 
-tests/stdlib/optimizers/test_finetune.py holds the result equal to the converter's output.
+Checked once against the converter of llama-cpp-python 0.3.36's sdist on a trained adapter
+(SmolLM2-135M, rank 16, layers 15-29, `--outtype f16`): the same 210 tensors, names, types
+and bytes, and the same adapter keys. tests/stdlib/optimizers/test_finetune.py checks the
+keys, the names and the q/k permutation.
 The file is written to a temporary name and moved into place, so an interrupted write leaves
 no adapter behind.
 """
@@ -33,24 +36,17 @@ PERMUTED = frozenset({"llama"})
 SUPPORTED = PERMUTED
 
 
-def base_info(base: Path) -> dict[str, Any]:
-    """The base model's architecture, layer count and attention heads, read from its GGUF."""
-    import gguf
-
-    reader = gguf.GGUFReader(str(base))
-
-    def value(key: str) -> Any:
-        found = reader.fields.get(key)
-        return None if found is None else found.contents()
-
-    arch = value("general.architecture")
+def base_info(metadata: dict[str, str], name: str) -> dict[str, Any]:
+    """The base model's architecture, layer count and attention heads, from its GGUF metadata
+    (llama.cpp's `Llama.metadata`: the loaded model's key/value pairs, as strings)."""
+    arch = metadata.get("general.architecture")
     if arch not in SUPPORTED:
-        raise DspValueError(f"{base.name}: fine-tuning supports llama-architecture models "
+        raise DspValueError(f"{name}: fine-tuning supports llama-architecture models "
                             f"(SmolLM2, Llama), not {arch!r}",
                             hint='fine-tune the embedded model: LM("local/smollm2")')
-    return {"arch": arch, "blocks": int(value(f"{arch}.block_count")),
-            "heads": int(value(f"{arch}.attention.head_count")),
-            "kv_heads": int(value(f"{arch}.attention.head_count_kv") or value(f"{arch}.attention.head_count"))}
+    heads = int(metadata[f"{arch}.attention.head_count"])
+    return {"arch": arch, "blocks": int(metadata[f"{arch}.block_count"]), "heads": heads,
+            "kv_heads": int(metadata.get(f"{arch}.attention.head_count_kv") or heads)}
 
 
 def permute_rows(weights: Any, heads: int, kv_heads: int | None) -> Any:
@@ -82,11 +78,10 @@ def adapter_tensors(info: dict[str, Any], tensors: dict[str, tuple[Any, Any]]) -
     return out
 
 
-def write_adapter(path: Path, base: Path, tensors: dict[str, tuple[Any, Any]], alpha: float) -> None:
-    """Write the adapter for `base` (its GGUF file) to `path`, atomically."""
+def write_adapter(path: Path, info: dict[str, Any], tensors: dict[str, tuple[Any, Any]], alpha: float) -> None:
+    """Write the adapter for the base model `info` describes (`base_info`) to `path`, atomically."""
     import gguf
 
-    info = base_info(base)
     arrays = adapter_tensors(info, tensors)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix="." + path.name + ".", suffix=".tmp")

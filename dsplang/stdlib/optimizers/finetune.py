@@ -32,13 +32,13 @@ from pathlib import Path
 
 from dsplang.context import lm as run_lm
 from dsplang.context import trace
-from dsplang.errors import DspError, DspRuntimeError, DspValueError
+from dsplang.errors import DspError, DspNotAvailableError, DspRuntimeError, DspValueError
 from dsplang.lm import local
 from dsplang.lm.cache import cache_dir, canonical_json
 from dsplang.stdlib import program as prog
 from dsplang.stdlib.finetune import extra
 from dsplang.stdlib.finetune.chat_data import ChatExample, chat_example, data_hash
-from dsplang.stdlib.finetune.gguf_lora import write_adapter
+from dsplang.stdlib.finetune.gguf_lora import base_info, write_adapter
 from dsplang.stdlib.finetune.trainer import LoraSettings, peak_rss_mb, train
 from dsplang.stdlib.optimizers.base import Optimizer
 from dsplang.stdlib.optimizers.bootstrap import _check_same_shape
@@ -103,15 +103,17 @@ class BootstrapFinetune(Optimizer):
 
     def _compile(self, run, student, trainset, valset, teacher):
         compiled = prog.clone(student)
-        student_lm, base = self._student_model(compiled)
+        student_lm, base_name, base = self._student_model(compiled)
         extra.require(self.name)
+        # a model it cannot write an adapter for is refused now (the header of the loaded model)
+        info = base_info(local.loaded_model(base_name).llama.metadata, base.name)
         settings = self.lora_settings()
         teacher = prog.clone(teacher or self.teacher or student)
         _check_same_shape(compiled, teacher)
         started = time.perf_counter()
         examples = self._label(run, teacher, compiled, trainset)
         self.timings = {"teacher": time.perf_counter() - started}
-        adapter = self._adapter(run, base, examples, settings)
+        adapter = self._adapter(run, base, info, examples, settings)
         tuned = student_lm.copy(model=local.with_adapter(student_lm.model, adapter))
         for _, predictor in prog.named_predictors(compiled):
             predictor.lm = tuned
@@ -137,8 +139,12 @@ class BootstrapFinetune(Optimizer):
                                 f"({', '.join(sorted(models))}); one adapter is trained for one model",
                                 hint="give every predictor of the student the same local LM")
         model, lm = next(iter(models.items()))
-        base = local.model_path(model.split("/", 1)[1])
-        return lm, base
+        name = model.split("/", 1)[1]
+        base = local.model_path(name)
+        if not local.runtime_installed():
+            raise DspNotAvailableError(f"{self.name}: the local model runtime (llama-cpp-python) is not "
+                                       "installed", hint=local.INSTALL_HINT)
+        return lm, name, base
 
     # ---------------------------------------------------------- the teacher's exchanges
 
@@ -203,7 +209,7 @@ class BootstrapFinetune(Optimizer):
 
     # ---------------------------------------------------------- the adapter
 
-    def _adapter(self, run, base: Path, examples: list[ChatExample], settings: LoraSettings) -> Path:
+    def _adapter(self, run, base: Path, info: dict, examples: list[ChatExample], settings: LoraSettings) -> Path:
         """The adapter for these exchanges: the cached file, or a new one trained now."""
         key = prog.sha256(canonical_json({
             "exchanges": data_hash(examples), "base": base.name, "base_size": base.stat().st_size,
@@ -226,7 +232,7 @@ class BootstrapFinetune(Optimizer):
         try:
             result = train(base, examples, settings, epochs=self.epochs, seed=self.seed, progress=progress)
             started = time.perf_counter()
-            write_adapter(path, base, result.tensors, settings.alpha)
+            write_adapter(path, info, result.tensors, settings.alpha)
             self.timings.update({"loading the model into torch": result.load_seconds,
                                  "training": result.train_seconds,
                                  "writing the adapter": time.perf_counter() - started})

@@ -5,6 +5,7 @@ local model, skipped with the install commands as the reason otherwise)."""
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import pytest
 
@@ -16,7 +17,10 @@ from dsplang.lm import LM, local
 from dsplang.lm.scripted import ScriptedLM
 from dsplang.stdlib.example import Example
 from dsplang.stdlib.finetune import extra
+from dsplang.stdlib.optimizers import finetune
 from dsplang.stdlib.optimizers.finetune import BootstrapFinetune
+
+SMOLLM2 = {"arch": "llama", "blocks": 30, "heads": 9, "kv_heads": 3}
 
 TOPICS = '''
 enum Topic: business, sport
@@ -83,6 +87,7 @@ def test_the_refusal_in_a_program_names_the_compile_statements_line(tmp_path):
 def test_without_the_extra_the_refusal_says_how_to_install_it(ns, monkeypatch):
     monkeypatch.setattr(extra, "missing", lambda: ["torch", "peft"])
     monkeypatch.setattr(local, "model_path", lambda name: "model.gguf")
+    monkeypatch.setattr(local, "runtime_installed", lambda: True)
     with context.using(LM("local/smollm2")), pytest.raises(DspNotAvailableError) as info:
         BootstrapFinetune(verbose=False).compile(ns.student, trainset=examples())
     assert "torch, peft" in info.value.message
@@ -100,6 +105,86 @@ def test_lora_settings_are_checked(lora, wrong):
 def test_settings_decide_the_reuse_key():
     assert BootstrapFinetune(epochs=1).settings() != BootstrapFinetune(epochs=2).settings()
     assert BootstrapFinetune(lora={"rank": 8}).settings()["lora"] == {"rank": 8}
+
+
+# ------------------------------------------------------------------ the teacher's exchanges
+# (training itself is replaced here by a recorder: the slow tests below train for real)
+
+
+@pytest.fixture
+def recorded(monkeypatch, tmp_path):
+    """BootstrapFinetune with the training step recording the exchanges it is given."""
+    got = []
+
+    def adapter(self, run, base, info, exchanges, settings):
+        got.extend(exchanges)
+        path = tmp_path / "recorded.lora.gguf"
+        path.write_bytes(b"adapter")
+        return path
+    monkeypatch.setattr(BootstrapFinetune, "_adapter", adapter)
+    monkeypatch.setattr(extra, "missing", lambda: [])
+    monkeypatch.setattr(local, "model_path", lambda name: tmp_path / "model.gguf")
+    monkeypatch.setattr(finetune, "base_info", lambda metadata, name: SMOLLM2)
+    monkeypatch.setattr(local, "runtime_installed", lambda: True)
+    monkeypatch.setattr(local, "loaded_model", lambda name: SimpleNamespace(llama=SimpleNamespace(metadata={})))
+    return got
+
+
+def scripted_teacher(ns, answers):
+    teacher = ns.student.clone()
+    teacher.lm = ScriptedLM(answers)
+    return teacher
+
+
+def test_only_the_runs_the_metric_accepts_become_exchanges_in_the_students_format(ns, recorded):
+    teacher = scripted_teacher(ns, {"": {"topic": "sport"}})      # right on the sport half only
+    with context.using(LM("local/smollm2", temperature=0.0)):
+        tuned = BootstrapFinetune(metric=ns.right, teacher=teacher, verbose=False).compile(
+            ns.student, trainset=examples())
+    assert len(recorded) == 4
+    assert all(e.reply == "[[ ## topic ## ]]\nsport\n\n[[ ## completed ## ]]\n" for e in recorded)
+    assert [m["role"] for m in recorded[0].messages] == ["system", "user"]
+    assert "The striker scored twice" in recorded[0].messages[-1]["content"]
+    assert tuned.lm.model.startswith("local/smollm2+lora=") and tuned.lm.kwargs == {"temperature": 0.0}
+
+
+def test_an_unlabelled_trainset_is_labelled_by_the_teacher(ns, recorded):
+    teacher = scripted_teacher(ns, {"": {"topic": "business"}})
+    unlabelled = [Example(text=text).with_inputs("text") for text, _ in TEXTS]
+    with context.using(LM("local/smollm2")):
+        BootstrapFinetune(metric=ns.right, teacher=teacher, verbose=False).compile(ns.student, trainset=unlabelled)
+    assert len(recorded) == len(TEXTS)
+
+
+def test_max_calls_bounds_the_teachers_calls(ns, recorded):
+    teacher = scripted_teacher(ns, {"": {"topic": "sport"}})
+    with context.using(LM("local/smollm2")):
+        BootstrapFinetune(teacher=teacher, max_calls=3, verbose=False).compile(ns.student, trainset=examples())
+    assert len(teacher.lm.requests) == 3 and len(recorded) == 3
+
+
+def test_a_teacher_whose_every_run_is_rejected_is_an_error(ns, recorded):
+    flipped = {text: {"topic": "sport" if topic == "business" else "business"} for text, topic in TEXTS}
+    teacher = scripted_teacher(ns, flipped)
+    with context.using(LM("local/smollm2")), pytest.raises(DspValueError) as info:
+        BootstrapFinetune(metric=ns.right, teacher=teacher, verbose=False).compile(ns.student, trainset=examples())
+    assert "no training example gave an exchange" in info.value.message
+    assert "8 rejected by the metric" in info.value.message
+
+
+def test_an_interrupted_adapter_write_leaves_no_file(tmp_path, monkeypatch):
+    gguf = pytest.importorskip("gguf")
+    import numpy as np
+
+    from dsplang.stdlib.finetune.gguf_lora import write_adapter
+
+    def interrupted(self, *args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(gguf.GGUFWriter, "write_tensors_to_file", interrupted)
+    tensors = {"model.layers.15.self_attn.v_proj": (np.zeros((2, 576)), np.zeros((192, 2)))}
+    with pytest.raises(KeyboardInterrupt):
+        write_adapter(tmp_path / "a.lora.gguf", SMOLLM2, tensors, alpha=32)
+    assert list(tmp_path.iterdir()) == []
 
 
 # ------------------------------------------------------------------ the adapter model string
@@ -172,8 +257,23 @@ def test_q_and_k_rows_are_permuted_as_llama_cpp_expects():
 
 
 @needs_finetune
+def test_the_base_models_shape_is_read_from_its_gguf_file():
+    from dsplang.stdlib.finetune.gguf_lora import base_info
+
+    assert base_info(local.loaded_model("smollm2").llama.metadata, "smollm2") == SMOLLM2
+
+
+def test_a_model_of_another_architecture_is_refused():
+    from dsplang.stdlib.finetune.gguf_lora import base_info
+
+    with pytest.raises(DspValueError) as info:
+        base_info({"general.architecture": "qwen2", "qwen2.block_count": "24"}, "qwen.gguf")
+    assert "qwen.gguf: fine-tuning supports llama-architecture models" in info.value.message
+    assert "not 'qwen2'" in info.value.message
+
+
 def test_the_adapter_file_is_a_llama_cpp_lora_adapter(tmp_path):
-    import gguf
+    gguf = pytest.importorskip("gguf")
     import numpy as np
 
     from dsplang.stdlib.finetune.gguf_lora import write_adapter
@@ -182,7 +282,7 @@ def test_the_adapter_file_is_a_llama_cpp_lora_adapter(tmp_path):
     tensors = {"model.layers.15.self_attn.q_proj": (rng.normal(size=(4, 576)), rng.normal(size=(576, 4))),
                "model.layers.15.mlp.down_proj": (rng.normal(size=(4, 1536)), rng.normal(size=(576, 4)))}
     path = tmp_path / "a.lora.gguf"
-    write_adapter(path, local.bundled_model_path(), tensors, alpha=32)
+    write_adapter(path, SMOLLM2, tensors, alpha=32)
     reader = gguf.GGUFReader(str(path))
     assert reader.fields["general.type"].contents() == "adapter"
     assert reader.fields["adapter.type"].contents() == "lora"
