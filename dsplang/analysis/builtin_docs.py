@@ -88,6 +88,8 @@ DOCS: dict[str, str] = {
             "metric's feedback (a Feedback or a score), keeping a Pareto frontier of candidates.",
     "BootstrapFinetune": "BootstrapFinetune(metric, teacher=..., epochs=2, lora={...}) — fine-tunes the embedded "
                          "local model (a LoRA adapter) on the teacher's accepted runs; needs the [finetune] extra.",
+    "BetterTogether": "BetterTogether(metric, strategy=\"p -> w -> p\") — alternates prompt optimization (p) "
+                      "and fine-tuning the local model (w), as DSPy.",
     "Feedback": "Feedback(score, text=\"\", predictor=none) — a metric's score with words on what went wrong, "
                 "for GEPA (text may be a dict predictor -> text).",
     # data and evaluation

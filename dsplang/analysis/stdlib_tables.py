@@ -13,6 +13,10 @@ OPTIMIZER_PARAMS: dict[str, tuple[str, ...]] = {
         "max_rounds", "max_errors", "teacher", "balance_by", "threads", "num_threads", "seed", "verbose", "max_calls",
         "max_cost",
     ),
+    "BetterTogether": (
+        "metric", "prompt_optimizer", "weight_optimizer", "strategy", "threads", "num_threads", "seed", "verbose",
+        "max_calls", "max_cost",
+    ),
     "BootstrapFinetune": (
         "metric", "metric_threshold", "teacher", "epochs", "lora", "max_errors", "threads", "num_threads", "seed",
         "verbose", "max_calls", "max_cost",

@@ -77,6 +77,7 @@ STDLIB: dict[str, tuple[str, str]] = {
     "SIMBA": ("dsplang.stdlib.optimizers.simba", "SIMBA"),
     "GEPA": ("dsplang.stdlib.optimizers.gepa", "GEPA"),
     "BootstrapFinetune": ("dsplang.stdlib.optimizers.finetune", "BootstrapFinetune"),
+    "BetterTogether": ("dsplang.stdlib.optimizers.better_together", "BetterTogether"),
     "Feedback": ("dsplang.stdlib.feedback", "Feedback"),
     "History": ("dsplang.stdlib.history", "History"),
     "Image": ("dsplang.stdlib.image", "Image"),

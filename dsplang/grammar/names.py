@@ -58,7 +58,7 @@ LANGUAGE_BUILTINS = SIGNATURE_TAKERS | frozenset({
     "exact_match", "f1", "passage_match", "normalize", "semantic_f1",
     "BestOfN", "Refine", "Parallel", "Retrieve", "majority", "BM25", "Embeddings", "TfIdf",
     "LabeledFewShot", "BootstrapFewShot", "BootstrapFewShotWithRandomSearch", "KNNFewShot",
-    "COPRO", "MIPROv2", "Ensemble", "SIMBA", "GEPA", "BootstrapFinetune", "Feedback",
+    "COPRO", "MIPROv2", "Ensemble", "SIMBA", "GEPA", "BootstrapFinetune", "BetterTogether", "Feedback",
     "ChatAdapter", "JSONAdapter", "History", "Image",
 })
 # Builtins that are also types (of input fields): `input history: History`, `input photo: Image`.

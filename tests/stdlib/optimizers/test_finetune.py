@@ -1,6 +1,7 @@
 """BootstrapFinetune: refusals and settings (fast), the adapter file and its artifact handling,
 and one small real fine-tune of the embedded model (slow; needs the [finetune] extra and the
-local model, skipped with the install commands as the reason otherwise)."""
+local model, skipped with the install commands as the reason otherwise). BetterTogether's
+tests are here too, at the end: they share the training-step recorder."""
 
 from __future__ import annotations
 
@@ -357,3 +358,40 @@ def test_the_same_exchanges_reuse_the_adapter_and_a_saved_program_loads_it(ns, t
     with dsplang.context(cache=False):
         text = "The striker scored twice in the cup final"
         assert loaded(text=text).topic == tuned["program"](text=text).topic
+
+
+# ------------------------------------------------------------------ BetterTogether
+
+
+def test_better_together_tunes_the_weights_on_the_prompt_optimized_program(ns, recorded):
+    from dsplang.stdlib.optimizers.better_together import BetterTogether
+    from dsplang.stdlib.optimizers.labeled_few_shot import LabeledFewShot
+
+    # a scripted LM that passes for the local model: the steps run, no model is loaded
+    lm = ScriptedLM({text: {"topic": topic} for text, topic in TEXTS}, model="local/smollm2")
+    optimizer = BetterTogether(metric=ns.right, prompt_optimizer=LabeledFewShot(k=2), verbose=False)
+    with context.using(lm):
+        tuned = optimizer.compile(ns.student, trainset=examples())
+    assert len(recorded) == len(TEXTS)            # the w step: every run of the 2-demo program
+    assert [m["role"] for m in recorded[0].messages] == ["system", "user", "assistant", "user", "assistant", "user"]
+    assert len(tuned.demos) == 2                  # the last p step, on the tuned model
+    assert tuned.lm.model.startswith("local/smollm2+lora=")
+    assert optimizer.prompt_optimizer.max_calls is None    # the caller's optimizer is not changed
+
+
+@pytest.mark.parametrize("strategy", ["p -> x", "", "p ->", 3])
+def test_better_together_checks_its_strategy(ns, strategy):
+    from dsplang.stdlib.optimizers.better_together import BetterTogether
+
+    with pytest.raises(DspArgumentError) as info:
+        BetterTogether(metric=ns.right, strategy=strategy)
+    assert "strategy must be steps p (prompts) and w (weights)" in info.value.message
+
+
+def test_better_together_settings_hold_its_optimizers_settings(ns):
+    from dsplang.stdlib.optimizers.better_together import BetterTogether
+    from dsplang.stdlib.optimizers.labeled_few_shot import LabeledFewShot
+
+    one = BetterTogether(metric=ns.right, prompt_optimizer=LabeledFewShot(k=2)).settings()
+    two = BetterTogether(metric=ns.right, prompt_optimizer=LabeledFewShot(k=3)).settings()
+    assert one["prompt_optimizer"]["name"] == "LabeledFewShot" and one != two
