@@ -135,6 +135,7 @@ class _Work:
         self.main: asyncio.Task | None = None
         self.next_index = 0
         self.in_flight = 0
+        self.waiting = 0                       # workers waiting for the throttle's room
         self.room = asyncio.Condition()        # bound to the loop that first uses it
 
     async def run(self, swallow_cancel: bool = True) -> None:
@@ -164,17 +165,24 @@ class _Work:
 
     async def _worker(self) -> None:
         """Take the next item while the run goes on and the throttle has room; run it; record it."""
+        # One event loop runs every worker, so the counters need no lock: the condition is
+        # only waited on (and so only notified) while a 429 has lowered the throttle's limit.
         while True:
-            async with self.room:
-                await self.room.wait_for(lambda: self.in_flight < self.throttle.limit)
-                stop = current().stop
-                if stop is not None and stop.is_set():
-                    raise KeyboardInterrupt      # the outermost run was interrupted: start nothing more
-                if self.too_many or self.stopped or self.next_index >= len(self.items):
-                    return
-                index = self.next_index
-                self.next_index += 1
-                self.in_flight += 1
+            if self.in_flight >= self.throttle.limit:
+                self.waiting += 1
+                try:
+                    async with self.room:
+                        await self.room.wait_for(lambda: self.in_flight < self.throttle.limit)
+                finally:
+                    self.waiting -= 1
+            stop = current().stop
+            if stop is not None and stop.is_set():
+                raise KeyboardInterrupt      # the outermost run was interrupted: start nothing more
+            if self.too_many or self.stopped or self.next_index >= len(self.items):
+                return
+            index = self.next_index
+            self.next_index += 1
+            self.in_flight += 1
             try:
                 value = await (self.fn(self.items[index]) if self.is_async
                                else awaiting.run_sync(self.fn, self.items[index]))
@@ -183,9 +191,10 @@ class _Work:
             else:
                 self._collect(index, None, value)
             finally:
-                async with self.room:
-                    self.in_flight -= 1
-                    self.room.notify_all()      # (someone waits only while throttled)
+                self.in_flight -= 1
+                if self.waiting:
+                    async with self.room:
+                        self.room.notify_all()
 
     def _collect(self, index: int, error: Exception | None, value: Any) -> None:
         self.result.finished[index] = True

@@ -18,6 +18,7 @@ from dsplang.context import feedback, trace
 from dsplang.errors import DspArgumentError, DspError
 from dsplang.interpreter import awaiting
 from dsplang.lm import usage
+from dsplang.lm.retry import RATE_LIMITS
 from dsplang.lm.scripted import ScriptedLM
 from dsplang.stdlib.async_runner import arun_concurrent, run_concurrent
 from dsplang.stdlib.evaluate import aevaluate, evaluate
@@ -220,3 +221,22 @@ module Broken():
         asyncio.run(names["Broken"]().acall(question="q"))
     line = source.splitlines().index("        return undefined_name") + 1
     assert info.value.span is not None and (info.value.span.line, info.value.span.col) == (line, 16)
+
+
+def test_async_engine_runs_fewer_at_once_after_a_rate_limit_and_all_items_finish():
+    running = [0]
+    peak_after: list[int] = []
+
+    async def work(i):
+        if i == 0:
+            RATE_LIMITS.notify("scripted")         # a 429: the limit of 8 halves to 4
+        running[0] += 1
+        if i >= 8:                                 # started after the first eight
+            peak_after.append(running[0])
+        await asyncio.sleep(0.01)
+        running[0] -= 1
+        return i
+
+    result = run_concurrent(work, range(40), concurrency=8)
+    assert result.values == list(range(40)) and not result.errors
+    assert peak_after and max(peak_after) <= 4
