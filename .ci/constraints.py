@@ -1,5 +1,5 @@
-"""Print the constraints file: the installed version of every package that dsplang with its
-`test` and `local` extras needs, directly or through another package (read from
+"""Print the constraints file: the installed version of every package that dsplang with the
+extras CI installs needs, directly or through another package (read from
 pyproject.toml, then from the installed packages' metadata); dsplang itself is left out.
 
 CI and the README install with it, so a fresh install gets the versions CI tested. Refresh
@@ -20,7 +20,8 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parent.parent
-EXTRAS = ("test", "local")
+# What CI installs (.ci/run): every extra, so the tests of the optional features run too.
+EXTRAS = ("test", "local", "otel", "redis", "ray", "finetune")
 
 
 def direct_requirements() -> list[Requirement]:
@@ -48,7 +49,8 @@ def pinned(requirements: list[Requirement]) -> dict[str, str]:
         if (name, frozenset(requirement.extras)) in walked:
             continue
         walked.add((name, frozenset(requirement.extras)))
-        versions[name] = version
+        # A local build label (torch's "+cpu" wheel) is not on PyPI: "==X" accepts X+local too.
+        versions[name] = version.split("+", 1)[0]
         for text in metadata.requires(requirement.name) or []:
             needed = Requirement(text)
             wanted = [{"extra": extra} for extra in ("", *requirement.extras)]
@@ -59,7 +61,7 @@ def pinned(requirements: list[Requirement]) -> dict[str, str]:
 
 def main() -> None:
     versions = pinned(direct_requirements())
-    print("# The versions CI tested: pip install -c constraints.txt -e \".[test,local]\"")
+    print(f"# The versions CI tested: pip install -c constraints.txt -e \".[{','.join(EXTRAS)}]\"")
     print(f"# (Python {platform.python_version()} on {platform.system()}). Refresh on purpose, after an "
           "upgrade the suite passes with:")
     print("#     python .ci/constraints.py > constraints.txt")
