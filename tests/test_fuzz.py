@@ -36,9 +36,27 @@ SKIPPED = {"build", "__pycache__", ".dsp-build"}
 
 
 def runs(source: Path) -> bool:
-    """Whether `dsp run` is tried: not on a program with `while`, whose mutants may loop
-    forever as written (the other tools still read it)."""
-    return "while" not in source.read_text(encoding="utf-8")
+    """Whether `dsp run` is tried: not on a program with `while` or a recursive function, whose
+    mutants may loop forever or take exponential time as written (`fib(1515)`), like the
+    same program in Python (the other tools still read it)."""
+    text = source.read_text(encoding="utf-8")
+    return "while" not in text and not _recursive(text)
+
+
+def _recursive(text: str) -> bool:
+    """Whether a `def` calls itself inside its own (indented) body."""
+    lines = text.splitlines()
+    for number, line in enumerate(lines):
+        found = re.match(r"(\s*)def\s+(\w+)\s*\(", line)
+        if not found:
+            continue
+        indent, name = len(found.group(1)), found.group(2)
+        for body in lines[number + 1:]:
+            if body.strip() and len(body) - len(body.lstrip()) <= indent:
+                break
+            if re.search(rf"\b{name}\s*\(", body):
+                return True
+    return False
 
 
 def place(folder: Path, source: Path, data: bytes) -> tuple[str, str]:

@@ -46,5 +46,6 @@ def test_dsp_run_trace_writes_a_program_with_demos(tmp_path, capsys):
                       'print(qa(question="3+1?").answer)\n')
     trace_file = tmp_path / "trace.jsonl"
     assert main(["run", str(source), "--trace", str(trace_file)]) == 0, capsys.readouterr().err
-    record = json.loads(trace_file.read_text().splitlines()[0])
+    records = [json.loads(line) for line in trace_file.read_text().splitlines()]
+    record = next(r for r in records if r["kind"] == "predictor_call")
     assert "2+2?" in json.dumps(record["messages"])
