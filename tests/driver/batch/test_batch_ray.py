@@ -6,10 +6,13 @@ from __future__ import annotations
 import logging
 
 import pytest
-from conftest import PROGRAM, read_output, rows, write_rows
+from loading import load_helper
 
 import dsplang
 from dsplang.cli import main
+
+_rows = load_helper("driver/batch/batch_rows.py")
+PROGRAM, read_output, rows, write_rows = _rows.PROGRAM, _rows.read_output, _rows.rows, _rows.write_rows
 
 ray = pytest.importorskip("ray")
 
