@@ -6,8 +6,10 @@ are marked) given as keyword arguments, or a list/tuple given as positional ones
 `batch(program, inputs, threads=8, max_errors=none)` runs one program over a list of input
 dicts or Examples. Both run through the shared thread pool (`parallel_runner`): each call
 sees the caller's LM and traces, a provider 429 slows the pool down, Ctrl-C stops it.
-`batch(..., concurrency=N)` runs up to N calls at once as async calls on one event loop
-instead (`async_runner`: no thread per call in flight), with the same guarantees.
+`Parallel(concurrency=N)` and `batch(..., concurrency=N)` run up to N calls at once as async
+calls on one event loop instead (`async_runner`: no thread per call in flight), with the same
+guarantees. The two engines are exclusive: a thread count and `concurrency=` together are an
+error, as in `evaluate`.
 
 A call that fails leaves `none` in its place; at `max_errors` failures (none: no cap)
 the run stops with an error quoting the first failure. With
@@ -21,7 +23,7 @@ from typing import Any
 from dsplang.errors import DspArgumentError, DspTypeError, Span, a_type
 from dsplang.interpreter.calls import call_value
 from dsplang.interpreter.values import DspCallable
-from dsplang.stdlib.async_runner import run_concurrent
+from dsplang.stdlib.async_runner import check_concurrency, run_concurrent
 from dsplang.stdlib.example import Example
 from dsplang.stdlib.parallel_runner import RunResult, TooManyErrors, run_parallel
 from dsplang.stdlib.prediction import Prediction
@@ -31,11 +33,15 @@ DEFAULT_THREADS = 8
 
 
 class Parallel(DspCallable):
-    """`Parallel(num_threads=8, max_errors=none, return_failed_examples=false)`; call it with pairs."""
+    """`Parallel(num_threads=8, max_errors=none, return_failed_examples=false)` or
+    `Parallel(concurrency=N, ...)`; call it with pairs (and, to change the engine for that call,
+    `num_threads=`/`threads=` or `concurrency=`)."""
 
-    def __init__(self, num_threads: int = DEFAULT_THREADS, max_errors: int | None = None,
-                 return_failed_examples: bool = False, *, threads: int | None = None):
-        self.num_threads = thread_count(threads, num_threads, "Parallel()", DEFAULT_THREADS)
+    def __init__(self, num_threads: int | None = None, max_errors: int | None = None,
+                 return_failed_examples: bool = False, *, threads: int | None = None,
+                 concurrency: int | None = None):
+        given, self.concurrency = engine(threads, num_threads, concurrency, "Parallel()")
+        self.num_threads = DEFAULT_THREADS if given is None else given
         self.max_errors = max_errors
         self.return_failed_examples = bool(return_failed_examples)
 
@@ -45,29 +51,54 @@ class Parallel(DspCallable):
         if pairs is None or len(args) > 1:
             raise DspArgumentError("Parallel is called with one list of (module, inputs) pairs", span,
                                    hint="e.g. Parallel(num_threads=4)([(qa, {\"question\": q}) for q in questions])")
-        given = thread_count(kwargs.pop("threads", None), kwargs.pop("num_threads", None), "Parallel", None, span)
-        threads = self.num_threads if given is None else given
+        threads, concurrency = engine(kwargs.pop("threads", None), kwargs.pop("num_threads", None),
+                                      kwargs.pop("concurrency", None), "Parallel", span)
+        if threads is None and concurrency is None:      # the call names no engine: the instance's
+            threads, concurrency = self.num_threads, self.concurrency
         if kwargs:
             raise DspArgumentError(f"Parallel got an unknown keyword argument {next(iter(kwargs))!r}", span,
-                                   hint="it takes the pairs and num_threads= (or threads=)")
+                                   hint="it takes the pairs and num_threads= (or threads=) or concurrency=")
         items = [_pair(item, i, span) for i, item in enumerate(_as_list(pairs, "pairs", span))]
-        return run_items(items, pairs, threads, self.max_errors, self.return_failed_examples, "Parallel", span)
+        return run_items(items, pairs, DEFAULT_THREADS if threads is None else threads, self.max_errors,
+                         self.return_failed_examples,
+                         "Parallel", span, concurrency)
 
     def __repr__(self) -> str:
+        if self.concurrency is not None:
+            return f"Parallel(concurrency={self.concurrency}, max_errors={self.max_errors})"
         return f"Parallel(num_threads={self.num_threads}, max_errors={self.max_errors})"
 
 
-def batch(program, inputs, threads: int = DEFAULT_THREADS, max_errors: int | None = None,
+def batch(program, inputs, threads: int | None = None, max_errors: int | None = None,
           return_failed_examples: bool = False, *, num_threads: int | None = None,
           concurrency: int | None = None):
     """Run `program` on every item of `inputs` (dicts or Examples) in parallel; see the module docstring."""
+    given, concurrency = engine(threads, num_threads, concurrency, "batch()")
     if not callable(program):
         raise DspTypeError(f"batch(): the program must be callable, got {a_type(program)}")
     data = _as_list(inputs, "inputs", None)
     items = [(program, *_arguments(item, i, None)) for i, item in enumerate(data)]
-    return run_items(items, data, thread_count(threads, num_threads, "batch()", DEFAULT_THREADS), max_errors,
-                     return_failed_examples, "batch()", None,
-                     concurrency)
+    return run_items(items, data, DEFAULT_THREADS if given is None else given, max_errors,
+                     return_failed_examples, "batch()", None, concurrency)
+
+
+def engine(threads: Any, num_threads: Any, concurrency: Any, who: str,
+           span: Span | None = None) -> tuple[Any, int | None]:
+    """`(thread count, None)` or `(None, concurrency)`: the engine a call asks for; `(None, None)`
+    when it names none. A thread count (`threads=`/`num_threads=`, any value) and `concurrency=`
+    together are a DspArgumentError: they are two engines (the rule of `evaluate` and `dsp batch`)."""
+    given = thread_count(threads, num_threads, who, None, span)
+    if concurrency is None:
+        return given, None
+    try:
+        check_concurrency(concurrency)
+    except DspArgumentError as err:
+        raise err.with_span(span) from None
+    if given is not None:
+        raise DspArgumentError(f"{who}: give threads= or concurrency=, not both", span,
+                               hint="concurrency=N runs N calls at once as async calls, without a thread "
+                                    "each; threads=N runs them on N threads")
+    return None, concurrency
 
 
 def run_items(items: list[tuple], originals: list, threads: int, max_errors: int | None,
