@@ -256,8 +256,13 @@ def describe_setting(value) -> Any:
             return {"examples": len(value), "hash": prog.data_hash(value)}
         return [describe_setting(v) for v in value]
     if isinstance(value, (ModuleInstance, Learnable)) or hasattr(value, "named_predictors"):
-        return {"program": prog.describe(value), "source_hash": prog.source_hash(value),
-                "parameters_hash": prog.sha256(canonical_json(program_state(value)))}
+        described = {"program": prog.describe(value), "source_hash": prog.source_hash(value),
+                     "parameters_hash": prog.sha256(canonical_json(program_state(value)))}
+        # what else decides a compiled program's behaviour (a KNN program's pool, an ensemble's programs)
+        state = getattr(value, "compiled_state", None)
+        if callable(state):
+            described["compiled_state"] = describe_setting(state())
+        return described
     if hasattr(value, "model") and hasattr(value, "kwargs"):
         return {"lm": lm_settings(value)}
     if isinstance(value, Function):

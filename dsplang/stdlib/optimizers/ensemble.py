@@ -83,6 +83,10 @@ class EnsembledProgram(DspCallable):
         return [(f"programs[{i}].{path}", p) for i, program in enumerate(self.programs)
                 for path, p in prog.named_predictors(program)]
 
+    def compiled_state(self) -> dict:
+        """What decides its answers besides its predictors' parameters (see `describe_setting`)."""
+        return {"programs": self.programs, "reduce_fn": self.reduce_fn, "size": self.size, "seed": self.seed}
+
     def clone(self) -> EnsembledProgram:
         return EnsembledProgram([prog.clone(p) for p in self.programs], self.reduce_fn, self.size, self.seed)
 

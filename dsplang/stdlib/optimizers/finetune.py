@@ -200,9 +200,10 @@ class BootstrapFinetune(Optimizer):
                 return None
         out = []
         for call in calls:
+            # only the teacher's own predictors (a KNN teacher's per-call copies stand for
+            # them): the calls of a compile inside the run, such as a KNN teacher bootstrapping
+            # demos on its neighbours, were not what the metric judged
             path = paths.get(id(prog.original_predictor(call.predictor)))
-            if path is None and len(paths) == 1:
-                path = next(iter(paths.values()))
             if path is not None and call.outputs is not None:
                 out.append((path, call.inputs, call.outputs))
         return out

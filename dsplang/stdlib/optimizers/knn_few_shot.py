@@ -98,6 +98,12 @@ class KNNProgram(DspCallable):
         copy._vectors = self._vectors
         return copy
 
+    def compiled_state(self) -> dict:
+        """What decides its answers besides its predictors' parameters (a reuse key holds it,
+        through `describe_setting`): the pool, k, the embedder, the bootstrap settings, the teacher."""
+        return {"pool": self.trainset, "k": self.k, "embedder": self.embedder, "settings": self.settings,
+                "teacher": self.teacher}
+
     def neighbours(self, inputs: dict) -> list[int]:
         """Indices of the k training examples nearest to `inputs`, nearest first (ties: earlier)."""
         if self._vectors is None:

@@ -173,6 +173,34 @@ def test_a_teacher_whose_every_run_is_rejected_is_an_error(ns, recorded):
     assert "8 rejected by the metric" in info.value.message
 
 
+KNN_TEACHER = TOPICS + '''
+def embed(texts):
+    return [[1.0 if "s" in t else 0.0, len(t) / 100] for t in texts]
+
+use ScriptedLM({"": {"topic": "sport"}}, model="local/smollm2")
+let train = [Example(text="The striker scored twice", topic="sport").with_inputs("text"),
+             Example(text="Shares fell on the news", topic="business").with_inputs("text")]
+let pool = [Example(text="The champion won the final", topic="sport").with_inputs("text")]
+compile teacher = student with KNNFewShot(k=1, trainset=pool, embedder=embed, max_labeled_demos=1, verbose=false) on train
+compile tuned = student with BootstrapFinetune(teacher=teacher, verbose=false) on train
+'''
+
+
+def test_a_teacher_with_another_knn_pool_does_not_reuse_the_compiled_adapter(tmp_path, monkeypatch, recorded):
+    # the compile statement's reuse key covers the teacher's whole compiled state, here the
+    # pool its KNN predictor retrieves demos from (not only its source and parameters)
+    monkeypatch.setenv("DSP_BUILD_DIR", str(tmp_path / "build"))
+    path = tmp_path / "knn_teacher.dsp"
+    path.write_text(KNN_TEACHER)
+    dsplang.load(str(path))
+    assert len(recorded) == 2                        # the final calls only, not its bootstrapping
+    dsplang.load(str(path))                          # the same teacher: the artifact is reused
+    assert len(recorded) == 2
+    path.write_text(KNN_TEACHER.replace("The champion won the final", "The keeper saved a penalty"))
+    dsplang.load(str(path))                          # another pool: compiled again
+    assert len(recorded) == 4
+
+
 def test_an_interrupted_adapter_write_leaves_no_file(tmp_path, monkeypatch):
     gguf = pytest.importorskip("gguf")
     import numpy as np
