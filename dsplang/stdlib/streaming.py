@@ -3,7 +3,8 @@
     stream = streamify(program)                      # any module, predictor or function
     async for item in stream(question="..."):
         if isinstance(item, StreamChunk):
-            print(item.predictor, item.field, item.text)    # a piece of one output field
+            print(item.predictor, item.field, item.text)    # a piece of one output field (or,
+                                                            # item.void, the end of a failed one)
         else:
             prediction = item                        # last: what the program returned
 
@@ -16,8 +17,14 @@ value), and `sink` gets a `StreamChunk(predictor, field, text)` per new piece of
 field, then one with `last=True` when the field's section ends. A reply that does not
 stream (a cache hit, a cassette, a scripted LM) is read the same way, in one piece. A field
 whose text never streamed (a JSON reply, a reply without headers) is delivered whole, once
-the reply is parsed. When a chat reply cannot be parsed and the predictor retries asking
-for JSON, the retry's fields are delivered again, whole.
+the reply is parsed.
+
+A reply that does not become the call's outputs (it fails to parse, so the predictor retries
+asking for JSON or raises; or its stream breaks) has its streamed fields voided: each gets a
+`StreamChunk(predictor, field, "", last=True, void=True)` saying that the text streamed so far
+for that field, in this call, is not its value. What comes next for the field (the JSON retry's
+text, delivered whole once it parses) is. Text already shown cannot be taken back, and holding
+every field until its reply parses would end streaming; so the consumer is told, and decides.
 """
 
 from __future__ import annotations
@@ -47,8 +54,11 @@ class StreamChunk:
     field: str          # the output field
     text: str           # the new text ("" on the last chunk)
     last: bool = False  # the field's section has ended
+    void: bool = False  # (with last, text "") the field's text so far in this call is void: its reply failed
 
     def __repr__(self) -> str:
+        if self.void:
+            return f"StreamChunk({self.predictor}.{self.field}: void)"
         end = ", last" if self.last else ""
         return f"StreamChunk({self.predictor}.{self.field}: {self.text!r}{end})"
 
@@ -69,7 +79,9 @@ def listening(sink: Sink) -> Iterator[None]:
 
 class StreamPrinter:
     """A sink that writes each field as it streams, `predictor.field: text` on a line of its
-    own (`dsp run --stream`, on stderr)."""
+    own (`dsp run --stream`, on stderr); a voided field gets a line saying so."""
+
+    VOID = "[void: the reply failed]"
 
     def __init__(self, out: TextIO) -> None:
         self.out = out
@@ -77,6 +89,9 @@ class StreamPrinter:
 
     def __call__(self, chunk: StreamChunk) -> None:
         key = (chunk.predictor, chunk.field)
+        if chunk.void:
+            self._void(key)
+            return
         if key != self.open:
             if self.open is not None:
                 self.out.write("\n")
@@ -89,6 +104,17 @@ class StreamPrinter:
         if chunk.last:
             self.out.write("\n")
             self.open = None
+        self.out.flush()
+
+
+    def _void(self, key: tuple[str, str]) -> None:
+        if key == self.open:
+            self.out.write(f" {self.VOID}\n")
+        else:
+            if self.open is not None:
+                self.out.write("\n")
+            self.out.write(f"{key[0]}.{key[1]}: {self.VOID}\n")
+        self.open = None
         self.out.flush()
 
 
@@ -206,6 +232,15 @@ class PredictorStream:
                 self.sink(StreamChunk(self.predictor, field, _text(outputs[field])))
                 self.sink(StreamChunk(self.predictor, field, "", True))
 
+    def void(self) -> None:
+        """The reply will not become the call's outputs: a void chunk for each field that
+        streamed some of its text."""
+        if self.parser is None:
+            return
+        for field in self.signature.output_names:
+            if field in self.parser.delivered:
+                self.sink(StreamChunk(self.predictor, field, "", last=True, void=True))
+
     def _send(self, pieces: Iterable[tuple[str, str, bool]]) -> None:
         for field, text, last in pieces:
             self.sink(StreamChunk(self.predictor, field, text, last))
@@ -230,7 +265,8 @@ def streamify(program: Any, *, fields: Iterable[str] | None = None
     """An async generator function: called with `program`'s arguments, it runs the program as
     an async call (`acall`) and yields a `StreamChunk` per piece of an output field as its
     predictors' replies stream in (only `fields`, when given: field names, or
-    `predictor.field` paths), and last what the program returned (its Prediction)."""
+    `predictor.field` paths; a field's void chunk, when a reply fails after streaming, passes
+    the same filter), and last what the program returned (its Prediction)."""
     if not callable(program):
         raise DspTypeError(f"streamify() needs a program (a module, predictor or function), got {a_type(program)}")
     wanted = None if fields is None else frozenset([fields] if isinstance(fields, str) else fields)

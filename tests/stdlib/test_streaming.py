@@ -180,3 +180,47 @@ print("answer:", QA()(question="capital of France?").answer)
     assert done.stdout == "answer: Paris\n"
     assert done.stderr == ("respond.predict.reasoning: It is in France.\nIts capital is Paris.\n"
                            "respond.predict.answer: Paris\n")
+
+
+def test_a_reply_that_fails_to_parse_is_voided_before_the_json_retry(openai_server):
+    helper = sys.modules[type(openai_server).__module__]
+    openai_server.queue(helper.Reply("[[ ## answer ## ]]\nParis\n\n[[ ## completed ## ]]", piece=4),
+                        helper.Reply('{"answer": 4}', piece=3))
+    lm = LM("openai/gpt-4o-mini", api_base=openai_server.url, api_key="sk-test", cache=False)
+    predict = Predict("question -> answer: int")
+
+    async def main():
+        return [item async for item in streamify(predict)(question="2 + 2?")]
+    with dsplang.context(lm=lm):
+        *chunks, prediction = asyncio.run(main())
+    assert prediction.answer == 4 and len(openai_server.requests) == 2
+    void = next(i for i, c in enumerate(chunks) if c.void)
+    assert "".join(c.text for c in chunks[:void]) == "Paris"         # streamed live, then voided
+    assert chunks[void] == StreamChunk("question -> answer: int", "answer", "", last=True, void=True)
+    assert [(c.text, c.last, c.void) for c in chunks[void + 1:]] == [("4", False, False), ("", True, False)]
+    assert repr(chunks[void]) == "StreamChunk(question -> answer: int.answer: void)"
+
+
+def test_a_broken_stream_voids_what_it_delivered_and_the_error_is_raised(openai_server):
+    helper = sys.modules[type(openai_server).__module__]
+    openai_server.queue(helper.Cut(["[[ ## answer ## ]]\n", "Par"]))
+    lm = LM("openai/gpt-4o-mini", api_base=openai_server.url, api_key="sk-test", cache=False)
+    seen: list = []
+
+    async def main():
+        async for item in streamify(Predict("question -> answer"), fields="answer")(question="capital?"):
+            seen.append(item)
+    with dsplang.context(lm=lm), pytest.raises(dsplang.DspError):
+        asyncio.run(main())
+    assert [(c.text, c.void) for c in seen] == [("Par", False), ("", True)]
+
+
+def test_the_printer_marks_a_voided_field():
+    out = io.StringIO()
+    printer = StreamPrinter(out)
+    for chunk in [StreamChunk("p", "answer", "Par"), StreamChunk("p", "answer", "", True, True),
+                  StreamChunk("p", "answer", "4"), StreamChunk("p", "answer", "", True),
+                  StreamChunk("q", "answer", "", True, True)]:
+        printer(chunk)
+    assert out.getvalue() == ("p.answer: Par [void: the reply failed]\np.answer: 4\n"
+                              "q.answer: [void: the reply failed]\n")

@@ -161,6 +161,8 @@ class Predict(Learnable, DspCallable):
         try:
             response = lm.request(messages, use_cache=settings.cache, **request)
         except DspError as err:
+            if stream is not None:
+                stream.void()           # a stream that broke: what it delivered is not the outputs
             raise err.with_span(span)
         record = trace.PredictorCall(
             path=self.name, signature=signature.name, inputs=dict(inputs), messages=messages,
@@ -176,6 +178,8 @@ class Predict(Learnable, DspCallable):
         except DspOutputParseError as err:
             record.error = err.message
             trace.record(record)
+            if stream is not None:
+                stream.void()           # before the JSON retry streams the fields again
             raise
         record.outputs = completions[0]
         trace.record(record)
