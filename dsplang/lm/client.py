@@ -354,6 +354,7 @@ class LM:
         call.setdefault("drop_params", True)
         if "router" in self.kwargs:     # the Router retries on another deployment (`lm.router`)
             del call["num_retries"]
+            _router.tag(call, self.kwargs["router"])
         if n != 1:
             call["n"] = n
         if call.get("tools") and importlib.util.find_spec("mcp") is None:

@@ -13,6 +13,10 @@ One Router is built per distinct configuration in a process, on the first reques
 by every LM (and copy) made with that configuration: the cooldowns and usage counts it keeps
 are the process's knowledge of its deployments. It works from every thread and event loop.
 
+A 429 the router absorbs (it moved the request to another deployment) never reaches the LM;
+`lm.router_limits` tells the run's rate-limit signal about the ones that matter: each request
+is tagged with its Router's key (`tag`) so that litellm's failure callback can find it.
+
 `answered_by` says which deployment answered: its litellm model (`openai/gpt-4o-mini`), which
 becomes the reply's `model` (so usage, cost, history and traces name the deployment that was
 used), and its id (`model_info.id`, or the one litellm made up for it).
@@ -25,26 +29,42 @@ import threading
 from typing import Any
 
 from dsplang.errors import DspLMError
+from dsplang.lm import router_limits
 from dsplang.lm.cache import canonical_json
 
-_routers: dict[str, Any] = {}
+_routers: dict[str, tuple[Any, dict]] = {}     # key -> (Router, its configuration)
 _lock = threading.Lock()
+
+
+def key_of(config: dict) -> str:
+    """The key of `config`'s Router: it holds the credentials' hash, not their text, and never
+    leaves the process (it goes in the requests' litellm metadata, which is not sent)."""
+    return hashlib.sha256(canonical_json(config).encode("utf-8")).hexdigest()
 
 
 def router_for(litellm: Any, config: dict) -> Any:
     """The process's `litellm.Router` for `config` (checked by `router_config.check`)."""
-    # The key holds the credentials' hash, not their text, and never leaves the process.
-    key = hashlib.sha256(canonical_json(config).encode("utf-8")).hexdigest()
+    key = key_of(config)
     with _lock:
-        router = _routers.get(key)
-        if router is None:
+        found = _routers.get(key)
+        if found is None:
             try:
-                router = litellm.Router(**config)
+                found = _routers[key] = (litellm.Router(**config), config)
             except (TypeError, ValueError) as exc:   # pydantic's ValidationError is a ValueError
                 raise DspLMError(f"LM router: litellm refused the configuration: {exc}",
                                  hint="see https://docs.litellm.ai/docs/routing") from exc
-            _routers[key] = router
-        return router
+    router_limits.watch(litellm, _lookup)
+    return found[0]
+
+
+def tag(call: dict, config: dict) -> None:
+    """Mark a request's litellm arguments as going through `config`'s Router (`lm.router_limits`)."""
+    router_limits.tag(call, key_of(config))
+
+
+def _lookup(key: str) -> tuple[Any, dict] | None:
+    with _lock:
+        return _routers.get(key)
 
 
 def answered_by(router: Any, config: dict, raw: Any) -> tuple[str | None, str | None]:

@@ -15,6 +15,7 @@ from dsplang.cli import main
 from dsplang.errors import DspLMError
 from dsplang.lm import LM, usage
 from dsplang.lm import router as lm_router
+from dsplang.lm.retry import RATE_LIMITS
 from dsplang.lm.router_config import SETTINGS, STRATEGIES
 from dsplang.stdlib.program import lm_settings
 
@@ -45,9 +46,25 @@ def limited(servers):
     lm_router.forget()
 
 
-def deployment(name: str, model: str, server, key: str, ident: str) -> dict:
+@pytest.fixture
+def signalled():
+    """The models the run's rate-limit signal (what thread and async pools slow down on) names."""
+    seen: list[str] = []
+    unsubscribe = RATE_LIMITS.subscribe(seen.append)
+    yield seen
+    unsubscribe()
+
+
+def deployment(name: str, model: str, server, key: str, ident: str, **params) -> dict:
     return {"model_name": name, "model_info": {"id": ident},
-            "litellm_params": {"model": model, "api_base": server.url, "api_key": key}}
+            "litellm_params": {"model": model, "api_base": server.url, "api_key": key, **params}}
+
+
+def a_first(a, b, **settings) -> dict:
+    """`config`, with the router trying server A first (while it is not cooling down)."""
+    return {"model_list": [deployment("fast", "openai/gpt-4o-mini", a, KEY_A, "a-mini", order=1),
+                           deployment("fast", "openai/gpt-4o", b, KEY_B, "b-4o", order=2)],
+            "cooldown_time": 120, **settings}
 
 
 def config(a, b, **settings) -> dict:
@@ -115,13 +132,40 @@ def test_when_every_deployment_is_limited_the_error_names_it_without_keys(limite
     assert spent.failed_calls == 1
 
 
-def test_fallbacks_to_another_group(limited):
+def test_fallbacks_to_another_group(limited, signalled):
     a, b = limited
     routed = {"model_list": [deployment("fast", "openai/gpt-4o-mini", a, KEY_A, "a-mini"),
                              deployment("backup", "openai/gpt-4o", b, KEY_B, "b-4o")],
               "fallbacks": [{"fast": ["backup"]}], "num_retries": 0}
     reply = LM("fast", router=routed, num_retries=0, cache=False).request(ask("hi"))
     assert (reply.text, reply.model, reply.deployment) == ("from b", "openai/gpt-4o", "b-4o")
+    assert len(a.requests) == 1 and signalled == []     # the fallback group had room
+
+
+def test_a_429_the_router_moves_to_a_free_deployment_does_not_slow_the_run_down(limited, signalled):
+    a, b = limited
+    lm = LM("fast", router=a_first(a, b), num_retries=0, cache=False)
+    assert lm.request(ask("first")).text == "from b"
+    assert asyncio.run(lm.arequest(ask("second"))).text == "from b"
+    assert len(a.requests) == 1 and len(b.requests) == 2     # A cooled down after its 429
+    assert signalled == []
+
+
+def test_a_429_with_nowhere_else_to_go_is_signalled(limited, signalled):
+    a, b = limited
+    b.default = fake.Error(429, "also limited")
+    with pytest.raises(DspLMError, match="rate limited"):
+        LM("fast", router=a_first(a, b, num_retries=1), num_retries=0, cache=False).request(ask("hi"))
+    # A's 429 came while B was free: not signalled; B's, with A cooling down, is; then the LM's own
+    assert signalled == ["openai/gpt-4o", "fast"]
+    signalled.clear()
+    a.requests.clear()
+    a.queue(fake.Error(429, "Rate limit reached"))      # a group of one deployment: the router
+    a.default = fake.Reply("from a")                    # retries on it (awaited here)
+    alone = {"model_list": [deployment("fast", "openai/gpt-4o-mini", a, KEY_A, "a-mini")], "num_retries": 1}
+    reply = asyncio.run(LM("fast", router=alone, num_retries=0, cache=False).arequest(ask("alone")))
+    assert reply.text == "from a" and len(a.requests) == 2
+    assert signalled == ["openai/gpt-4o-mini"]
 
 
 def test_the_cache_key_names_the_models_not_the_keys_or_servers(limited):
