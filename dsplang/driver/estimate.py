@@ -113,14 +113,27 @@ def render(node, optimizer, found: Estimate, trainset: list, valset: list | None
              f"model {model or 'none configured'}"]
     width = max([len(p.what) for p in found.phases] + [20])
     for phase in found.phases:
+        if phase.seconds and not phase.calls:
+            lines.append(f"  {phase.what:<{width}}  about {duration(phase.seconds)}, no LM calls")
+            continue
         lines.append(f"  {phase.what:<{width}}  {round(phase.calls):>7,} calls  {round(phase.prompt_tokens):>11,} "
                      f"prompt  {round(phase.completion_tokens):>9,} completion tokens")
     total = (f"  total: about {found.calls:,} LM calls, {found.prompt_tokens:,} prompt and "
              f"{found.completion_tokens:,} completion tokens")
-    lines.append(total + ", " + _cost(model, found))
+    lines.append(total + ", " + _cost(model, found)
+                 + (f"; and about {duration(found.seconds)} of fine-tuning" if found.seconds else ""))
     for note in found.notes:
         lines.append(f"  ({note})")
     return "\n".join(lines)
+
+
+def duration(seconds: float) -> str:
+    """`45 s`, `12 min`, `2.5 h`."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def _model() -> str | None:

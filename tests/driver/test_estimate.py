@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from dsplang.cli import main
 from dsplang.context import lm as context
 from dsplang.stdlib.example import Example
@@ -86,3 +88,52 @@ def test_estimate_is_near_the_real_simba_run():
         optimizer.compile(Predict("word -> answer"), trainset=train, valset=val)
     actual = optimizer.report.usage
     assert abs(guess.calls - actual["calls"]) <= 0.25 * actual["calls"], (guess.calls, actual["calls"])
+
+
+FINETUNE = '''
+signature QA = "question -> answer"
+
+def right(example, pred, trace=none):
+    return example.answer == pred.answer
+
+let train = [Example(question="What is the capital of country " + str(i) + "?", answer="city" + str(i)).with_inputs("question") for i in range(40)]
+compile tuned = Predict(QA) with BootstrapFinetune(metric=right, epochs=2) on train
+compile both = Predict(QA) with BetterTogether(metric=right, prompt_optimizer=BootstrapFewShot(metric=right)) on train
+'''
+
+
+def test_fine_tuning_is_estimated_as_teacher_calls_and_training_time(tmp_path, capsys):
+    from dsplang.stdlib.optimizers.better_together import BetterTogether
+    from dsplang.stdlib.optimizers.bootstrap import BootstrapFewShot
+    from dsplang.stdlib.optimizers.estimate import LOAD_SECONDS
+    from dsplang.stdlib.optimizers.finetune import BootstrapFinetune
+
+    train = [Example(question=f"q{i}?", answer=f"a{i}").with_inputs("question") for i in range(40)]
+    right = lambda example, pred, trace=None: example.answer == pred.answer  # noqa: E731
+    found = estimate(BootstrapFinetune(right, epochs=3, lora={"batch_size": 8}), Predict("question -> answer"),
+                     train, None)
+    teacher, training = found.phases
+    assert teacher.calls == 40 and training.calls == 0
+    assert "30 exchanges" in training.what and "12 steps of 8" in training.what   # 75% kept; ceil(30 / 8) x 3
+    assert training.seconds > LOAD_SECONDS and found.seconds == training.seconds
+    capped = estimate(BootstrapFinetune(right, max_calls=10), Predict("question -> answer"), train, None)
+    assert capped.calls == 10 and "8 exchanges" in capped.phases[1].what
+    # BetterTogether: the sum of its steps; the w step's teacher holds the p step's demos
+    boot = estimate(BootstrapFewShot(right), Predict("question -> answer"), train, None)
+    together = estimate(BetterTogether(right, prompt_optimizer=BootstrapFewShot(right)), Predict("question -> answer"),
+                        train, None)
+    assert sum(p.calls for p in together.phases) == pytest.approx(2 * sum(p.calls for p in boot.phases) + 40)
+    assert [p.what.split(":")[0] for p in together.phases] == [
+        "1. p (BootstrapFewShot)", "2. w (BootstrapFinetune)", "2. w (BootstrapFinetune)", "3. p (BootstrapFewShot)"]
+    assert together.phases[1].prompt_tokens > teacher.prompt_tokens      # 16 demos in each prompt
+    stopped = estimate(BetterTogether(right, prompt_optimizer=BootstrapFewShot(right), max_calls=round(boot.phases[0].calls) + 5),
+                       Predict("question -> answer"), train, None)
+    assert stopped.calls == round(boot.phases[0].calls + 5) and not any(p.what.startswith("3.") for p in stopped.phases)
+
+    path = tmp_path / "tune.dsp"
+    path.write_text('use LM("local/smollm2")\n' + FINETUNE)
+    assert main(["compile", "--estimate", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "tuned (line 9): BootstrapFinetune on 40 training examples; model local/smollm2" in out
+    assert "no LM calls" in out and "of fine-tuning" in out and "docs/local-model.md" in out
+    assert "both (line 10): BetterTogether" in out and "3. p (BootstrapFewShot)" in out

@@ -17,11 +17,16 @@ completion tokens, and notes on what was assumed. No LM is called.
   prompt-model call (an instruction proposal, SIMBA's advice) is its signature rendered with
   the program's source and one training example as its inputs.
 
+- **Fine-tuning** (BootstrapFinetune, BetterTogether's `w` steps) makes no LM call: its phase
+  has a time instead, from the training speed measured in docs/local-model.md and the tokens
+  of the exchanges it would train on (the student's prompt and reply, as above).
+
 The driver prices the tokens (`dsp compile --estimate`).
 """
 
 from __future__ import annotations
 
+import copy
 import inspect
 import math
 import random
@@ -32,7 +37,11 @@ from dsplang.stdlib import program as prog
 from dsplang.stdlib.adapters import ChatAdapter
 from dsplang.stdlib.optimizers import proposer
 from dsplang.stdlib.optimizers.candidates import halving_schedule
+from dsplang.stdlib.optimizers.finetune import BootstrapFinetune
+from dsplang.stdlib.optimizers.knn_few_shot import KNNFewShot, KNNProgram
+from dsplang.stdlib.optimizers.labeled_few_shot import LabeledFewShot
 from dsplang.stdlib.optimizers.mipro_search import minibatch_for
+from dsplang.stdlib.optimizers.random_search import BootstrapFewShotWithRandomSearch
 from dsplang.stdlib.optimizers.report import plural
 from dsplang.stdlib.optimizers.simba_strategies import OFFER_FEEDBACK
 from dsplang.stdlib.signature import Signature
@@ -59,6 +68,7 @@ class Phase:
     calls: float = 0.0                 # filled in by `estimate`
     prompt_tokens: float = 0.0
     completion_tokens: float = 0.0
+    seconds: float = 0.0               # time of work that is not LM calls (fine-tuning)
 
 
 @dataclass
@@ -79,11 +89,17 @@ class Estimate:
     def completion_tokens(self) -> int:
         return round(sum(p.completion_tokens for p in self.phases))
 
+    @property
+    def seconds(self) -> float:
+        return sum(p.seconds for p in self.phases)
+
     def to_json(self) -> dict:
         return {"optimizer": self.optimizer, "calls": self.calls, "prompt_tokens": self.prompt_tokens,
-                "completion_tokens": self.completion_tokens, "notes": list(self.notes),
+                "completion_tokens": self.completion_tokens, "seconds": round(self.seconds),
+                "notes": list(self.notes),
                 "phases": [{"what": p.what, "calls": round(p.calls), "prompt_tokens": round(p.prompt_tokens),
-                            "completion_tokens": round(p.completion_tokens)} for p in self.phases]}
+                            "completion_tokens": round(p.completion_tokens), "seconds": round(p.seconds)}
+                           for p in self.phases]}
 
 
 PLANS: dict[str, Callable] = {}
@@ -105,7 +121,13 @@ def estimate(optimizer, program, trainset: list, valset: list | None) -> Estimat
         result = Estimate(name, notes=[f"{name} has no plan to estimate from"])
         return result
     result = plan(optimizer, program, list(trainset or []), list(valset) if valset else None)
-    sizes = _Sizes(program, list(trainset or []))
+    _fill(result, program, list(trainset or []))
+    return result
+
+
+def _fill(result: Estimate, program, trainset: list) -> None:
+    """Each phase's calls and tokens, from its runs and prompt-model calls."""
+    sizes = _Sizes(program, trainset)
     for phase in result.phases:
         prompt, completion = sizes.run(phase.demos, phase.instruction_extra) if phase.runs else (0.0, 0.0)
         calls_per_run = max(1, len(prog.named_predictors(program)))
@@ -116,7 +138,6 @@ def estimate(optimizer, program, trainset: list, valset: list | None) -> Estimat
             p_tokens, c_tokens = sizes.prompt_call(phase.prompt_signature)
             phase.prompt_tokens += phase.prompt_calls * p_tokens
             phase.completion_tokens += phase.prompt_calls * c_tokens
-    return result
 
 
 # ------------------------------------------------------------------ prompt sizes
@@ -364,4 +385,153 @@ def _gepa(optimizer, program, trainset, valset) -> Estimate:
                             prompt_signature=reflect or proposer.BASIC_GENERATE))
     out.notes.append(f"assumes the whole metric-call budget is spent and {GEPA_ACCEPTED:.0%} of the proposals "
                      "beat their parent (each then scored on the whole valset)")
+    return out
+
+
+# ------------------------------------------------------------------ fine-tuning
+
+# Training speed, from the run in docs/local-model.md ("Example: fine-tuned topic
+# classification", `python benchmarks/finetune.py`): SmolLM2-135M, rank 16 on layers 15-29,
+# batch 4, 2 torch threads, on a shared 2-core machine under load: 70 steps of 4 exchanges of
+# about 265 tokens in 256 s (about 290 tokens a second), the model read into torch in 32 s,
+# the adapter written in 3 s.
+TRAIN_TOKENS_PER_SECOND = 290.0
+LOAD_SECONDS = 32.0
+WRITE_SECONDS = 3.0
+CHAT_TOKENS = 10          # the chat template's role markers around an exchange's messages
+
+
+@dataclass
+class _Teacher:
+    """What a fine-tune's teacher costs: the demos each predictor holds and, for a KNN teacher,
+    the bootstrapping runs each call makes on its neighbours and the pool they come from."""
+
+    demos: int
+    bootstrap_runs: float = 0.0
+    pool: int = 0
+    knn: bool = False         # its predictors hold no demos: each call gets its own
+
+    @property
+    def own_demos(self) -> int:
+        """The demos in the prompts of the program's own predictors (a fine-tune's exchanges)."""
+        return 0 if self.knn else self.demos
+
+
+def _demos_held(program) -> int:
+    return max((len(p.demos) for _, p in prog.named_predictors(program)), default=0)
+
+
+def _teacher(program) -> _Teacher:
+    if isinstance(program, KNNProgram):
+        boot = program.settings.get("max_bootstrapped_demos", 4)
+        labeled = program.settings.get("max_labeled_demos", 16)
+        return _Teacher(min(program.k, labeled, len(program.trainset)),
+                        _teacher_runs(min(boot, program.k), program.k), len(program.trainset), knn=True)
+    return _Teacher(_demos_held(program))
+
+
+def _finetune_phases(optimizer, program, trainset: list, teacher: _Teacher, student_demos: int) -> list[Phase]:
+    """The teacher's runs (capped by max_calls) and the training they feed."""
+    predictors = max(1, len(prog.named_predictors(program)))
+    runs = float(len(trainset))
+    if optimizer.max_calls is not None:
+        runs = min(runs, optimizer.max_calls // predictors)
+    phases = []
+    if teacher.bootstrap_runs:
+        # a fresh copy of the teacher per training example: it bootstraps on its neighbours
+        # again each time, but the same request on the same pool example is a cache hit
+        phases.append(Phase("the KNN teacher bootstrapping on its neighbours",
+                            runs=min(runs * teacher.bootstrap_runs, teacher.pool)))
+    phases.append(Phase(f"teacher runs on {plural(round(runs), 'training example')}", runs=runs,
+                        demos=teacher.demos))
+    labelled = optimizer.metric is not None and any(e.labels().to_dict() for e in trainset)
+    exchanges = round((runs * PASS_RATE if labelled else runs) * predictors)
+    settings = optimizer.lora_settings()
+    steps = math.ceil(exchanges / settings.batch_size) * optimizer.epochs
+    prompt, completion = _Sizes(program, trainset).run(student_demos, 0) if exchanges else (0.0, 0.0)
+    tokens = min(settings.max_tokens, (prompt + completion) / predictors + CHAT_TOKENS)
+    seconds = LOAD_SECONDS + exchanges * optimizer.epochs * tokens / TRAIN_TOKENS_PER_SECOND + WRITE_SECONDS
+    phases.append(Phase(f"training: {plural(exchanges, 'exchange')} of ~{tokens:.0f} tokens, "
+                        f"{optimizer.epochs} epochs, {plural(steps, 'step')} of {settings.batch_size}",
+                        seconds=seconds if exchanges else 0.0))
+    return phases
+
+
+FINETUNE_NOTE = (f"training time: {TRAIN_TOKENS_PER_SECOND:.0f} tokens a second plus {LOAD_SECONDS:.0f} s to "
+                 "load the model, as measured in docs/local-model.md (SmolLM2-135M, default LoRA settings, "
+                 "a loaded 2-core machine); none when an adapter trained on the same exchanges is cached")
+
+
+@plans("BootstrapFinetune")
+def _finetune(optimizer, program, trainset, valset) -> Estimate:
+    out = Estimate("BootstrapFinetune")
+    teacher = _teacher(optimizer.teacher if optimizer.teacher is not None else program)
+    out.phases.extend(_finetune_phases(optimizer, program, trainset, teacher, _demos_held(program)))
+    if valset and optimizer.metric is not None:
+        out.phases.append(Phase(f"scoring on {len(valset)} validation examples", runs=len(valset),
+                                demos=_demos_held(program)))
+    out.notes.extend(_finetune_notes(optimizer))
+    return out
+
+
+def _finetune_notes(optimizer) -> list[str]:
+    passing = [f"assumes {PASS_RATE:.0%} of the teacher's runs pass the metric"] if optimizer.metric is not None else []
+    return [*passing, FINETUNE_NOTE, "the teacher's calls are counted at the current LM's prompt sizes and price"]
+
+
+def _after_prompts(optimizer, trainset: list, before: _Teacher) -> _Teacher:
+    """What the program holds after a prompt-optimizing step of BetterTogether."""
+    n = len(trainset)
+    if isinstance(optimizer, KNNFewShot):
+        pool = len(optimizer.trainset) if optimizer.trainset is not None else n
+        k = min(optimizer.k, pool)
+        return _Teacher(min(k, optimizer.max_labeled_demos), _teacher_runs(min(optimizer.max_bootstrapped_demos, k), k),
+                        pool, knn=True)
+    if isinstance(optimizer, LabeledFewShot):
+        return _Teacher(min(optimizer.k, n))
+    boot, labeled = getattr(optimizer, "max_bootstrapped_demos", None), getattr(optimizer, "max_labeled_demos", None)
+    if isinstance(boot, int) and isinstance(labeled, int):
+        return _Teacher(max(min(boot, n), min(labeled, n)))
+    return before
+
+
+@plans("BetterTogether")
+def _better_together(optimizer, program, trainset, valset) -> Estimate:
+    out = Estimate("BetterTogether")
+    held = _teacher(program)
+    spent = 0.0
+    for index, step in enumerate(optimizer.steps):
+        label = f"{index + 1}. {step}"
+        if optimizer.max_calls is not None and spent >= optimizer.max_calls:
+            out.notes.append(f"max_calls={optimizer.max_calls} is spent before step {label}, which does not run")
+            break
+        given = optimizer.prompt_optimizer if step == "p" else optimizer.weight_optimizer
+        if given is None:
+            cls = BootstrapFewShotWithRandomSearch if step == "p" else BootstrapFinetune
+            given = cls(metric=optimizer.metric, seed=optimizer.seed, verbose=False)
+        label += f" ({given.name})"
+        if step == "w" and isinstance(given, BootstrapFinetune):
+            given = copy.copy(given)
+            if optimizer.max_calls is not None:
+                left = int(optimizer.max_calls - spent)
+                given.max_calls = left if given.max_calls is None else min(given.max_calls, left)
+            part = Estimate(given.name, _finetune_phases(given, program, trainset, held, held.own_demos),
+                            _finetune_notes(given))
+            _fill(part, program, trainset)
+        else:
+            part = estimate(given, program, trainset, valset)
+            if step == "p":
+                held = _after_prompts(given, trainset, held)
+        if optimizer.max_calls is not None and part.calls > optimizer.max_calls - spent:
+            share = (optimizer.max_calls - spent) / part.calls     # the step gets what is left, and stops there
+            for phase in part.phases:
+                phase.runs *= share
+                phase.prompt_calls *= share
+            _fill(part, program, trainset)
+            out.notes.append(f"max_calls={optimizer.max_calls} runs out during step {label}")
+        for phase in part.phases or [Phase("no LM calls")]:
+            phase.what = f"{label}: {phase.what}"
+            out.phases.append(phase)
+        spent += part.calls
+        out.notes.extend(n for n in part.notes if n not in out.notes)
     return out
