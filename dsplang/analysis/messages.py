@@ -35,6 +35,17 @@ def positional_predictor_call(name: str, inputs: Sequence[str]) -> Message:
             "its inputs are: " + ", ".join(inputs))
 
 
+def no_output_fields(signature: str) -> Message:
+    """A signature declared without an output field."""
+    return f"signature {signature} has no output fields", "add a line `output NAME: TYPE`"
+
+
+def signature_field_twice(signature: str, field: str, first_line: int | None = None) -> Message:
+    """A signature with two fields of one name (`first_line`: where the first is, when known)."""
+    return (f"field {field!r} appears twice in signature {signature}",
+            None if first_line is None else f"it is first declared on line {first_line}")
+
+
 def prediction_has_no_field(key: str, fields: Collection[str]) -> Message:
     """`pred.anwser`: a prediction read by a name that is not one of its fields."""
     return f"the prediction has no field {key!r}", prediction_field_hint(key, fields)

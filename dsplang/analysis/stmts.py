@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 
+from dsplang.analysis import messages
 from dsplang.analysis.declares import target_names
 from dsplang.analysis.exprs import ExprChecks, param_binding
 from dsplang.analysis.imports import PyModule, dsp_files_near, resolve_dsp_path
@@ -173,10 +174,10 @@ class StmtChecks(ExprChecks):
 
     def visit_SignatureDecl(self, node: ast.SignatureDecl) -> None:
         self.declare_nested(node)
-        self.check_fields(node.fields, "signature")
+        self.check_fields(node.fields, "signature", node.name)
         if not any(f.direction == "output" for f in node.fields):
-            self.report("value error", f"signature {node.name} has no output fields", node.span,
-                        "add a line `output NAME: TYPE`")
+            message, hint = messages.no_output_fields(node.name)
+            self.report("value error", message, node.span, hint)
 
     def visit_SignatureAlias(self, node: ast.SignatureAlias) -> None:
         self.declare_nested(node)

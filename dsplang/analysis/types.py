@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from dsplang.analysis import messages
 from dsplang.analysis.walker import Walk
 from dsplang.errors import DspSyntaxError, Span, did_you_mean
 from dsplang.grammar import ast, names
@@ -91,11 +92,15 @@ class TypeChecks(Walk):
         return {name for scope in self.scope.outward() for name, binding in scope.names.items()
                 if isinstance(binding.node, TYPE_DECLS)}
 
-    def check_fields(self, fields: Sequence[ast.SigField | ast.FieldDecl], what: str) -> None:
-        """Duplicate field names and unknown types among signature or record fields."""
+    def check_fields(self, fields: Sequence[ast.SigField | ast.FieldDecl], what: str, owner: str = "") -> None:
+        """Duplicate field names and unknown types among signature or record fields (of
+        signature or record `owner`)."""
         seen: dict[str, int] = {}
         for f in fields:
-            if f.name in seen:
+            if f.name in seen and what == "signature":
+                message, hint = messages.signature_field_twice(owner, f.name, seen[f.name])
+                self.report("name error", message, f.span, hint)
+            elif f.name in seen:
                 self.report("name error", f"{what} field {f.name!r} is already declared "
                             f"(line {seen[f.name]})", f.span)
             else:
@@ -110,4 +115,4 @@ class TypeChecks(Walk):
         except DspSyntaxError as err:
             self.report("syntax error", err.message, err.span or span, err.hint)
             return
-        self.check_fields(parsed.fields, "signature")
+        self.check_fields(parsed.fields, "signature", messages.signature_label(spec))

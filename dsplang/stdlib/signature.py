@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from dsplang.analysis import messages
 from dsplang.errors import (
     DspArgumentError,
     DspError,
@@ -289,14 +290,12 @@ class Signature:
         names = self.input_names
         for key in kwargs:
             if key not in names:
-                hint = did_you_mean(key, names) or f"its inputs are: {', '.join(names)}"
-                raise DspArgumentError(f"signature {self.name} has no input {key!r}", span, hint=hint)
+                message, hint = messages.unknown_input(self.name, key, names)
+                raise DspArgumentError(message, span, hint=hint)
         missing = [f.name for f in self.inputs if f.name not in kwargs and not allows_none(f.annotation)]
         if missing:
-            words = ", ".join(repr(m) for m in missing)
-            noun = "input" if len(missing) == 1 else "inputs"
-            raise DspArgumentError(f"missing {noun} {words} for signature {self.name}", span,
-                                   hint=f"its inputs are: {', '.join(names)}")
+            message, hint = messages.missing_inputs(self.name, missing, names)
+            raise DspArgumentError(message, span, hint=hint)
         for spec, kind in self.cached("checked_inputs", self._checked_inputs):
             if spec.name in kwargs:
                 try:
@@ -358,11 +357,13 @@ def _check_fields(name: str, fields: list[FieldSpec], span: Span | None) -> None
         if not spec.name.isidentifier():
             raise DspNameError(f"{spec.name!r} is not a valid field name in signature {name}", span)
         if spec.name in seen:
-            raise DspNameError(f"field {spec.name!r} appears twice in signature {name}", span)
+            message, hint = messages.signature_field_twice(name, spec.name)
+            raise DspNameError(message, span, hint=hint)
         if spec.direction == OUTPUT and spec.annotation in INPUT_ONLY_TYPES.values():
             raise DspTypeError(f"output {spec.name!r} of signature {name} cannot be {type_name(spec.annotation)}: "
                                "it is a type of inputs", span, hint="declare it as an input field")
         seen.add(spec.name)
     if not any(spec.direction == OUTPUT for spec in fields):
-        raise DspValueError(f"signature {name} has no output fields", span)
+        message, hint = messages.no_output_fields(name)
+        raise DspValueError(message, span, hint=hint)
 

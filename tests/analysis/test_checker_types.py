@@ -39,7 +39,8 @@ def test_signature_fields_repeated_or_without_outputs():
             output q: str
         signature B:
             input q: str
-    """) == [("name error", 3, 5, "signature field 'q' is already declared (line 2)", None),
+    """) == [("name error", 3, 5, "field 'q' appears twice in signature A",
+              "it is first declared on line 2"),
              ("value error", 4, 1, "signature B has no output fields", "add a line `output NAME: TYPE`")]
 
 

@@ -11,7 +11,9 @@ from typing import Optional
 
 import pytest
 
-from dsplang.errors import DspArgumentError, DspNameError, DspValueError, Span
+import dsplang
+from dsplang.analysis.checker import check_source
+from dsplang.errors import DspArgumentError, DspError, DspNameError, DspValueError, Span
 from dsplang.grammar import ast
 from dsplang.stdlib.signature import FieldSpec, Signature
 from dsplang.stdlib.types import make_enum
@@ -253,3 +255,34 @@ def test_a_wrong_signature_call_is_a_located_type_error(source, said):
     with pytest.raises(dsplang.DspError) as info:
         dsplang.run(f"let s = {source}\n", "sig.dsp")
     assert str(info.value) == f"sig.dsp:1:9: type error: {said}"
+
+
+# ---------------------------------------------------------------- the run and `dsp check` agree
+
+# (program, what `dsp check` reports, (line, hint) of the run's error where they differ: the
+# interpreter builds a signature from its fields without their spans, so the run points at the
+# declaration and cannot name the first field's line)
+SAME_MISTAKES = [
+    ("signature QA:\n    input q: str\n    output a: str\n    output q: str\n",
+     ("name error", 4, 5, "field 'q' appears twice in signature QA", "it is first declared on line 2"), (1, None)),
+    ("signature QA:\n    input q: str\n",
+     ("value error", 1, 1, "signature QA has no output fields", "add a line `output NAME: TYPE`"), None),
+    ('signature QA = "q -> a"\nuse ScriptedLM([])\nlet p = Predict(QA)(q="x", b="y")\n',
+     ("argument error", 3, 28, "signature QA has no input 'b'", "its inputs are: q"), None),
+    ('signature QA = "q, c -> a"\nuse ScriptedLM([])\nlet p = Predict(QA)(q="x")\n',
+     ("argument error", 3, 9, "missing input 'c' for signature QA", "its inputs are: q, c"), None),
+    ('signature QA = "q -> a"\nuse ScriptedLM([])\nlet p = Predict(QA)("x")\n',
+     ("argument error", 3, 9, "QA: a predictor takes keyword arguments, not positional ones", "its inputs are: q"),
+     None),
+]
+
+
+@pytest.mark.parametrize("src, static, run", SAME_MISTAKES)
+def test_the_run_and_dsp_check_report_a_signature_mistake_alike(src, static, run):
+    """One wording (analysis/messages.py) for `dsp check` and the run."""
+    kind, line, _, message, hint = static
+    assert [(e.kind, e.span.line, e.span.col, e.message, e.hint) for e in check_source(src, "t.dsp")] == [static]
+    with pytest.raises(DspError) as info:
+        dsplang.run(src, "t.dsp")
+    line, hint = run or (line, hint)
+    assert (info.value.kind, info.value.span.line, info.value.message, info.value.hint) == (kind, line, message, hint)

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from dsplang.analysis.messages import positional_predictor_call
 from dsplang.context import feedback, trace
 from dsplang.context.lm import current_lm
 from dsplang.context.run import current, derived
@@ -102,9 +103,8 @@ class Predict(Learnable, DspCallable):
 
     def call(self, args: tuple, kwargs: dict, span: Span | None):
         if args:
-            raise DspArgumentError(
-                f"{self.name}: a predictor takes keyword arguments, not positional ones", span,
-                hint="its inputs are: " + ", ".join(self.signature.input_names))
+            message, hint = positional_predictor_call(self.name, self.signature.input_names)
+            raise DspArgumentError(message, span, hint=hint)
         config = {}
         if "config" in kwargs and "config" not in self.signature.input_names:
             config = kwargs.pop("config") or {}
