@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 
-from dsplang.errors import DspFileError
+from dsplang.errors import DspArgumentError, DspFileError
 from dsplang.report.page import render_page
 from dsplang.report.read import read_trace
 from dsplang.report.summary import Summary, summarize
@@ -15,6 +16,7 @@ def write_report(trace_path: str, out_path: str, source: str | None = None) -> S
     """Read the trace at `trace_path` and write its report to `out_path` (whole or not at all:
     the page is written next to it and renamed into place); the page names `source` (the
     program run, for `--report`) or else the trace. Returns what the page shows."""
+    _check_not_the_trace(trace_path, out_path)
     summary = summarize(read_trace(trace_path))
     page = render_page(summary, source or trace_path)
     _write_whole(out_path, page)
@@ -34,9 +36,16 @@ def check_writable(path: str) -> None:
 
 
 def _write_whole(path: str, text: str) -> None:
+    """Write `text` to `path`: a regular file (or a link to one: the file it names) through a
+    temporary file renamed into place; a device or a pipe (`/dev/stdout`) is written to as
+    it is, never replaced."""
     if "\x00" in path:
         raise DspFileError(f"a file path cannot contain a NUL character: {path!r}")
-    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.exists(path) and not os.path.isdir(path) and not stat.S_ISREG(os.stat(path).st_mode):
+        _write_into(path, text)
+        return
+    target = os.path.realpath(path)
+    folder = os.path.dirname(target)
     try:
         fd, temp = tempfile.mkstemp(prefix=".dsp-report-", suffix=".html", dir=folder)
     except OSError as err:
@@ -45,7 +54,25 @@ def _write_whole(path: str, text: str) -> None:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(text)
         os.chmod(temp, 0o644)
-        os.replace(temp, path)
+        os.replace(temp, target)
     except OSError as err:
         os.unlink(temp)
         raise DspFileError(f"cannot write the report to {path}: {err.strerror or err}") from None
+
+
+def _write_into(path: str, text: str) -> None:
+    try:
+        with open(path, "w", encoding="utf-8") as out:
+            out.write(text)
+    except OSError as err:
+        raise DspFileError(f"cannot write the report to {path}: {err.strerror or err}") from None
+
+
+def _check_not_the_trace(trace_path: str, out_path: str) -> None:
+    """The report must not replace its own trace (by the same name, a link or another path)."""
+    try:
+        same = os.path.exists(out_path) and os.path.samefile(trace_path, out_path)
+    except OSError:
+        same = False
+    if same:
+        raise DspArgumentError(f"the report would overwrite its trace {trace_path}", hint="give another -o PATH")

@@ -15,11 +15,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
+_YEAR_10000 = 253402300800      # seconds since 1970: the first time `datetime` cannot show
+
 
 class Record(BaseModel):
     """What every record may carry: where it is in the file and, in newer traces, its span."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    # NaN and infinity (which Python's JSON reader accepts) are not numbers a page can show
+    model_config = ConfigDict(extra="ignore", frozen=True, allow_inf_nan=False)
 
     kind: str
     line: int = 0                   # the line of the trace file it was read from
@@ -35,12 +38,15 @@ class Record(BaseModel):
     @field_validator("start", "end", mode="before")
     @classmethod
     def _seconds(cls, value: Any) -> Any:
-        """A time as a number of seconds, or an ISO 8601 string made one."""
+        """A time as a number of seconds, or an ISO 8601 string made one; a number of seconds
+        outside the years 1970 to 9999 is not a time."""
         if isinstance(value, str):
             try:
-                return datetime.fromisoformat(value).timestamp()
-            except ValueError:
+                value = datetime.fromisoformat(value).timestamp()
+            except (ValueError, OverflowError):
                 raise ValueError(f"not a time: {value[:40]!r}") from None
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and not 0 <= value < _YEAR_10000:
+            raise ValueError(f"not a time: {value!r} seconds since 1970")
         return value
 
     @field_validator("candidate", "run_id", "trace_id", "span_id", "parent_id", mode="before")
@@ -77,7 +83,7 @@ class PredictorCallRecord(Record):
 class CandidateEntry(BaseModel):
     """One candidate of a compile: its label, score (a percentage) and note."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, allow_inf_nan=False)
 
     label: str = ""
     score: float | None = None

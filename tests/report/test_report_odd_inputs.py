@@ -1,0 +1,72 @@
+"""`dsp report` on traces and output paths a hostile or careless user gives: times that are not
+times, NaN and infinity, an output that is a link to the trace, a device or a pipe."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+import pytest
+
+from dsplang.cli import main
+from dsplang.errors import DspArgumentError
+from dsplang.report.build import write_report
+
+CALL = {"kind": "predictor_call", "path": "qa.predict", "model": "m", "prompt_tokens": 10,
+        "completion_tokens": 2, "messages": [{"role": "user", "content": "hi"}], "replies": ["yo"],
+        "start": 1_700_000_000.0, "end": 1_700_000_001.0}
+
+
+def trace_of(tmp_path, *records: dict) -> str:
+    path = tmp_path / "t.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize("field, value", [("start", float("nan")), ("start", float("inf")), ("start", 1e300),
+                                          ("end", -5), ("start", "0001-01-01T00:00:00"),
+                                          ("cost", float("nan")), ("latency", float("-inf"))])
+def test_numbers_that_are_not_times_or_amounts_leave_the_record_out_with_a_warning(tmp_path, field, value):
+    trace = trace_of(tmp_path, CALL, {**CALL, field: value})
+    summary = write_report(trace, str(tmp_path / "r.html"))
+    assert summary.line().startswith("1 LM call")
+    [warning] = summary.warnings
+    assert warning.startswith(f"{trace}:2:1: a predictor_call record whose '{field}' is wrong")
+
+
+def test_the_output_may_not_be_the_trace_by_another_name(tmp_path):
+    trace = trace_of(tmp_path, CALL)
+    os.symlink(trace, tmp_path / "link.jsonl")
+    os.link(trace, tmp_path / "hard.jsonl")
+    before = open(trace, encoding="utf-8").read()
+    for other in ("link.jsonl", "hard.jsonl"):
+        with pytest.raises(DspArgumentError, match="would overwrite its trace"):
+            write_report(trace, str(tmp_path / other))
+    assert open(trace, encoding="utf-8").read() == before
+
+
+def test_a_link_to_a_report_keeps_pointing_at_it(tmp_path):
+    os.symlink(tmp_path / "real.html", tmp_path / "link.html")
+    write_report(trace_of(tmp_path, CALL), str(tmp_path / "link.html"))
+    assert os.path.islink(tmp_path / "link.html")
+    assert (tmp_path / "real.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_a_pipe_is_written_to_and_never_replaced(tmp_path, capsys):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)      # a reader, so the writer's open returns
+    try:
+        os.set_blocking(reader, True)
+        fd = os.open(fifo, os.O_WRONLY)                     # keeps the pipe open while we read
+        assert main(["report", trace_of(tmp_path, CALL), "-o", str(fifo)]) == 0
+        os.close(fd)
+        received = b""
+        while chunk := os.read(reader, 1 << 16):
+            received += chunk
+    finally:
+        os.close(reader)
+    assert received.startswith(b"<!DOCTYPE html>")
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    capsys.readouterr()
