@@ -13,6 +13,7 @@ import json
 from dsplang import errors
 from dsplang.errors import DspError, DspUserError
 from dsplang.grammar import names
+from dsplang.interpreter.limited_builtins import limited_builtins
 from dsplang.interpreter.limits import limited_range
 
 ERROR_CLASSES: dict[str, type[DspError]] = {
@@ -115,12 +116,14 @@ def _stdlib_value(name: str):
 
 
 def build(limits=None) -> dict:
-    """A new dict of every builtin name -> value; `range` refuses ranges longer than the
-    `seq_len` of `limits` (an `interpreter.limits.Limits`). The interpreter given this table
+    """A new dict of every builtin name -> value; `range`, `format`, `sum`, `print`, `getattr`
+    and `json_dumps` refuse values longer than the `seq_len` of `limits` (an
+    `interpreter.limits.Limits`). The interpreter given this table
     treats each callable in it as a builtin (errors inside are the user's mistakes)."""
     table = dict(PYTHON)
     if limits is not None:
         table["range"] = limited_range(limits)
+        table.update(limited_builtins(limits))
     table["true"] = table["True"] = True
     table["false"] = table["False"] = False
     table["none"] = table["None"] = None

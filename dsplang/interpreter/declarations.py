@@ -10,6 +10,7 @@ from dsplang.grammar import ast
 from dsplang.grammar.names import type_suggestion
 from dsplang.grammar.parser import parse_sigspec
 from dsplang.interpreter.calls import call_value
+from dsplang.interpreter.growth import GROWING
 from dsplang.interpreter.host import TypeLookup
 from dsplang.interpreter.portable import CodeSource
 from dsplang.interpreter.scope import Code, Scope
@@ -196,6 +197,7 @@ class DeclCompiler(StmtCompiler):
         this scope's types; to any other callee it is a string."""
         first = node.args[0] if node.args else None
         if not (isinstance(first, ast.Const) and isinstance(first.value, str)) \
+                or isinstance(node.func, ast.Attribute) and node.func.attr in GROWING \
                 or any(isinstance(a, ast.Starred) for a in node.args) or any(k.name is None for k in node.keywords):
             return super().visit_Call(node)
         func = self.visit_Attribute(node.func, calling=True) if isinstance(node.func, ast.Attribute) \

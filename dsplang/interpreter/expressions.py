@@ -29,6 +29,7 @@ from dsplang.errors import (
 from dsplang.grammar import ast
 from dsplang.grammar.visitor import NodeVisitor
 from dsplang.interpreter.calls import call_value
+from dsplang.interpreter.growth import GROWING, call_method, checked_attribute
 from dsplang.interpreter.limits import (
     SIZED,
     check_format_spec,
@@ -40,6 +41,7 @@ from dsplang.interpreter.limits import (
 )
 from dsplang.interpreter.portable import CodeSource
 from dsplang.interpreter.scope import Code, Scope
+from dsplang.interpreter.text_formats import check_percent
 from dsplang.interpreter.values import MISSING, FieldValues, Function, ParamSpec
 
 if TYPE_CHECKING:       # the interpreter builds the compilers (same layer)
@@ -216,6 +218,10 @@ class ExprCompiler(NodeVisitor):
         """`obj.attr`. On an Example or Prediction a field hides a method of the same name
         (`pred.items`, `ex.labels`), except where the attribute is called (`ex.labels()`)."""
         value, attr, span = self.expr(node.value), node.attr, node.span
+        if attr in GROWING and not calling:
+            limits = self.interp.limits
+            return lambda scope: checked_attribute(obj := value(scope), attr,
+                                                   read_attribute(obj, attr, span, False), limits)
 
         def attribute(scope: Scope) -> Any:
             obj = value(scope)
@@ -258,6 +264,8 @@ class ExprCompiler(NodeVisitor):
         op, span = node.op, node.span
         if op in ("+", "*"):
             return (self._add if op == "+" else self._multiply)(node)
+        if op == "%":
+            return self._modulo(node)
         fn = self._power(span) if op == "**" else self._union(span) if op == "|" else BINARY[op]
         left, right = self.expr(node.left), self.expr(node.right)
         if isinstance(node.right, ast.Const):
@@ -353,6 +361,41 @@ class ExprCompiler(NodeVisitor):
                 raise arith_error(exc, "*", a, b, span) from None
         return multiply
 
+    def _modulo(self, node: ast.BinOp) -> Code:
+        """`a % b`; for a string or bytes `a`, formatting, refused (before it runs) for a width,
+        a precision or a result longer than `seq_len`."""
+        left, right, span = self.expr(node.left), self.expr(node.right), node.span
+        limits = self.interp.limits
+        if isinstance(node.right, ast.Const) and node.right.value.__class__ in (int, float):
+            const = node.right.value
+
+            def modulo_number(scope: Scope) -> Any:
+                a = left(scope)
+                if a.__class__ is not int and isinstance(a, (str, bytes, bytearray)):
+                    check_percent(a, const, limits, span)     # a number: its size is known
+                try:
+                    return a % const
+                except DspError:
+                    raise
+                except Exception as exc:
+                    raise arith_error(exc, "%", a, const, span) from None
+            return modulo_number
+
+        def modulo(scope: Scope) -> Any:
+            a = left(scope)
+            b = right(scope)
+            known = True
+            if a.__class__ is not int and isinstance(a, (str, bytes, bytearray)):
+                known = check_percent(a, b, limits, span)
+            try:
+                result = a % b
+            except DspError:
+                raise
+            except Exception as exc:
+                raise arith_error(exc, "%", a, b, span) from None
+            return result if known else check_size(result, limits, span)
+        return modulo
+
     def _power(self, span: Span) -> Callable[[Any, Any], Any]:
         """`fn(a, b)` for `**`, refusing (before computing) too large an integer."""
         limits = self.interp.limits
@@ -444,6 +487,8 @@ class ExprCompiler(NodeVisitor):
     # ---------------------------------------------------------- calls and functions
 
     def visit_Call(self, node: ast.Call) -> Code:
+        if isinstance(node.func, ast.Attribute) and node.func.attr in GROWING:
+            return self._growing_call(node, node.func)
         func = self.visit_Attribute(node.func, calling=True) if isinstance(node.func, ast.Attribute) \
             else self.expr(node.func)
         span, builtins = node.span, self.interp.builtin_callables
@@ -451,11 +496,21 @@ class ExprCompiler(NodeVisitor):
         if simple_args and not node.keywords:
             argv = [self.expr(a) for a in node.args]
             return lambda scope: call_value(func(scope), tuple([a(scope) for a in argv]), {}, span, builtins)
-        args = self.sequence(node.args)
-        keywords = [(k.name, self.expr(k.value), k.span) for k in node.keywords]
+        arguments = self.arguments(node)
 
         def call(scope: Scope) -> Any:
             f = func(scope)
+            args, kwargs = arguments(scope)
+            return call_value(f, args, kwargs, span, builtins)
+        return call
+
+    def arguments(self, node: ast.Call) -> Callable[[Scope], tuple[tuple[Any, ...], dict[str, Any]]]:
+        """A closure returning a call's positional and keyword arguments (with `*`, `**` spread)."""
+        args = self.sequence(node.args)
+        keywords = [(k.name, self.expr(k.value), k.span) for k in node.keywords]
+
+        def arguments(scope: Scope) -> tuple[tuple[Any, ...], dict[str, Any]]:
+            positional = tuple(args(scope))
             kwargs: dict[str, Any] = {}
             for name, ev, kspan in keywords:
                 if name is not None:
@@ -465,8 +520,22 @@ class ExprCompiler(NodeVisitor):
                 if not isinstance(extra, dict):
                     raise DspTypeError(f"** needs a dict, not {type_word(extra)}", kspan)
                 kwargs.update(extra)
-            return call_value(f, tuple(args(scope)), kwargs, span, builtins)
-        return call
+            return positional, kwargs
+        return arguments
+
+    def _growing_call(self, node: ast.Call, func: ast.Attribute) -> Code:
+        """`obj.name(...)` for a method name that can grow a builtin value (`growth.GROWING`):
+        refused before it runs when the result would pass `seq_len`."""
+        receiver, attr, attr_span = self.expr(func.value), func.attr, func.span
+        arguments, span = self.arguments(node), node.span
+        builtins, limits = self.interp.builtin_callables, self.interp.limits
+
+        def growing_call(scope: Scope) -> Any:
+            obj = receiver(scope)
+            method = read_attribute(obj, attr, attr_span, True)
+            args, kwargs = arguments(scope)
+            return call_method(obj, attr, method, args, kwargs, limits, span, builtins)
+        return growing_call
 
     def visit_Lambda(self, node: ast.Lambda) -> Code:
         body = self.expr(node.body)
@@ -573,6 +642,20 @@ class ExprCompiler(NodeVisitor):
 
     def visit_Slice(self, node: ast.Slice) -> Code:
         return self.slice(node)
+
+
+def read_attribute(obj: Any, attr: str, span: Span, calling: bool) -> Any:
+    """`obj.attr` as `visit_Attribute` reads it (a field of an Example or Prediction first)."""
+    if isinstance(obj, FieldValues):
+        fields = obj.dsp_fields()
+        if attr in fields and not (calling and hasattr(type(obj), attr)):
+            return fields[attr]
+    try:
+        return getattr(obj, attr)
+    except DspError as err:
+        raise err.with_span(span)
+    except AttributeError:
+        raise attribute_error(obj, attr, span) from None
 
 
 def iterate(value: Any, span: Span) -> Iterator[Any]:

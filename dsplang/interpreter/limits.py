@@ -108,7 +108,7 @@ def too_big(op: str, digits: float, limits: Limits, span: Span | None) -> DspLim
 
 def too_long(what: str, size: int, limits: Limits, span: Span | None) -> DspLimitError:
     what = "string" if what == "str" else what
-    unit = "characters" if what == "string" else "items"
+    unit = "characters" if what == "string" else "bytes" if what in ("bytes", "bytearray") else "items"
     return DspLimitError(f"{what} too long: {size:,} {unit}, more than the limit of "
                          f"{limits.seq_len:,}", span, hint=raise_hint("seq_len"))
 
