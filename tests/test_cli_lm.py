@@ -108,8 +108,9 @@ def test_trace_and_show_prompts(server, tmp_path, capsys):
     assert status == 0
     err = capsys.readouterr().err
     assert "----- prompt of question -> answer -----" in err and "[system]" in err
-    (record,) = [json.loads(line) for line in trace_file.read_text().splitlines()]
-    assert record["kind"] == "predictor_call"
+    record, root = [json.loads(line) for line in trace_file.read_text().splitlines()]
+    assert record["kind"] == "predictor_call" and (root["type"], root["parent_id"]) == ("run", None)
+    assert record["parent_id"] == root["span_id"]
     assert record["inputs"] == {"question": "Capital of France?"}
     assert record["outputs"] == {"answer": "Paris"}
     assert record["model"] == "openai/test-model"

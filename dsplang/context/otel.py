@@ -10,7 +10,8 @@ record's stamp gives its ids, parent and times, so the spans sent are the ones t
 holds. A predictor call is a GenAI `chat` client span (a cache hit too, with
 `dsp.cache_hit=true`), a ReAct tool step an `execute_tool` span, and a span record (module,
 evaluation, compile, phase, candidate) an internal span. A run's top-level spans hang under
-one `dsplang run` span sent when the run ends (`run_ended`), which also flushes the batch.
+its root span, `dsplang run`, a span record like the others (`context/records.py`) sent when
+the run ends, before `run_ended` flushes the batch.
 The exporter itself (its HTTP session and batch thread) is one per process and endpoint
 settings: runs come and go (each API call is one), the connection stays.
 
@@ -111,22 +112,18 @@ class OtlpExport:
     # ------------------------------------------------------------ what the run calls
 
     def export(self, rec: Any, stamp: Any, run_ids: Any) -> None:
-        """Send `rec` (stamped) as a span; a top-level span of an entered run goes under its root."""
-        parent = stamp.parent_id
-        if parent is None and stamp.trace_id == run_ids.run_id and run_ids.depth:
-            parent = run_ids.root_id
+        """Send `rec` (stamped) as a span."""
         name, kind, attributes, error = describe(rec, self._content)
         attributes["dsp.run_id"] = trace_hex(stamp.run_id)
         if stamp.phase is not None:
             attributes["dsp.phase"] = stamp.phase
         if stamp.candidate is not None:
             attributes["dsp.candidate"] = stamp.candidate
-        self._send(name, kind, stamp.trace_id, stamp.span_id, parent, stamp.start, stamp.end, attributes, error)
+        self._send(name, kind, stamp.trace_id, stamp.span_id, stamp.parent_id, stamp.start, stamp.end,
+                   attributes, error)
 
     def run_ended(self, run_ids: Any, end: float) -> None:
-        """Send the run's root span and wait (a bounded time) for the batch to go out."""
-        self._send("dsplang run", "internal", run_ids.run_id, run_ids.root_id, None, run_ids.started, end,
-                   {"dsp.run_id": trace_hex(run_ids.run_id)}, None)
+        """The run ended (its root span was exported): wait (a bounded time) for the batch to go out."""
         self.flush()
 
     def flush(self) -> bool:
@@ -156,7 +153,8 @@ def describe(rec: Any, content: bool = False) -> tuple[str, str, dict[str, Any],
     if kind == "span":
         attributes = {"dsp.span.type": data["type"], **_scalars(data.get("attributes") or {})}
         _source(attributes, data.get("span"))
-        return f"{data['type']} {data['name']}", "internal", attributes, data.get("error")
+        name = data["name"] if data["type"] == "run" else f"{data['type']} {data['name']}"
+        return name, "internal", attributes, data.get("error")
     if kind == "tool_step":
         attributes = {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": str(data.get("tool_name")),
                       "dsp.predictor": str(data.get("path")), "dsp.step": data.get("index", 0)}

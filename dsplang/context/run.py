@@ -19,8 +19,10 @@ Spans: every Run has `ids` (its run id, which is also the trace id of everything
 the id of its root span), shared by the Runs derived from it. The span open at this point of
 the program (a module's forward, an evaluation, a compile phase) is `current_span()`: a
 contextvar of its own beside the Run's, since a span opens on every module call and setting
-a contextvar costs a tenth of copying the Run. `entered()` starts its run at no span (its
-top-level spans are the roots of its trace); `context/spans.py` opens and closes spans.
+a contextvar costs a tenth of copying the Run. `entered()` starts its run at its root span
+(the parent of its top-level spans), which it records into the Run's traces and the OTLP
+export when the outermost block ends (`context/records.py`); `context/spans.py` opens and
+closes the others.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from dsplang.context import ids, otel
+from dsplang.context import ids, otel, records
 from dsplang.interpreter.limits import Limits
 from dsplang.lm import usage
 from dsplang.lm.client import LM
@@ -118,14 +120,17 @@ class SpanContext(NamedTuple):
 @dataclass(slots=True)
 class RunIds:
     """A run's identity, shared by every Run derived from it: `run_id` (128 bits, also the
-    trace id of the spans its top level opens) and `root_id`, the span the OTLP export puts
-    over them (`context/otel.py`); `exporter` is that export while the run is entered."""
+    trace id of its spans) and `root_id`, the id of its root span, the parent of the spans its
+    top level opens; `name` and `attributes` are the root span's (`dsp test` names each test's
+    run); `exporter` is the OTLP export while the run is entered (`context/otel.py`)."""
 
     run_id: int = field(default_factory=ids.new_trace_id)
     root_id: int = field(default_factory=ids.new_span_id)
     started: float = 0.0                # when it was entered (Unix seconds)
     depth: int = 0                      # how many `entered` blocks it is in
     exporter: Any = None
+    name: str = records.ROOT_NAME
+    attributes: dict[str, Any] = field(default_factory=dict)
 
 
 NO_ATTEMPT: tuple[dict[str, Any], dict[int, Any]] = ({}, {})
@@ -195,26 +200,45 @@ def reset_span(token: contextvars.Token[SpanContext | None]) -> None:
 @contextmanager
 def entered(run: Run) -> Iterator[Run]:
     """Make `run` the current Run inside the block; the previous one is back after it.
-    Its usage collector counts the LM calls made inside; its spans start a trace of their
-    own, exported over OTLP when `options.otel` or the OpenTelemetry environment says so."""
+    Its usage collector counts the LM calls made inside; its spans make a trace of their own
+    under its root span, exported over OTLP when `options.otel` or the OpenTelemetry
+    environment says so. When the outermost block ends, the root span is recorded into the
+    Run's traces (not those a block inside made active: they are gone) and the export."""
     token = _current.set(run)
-    span_token = _span.set(None)
     ids_ = run.ids
+    span_token = _span.set(SpanContext(ids_.run_id, ids_.root_id))
     outermost = ids_.depth == 0
     ids_.depth += 1
     if outermost:
         ids_.started = time.time()
         ids_.exporter = otel.exporter_for_run(run.options.otel, os.environ)
+    error: BaseException | None = None
     try:
         with usage.track(run.usage):
             yield run
+    except BaseException as err:
+        error = err
+        raise
     finally:
         ids_.depth -= 1
         _span.reset(span_token)
         _current.reset(token)
-        if outermost and ids_.exporter is not None:
-            exporter, ids_.exporter = ids_.exporter, None
-            exporter.run_ended(ids_, time.time())
+        if outermost:
+            _record_root(run, error)
+
+
+def _record_root(run: Run, error: BaseException | None) -> None:
+    """The end of a run: its root span into its traces and the export, which is then flushed."""
+    ids_ = run.ids
+    exporter, ids_.exporter = ids_.exporter, None
+    if not run.traces and exporter is None:
+        return
+    record, stamp = records.root(ids_, time.time(), error)
+    for collected in run.traces:
+        collected.add(record, stamp)
+    if exporter is not None:
+        exporter.export(record, stamp, ids_)
+        exporter.run_ended(ids_, stamp.end)
 
 
 @contextmanager

@@ -21,31 +21,15 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import Token
-from dataclasses import dataclass, field
 from typing import Any
 
 from dsplang.context import trace
 from dsplang.context.ids import new_span_id, new_trace_id
+from dsplang.context.records import SpanRecord, Stamp, error_text
 from dsplang.context.run import SpanContext, current, current_span, reset_span, set_span
-from dsplang.errors import DspError, Span
+from dsplang.errors import Span
 
 _KEEP: Any = object()   # phase/candidate: the enclosing span's
-
-
-@dataclass(slots=True)
-class SpanRecord:
-    """A span that held other spans, as a trace record (`kind: "span"`)."""
-
-    type: str                       # "module", "evaluate", "example", "compile", "phase", "candidate"
-    name: str
-    span: Span | None = None        # the .dsp source it was opened at
-    attributes: dict[str, Any] = field(default_factory=dict)
-    error: str | None = None        # what ended it, when an error did
-
-    def to_json(self) -> dict[str, Any]:
-        return {"kind": "span", "type": self.type, "name": self.name,
-                "span": str(self.span) if self.span else None,
-                "attributes": self.attributes, "error": self.error}
 
 
 class Opened:
@@ -132,11 +116,10 @@ def finish(opened: Opened, error: BaseException | None = None) -> None:
     if not run.traces and run.ids.exporter is None:
         return                                      # nothing collects it
     if error is not None:
-        opened.record.error = error.message if isinstance(error, DspError) else (
-            f"{type(error).__name__}: {error}" if str(error) else type(error).__name__)
+        opened.record.error = error_text(error)
     context = opened.context
-    stamp = trace.Stamp(opened.run_id, context.trace_id, context.span_id, opened.parent_id, opened.start,
-                        time.time(), context.phase, context.candidate)
+    stamp = Stamp(opened.run_id, context.trace_id, context.span_id, opened.parent_id, opened.start,
+                  time.time(), context.phase, context.candidate)
     trace.record(opened.record, stamp)
 
 

@@ -19,7 +19,8 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol, TextIO
 
-from dsplang.context.ids import new_span_id, new_trace_id, span_hex, trace_hex
+from dsplang.context.ids import new_span_id, new_trace_id
+from dsplang.context.records import Stamp as Stamp  # trace.Stamp, as before
 from dsplang.context.run import Run, current, current_span, derived
 from dsplang.errors import Span
 
@@ -28,28 +29,6 @@ class TraceRecord(Protocol):
     """What a trace holds: a record that can write itself as JSON."""
 
     def to_json(self) -> dict[str, Any]: ...
-
-
-@dataclass(slots=True)
-class Stamp:
-    """Where and when a record happened, as a span: ids (ints; written as hex), Unix times in
-    seconds, and the compile phase and candidate it ran under (None outside a compile)."""
-
-    run_id: int
-    trace_id: int
-    span_id: int
-    parent_id: int | None
-    start: float
-    end: float
-    phase: str | None = None
-    candidate: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {"run_id": trace_hex(self.run_id), "trace_id": trace_hex(self.trace_id),
-                "span_id": span_hex(self.span_id),
-                "parent_id": None if self.parent_id is None else span_hex(self.parent_id),
-                "start": round(self.start, 6), "end": round(self.end, 6),
-                "phase": self.phase, "candidate": self.candidate}
 
 
 def stamp_now(run: Run, seconds: float = 0.0) -> Stamp:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from dsplang.context import trace
@@ -54,22 +55,26 @@ def in_new_run(fn: Callable[..., T], *args: Any) -> T:
 def _run_file(path: str, run: Run) -> Namespace:
     """Runs inside a copied context, so `use` in the program does not leak to the caller.
     The trace file is opened before the program runs, so a path that cannot be written
-    stops the run before any LM call is spent."""
+    stops the run before any LM call is spent. The trace is collected by the Run itself, so
+    it ends with the run's root span, recorded when the run ends (`context/records.py`)."""
     options = run.options
     trace_file = open_output(options.trace_path, "the trace") if options.trace_path else None
     interp = new_interpreter(options.limits)
     used = run.usage
-    with entered(run), trace.collecting() as collected:
-        try:
-            if options.compile_only:
-                return run_compile_only(interp, path)
-            return interp.run_file(path)
-        finally:
-            sys.stdout.flush()
-            if trace_file is not None:
-                _write_trace(collected, trace_file)
-            if not options.quiet and (used.calls or used.failed_calls):
-                print(used.summary(), file=sys.stderr)
+    collected = trace.Trace()
+    try:
+        with entered(replace(run, traces=(*run.traces, collected))):
+            try:
+                if options.compile_only:
+                    return run_compile_only(interp, path)
+                return interp.run_file(path)
+            finally:
+                sys.stdout.flush()
+    finally:
+        if trace_file is not None:
+            _write_trace(collected, trace_file)
+        if not options.quiet and (used.calls or used.failed_calls):
+            print(used.summary(), file=sys.stderr)
 
 
 def open_output(path: str, what: str):

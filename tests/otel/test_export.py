@@ -112,17 +112,20 @@ def test_a_run_sends_its_span_tree(collector, openai_server, tmp_path):
 
 
 def test_the_jsonl_trace_holds_the_same_spans(collector, tmp_path):
-    """The spans sent are the trace's records: same ids, same parents (the JSONL's top-level
-    spans have no parent; over OTLP the run's root span is theirs)."""
+    """The spans sent are the trace's records: same ids, same parents, the same root (the
+    JSONL's last record, the run's `dsplang run` span)."""
     import json
     trace_file = next(Path(p) for p in sorted(tmp_path.parent.glob("test_a_run_sends*/trace.jsonl")))
     records = [json.loads(line) for line in trace_file.read_text().splitlines()]
     sent = {s["span_id"]: s for s in collector.spans}
-    root = next(s for s in collector.spans if s["parent_id"] is None)
+    assert {r["span_id"] for r in records} == set(sent)
+    root = records[-1]
+    assert (root["kind"], root["type"], root["name"], root["parent_id"]) == ("span", "run", "dsplang run", None)
+    assert sent[root["span_id"]]["name"] == "dsplang run"
     for rec in records:
         span = sent[rec["span_id"]]
         assert span["trace_id"] == rec["trace_id"] == rec["run_id"]
-        assert span["parent_id"] == (rec["parent_id"] or root["span_id"])
+        assert span["parent_id"] == rec["parent_id"]
         assert abs(span["start"] / 1e9 - rec["start"]) < 1e-3 and rec["start"] <= rec["end"]
 
 
