@@ -58,6 +58,7 @@ def add_test_parser(sub) -> None:
     tape.add_argument("--live", action="store_true", help="call the LM, ignoring the cassettes")
     test.add_argument("--format", choices=("text", "json"), default="text", help="how to report (default: text)")
     test.add_argument("-s", "--no-capture", action="store_true", help="show what tests print as they run")
+    add_report_option(test)
     add_lm_options(test, quiet=True)
     test.add_argument("--debug", action="store_true", help="show Python tracebacks for errors")
 
@@ -332,20 +333,22 @@ def cmd_test(args) -> int:
         print(f"dsp test: {render(err)}", file=sys.stderr)
         return EXIT_USAGE
     mode = "record" if args.record else "replay" if args.replay else "live" if args.live else "auto"
-    run_options = runtime.RunOptions(lm=args.lm, cache=not args.no_cache, otel=args.otel, quiet=args.quiet,
-                                     limits=limits(args))
-    options = TestOptions(run_options, keyword, mode, args.exitfirst, capture=not args.no_capture)
     as_json = args.format == "json"
-    session = run_tests(files, options, shown.Silent() if as_json else shown.TextProgress(sys.stdout))
-    if as_json:
-        print(shown.as_json(session))
-    else:
-        failures = shown.failures_text(session, debug=args.debug)
-        if failures:
-            print(failures)
-        print(f" {shown.summary_line(session)} ".center(shown.WIDTH, "="))
-    if not args.quiet and (session.usage.calls or session.usage.failed_calls):
-        print(session.usage.summary(), file=sys.stderr)
+    with reported(args.report, None, " ".join(args.paths) or ".") as trace_path:
+        run_options = runtime.RunOptions(lm=args.lm, cache=not args.no_cache, otel=args.otel, quiet=args.quiet,
+                                         trace_path=trace_path, limits=limits(args))
+        options = TestOptions(run_options, keyword, mode, args.exitfirst, capture=not args.no_capture)
+        session = run_tests(files, options, shown.Silent() if as_json else shown.TextProgress(sys.stdout))
+        if as_json:
+            print(shown.as_json(session))
+        else:
+            failures = shown.failures_text(session, debug=args.debug)
+            if failures:
+                print(failures)
+            print(f" {shown.summary_line(session)} ".center(shown.WIDTH, "="))
+        if not args.quiet and (session.usage.calls or session.usage.failed_calls):
+            print(session.usage.summary(), file=sys.stderr)
+        sys.stdout.flush()
     if not session.results:
         return EXIT_NO_TESTS
     return EXIT_OK if session.ok else EXIT_ERROR

@@ -9,6 +9,10 @@ assertion that follows a predictor call in its block; a test's check must hold o
 answer, or the feedback would hand the LM the expected answer). Assertions elsewhere (the
 program, helpers, the setup) behave as in `dsp run`. A file whose setup fails reports one
 error and runs none of its tests.
+
+With a trace path in the run options (`dsp test --report PATH`), every run of the session
+(each file's setup, each test) records into one trace, written as JSON lines at the end: each
+run's spans under its root span, which names the test (`dsp.test`, `file::test_name`).
 """
 
 from __future__ import annotations
@@ -21,15 +25,16 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import Protocol, TextIO
 
 from dsplang.context import trace
 from dsplang.context.run import Options, Run, current, entered
 from dsplang.driver import cassettes
 from dsplang.driver.host import new_interpreter
+from dsplang.driver.run import open_output
 from dsplang.driver.testing.find import find_tests
 from dsplang.driver.testing.keywords import Matcher
-from dsplang.errors import DspArgumentError, DspError, DspTypeError, Span
+from dsplang.errors import DspArgumentError, DspError, DspFileError, DspTypeError, Span
 from dsplang.grammar import ast
 from dsplang.interpreter.evaluator import Interpreter
 from dsplang.interpreter.scope import Scope
@@ -81,6 +86,7 @@ class TestOptions:
     cassettes: str = "auto"         # cassettes.MODES
     exitfirst: bool = False
     capture: bool = True
+    traces: tuple[trace.Trace, ...] = ()    # what every run of the session records into (`run_tests` sets it)
 
 
 class Listener(Protocol):
@@ -119,13 +125,30 @@ def run_tests(files: list[str], options: TestOptions, listener: Listener) -> Ses
         # a recording holds the calls of every compile, so a replay on a machine without
         # the compiled programs (CI) finds them
         options = replace(options, run=replace(options.run, recompile=True))
-    with usage.track(totals):
-        for path in files:
-            file_results = contextvars.copy_context().run(_run_file, path, options, listener)
-            results.extend(file_results)
-            if options.exitfirst and any(r.outcome != PASSED for r in file_results):
-                break
+    # opened first: a path that cannot be written stops the session before any LM call
+    out = open_output(options.run.trace_path, "the trace") if options.run.trace_path else None
+    collected = trace.Trace()
+    if out is not None:
+        options = replace(options, traces=(*options.traces, collected))
+    try:
+        with usage.track(totals):
+            for path in files:
+                file_results = contextvars.copy_context().run(_run_file, path, options, listener)
+                results.extend(file_results)
+                if options.exitfirst and any(r.outcome != PASSED for r in file_results):
+                    break
+    finally:
+        if out is not None:
+            _write_trace(collected, out)
     return Session(results, totals, time.perf_counter() - started, len(files))
+
+
+def _write_trace(collected: trace.Trace, out: TextIO) -> None:
+    try:
+        with out:
+            collected.write_jsonl(out)
+    except OSError as err:
+        raise DspFileError(f"cannot write the trace to {getattr(out, 'name', '?')}: {err.strerror}") from None
 
 
 def _run_file(path: str, options: TestOptions, listener: Listener) -> list[TestResult]:
@@ -185,7 +208,7 @@ def _setup(interp: Interpreter, program: ast.Program, path: str, scope: Scope, o
                 interp.execute(program, path, scope)
             finally:
                 after.append(current())
-    result = _attempt(path, SETUP, Run(options.run), body, options, tape, None)
+    result = _attempt(path, SETUP, Run(options.run, traces=options.traces), body, options, tape, None)
     if result.outcome == FAILED:        # a setup that fails is an error of the file, as in pytest
         result = replace(result, outcome=ERROR)
     return result, after[0] if after else Run(options.run)
@@ -205,7 +228,7 @@ def _one_test(interp: Interpreter, path: str, scope: Scope, node: ast.FuncDef, a
                                    f"{', '.join(fn.params.required)}", node.span)
         with interp.limits.applied(), interp.importer.running(path):
             fn.call((), {}, node.span)
-    run = Run(options.run, lm=after.lm, retriever=after.retriever)
+    run = Run(options.run, lm=after.lm, retriever=after.retriever, traces=options.traces)
     return _attempt(path, node.name, run, body, options, tape, node.span)
 
 
@@ -214,6 +237,7 @@ def _attempt(path: str, name: str, run: Run, body: Callable[[], None], options: 
     """Run `body` in `run` (and the cassette's section `name`), output captured; its result.
     `checks` is where the test's own assertions are (the test function)."""
     missed = len(tape.misses) if tape is not None else 0
+    run.ids.attributes["dsp.test"] = f"{path}::{name}"
     error: DspError | None = None
     internal: str | None = None
     stack: str | None = None
