@@ -2,7 +2,11 @@
 
 Every call is an ordinary `Predict` over one of the signatures below (their wording is
 DSPy's), run with the prompt model as the current LM, so it is traced, counted by the
-compile's usage tracker and bounded by its budget like any other call.
+compile's usage tracker and bounded by its budget like any other call. `ask` is the one way
+an optimizer sends a request of its own (COPRO's and MIPROv2's proposals, MIPROv2's data
+summary, GEPA's reflection, SIMBA's rules): each is an `optimizer_lm` span, named after its
+signature, under the compile phase it was made in, so traces and OTLP tell it from the
+program's own calls.
 
 - COPRO: `BASIC_GENERATE` (the current instruction -> `n` new ones) and `GIVEN_ATTEMPTS`
   (earlier instructions with their scores, worst first -> `n` new ones).
@@ -18,6 +22,7 @@ import re
 from contextlib import ExitStack, contextmanager
 
 from dsplang.context import lm as run_lm
+from dsplang.context import spans
 from dsplang.interpreter.values import ModuleInstance
 from dsplang.stdlib import program as prog
 from dsplang.stdlib.modules.predict import Predict
@@ -113,8 +118,10 @@ def prompt_lm(model):
 
 
 def ask(model, signature: Signature, inputs: dict, **config) -> list[dict]:
-    """Every completion of one prompt-model call (`config`: n, temperature, rollout_id, ...)."""
-    with prompt_lm(model):
+    """Every completion of one prompt-model call (`config`: n, temperature, rollout_id, ...),
+    in an `optimizer_lm` span (see the module doc)."""
+    attributes = {"dsp.n": config["n"]} if config.get("n", 1) != 1 else {}
+    with prompt_lm(model), spans.opened("optimizer_lm", signature.name, attributes=attributes):
         prediction = Predict(signature, **config).forward(inputs, None)
     return prediction.completions
 

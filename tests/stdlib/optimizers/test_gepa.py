@@ -10,6 +10,7 @@ import pytest
 import dsplang
 from dsplang.cli import main
 from dsplang.context import lm as context
+from dsplang.context import otel, spans, trace
 from dsplang.driver import artifacts
 from dsplang.errors import DspArgumentError, DspValueError
 from dsplang.lm.client import LM, LMResponse
@@ -120,6 +121,24 @@ def test_gepa_learns_the_rules_the_feedback_names():
     assert lm.reflections == 2
     assert optimizer.metric_calls == metric.calls == 48
     assert report.usage["calls"] == lm.tasks + lm.reflections == 50
+
+
+def test_each_reflection_is_an_optimizer_lm_span_in_its_phase():
+    with trace.collecting() as collected:
+        _, _, lm, _ = compile_gepa(max_metric_calls=120)
+    stamped = collected.stamped()
+    by_id = {stamp.span_id: (rec, stamp) for rec, stamp in stamped}
+    asked = [(rec, stamp) for rec, stamp in stamped if isinstance(rec, spans.SpanRecord) and rec.type == "optimizer_lm"]
+    assert len(asked) == lm.reflections == 2
+    for rec, stamp in asked:
+        phase, phase_stamp = by_id[stamp.parent_id]
+        assert (phase.type, rec.name) == ("phase", "ProposeInstructionFromFeedback")
+        assert phase.name.endswith("reflecting on self") and stamp.phase == phase_stamp.phase == phase.name
+        (call,) = [(c, s) for c, s in stamped if s.parent_id == stamp.span_id]
+        assert isinstance(call[0], trace.PredictorCall) and call[1].phase == phase.name
+        assert call[0].signature == "ProposeInstructionFromFeedback"
+        assert phase_stamp.start <= stamp.start <= call[1].start <= call[1].end <= stamp.end <= phase_stamp.end
+        assert otel.describe(rec)[:2] == ("optimizer_lm ProposeInstructionFromFeedback", "internal")
 
 
 def test_the_metric_call_budget_is_never_exceeded():
