@@ -16,7 +16,7 @@ from dsplang.analysis.imports import PyModule, dsp_files_near, resolve_dsp_path
 from dsplang.analysis.model import Binding, Model, Scope
 from dsplang.analysis.source import find_word
 from dsplang.analysis.walker import Branch
-from dsplang.errors import Span, did_you_mean
+from dsplang.errors import DspFileError, Span, checked_path, did_you_mean
 from dsplang.grammar import ast, names
 
 
@@ -152,8 +152,21 @@ class StmtChecks(ExprChecks):
         if binding is not None and lines is not None:
             binding.uses.append(find_word(lines, node.span, node.name, skip_first=True))
         self.expr(node.path)
+        self.check_path(node.path)
 
     visit_LoadStmt = visit_SaveStmt
+
+    def check_path(self, path: ast.Expr) -> None:
+        """A written path of `save`/`load` (a string, or an f-string's text) with a NUL in it
+        fails the run, so it is reported as the run words it."""
+        texts = [path.value] if isinstance(path, ast.Const) and isinstance(path.value, str) else \
+            [part for part in path.parts if isinstance(part, str)] if isinstance(path, ast.FString) else []
+        for text in texts:
+            try:
+                checked_path(text, path.span)
+            except DspFileError as err:
+                self.report(err.kind, err.message, path.span)
+                return
 
     # ------------------------------------------------------------ declarations
 

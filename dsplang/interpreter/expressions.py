@@ -29,7 +29,7 @@ from dsplang.errors import (
 from dsplang.grammar import ast
 from dsplang.grammar.visitor import NodeVisitor
 from dsplang.interpreter.calls import call_value
-from dsplang.interpreter.growth import GROWING, call_method, checked_attribute
+from dsplang.interpreter.growth import GROWING, call_method, checked_attribute, rules_by_class
 from dsplang.interpreter.limits import (
     SIZED,
     check_format_spec,
@@ -525,16 +525,28 @@ class ExprCompiler(NodeVisitor):
 
     def _growing_call(self, node: ast.Call, func: ast.Attribute) -> Code:
         """`obj.name(...)` for a method name that can grow a builtin value (`growth.GROWING`):
-        refused before it runs when the result would pass `seq_len`."""
+        refused before it runs when the result would pass `seq_len`. On a str, list, dict, ...
+        the rule for the name is found by the receiver's class alone."""
         receiver, attr, attr_span = self.expr(func.value), func.attr, func.span
-        arguments, span = self.arguments(node), node.span
-        builtins, limits = self.interp.builtin_callables, self.interp.limits
+        span, builtins, limits = node.span, self.interp.builtin_callables, self.interp.limits
+        rules = rules_by_class(attr)
+        if any(isinstance(a, ast.Starred) for a in node.args) or node.keywords:
+            arguments = self.arguments(node)
+        else:
+            argv = [self.expr(a) for a in node.args]
+
+            def arguments(scope: Scope) -> tuple[tuple[Any, ...], dict[str, Any]]:
+                return tuple([a(scope) for a in argv]), {}
 
         def growing_call(scope: Scope) -> Any:
             obj = receiver(scope)
-            method = read_attribute(obj, attr, attr_span, True)
+            rule = rules.get(obj.__class__)
+            if rule is None:            # another object's method of this name, or a subclass
+                method = read_attribute(obj, attr, attr_span, True)
+                args, kwargs = arguments(scope)
+                return call_method(obj, attr, method, args, kwargs, limits, span, builtins)
             args, kwargs = arguments(scope)
-            return call_method(obj, attr, method, args, kwargs, limits, span, builtins)
+            return call_value(*rule(getattr(obj, attr), obj, args, kwargs, limits, span), span, builtins)
         return growing_call
 
     def visit_Lambda(self, node: ast.Lambda) -> Code:

@@ -19,7 +19,7 @@ from typing import Any
 from dsplang.errors import Span
 from dsplang.interpreter.calls import NO_BUILTINS, Builtins, call_value
 from dsplang.interpreter.limits import Limits, too_long
-from dsplang.interpreter.text_formats import checked_format
+from dsplang.interpreter.text_formats import checking_format, format_fits
 from dsplang.interpreter.values import DspCallable
 
 # rule(method, receiver, args, kwargs, limits, span) -> the callable and arguments to call:
@@ -117,15 +117,16 @@ def _join(method: Any, sep: Any, args: tuple[Any, ...], kwargs: dict[str, Any], 
 
 def _format(method: Any, fmt: Any, args: tuple[Any, ...], kwargs: dict[str, Any], limits: Limits,
             span: Span | None) -> Call:
-    return checked_format(fmt, limits, span), args, kwargs
+    if format_fits(fmt, args, kwargs, limits, span):
+        return method, args, kwargs
+    return checking_format(fmt, limits, span), args, kwargs
 
 
 def _format_map(method: Any, fmt: Any, args: tuple[Any, ...], kwargs: dict[str, Any], limits: Limits,
                 span: Span | None) -> Call:
-    if len(args) != 1 or kwargs:
+    if len(args) != 1 or kwargs or format_fits(fmt, (), args[0], limits, span):
         return method, args, kwargs
-    run = checked_format(fmt, limits, span, mapping=True)
-    return run, args, kwargs
+    return checking_format(fmt, limits, span, mapping=True), args, kwargs
 
 
 def _translate(method: Any, s: Any, args: tuple[Any, ...], kwargs: dict[str, Any], limits: Limits,
@@ -248,6 +249,11 @@ RULES: dict[type, dict[str, Rule]] = {
 }
 # The method names whose calls are checked: a call of any other name goes straight through.
 GROWING: frozenset[str] = frozenset(name for rules in RULES.values() for name in rules)
+
+
+def rules_by_class(name: str) -> dict[type, Rule]:
+    """The rule for the method `name` of each builtin type that has one."""
+    return {cls: rules[name] for cls, rules in RULES.items() if name in rules}
 
 
 @functools.lru_cache(maxsize=512)

@@ -159,9 +159,16 @@ def check_size(value: Any, limits: Limits, span: Span | None) -> Any:
 
 def check_format_spec(spec: str, limits: Limits, span: Span | None) -> None:
     """Refuse a format spec whose width or precision would make too long a string."""
-    for number in _SPEC_NUMBER.findall(spec):
-        if len(number) > 18 or int(number) > limits.seq_len:
-            raise too_long("string", int(number[:19]), limits, span)
+    widest = spec_width(spec)
+    if widest > limits.seq_len:
+        raise too_long("string", widest, limits, span)
+
+
+@functools.lru_cache(maxsize=256)
+def spec_width(spec: str) -> int:
+    """The largest number in a format spec: its width or precision (one of more than 18
+    digits is read as its first 19)."""
+    return max((int(number[:19]) for number in _SPEC_NUMBER.findall(spec)), default=0)
 
 
 @functools.lru_cache(maxsize=32)
