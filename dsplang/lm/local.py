@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from dsplang.errors import DspLMError
+from dsplang.lm.gguf_header import check_adapter
 
 PROVIDER = "local"
 DEFAULT_NAME = "smollm2"
@@ -93,7 +94,7 @@ def adapter_path(name: str) -> Path | None:
     _, adapter = split_adapter(name)
     if adapter is None:
         return None
-    path = Path(adapter).expanduser()
+    path = Path(os.path.expanduser(adapter))
     if not path.is_file():
         raise DspLMError(f"{PROVIDER}/{name}: no LoRA adapter file at {str(path)!r}",
                          hint="compile the program again to rewrite it, or name the adapter "
@@ -112,7 +113,7 @@ def model_path(name: str) -> Path:
             raise DspLMError(f"{DEFAULT_MODEL}: the embedded model is not installed",
                              hint=INSTALL_HINT)
         return path
-    path = Path(name).expanduser()
+    path = Path(os.path.expanduser(name))
     if not path.is_file():
         raise DspLMError(f"{PROVIDER}/{name}: no model file at {str(path)!r}",
                          hint=f"`local/` takes `{DEFAULT_NAME}` or a path to a .gguf file")
@@ -263,6 +264,8 @@ def loaded_model(name: str) -> LoadedModel:
         if name not in _models:
             path = model_path(name)
             adapter = adapter_path(name)
+            if adapter is not None:
+                _check_adapter(name, adapter, path)
             try:
                 if not _models:
                     atexit.register(_close_all)
@@ -273,6 +276,17 @@ def loaded_model(name: str) -> LoadedModel:
                                  hint="is it a GGUF file (and a LoRA adapter made for that model) "
                                       "this llama-cpp-python can read?") from exc
         return _models[name]
+
+
+def _check_adapter(name: str, adapter: Path, model: Path) -> None:
+    """A DspLMError for an adapter file llama.cpp would crash on (see `gguf_header`)."""
+    try:
+        check_adapter(adapter, model)
+    except (ValueError, OSError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise DspLMError(f"{PROVIDER}/{name}: the LoRA adapter {str(adapter)!r} cannot be used: {reason}",
+                         hint="compile the program again to rewrite it, or name the adapter file "
+                              "(a GGUF LoRA adapter made for this model) after `+lora=`") from None
 
 
 def _close_all() -> None:
