@@ -18,11 +18,12 @@ cache only.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import warnings
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from dsplang.lm.cache_warning import DspCacheWarning
 
@@ -33,10 +34,22 @@ TIMEOUT = 5.0
 
 
 def shown_url(url: str) -> str:
-    """`url` without its user:password@ part and its query (which may hold a password)."""
-    parts = urlsplit(url)
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+    """`url` as it may be shown: scheme, host, port and database, never a user, a password or
+    a query (which may hold one). A value that is not such a URL, or has an `@` anywhere but
+    after its user:password, shows as its scheme only."""
+    text = url.strip()
+    match = _SHOWN.fullmatch(text)
+    place = match.group("place") if match else ""
+    if match is None or text.count("@") != (match.group("user") is not None) or \
+            any(secret in place for secret in _secrets(text)):
+        scheme, sep, _ = text.partition("://")
+        return f"{scheme}://..." if sep and scheme.isalnum() else "(not a URL)"
+    return match.group("scheme") + "://" + place
+
+
+# userinfo has no / ? # before its @ (RFC 3986); a value where it seems to is not matched
+_SHOWN = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<user>[^@/?#]*@)?"
+                    r"(?P<place>(?:\[[0-9A-Fa-f:.]+\])?[^@/?#\[\]]*(?:/[^@?#]*)?)(?:\?[^#]*)?(?:#.*)?")
 
 
 class RedisStore:
@@ -55,9 +68,9 @@ class RedisStore:
             return None
         try:
             value = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None  # an entry damaged outside dsplang reads as a miss and is rewritten
-        return value if isinstance(value, dict) else None
+        return value if _is_entry(value) else None
 
     def put(self, key: str, value: dict) -> None:
         text = self._encode(value)
@@ -84,7 +97,7 @@ class RedisStore:
         with self._lock:
             if self.broken:
                 return
-            self.broken = _reason(exc)
+            self.broken = _reason(exc, self.url)
         warnings.warn(
             f"the LM cache at DSP_CACHE_URL={shown_url(self.url)} cannot be used ({self.broken}); "
             f"continuing with the in-memory cache only", DspCacheWarning, stacklevel=5)
@@ -101,10 +114,25 @@ class _UnusableURL(ValueError):
     """DSP_CACHE_URL is not a Redis URL, or the redis package is missing."""
 
 
+def _is_entry(value: Any) -> bool:
+    """Whether a value read is a cache entry (`LMResponse.to_stored`): another program's value
+    under our key, or a server answering garbage, reads as a miss."""
+    texts = value.get("texts") if isinstance(value, dict) else None
+    return isinstance(texts, list) and all(isinstance(t, str) for t in texts)
+
+
 def _client(url: str) -> Any:
-    scheme = urlsplit(url).scheme.lower()
+    try:
+        parts = urlsplit(url)
+        parts.port                    # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as err:
+        raise _UnusableURL(f"not a valid URL ({err})") from None
+    scheme = parts.scheme.lower()
     if scheme not in SCHEMES:
         raise _UnusableURL(f"{scheme or 'no'} scheme; a Redis URL starts with redis://, rediss:// or unix://")
+    db = parts.path.strip("/") if scheme != "unix" else dict(parse_qsl(parts.query)).get("db", "")
+    if db and not db.isdigit():
+        raise _UnusableURL(f"the database {unquote(db)[:40]!r} is not a number (redis://HOST:PORT/0)")
     try:
         import redis
     except ImportError:
@@ -113,7 +141,19 @@ def _client(url: str) -> Any:
                                 health_check_interval=30)
 
 
-def _reason(exc: BaseException) -> str:
-    """Why the store failed, in words, without the URL's password."""
+def _reason(exc: BaseException, url: str) -> str:
+    """Why the store failed, in words, without the URL's user, password or query values."""
     text = str(exc) or type(exc).__name__
-    return text if isinstance(exc, _UnusableURL) else f"{type(exc).__name__}: {text}"
+    text = text if isinstance(exc, _UnusableURL) else f"{type(exc).__name__}: {text}"
+    for secret in sorted(_secrets(url), key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
+
+
+def _secrets(url: str) -> set[str]:
+    """The parts of `url` that may be secret: its userinfo's pieces and its query's values,
+    as written and decoded."""
+    userinfo = (url.partition("://")[2] or url).rpartition("@")[0]
+    pieces = [userinfo, *re.split(r"[:/?#=&]", userinfo)]
+    pieces += [value for _, value in parse_qsl(url.partition("?")[2])]
+    return {p for piece in pieces for p in (piece, unquote(piece)) if len(p) >= 3}
