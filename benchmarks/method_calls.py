@@ -2,7 +2,8 @@
 
 Times loops of method calls that cannot grow a value (`s.upper()`, `s.startswith(...)`,
 `d.get(...)`), that can (`xs.append(i)`, `s.ljust(8)`, `", ".join(...)`, `"{}".format(i)`,
-`"%d" % i`) and a loop with no call, best of 5, and prints microseconds per iteration.
+`"%d" % i`) and a loop with no call, best of 5 (CPU time of this process, so other load
+matters less), and prints microseconds per iteration.
 Run: python benchmarks/method_calls.py [ITERATIONS]
 """
 
@@ -41,9 +42,9 @@ def main() -> None:
         source = program(body)
         best = float("inf")
         for _ in range(5):
-            start = time.perf_counter()
+            start = time.process_time()
             dsplang.run(source, "bench.dsp")
-            best = min(best, time.perf_counter() - start)
+            best = min(best, time.process_time() - start)
         print(f"  {name:<20} {best / N * 1e6:7.3f}")
 
 

@@ -31,11 +31,13 @@ from dsplang.grammar.visitor import NodeVisitor
 from dsplang.interpreter.calls import call_value
 from dsplang.interpreter.growth import GROWING, call_method, checked_attribute, rules_by_class
 from dsplang.interpreter.limits import (
+    CONTAINERS,
     SIZED,
     check_format_spec,
     check_power,
     check_product,
     check_size,
+    check_text,
     conversion_error,
     too_long,
 )
@@ -148,6 +150,8 @@ class ExprCompiler(NodeVisitor):
                     out.append(text)
                     continue
                 value = ev(scope)
+                if value.__class__ in CONTAINERS:
+                    check_text(value, limits, span)
                 if conv == "r":
                     value = repr(value)
                 elif conv == "s":

@@ -1,6 +1,7 @@
 """Builtin functions that can grow a value, made for one `Limits` and held to its `seq_len`:
 `format(value, spec)` (its width and precision), `sum(lists, start)` (the concatenation),
-`print(*values, sep=...)` (the joined line), `getattr(obj, "ljust")` (a growing method read by
+`print(*values, sep=...)` (the joined line, and the text of a list or dict printed),
+`repr(value)` (of a list or dict: `[s] * 1000` repeats a long `s`), `getattr(obj, "ljust")` (a growing method read by
 name is checked when called, as `obj.ljust` is) and `json_dumps(value, indent=...)` (the
 indentation). The driver puts them in the builtins table (`driver/builtins.py`).
 """
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from dsplang.interpreter.growth import GROWING, checked_attribute
-from dsplang.interpreter.limits import Limits, check_format_spec, check_size, too_long
+from dsplang.interpreter.limits import CONTAINERS, Limits, check_format_spec, check_size, check_text, too_long
 
 _NO_DEFAULT: Any = object()
 
@@ -22,7 +23,7 @@ _NO_DEFAULT: Any = object()
 def limited_builtins(limits: Limits) -> dict[str, Callable[..., Any]]:
     """The growing builtins by name, each refusing a result longer than `limits.seq_len`."""
     made = {"format": _format(limits), "sum": _sum(limits), "print": _print(limits),
-            "getattr": _getattr(limits), "json_dumps": _json_dumps(limits)}
+            "getattr": _getattr(limits), "json_dumps": _json_dumps(limits), "repr": _repr(limits)}
     for name, function in made.items():
         original = json.dumps if name == "json_dumps" else getattr(py, name)
         function.__name__, function.__doc__ = name, original.__doc__
@@ -54,6 +55,9 @@ def _sum(limits: Limits) -> Callable[..., Any]:
 def _print(limits: Limits) -> Callable[..., None]:
     def print_(*values: Any, sep: str | None = " ", end: str | None = "\n") -> None:
         sep = " " if sep is None else sep
+        for value in values:
+            if value.__class__ in CONTAINERS:
+                check_text(value, limits, None)
         texts = [str(value) for value in values]
         if len(texts) > 1 and isinstance(sep, str):
             size = sum(map(len, texts)) + len(sep) * (len(texts) - 1)
@@ -61,6 +65,14 @@ def _print(limits: Limits) -> Callable[..., None]:
                 raise too_long("string", size, limits, None)
         sys.stdout.write(sep.join(texts) + ("\n" if end is None else end))
     return print_
+
+
+def _repr(limits: Limits) -> Callable[..., str]:
+    def repr_(value: Any) -> str:
+        if value.__class__ in CONTAINERS:
+            check_text(value, limits, None)
+        return repr(value)
+    return repr_
 
 
 def _getattr(limits: Limits) -> Callable[..., Any]:
@@ -76,6 +88,8 @@ def _json_dumps(limits: Limits) -> Callable[..., str]:
         step = indent if isinstance(indent, int) else len(indent) if isinstance(indent, str) else 0
         if step > limits.seq_len:
             raise too_long("string", step, limits, None)
+        if value.__class__ in CONTAINERS:
+            check_text(value, limits, None)
         if step > 0:
             size = indented_size(value, step, limits.seq_len)
             if size > limits.seq_len:

@@ -106,11 +106,13 @@ def too_big(op: str, digits: float, limits: Limits, span: Span | None) -> DspLim
                          span, hint=raise_hint("int_digits"))
 
 
-def too_long(what: str, size: int, limits: Limits, span: Span | None) -> DspLimitError:
+def too_long(what: str, size: int, limits: Limits, span: Span | None, at_least: bool = False) -> DspLimitError:
+    """`string too long: N characters, more than the limit of M` (`at least N` when the
+    count stopped once it passed the limit)."""
     what = "string" if what == "str" else what
     unit = "characters" if what == "string" else "bytes" if what in ("bytes", "bytearray") else "items"
-    return DspLimitError(f"{what} too long: {size:,} {unit}, more than the limit of "
-                         f"{limits.seq_len:,}", span, hint=raise_hint("seq_len"))
+    return DspLimitError(f"{what} too long: {'at least ' if at_least else ''}{size:,} {unit}, more than the "
+                         f"limit of {limits.seq_len:,}", span, hint=raise_hint("seq_len"))
 
 
 def _count(n: float) -> str:
@@ -155,6 +157,46 @@ def check_size(value: Any, limits: Limits, span: Span | None) -> Any:
     if value.__class__ in SIZED and len(value) > limits.seq_len:
         raise too_long(type(value).__name__, len(value), limits, span)
     return value
+
+
+CONTAINERS = frozenset({list, tuple, dict, set, frozenset})
+
+
+def check_text(value: Any, limits: Limits, span: Span | None) -> None:
+    """Refuse to write out a list, tuple, dict or set whose text (`str`, `repr`, a `{}` field,
+    `%s`, JSON) would be longer than `seq_len`, before it is made: `[s] * 1000` is a short
+    list, but its text repeats a long `s` a thousand times. Call it only on those types."""
+    size = text_size(value, {}, limits.seq_len)
+    if size > limits.seq_len:
+        raise too_long("string", size, limits, span, at_least=True)
+
+
+def text_size(value: Any, sizes: dict[int, int], most: int) -> int:
+    """At least how many characters the text of `value` takes, counted until it passes `most`;
+    `sizes` holds the containers counted so far by id (one seen again inside itself is the
+    `[...]` its text shows)."""
+    cls = value.__class__
+    if cls is str:
+        return len(value) + 2
+    if cls not in CONTAINERS:
+        return 1
+    key = id(value)
+    if key in sizes:
+        return sizes[key]
+    sizes[key] = 5
+    total = 2
+    if cls is dict:
+        for k, v in value.items():
+            total += text_size(k, sizes, most) + text_size(v, sizes, most) + 4
+            if total > most:
+                break
+    else:
+        for item in value:
+            total += text_size(item, sizes, most) + 2
+            if total > most:
+                break
+    sizes[key] = total
+    return total
 
 
 def check_format_spec(spec: str, limits: Limits, span: Span | None) -> None:

@@ -19,7 +19,15 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from dsplang.errors import Span
-from dsplang.interpreter.limits import Limits, check_format_spec, check_size, spec_width, too_long
+from dsplang.interpreter.limits import (
+    CONTAINERS,
+    Limits,
+    check_format_spec,
+    check_size,
+    check_text,
+    spec_width,
+    too_long,
+)
 
 # The digits after a float's point when no precision asks for more (repr's 17 and then some).
 FLOAT_DIGITS = 20
@@ -113,7 +121,14 @@ class _CheckingFormatter(string.Formatter):
             raise ValueError("Format string contains positional fields")
         return super().get_value(key, args, kwargs)
 
+    def convert_field(self, value: Any, conversion: str | None) -> Any:
+        if value.__class__ in CONTAINERS:
+            check_text(value, self.limits, self.span)
+        return super().convert_field(value, conversion)
+
     def format_field(self, value: Any, format_spec: str) -> str:
+        if value.__class__ in CONTAINERS:
+            check_text(value, self.limits, self.span)
         if format_spec:
             check_format_spec(format_spec, self.limits, self.span)
         text = format(value, format_spec)
@@ -153,6 +168,8 @@ def check_percent(fmt: str | bytes | bytearray, values: Any, limits: Limits, spa
             value = positional[index] if index < len(positional) else None
             index += 1
         text = value_size(value, numbers[1]) if kind in SIZED_CONVERSIONS else None
+        if value.__class__ in CONTAINERS:
+            check_text(value, limits, span)
         if text is None:
             known, text = False, 0
         elif precision is not None and value.__class__ in (str, bytes, bytearray):

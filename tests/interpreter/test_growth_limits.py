@@ -32,14 +32,14 @@ HOLES = {
     "format, nested width": ('let s = "{:>{w}}".format(1, w=500)', "1:9", "string too long: 500 characters"),
     "format, a field twice": ('let s = "x" * 60\nlet t = "{0}{0}".format(s)', "2:9",
                               "string too long: 120 characters"),
-    "format of a list": ('let xs = [1] * 40\nlet t = "{}".format(xs)', "2:9", "string too long: 120 characters"),
+    "format of a list": ('let xs = [1] * 40\nlet t = "{}".format(xs)', "2:9", "string too long: at least 101 characters"),
     "format_map": ('let s = "x" * 60\nlet t = "{a}-{a}".format_map({"a": s})', "2:9",
                    "string too long: 120 characters"),
     "format builtin": ('let s = format(1, ">500")', "1:9", "string too long: 500 characters"),
     "percent width": ('let s = "%500s" % "x"', "1:9", "string too long: 500 characters"),
     "percent star width": ('let s = "%*d" % (500, 1)', "1:9", "string too long: 500 characters"),
     "percent, twice": ('let s = "x" * 60\nlet t = "%s%s" % (s, s)', "2:9", "string too long: 120 characters"),
-    "percent of a list": ('let t = "%s" % ([1] * 40,)', "1:9", "string too long: 120 characters"),
+    "percent of a list": ('let t = "%s" % ([1] * 40,)', "1:9", "string too long: at least 101 characters"),
     "extend, doubling": ('let a = [0]\nfor i in range(20):\n    a.extend(a)', "3:5", "list too long: 128 items"),
     "extend with a dict's keys": ('let a = [0] * 90\na.extend({i: i for i in range(20)}.keys())', "2:1",
                                   "list too long: 110 items"),
@@ -64,6 +64,10 @@ HOLES = {
     "sum of lists": ("let xs = sum([[0] * 60, [0] * 60], [])", "1:10", "list too long: 120 items"),
     "print's separator": ('print("a", "b", sep="x" * 99)', "1:1", "string too long: 101 characters"),
     "json indent": ("let s = json_dumps([[1, 2]] * 10, indent=50)", "1:9", "string too long"),
+    "print of a list": ('let s = "x" * 30\nprint([s] * 3, "")', "2:1", "string too long"),
+    "repr of a dict": ('let s = "x" * 30\nlet t = repr({1: [s, s], 2: s})', "2:9", "string too long"),
+    "an f-string field of a list": ('let s = "x" * 30\nlet t = f"{[s, s, s]!r}"', "2:9", "string too long"),
+    "json of a list": ('let s = "x" * 30\nlet t = json_dumps([s, s, s])', "2:9", "string too long"),
     "translate": ('let s = ("x" * 51).translate({120: "yz"})', "1:9", "string too long: 102 characters"),
 }
 
@@ -121,6 +125,12 @@ print("a", "b", sep="--", end="!\\n")
         "a--b!\n")
 
 
+def test_a_list_that_holds_itself_prints_as_in_python(capsys, monkeypatch):
+    monkeypatch.setenv("DSP_LIMITS", "seq_len=100")
+    dsplang.run('let a = [1]\na.append(a)\nprint(a, f"{a}", repr({"k": a}))\n', "cycle.dsp")
+    assert capsys.readouterr().out == "[1, [...]] [1, [...]] {'k': [1, [...]]}\n"
+
+
 def test_a_value_exactly_at_the_limit_is_allowed(capsys, monkeypatch):
     monkeypatch.setenv("DSP_LIMITS", "seq_len=100")
     dsplang.run('''
@@ -148,6 +158,7 @@ HUGE = {
     "join": 'let s = "x" * 10 ** 7\nlet t = "".join([s] * 1000)',
     "replace": 'let s = ("ab" * 5000000).replace("", "x" * 1000)',
     "extend, doubling": "let a = [0]\nfor i in range(40):\n    a.extend(a)",
+    "print of a list": 'let s = "x" * 10 ** 7\nprint([s] * 1000)',
 }
 
 CHILD = r'''
