@@ -29,6 +29,7 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
+from dsplang.context import otel_logs
 from dsplang.context.ids import trace_hex
 from dsplang.errors import DspNotAvailableError
 from dsplang.version import __version__
@@ -67,6 +68,9 @@ def exporter_for_run(asked: bool, environ: Mapping[str, str]) -> OtlpExport | No
                 found = _exporters[key] = OtlpExport(environ)
             except ImportError as err:
                 return _missing(asked, err)
+            except Exception as err:  # noqa: BLE001 - a setting the SDK refuses never stops a run
+                otel_logs.unusable(err)
+                return None
         return found
 
 
@@ -93,6 +97,7 @@ class OtlpExport:
         from opentelemetry.sdk.util.instrumentation import InstrumentationScope
         from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode, TraceFlags
 
+        otel_logs.send_logs_as_warnings()
         self._span_class = ReadableSpan
         self._context_class = SpanContext
         self._sampled = TraceFlags(TraceFlags.SAMPLED)
