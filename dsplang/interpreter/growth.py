@@ -177,6 +177,25 @@ def _one_more(method: Any, seq: Any, args: tuple[Any, ...], kwargs: dict[str, An
     return method, args, kwargs
 
 
+def slice_store(obj: Any, key: Any, value: Any, limits: Limits, span: Span | None) -> Any:
+    """The value to store for `obj[key] = value`, refused when `key` is a slice of a list (or
+    bytearray) and the list would grow past `seq_len` (`xs[0:0] = xs` doubles it); an iterator
+    is made a list of no more than the limit leaves room for."""
+    if key.__class__ is not slice or not isinstance(obj, (list, bytearray)):
+        return value
+    if not hasattr(value, "__len__"):
+        try:
+            value = list(islice(value, limits.seq_len + 1))
+        except TypeError:               # the assignment gives the error
+            return value
+    try:
+        kept = len(obj) - len(range(*key.indices(len(obj))))
+    except (TypeError, ValueError):
+        return value
+    _refuse(obj, kept + len(value), limits, span)
+    return value
+
+
 # ------------------------------------------------------------------ dict, set
 
 def _setdefault(method: Any, d: Any, args: tuple[Any, ...], kwargs: dict[str, Any], limits: Limits,

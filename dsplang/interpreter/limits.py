@@ -6,8 +6,10 @@ program before one operation runs away with the time or memory of the process:
 - `int_digits`: decimal digits of an integer that `*` or `**` makes, or that `int()`/`str()`
   convert (checked before computing: `2 ** 3 ** 22` is refused from the sizes of its
   operands, at once);
-- `seq_len`: characters of a string, or items of a list, tuple, dict or range, that an
-  operator (`+`, `*`), `range()` or a comprehension makes;
+- `seq_len`: characters of a string, or items of a list, tuple, dict, set or range, that an
+  operator (`+`, `*`, `%`, `|`), `range()`, a comprehension, a slice assignment or a growing
+  method or builtin makes (`growth.py`, `text_formats.py`, `limited_builtins.py`), and the
+  width or precision of any format spec;
 - `depth`: calls of .dsp functions nested in one another (about; the interpreter gives
   Python a recursion limit that holds that many).
 

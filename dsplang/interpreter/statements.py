@@ -24,6 +24,7 @@ from dsplang.errors import (
 from dsplang.grammar import ast
 from dsplang.grammar.visitor import NodeVisitor
 from dsplang.interpreter.expressions import ExprCompiler, iterate
+from dsplang.interpreter.growth import slice_store
 from dsplang.interpreter.host import Host
 from dsplang.interpreter.scope import Code, Scope
 from dsplang.interpreter.values import BREAK, CONTINUE, Return
@@ -225,12 +226,20 @@ class StmtCompiler(ExprCompiler):
                     raise DspTypeError(f"cannot set attribute {attr!r} of {a_type(o)}: {exc}",
                                        span) from None
             return store_attr
+        return self._store_index(target, obj)
+
+    def _store_index(self, target: ast.Index, obj: Code) -> Callable[[Scope, Any], None]:
+        """`store(scope, value)` for `obj[key] = value`."""
         key = self.slice(target.index) if isinstance(target.index, ast.Slice) else self.expr(target.index)
+        sliced, limits, span = isinstance(target.index, ast.Slice), self.interp.limits, target.span
 
         def store_item(scope: Scope, value: Any) -> None:
             o = obj(scope)
+            k = key(scope)
+            if sliced:      # `xs[i:j] = ys` may grow a list
+                value = slice_store(o, k, value, limits, span)
             try:
-                o[key(scope)] = value
+                o[k] = value
             except DspError as err:
                 raise err.with_span(span)
             except (TypeError, IndexError) as exc:

@@ -47,6 +47,8 @@ HOLES = {
                          "list too long: 101 items"),
     "insert in a loop": ('let a = []\nfor i in range(60):\n    a.insert(0, i)\n    a.insert(0, i)', "3:5",
                          "list too long: 101 items"),
+    "slice assignment, doubling": ('let a = [0]\nfor i in range(20):\n    a[0:0] = a', "3:5",
+                                   "list too long: 128 items"),
     "list += list": ('let a = [0]\nfor i in range(20):\n    a += a', "3:5", "list too long: 128 items"),
     "list *= n": ('let a = [0, 1]\na *= 60', "2:1", "list too long: 120 items"),
     "repetition in call args": ("print(len([0] * 500))", "1:11", "list too long: 500 items"),
@@ -97,6 +99,9 @@ def test_within_the_limit_the_methods_give_what_python_gives(capsys, monkeypatch
     monkeypatch.setenv("DSP_LIMITS", "seq_len=100")
     dsplang.run('''
 let xs = [1, 2]
+xs[1:1] = []
+xs[2:] = [9]
+xs[2:] = []
 xs.extend([3])
 xs.append(4)
 xs.insert(0, 0)
