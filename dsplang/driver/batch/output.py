@@ -66,13 +66,18 @@ class Previous:
     retried: int = 0         # error lines removed to be run again
 
 
-def previous(path: str, by_key: bool, retry_errors: bool) -> Previous:
-    """What an earlier run left in the output file (see the module docstring)."""
+def previous(path: str, by_key: bool, retry_errors: bool, rows: int | None = None) -> Previous:
+    """What an earlier run left in the output file (see the module docstring). A line whose
+    row number is `rows` or more (an output of a longer input) is kept but not counted: it is
+    not a row of this input."""
     found = Previous(DoneRows())
+    if os.path.isdir(path):
+        raise DspFileError(f"the output {path} is a folder", hint="give a file path to --output; nothing was run")
     if not os.path.exists(path):
         return found
     dropped: list[int] = []           # line numbers of error lines to remove
     cut_at: int | None = None         # byte offset of a cut-off last line
+    unended = False                   # the last line is whole but has no newline
     offset = 0
     try:
         with open(path, "rb") as fh:
@@ -84,10 +89,13 @@ def previous(path: str, by_key: bool, retry_errors: bool) -> Previous:
                 if record is None:
                     cut_at = start
                     break
+                unended = not raw.endswith(b"\n")
                 ident = _ident(path, number, record, by_key)
                 if "error" in record and retry_errors:
                     dropped.append(number)
                     found.retried += 1
+                    continue
+                if not by_key and rows is not None and record["row"] >= rows:
                     continue
                 found.errors += "error" in record
                 found.done.add(ident)
@@ -97,21 +105,28 @@ def previous(path: str, by_key: bool, retry_errors: bool) -> Previous:
         _rewrite_without(path, set(dropped), cut_at)
     elif cut_at is not None:
         _truncate(path, cut_at)
+    elif unended:
+        _end_last_line(path)
     return found
 
 
 def _record(path: str, number: int, raw: bytes, last: bool) -> dict | None:
     """The line's record; None for a cut-off last line; an error for a line we did not write."""
     try:
-        record = json.loads(raw)
+        record = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as err:
+        if last:
+            return None
+        raise _not_ours(path, number, err.start + 1, f"not UTF-8 text ({err.reason})") from None
     except (ValueError, RecursionError) as err:
         if last:
             return None
         col = getattr(err, "colno", 1)
         raise _not_ours(path, number, col, f"not valid JSON ({getattr(err, 'msg', err)})") from None
-    if not isinstance(record, dict) or not isinstance(record.get("row"), int) or \
+    row = record.get("row") if isinstance(record, dict) else None
+    if not isinstance(row, int) or isinstance(row, bool) or row < 0 or \
             ("outputs" not in record and "error" not in record):
-        raise _not_ours(path, number, 1, "not a line dsp batch writes (an object with \"row\" and "
+        raise _not_ours(path, number, 1, "not a line dsp batch writes (an object with a \"row\" number and "
                                          "\"outputs\" or \"error\")")
     return record
 
@@ -143,12 +158,22 @@ def _rewrite_without(path: str, dropped: set[int], cut_at: int | None) -> None:
                     break
                 offset += len(raw)
                 if number not in dropped:
-                    out.write(raw)
+                    out.write(raw if raw.endswith(b"\n") else raw + b"\n")
         os.replace(temp, path)
     except OSError as err:
         if os.path.exists(temp):
             os.unlink(temp)
         raise DspFileError(f"cannot rewrite {path}: {err.strerror}") from None
+
+
+def _end_last_line(path: str) -> None:
+    """End a whole last line that has no newline (a file edited by hand), so the next line
+    appended does not run on from it."""
+    try:
+        with open(path, "ab") as fh:
+            fh.write(b"\n")
+    except OSError as err:
+        raise DspFileError(f"cannot write the output to {path}: {err.strerror}") from None
 
 
 def _truncate(path: str, size: int) -> None:

@@ -51,8 +51,9 @@ def load_program(interp: Interpreter, path: str, name: str) -> Any:
     if not first.isidentifier():
         raise DspNameError(f"{name!r} is not a name: give a top-level name of {path}, e.g. qa or QA")
     namespace = interp.run_through(program, path, last_needed(program, first))
-    names = [n for n in namespace if not n.startswith("_")]
-    if first not in names:
+    if first.startswith("_") or first not in namespace:
+        bound = set(namespace).union(*(_bound(node) for node in program.body))     # all, for the hint
+        names = [n for n in bound if not n.startswith("_")]
         raise DspNameError(f"{path} has no top-level name {first!r}",
                            hint=did_you_mean(first, names) or "its names: " + ", ".join(sorted(names)))
     value = namespace[first]

@@ -61,11 +61,7 @@ def read_rows(path: str, form: RowFormat) -> Iterator[Row | BadRow]:
     index = 0
     with open_input(path) as fh:
         for number, raw in enumerate(fh, start=1):
-            try:
-                text = raw.decode("utf-8-sig" if number == 1 else "utf-8")     # a BOM is not JSON
-            except UnicodeDecodeError as err:
-                raise DspFileError(f"the input is not UTF-8 text ({err.reason})",
-                                   Span(path, number, err.start + 1, number, err.start + 2)) from None
+            text = _check_utf8(path, number, raw)
             if text.strip():
                 yield parse_row(path, number, index, text, form)
                 index += 1
@@ -87,6 +83,8 @@ def parse_row(path: str, number: int, index: int, text: str, form: RowFormat) ->
         if form.key not in value:
             return _bad(path, number, index, None, _first_char(text), f"the row has no key field {form.key!r}")
         key = value.pop(form.key)
+        if key is None:
+            return _bad(path, number, index, None, _first_char(text), f"the row's key field {form.key!r} is null")
     if form.inputs is None:
         return Row(index, number, key, value)
     missing = [name for name in form.inputs if name not in value]
@@ -97,12 +95,28 @@ def parse_row(path: str, number: int, index: int, text: str, form: RowFormat) ->
 
 
 def count_rows(path: str) -> int:
-    """How many non-blank lines the file has (a quick pass over its bytes, for progress)."""
+    """How many non-blank lines the file has (a quick pass over its bytes, for progress).
+    Text that is not UTF-8 is an error at its line now, before any row runs: the file is
+    not a JSONL file (a compressed or binary file given by mistake)."""
+    count = 0
     try:
         with open_input(path) as fh:
-            return sum(1 for line in fh if line.strip())
+            for number, raw in enumerate(fh, start=1):
+                if not raw.isascii():
+                    _check_utf8(path, number, raw)
+                count += bool(raw.strip())
     except OSError as err:
         raise DspFileError(f"cannot read {path}: {err.strerror}") from None
+    return count
+
+
+def _check_utf8(path: str, number: int, raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig" if number == 1 else "utf-8")     # a BOM is not JSON
+    except UnicodeDecodeError as err:
+        raise DspFileError(f"the input is not UTF-8 text ({err.reason})",
+                           Span(path, number, err.start + 1, number, err.start + 2),
+                           hint="a JSONL file has one JSON object per line, in UTF-8; nothing was run") from None
 
 
 def _bad(path: str, number: int, index: int, key: Any, col: int, message: str) -> BadRow:

@@ -29,7 +29,7 @@ from dsplang.driver.batch.program import RowTask, error_text, load_program
 from dsplang.driver.batch.progress import BatchProgress
 from dsplang.driver.batch.rows import BadRow, Row, RowFormat, count_rows, read_rows
 from dsplang.driver.host import new_interpreter
-from dsplang.errors import DspArgumentError
+from dsplang.errors import DspArgumentError, DspValueError, Span
 from dsplang.stdlib.async_runner import run_concurrent
 from dsplang.stdlib.parallel_runner import RunResult, run_parallel
 from dsplang.stdlib.ray_runner import Done, RayPool
@@ -95,7 +95,7 @@ def _run_batch(options: BatchOptions, run: Run, progress_to: TextIO | None) -> B
         if os.path.exists(options.output) and os.path.samefile(options.input, options.output):
             raise DspArgumentError("--output is the input file", hint="write the output to another file")
         program = load_program(new_interpreter(run.options.limits), options.program, options.name)
-        earlier = previous(options.output, options.key is not None, options.retry_errors)
+        earlier = previous(options.output, options.key is not None, options.retry_errors, rows=total)
         summary = BatchSummary(total, earlier.done.count, kept_errors=earlier.errors)
         writer = OutputWriter(options.output)
         progress = BatchProgress(total - summary.skipped, progress_to)
@@ -151,16 +151,22 @@ class _Batch:
             self._in_process(task, max(64, 16 * threads))
 
     def rows_left(self) -> Iterator[Row]:
-        """The rows not in the output yet; a bad input line gets its error line here."""
+        """The rows not in the output yet; a bad input line, and a row whose key an earlier row
+        of the input has, get their error line here."""
         done = self.earlier.done
         keyed = self.options.key is not None
+        seen: set[str] = set()          # the keys of this run's rows
         for row in read_rows(self.options.input, self.form):
             ident = key_ident(row.key) if keyed else row.index
             if ident in done:
                 continue
             if isinstance(row, BadRow):
                 self.write(_error_record(row, row.error, keyed))
+            elif keyed and ident in seen:
+                self.write(_error_record(row, _duplicate(self.options, row), keyed))
             else:
+                if keyed:
+                    seen.add(str(ident))
                 yield row
 
     def write(self, record: dict[str, Any]) -> None:
@@ -215,3 +221,8 @@ def _error_record(row: Row | BadRow, error: BaseException, keyed: bool) -> dict[
     if keyed:
         record["key"] = row.key
     return {**record, "line": row.line, "error": error_text(error)}
+
+
+def _duplicate(options: BatchOptions, row: Row) -> DspValueError:
+    return DspValueError(f"the row's key field {options.key!r} is {key_ident(row.key)}, as an earlier row's is: "
+                         "keys must be unique (this row is not run)", Span(options.input, row.line, 1, row.line, 2))
