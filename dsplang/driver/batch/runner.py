@@ -117,6 +117,11 @@ def _check(options: BatchOptions) -> None:
         value = getattr(options, name)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
             raise DspArgumentError(f"--{name.replace('_', '-')} must be a whole number of at least 1, got {value!r}")
+    if options.inputs is not None and not options.inputs:
+        raise DspArgumentError("--inputs names no field", hint="give the fields to pass: --inputs question,context")
+    if options.key is not None and options.inputs is not None and options.key in options.inputs:
+        raise DspArgumentError(f"--inputs names the --key field {options.key!r}, which is not passed to the program",
+                               hint="leave it out of --inputs, or give no --key")
     if options.concurrency is not None and options.threads != 1:
         raise DspArgumentError("give --threads or --concurrency, not both")
     if options.ray is None and (options.workers is not None or options.chunk_size is not None or options.ray_env):

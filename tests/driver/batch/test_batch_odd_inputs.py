@@ -87,3 +87,13 @@ def test_a_name_the_file_binds_further_down_is_in_the_hint(batch_files, capsys):
     program, data, out = batch_files
     assert main(["batch", str(program), "qaa", "-i", str(data), "-o", str(out)]) == 1
     assert "hint: did you mean 'qa'?" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--inputs", ","], "argument error: --inputs names no field"),
+    (["--key", "question", "--inputs", "question"], "--inputs names the --key field 'question'"),
+])
+def test_inputs_that_name_no_field_or_the_key_are_argument_errors(batch_files, capsys, options, message):
+    program, data, out = batch_files
+    assert main(["batch", str(program), "qa", "-i", str(data), "-o", str(out), *options]) == 1
+    assert message in capsys.readouterr().err and not out.exists()
