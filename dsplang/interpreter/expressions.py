@@ -534,13 +534,19 @@ class ExprCompiler(NodeVisitor):
         receiver, attr, attr_span = self.expr(func.value), func.attr, func.span
         span, builtins, limits = node.span, self.interp.builtin_callables, self.interp.limits
         rules = rules_by_class(attr)
-        if any(isinstance(a, ast.Starred) for a in node.args) or node.keywords:
-            arguments = self.arguments(node)
-        else:
+        if not any(isinstance(a, ast.Starred) for a in node.args) and not node.keywords:
             argv = [self.expr(a) for a in node.args]
 
-            def arguments(scope: Scope) -> tuple[tuple[Any, ...], dict[str, Any]]:
-                return tuple([a(scope) for a in argv]), {}
+            def growing_call_simple(scope: Scope) -> Any:
+                obj = receiver(scope)
+                rule = rules.get(obj.__class__)
+                if rule is None:
+                    return call_method(obj, attr, read_attribute(obj, attr, attr_span, True),
+                                       tuple([a(scope) for a in argv]), {}, limits, span, builtins)
+                f, args, kwargs = rule(getattr(obj, attr), obj, tuple([a(scope) for a in argv]), {}, limits, span)
+                return call_value(f, args, kwargs, span, builtins)
+            return growing_call_simple
+        arguments = self.arguments(node)
 
         def growing_call(scope: Scope) -> Any:
             obj = receiver(scope)

@@ -43,8 +43,8 @@ def _room(receiver: Any, limits: Limits) -> int:
 def _pad(method: Any, s: Any, args: tuple[Any, ...], kwargs: dict[str, Any], limits: Limits,
          span: Span | None) -> Call:
     """ljust, rjust, center, zfill: the result is as long as the width."""
-    if args and isinstance(args[0], int):
-        _refuse(s, max(len(s), args[0]), limits, span)
+    if args and isinstance(args[0], int) and args[0] > limits.seq_len:
+        _refuse(s, args[0], limits, span)
     return method, args, kwargs
 
 
@@ -111,7 +111,9 @@ def _join(method: Any, sep: Any, args: tuple[Any, ...], kwargs: dict[str, Any], 
         size = sum(map(len, items))
     except TypeError:               # not all strings: the method gives the error
         return method, (items,), kwargs
-    _refuse(sep, size + len(sep) * max(len(items) - 1, 0), limits, span)
+    size += len(sep) * (len(items) - 1) if items else 0
+    if size > limits.seq_len:
+        _refuse(sep, size, limits, span)
     return method, (items,), kwargs
 
 

@@ -80,7 +80,8 @@ def format_fits(fmt: str, args: tuple[Any, ...], values: Any, limits: Limits, sp
         return True
     if values.__class__ is not dict:
         return False
-    if _values_fit((*args, *values.values()), (limits.seq_len - len(fmt)) // fields - widest, widest):
+    if _values_fit((*args, *values.values()) if values else args, (limits.seq_len - len(fmt)) // fields - widest,
+                   widest):
         return True
     longest = 0
     for value in (*args, *values.values()):
@@ -142,12 +143,14 @@ def check_percent(fmt: str | bytes | bytearray, values: Any, limits: Limits, spa
     """Check `fmt % values` before it runs: a DspLimitError for a width or precision (also one
     given by `*`) longer than `seq_len`, or for a result surely longer. True when the result's
     size is known to fit; False when the caller must check the result (a `%s` of a list)."""
+    conversions, widest = percent_conversions(bytes(fmt) if isinstance(fmt, bytearray) else fmt)
     positional = values if values.__class__ is tuple else (values,)
-    source: str | bytes = bytes(fmt) if isinstance(fmt, bytearray) else fmt
-    conversions, widest = percent_conversions(source)
-    if 0 <= widest <= limits.seq_len and _values_fit(
-            positional, limits.seq_len - len(fmt) - widest * len(conversions), widest):
-        return True
+    if 0 <= widest <= limits.seq_len:
+        room = limits.seq_len - len(fmt) - widest * len(conversions)
+        cls = values.__class__
+        if cls is str and len(values) <= room or cls is int and values.bit_length() // 2 + 10 <= room \
+                or _values_fit(positional, room, widest):
+            return True
     keyed = values if isinstance(values, Mapping) else None
     size, known, index = len(fmt), True, 0
     for key, width, precision, kind, length in conversions:
