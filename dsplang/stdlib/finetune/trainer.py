@@ -6,19 +6,23 @@ Defaults (measured on SmolLM2-135M, 30 layers, BBC topics): rank 16, alpha 32, o
 attention and MLP projections of the upper half of the layers (15-29; the frozen lower half
 needs no backward pass), batch 4, learning rate 5e-4 decaying linearly to 0. Everything
 random comes from `seed` (the order of the examples each epoch, the LoRA initialisation).
-torch uses `threads` CPU threads (default 2, env DSP_FINETUNE_THREADS).
+torch uses `threads` CPU threads (default 2, env DSP_FINETUNE_THREADS). Inside
+`keeping_models()` the model read into torch is kept for the next training on the same file.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import random
 import resource
 import sys
+import threading
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,14 +79,25 @@ def train(base: Path, examples: list[ChatExample], settings: LoraSettings, *, ep
     import torch
 
     torch.set_num_threads(threads())
-    torch.manual_seed(seed)
     started = time.perf_counter()
-    model, tokenizer = _load(base)
+    model, tokenizer = _take(base)
+    torch.manual_seed(seed)     # after loading: the same LoRA initialisation for a kept model
     layers = settings.layers or _upper_half(model.config.num_hidden_layers)
     model = _with_lora(model, settings, layers)
+    try:
+        return _train(torch, model, tokenizer, examples, settings, layers, epochs=epochs, seed=seed,
+                      progress=progress, load_seconds=time.perf_counter() - started)
+    finally:
+        _give_back(base, model, tokenizer)
+
+
+def _train(torch: Any, model: Any, tokenizer: Any, examples: list[ChatExample], settings: LoraSettings,
+           layers: tuple[int, ...], *, epochs: int, seed: int, progress: Progress | None,
+           load_seconds: float) -> TrainResult:
+    """The training loop of `train`, on the model with its LoRA layers."""
     rows = [_encode(tokenizer, example, settings.max_tokens) for example in examples]
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    result = TrainResult({}, tuple(layers), load_seconds=time.perf_counter() - started)
+    result = TrainResult({}, tuple(layers), load_seconds=load_seconds)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=settings.learning_rate, weight_decay=0.0)
     per_epoch = math.ceil(len(rows) / settings.batch_size)
@@ -119,6 +134,50 @@ def peak_rss_mb() -> float:
 
 # ---------------------------------------------------------------- the model
 
+_kept: dict[tuple[str, int, int], tuple[Any, Any]] = {}     # while keeping_models(): file -> model, tokenizer
+_keeping = 0
+_kept_lock = threading.Lock()
+
+
+@contextmanager
+def keeping_models() -> Iterator[None]:
+    """While inside, a model `train` read into torch is kept (its LoRA layers removed) for the
+    next `train` on the same file, which then skips the load (25-45 s for SmolLM2 on 2 cores):
+    BetterTogether's later `w` steps. The models are released when the outermost one exits."""
+    global _keeping
+    with _kept_lock:
+        _keeping += 1
+    try:
+        yield
+    finally:
+        with _kept_lock:
+            _keeping -= 1
+            if not _keeping:
+                _kept.clear()
+
+
+def _file_key(base: Path) -> tuple[str, int, int]:
+    info = base.stat()
+    return str(base.resolve()), info.st_size, info.st_mtime_ns
+
+
+def _take(base: Path) -> tuple[Any, Any]:
+    """A kept model of `base` (taken out while it trains), or one read now."""
+    with _kept_lock:
+        kept = _kept.pop(_file_key(base), None)
+    return kept if kept is not None else _load(base)
+
+
+def _give_back(base: Path, model: Any, tokenizer: Any) -> None:
+    """Keep the trained model without its LoRA layers, while keeping_models() is open."""
+    with _kept_lock:
+        if not _keeping:
+            return
+    plain = model.unload()
+    with _kept_lock:
+        if _keeping:
+            _kept[_file_key(base)] = (plain, tokenizer)
+
 
 def _load(base: Path) -> tuple[Any, Any]:
     """The model (float32) and tokenizer transformers reads from the GGUF file."""
@@ -129,17 +188,34 @@ def _load(base: Path) -> tuple[Any, Any]:
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
     folder, name = str(base.parent), base.name
-    before = os.environ.get("TQDM_DISABLE")
-    os.environ["TQDM_DISABLE"] = "1"    # transformers' GGUF reader draws a tqdm bar of its own
-    try:
+    with _quiet_gguf_reader():
         tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
         model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.float32)
+    return model, tokenizer
+
+
+@contextmanager
+def _quiet_gguf_reader() -> Iterator[None]:
+    """transformers' GGUF reader draws a tqdm bar of its own (`tqdm.auto.tqdm`, called without
+    `disable=`), which its progress-bar switch does not reach. TQDM_DISABLE works only if tqdm
+    is imported after it is set (litellm imports tqdm first under `dsp run`), so the reader's
+    `tqdm` is also replaced by a disabled one while the model loads."""
+    import transformers.modeling_gguf_pytorch_utils as reader
+
+    before = os.environ.get("TQDM_DISABLE")
+    original = getattr(reader, "tqdm", None)
+    os.environ["TQDM_DISABLE"] = "1"
+    if original is not None:
+        reader.tqdm = functools.partial(original, disable=True)
+    try:
+        yield
     finally:
+        if original is not None:
+            reader.tqdm = original
         if before is None:
             os.environ.pop("TQDM_DISABLE", None)
         else:
             os.environ["TQDM_DISABLE"] = before
-    return model, tokenizer
 
 
 def _upper_half(count: int) -> tuple[int, ...]:

@@ -19,6 +19,7 @@ import copy
 import random
 
 from dsplang.errors import DspArgumentError
+from dsplang.stdlib.finetune.trainer import keeping_models
 from dsplang.stdlib.optimizers.base import Optimizer
 from dsplang.stdlib.optimizers.checks import METRIC, Checker, Rule, optional
 from dsplang.stdlib.optimizers.finetune import BootstrapFinetune
@@ -60,6 +61,10 @@ class BetterTogether(Optimizer):
         self.steps = parse_strategy(strategy, self.name)
 
     def _compile(self, run, student, trainset, valset, teacher):
+        with keeping_models():      # a second w step reuses the model the first read into torch
+            return self._steps(run, student, trainset, valset)
+
+    def _steps(self, run, student, trainset, valset):
         program = student
         for index, step in enumerate(self.steps):
             if run.out_of_budget():
@@ -77,13 +82,24 @@ class BetterTogether(Optimizer):
                 run.report.stopped = optimizer.report.stopped
         return program
 
-    def _optimizer(self, step: str, run) -> Optimizer:
-        """The step's optimizer, with what is left of the budget and this run's threads."""
+    def _given(self, step: str) -> Optimizer:
+        """The optimizer of a p or w step: the one given, or DSPy's default."""
         given = self.prompt_optimizer if step == "p" else self.weight_optimizer
         if given is None:
             cls = BootstrapFewShotWithRandomSearch if step == "p" else BootstrapFinetune
             given = cls(metric=self.metric, seed=self.seed, verbose=self.verbose)
-        given = copy.copy(given)          # the caller's optimizer keeps its own settings
+        return given
+
+    def empty_result(self, student, trainset: list):
+        """The shape the steps give (a KNNFewShot step gives a KNN program), to load an artifact into."""
+        program = student
+        for step in self.steps:
+            program = self._given(step).empty_result(program, trainset)
+        return program
+
+    def _optimizer(self, step: str, run) -> Optimizer:
+        """The step's optimizer, with what is left of the budget and this run's threads."""
+        given = copy.copy(self._given(step))          # the caller's optimizer keeps its own settings
         calls, cost = run.budget.ledger().spent()
         if self.max_calls is not None:
             left = self.max_calls - calls

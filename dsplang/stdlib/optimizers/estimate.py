@@ -452,7 +452,7 @@ def _finetune_phases(optimizer, program, trainset: list, teacher: _Teacher, stud
     tokens = min(settings.max_tokens, (prompt + completion) / predictors + CHAT_TOKENS)
     seconds = LOAD_SECONDS + exchanges * optimizer.epochs * tokens / TRAIN_TOKENS_PER_SECOND + WRITE_SECONDS
     phases.append(Phase(f"training: {plural(exchanges, 'exchange')} of ~{tokens:.0f} tokens, "
-                        f"{optimizer.epochs} epochs, {plural(steps, 'step')} of {settings.batch_size}",
+                        f"{plural(optimizer.epochs, 'epoch')}, {plural(steps, 'step')} of {settings.batch_size}",
                         seconds=seconds if exchanges else 0.0))
     return phases
 

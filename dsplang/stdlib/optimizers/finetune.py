@@ -242,7 +242,7 @@ class BootstrapFinetune(Optimizer):
         except (RuntimeError, ValueError, OSError) as err:
             raise DspRuntimeError(f"{self.name}: fine-tuning failed: {type(err).__name__}: {err}") from err
         self.losses = result.losses
-        run.reporter.note(f"trained {result.steps} steps in {result.train_seconds:.0f} s (model loaded in "
+        run.reporter.note(f"trained {plural(result.steps, 'step')} in {result.train_seconds:.0f} s (model loaded in "
                           f"{result.load_seconds:.0f} s); loss {result.losses[0]:.3f} -> {result.losses[-1]:.3f}; "
                           f"peak memory {peak_rss_mb():.0f} MB; adapter {os.path.getsize(path) / 1e6:.1f} MB")
         return path

@@ -61,7 +61,8 @@ class KNNFewShot(Optimizer):
 
     def _compile(self, run, student, trainset, valset, teacher):
         examples = self.trainset if self.trainset is not None else trainset
-        knn = KNNProgram(prog.reset_copy(student), examples, self.k, self.embedder, self.bootstrap_settings, teacher)
+        knn = KNNProgram(prog.reset_copy(_unwrapped(student)), examples, self.k, self.embedder, self.bootstrap_settings,
+                         teacher)
         report_single(run, f"{self.k} nearest neighbours per call", knn, self.metric, valset, self.max_errors)
         return knn
 
@@ -70,8 +71,14 @@ class KNNFewShot(Optimizer):
 
     def empty_result(self, student, trainset: list):
         examples = self.trainset if self.trainset is not None else trainset
-        return KNNProgram(prog.reset_copy(student), examples, self.k, self.embedder, self.bootstrap_settings, None,
-                          embed_now=False)
+        return KNNProgram(prog.reset_copy(_unwrapped(student)), examples, self.k, self.embedder,
+                          self.bootstrap_settings, None, embed_now=False)
+
+
+def _unwrapped(program):
+    """A KNN program is compiled as its student (its predictors, their LM): the new pool and k
+    replace its own instead of nesting one KNN program in another (BetterTogether's last p step)."""
+    return program.student if isinstance(program, KNNProgram) else program
 
 
 class KNNProgram(DspCallable):

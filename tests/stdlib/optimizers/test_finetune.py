@@ -6,6 +6,7 @@ tests are here too, at the end: they share the training-step recorder."""
 from __future__ import annotations
 
 import json
+import os
 from types import SimpleNamespace
 
 import pytest
@@ -329,11 +330,14 @@ def test_the_adapter_file_is_a_llama_cpp_lora_adapter(tmp_path):
 @pytest.fixture(scope="module")
 def tuned(ns, tmp_path_factory):
     """A few steps of fine-tuning the embedded model on 8 examples a scripted teacher labels
-    (its answers are the labels, so the metric keeps them all)."""
-    import os
+    (its answers are the labels, so the metric keeps them all). The model read into torch is
+    kept for the module (the BetterTogether test trains again without reading it)."""
+    from dsplang.stdlib.finetune.trainer import keeping_models
     cache = tmp_path_factory.mktemp("cache")
     before = os.environ.get("DSP_CACHE_DIR")
     os.environ["DSP_CACHE_DIR"] = str(cache)
+    keeping = keeping_models()
+    keeping.__enter__()
     try:
         teacher = ns.student.clone()
         teacher.lm = ScriptedLM({text: {"topic": topic} for text, topic in TEXTS})
@@ -348,6 +352,7 @@ def tuned(ns, tmp_path_factory):
         yield {"optimizer": optimizer, "program": program, "again": again, "reused": reused,
                "lm": student_lm, "cache": cache}
     finally:
+        keeping.__exit__(None, None, None)
         if before is None:
             os.environ.pop("DSP_CACHE_DIR", None)
         else:
@@ -391,6 +396,29 @@ def test_the_same_exchanges_reuse_the_adapter_and_a_saved_program_loads_it(ns, t
 # ------------------------------------------------------------------ BetterTogether
 
 
+@needs_finetune
+@pytest.mark.slow
+@pytest.mark.local_model
+def test_better_together_runs_end_to_end_on_the_embedded_model(ns, tuned):
+    from dsplang.stdlib.finetune import trainer
+    from dsplang.stdlib.optimizers.better_together import BetterTogether
+    from dsplang.stdlib.optimizers.labeled_few_shot import LabeledFewShot
+
+    # p: a demo; w: the 1-demo program on the base model labels 2 examples, one training step
+    # on the model the fixture read into torch; p: a demo again, for the tuned model
+    assert trainer._kept, "the fixture's model is kept, so this test does not read it again"
+    weights = BootstrapFinetune(epochs=1, lora={"layers": [29], "learning_rate": 0.002}, verbose=False)
+    optimizer = BetterTogether(metric=ns.right, prompt_optimizer=LabeledFewShot(k=1), weight_optimizer=weights,
+                               verbose=False)
+    with context.using(tuned["lm"]):
+        program = optimizer.compile(ns.student, trainset=examples(TEXTS[:2]))
+    model, adapter = local.split_adapter(program.lm.model.split("/", 1)[1])
+    assert model == "smollm2" and adapter is not None and os.path.isfile(adapter)
+    assert adapter != str(tuned["optimizer"].adapter) and len(program.demos) == 1
+    with dsplang.context(cache=False):
+        assert program(text="The striker scored twice in the cup final").topic is not None
+
+
 def test_better_together_tunes_the_weights_on_the_prompt_optimized_program(ns, recorded):
     from dsplang.stdlib.optimizers.better_together import BetterTogether
     from dsplang.stdlib.optimizers.labeled_few_shot import LabeledFewShot
@@ -423,3 +451,21 @@ def test_better_together_settings_hold_its_optimizers_settings(ns):
     one = BetterTogether(metric=ns.right, prompt_optimizer=LabeledFewShot(k=2)).settings()
     two = BetterTogether(metric=ns.right, prompt_optimizer=LabeledFewShot(k=3)).settings()
     assert one["prompt_optimizer"]["name"] == "LabeledFewShot" and one != two
+
+
+def test_better_together_with_knn_prompts_gives_one_knn_program_and_an_artifact_of_its_shape(ns, recorded):
+    from dsplang.stdlib.optimizers.better_together import BetterTogether
+    from dsplang.stdlib.optimizers.knn_few_shot import KNNFewShot, KNNProgram
+
+    lm = ScriptedLM({text: {"topic": topic} for text, topic in TEXTS}, model="local/smollm2")
+    knn = KNNFewShot(k=2, embedder=lambda texts: [[len(t), 1.0] for t in texts], max_bootstrapped_demos=0,
+                     max_labeled_demos=2)
+    optimizer = BetterTogether(metric=ns.right, prompt_optimizer=knn, verbose=False)
+    with context.using(lm):
+        tuned = optimizer.compile(ns.student, trainset=examples())
+    # the last p step compiles the tuned KNN program's student again, not a KNN program of a KNN program
+    assert isinstance(tuned, KNNProgram) and not isinstance(tuned.student, KNNProgram)
+    assert tuned.student.lm.model.startswith("local/smollm2+lora=")
+    assert len(recorded) == len(TEXTS)                # the KNN teacher's final calls only
+    shell = optimizer.empty_result(ns.student, examples())
+    assert isinstance(shell, KNNProgram) and not isinstance(shell.student, KNNProgram)
