@@ -113,3 +113,17 @@ def test_ensemble_size_cannot_exceed_the_programs(dsp):
         Ensemble(size=5, verbose=False).compile([dsp.Capital(), dsp.Capital()])
     assert "at most 2" in caught.value.hint
     assert len(Ensemble(size=2, verbose=False).compile([dsp.Capital(), dsp.Capital()]).programs) == 2
+
+
+def test_a_setting_holding_a_knn_or_ensemble_program_is_described_by_its_compiled_state(dsp, train):
+    # (what a teacher= or programs= setting puts in a reuse key: the pool and k, not only the predictors)
+    from dsplang.stdlib.optimizers.base import describe_setting
+
+    def knn(pool, k=2):
+        return KNNFewShot(k=k, embedder=bag_of_words, verbose=False).compile(dsp.Capital(), trainset=pool)
+    assert describe_setting(knn(train)) == describe_setting(knn(train))
+    assert describe_setting(knn(train)) != describe_setting(knn(train[1:]))
+    assert describe_setting(knn(train)) != describe_setting(knn(train, k=3))
+    team = [dsp.Capital(), dsp.Capital()]
+    one, two = (Ensemble(size=size).compile(team, trainset=[]) for size in (1, 2))
+    assert describe_setting(one) != describe_setting(two)
