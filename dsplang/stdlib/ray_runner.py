@@ -239,11 +239,33 @@ def _check_reachable(address: str | None) -> None:
         raise DspArgumentError(f"{address!r} is not a Ray cluster address",
                                hint="give local, auto, HOST:6379 or ray://HOST:10001")
     try:
-        socket.create_connection((host.strip("[]"), int(port)), timeout=_CONNECT_SECONDS).close()
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=_CONNECT_SECONDS) as conn:
+            answer = _http2_answer(conn)
     except OSError as err:
-        raise DspRuntimeError(f"cannot connect to the Ray cluster at {address}: "
-                              f"{err.strerror or type(err).__name__}",
+        reason = "it does not answer" if isinstance(err, TimeoutError) else err.strerror or type(err).__name__
+        raise DspRuntimeError(f"cannot connect to the Ray cluster at {address}: {reason}",
                               hint="is the cluster running (`ray status`), and is the address its head's?") from None
+    if len(answer) < 4 or answer[3] != _HTTP2_SETTINGS:
+        raise DspRuntimeError(f"{address} is not a Ray cluster: the server there does not speak Ray's protocol "
+                              f"(gRPC)", hint="give the address of the cluster's head: HOST:6379 or ray://HOST:10001")
+
+
+_HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])   # and an empty SETTINGS
+_HTTP2_SETTINGS = 4       # a frame's type, its fourth byte
+
+
+def _http2_answer(conn: socket.socket) -> bytes:
+    """The first frame header a server sends back to the HTTP/2 preface: Ray's head and client
+    server are gRPC servers, which answer with their SETTINGS frame; another server (a web
+    server, Redis) answers something else or closes (Ray itself would retry it for minutes)."""
+    conn.sendall(_HTTP2_PREFACE)
+    answer = b""
+    while len(answer) < 9:
+        chunk = conn.recv(9 - len(answer))
+        if not chunk:
+            break
+        answer += chunk
+    return answer
 
 
 def _folders() -> list[str]:

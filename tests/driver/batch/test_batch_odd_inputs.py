@@ -4,6 +4,10 @@ file binds further down."""
 
 from __future__ import annotations
 
+import importlib.util
+import socket
+import threading
+
 import pytest
 from loading import load_helper
 
@@ -97,3 +101,46 @@ def test_inputs_that_name_no_field_or_the_key_are_argument_errors(batch_files, c
     program, data, out = batch_files
     assert main(["batch", str(program), "qa", "-i", str(data), "-o", str(out), *options]) == 1
     assert message in capsys.readouterr().err and not out.exists()
+
+
+def _server(answer: bytes | None) -> tuple[socket.socket, int]:
+    """A TCP server on a free port that answers each connection with `answer` and closes it
+    (None: it accepts and never answers)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            if answer is None:
+                held.append(conn)
+            else:
+                conn.recv(100)
+                conn.sendall(answer)
+                conn.close()
+    threading.Thread(target=serve, daemon=True).start()
+    return listener, listener.getsockname()[1]
+
+
+@pytest.mark.skipif(not importlib.util.find_spec("ray"), reason="needs ray (the [ray] extra)")
+def test_a_ray_address_where_another_server_listens_or_nothing_answers_is_an_error_at_once(
+        batch_files, capsys, monkeypatch):
+    from dsplang.stdlib import ray_runner
+    monkeypatch.setattr(ray_runner, "_CONNECT_SECONDS", 0.5)
+    program, data, out = batch_files
+    web, web_port = _server(b"HTTP/1.0 400 Bad request\r\n\r\n")        # Ray retried it for minutes
+    silent, silent_port = _server(None)
+    try:
+        for address in (f"127.0.0.1:{web_port}", f"ray://127.0.0.1:{web_port}", f"127.0.0.1:{silent_port}"):
+            assert main(["batch", str(program), "qa", "-i", str(data), "-o", str(out), "--ray", address]) == 1
+    finally:
+        web.close()
+        silent.close()
+    err = capsys.readouterr().err
+    assert f"runtime error: 127.0.0.1:{web_port} is not a Ray cluster: the server there does not speak" in err
+    assert f"ray://127.0.0.1:{web_port} is not a Ray cluster" in err
+    assert f"cannot connect to the Ray cluster at 127.0.0.1:{silent_port}: it does not answer" in err
+    assert out.read_text() == ""                                   # no row was run
