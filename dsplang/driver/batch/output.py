@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from dataclasses import dataclass, field
 from typing import Any, TextIO
@@ -73,8 +74,8 @@ def previous(path: str, by_key: bool, retry_errors: bool, rows: int | None = Non
     found = Previous(DoneRows())
     if os.path.isdir(path):
         raise DspFileError(f"the output {path} is a folder", hint="give a file path to --output; nothing was run")
-    if not os.path.exists(path):
-        return found
+    if not os.path.exists(path) or not stat.S_ISREG(os.stat(path).st_mode):
+        return found        # a pipe or a device (/dev/stdout) holds no earlier rows; reading it would wait
     dropped: list[int] = []           # line numbers of error lines to remove
     cut_at: int | None = None         # byte offset of a cut-off last line
     unended = False                   # the last line is whole but has no newline
@@ -212,5 +213,7 @@ class OutputWriter:
             os.fsync(self._fh.fileno())
         except (OSError, ValueError):
             pass
-        finally:
+        try:
             self._fh.close()
+        except OSError:         # what could not be written was said by `write` (a closed pipe)
+            pass

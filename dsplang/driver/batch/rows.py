@@ -11,6 +11,8 @@ output; the batch goes on).
 from __future__ import annotations
 
 import json
+import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -46,13 +48,20 @@ def open_input(path: str):
     """The input file opened for reading (bytes: each line is decoded alone, so an error
     names its line), or a DspFileError."""
     try:
-        return open(path, "rb")
+        if os.path.exists(path) and not os.path.isdir(path) and not stat.S_ISREG(os.stat(path).st_mode):
+            # it is read twice (rows are counted, then run) and again by a rerun: a pipe is empty
+            # the second time (and opening one with no writer waits)
+            raise DspFileError(f"the input {path} is not a regular file (a pipe or a device)",
+                               hint="save the rows to a file and give its path to --input; nothing was run")
+        fh = open(path, "rb")
     except FileNotFoundError:
-        raise DspFileError(f"no such input file: {path}") from None
+        hint = "dsp batch reads a file, not standard input: save the rows to a file" if path == "-" else None
+        raise DspFileError(f"no such input file: {path}", hint=hint) from None
     except IsADirectoryError:
         raise DspFileError(f"{path} is a folder, not a JSONL file") from None
     except (OSError, ValueError) as err:
         raise DspFileError(f"cannot read {path}: {getattr(err, 'strerror', None) or err}") from None
+    return fh
 
 
 def read_rows(path: str, form: RowFormat) -> Iterator[Row | BadRow]:

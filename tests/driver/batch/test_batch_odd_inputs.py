@@ -5,7 +5,10 @@ file binds further down."""
 from __future__ import annotations
 
 import importlib.util
+import os
 import socket
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -144,3 +147,30 @@ def test_a_ray_address_where_another_server_listens_or_nothing_answers_is_an_err
     assert f"ray://127.0.0.1:{web_port} is not a Ray cluster" in err
     assert f"cannot connect to the Ray cluster at 127.0.0.1:{silent_port}: it does not answer" in err
     assert out.read_text() == ""                                   # no row was run
+
+
+def test_an_input_that_is_a_pipe_is_refused_before_it_is_opened(batch_files, capsys):
+    program, data, out = batch_files
+    fifo = data.parent / "rows.fifo"
+    os.mkfifo(fifo)                # no writer: opening it would wait; read once, a rerun finds it empty
+    assert main(["batch", str(program), "qa", "-i", str(fifo), "-o", str(out)]) == 1
+    assert f"the input {fifo} is not a regular file (a pipe or a device)" in capsys.readouterr().err
+
+
+def _dsp_batch(program, data, *args: str, **popen) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    return subprocess.Popen([sys.executable, "-m", "dsplang.cli", "batch", str(program), "qa", "-i", str(data),
+                             "--quiet", *args], env=env, text=True, **popen)
+
+
+def test_an_output_that_is_a_pipe_is_written_to_and_a_closed_one_is_a_file_error(batch_files):
+    program, data, _ = batch_files
+    proc = _dsp_batch(program, data, "-o", "/dev/stdout", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = proc.communicate(timeout=60)       # it read the pipe for earlier rows, and waited forever
+    assert proc.returncode == 1 and len(out.splitlines()) == 21 and "21 rows: 17 answered" in err
+    proc = _dsp_batch(program, data, "-o", "/dev/stdout", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()                            # the reader went away (`| head -1`)
+    err = proc.stderr.read()
+    proc.wait(timeout=60)
+    assert "file error: cannot write the output to /dev/stdout: Broken pipe" in err
+    assert "internal error" not in err and proc.returncode == 1
