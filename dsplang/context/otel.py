@@ -111,7 +111,8 @@ class OtlpExport:
         self._resource = Resource.create(attributes)
         self._scope = InstrumentationScope("dsplang", __version__)
         self._content = environ.get("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "").lower() == "true"
-        self.processor = BatchSpanProcessor(OTLPSpanExporter())
+        self._exporter = otel_logs.Watched(OTLPSpanExporter())
+        self.processor = BatchSpanProcessor(self._exporter)  # type: ignore[arg-type]  # it calls the three methods
         atexit.register(self.processor.shutdown)
 
     # ------------------------------------------------------------ what the run calls
@@ -132,6 +133,8 @@ class OtlpExport:
         self.flush()
 
     def flush(self) -> bool:
+        if self._exporter.failing:      # the collector is down: the batch thread sends them if it comes back
+            return False
         return bool(self.processor.force_flush(int(FLUSH_SECONDS * 1000)))
 
     def _send(self, name: str, kind: str, trace_id: int, span_id: int, parent_id: int | None, start: float,

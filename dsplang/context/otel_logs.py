@@ -6,7 +6,9 @@ does not parse, a setting it cannot read, with tracebacks for some), a line per 
 `send_logs_as_warnings` turns each kind of its messages into one `DspTelemetryWarning` per
 process (the CLI shows `dsp: warning: ...`), its first line only, without any user:password
 of a URL in it. An exporter that cannot be made at all (`OTEL_BSP_SCHEDULE_DELAY=-5`) is
-`unusable`: one warning, and the run goes on without export.
+`unusable`: one warning, and the run goes on without export. `Watched` keeps whether the last
+export failed: while the collector is down, the end of a run does not wait for its spans
+(the first run waits its bounded time; each later one would wait as long again).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import logging
 import re
 import threading
 import warnings
+from typing import Any
 
 _LOGGER = "opentelemetry"
 _CREDENTIALS = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]*@")
@@ -74,3 +77,23 @@ def unusable(err: Exception) -> None:
             return
         _unusable.add(reason)
     warn(f"spans are not exported: {reason}")
+
+
+class Watched:
+    """An exporter whose last export's outcome is kept (`failing`); the SDK's processor calls
+    it as it calls the exporter it wraps."""
+
+    def __init__(self, exporter: Any) -> None:
+        self.exporter = exporter
+        self.failing = False
+
+    def export(self, spans: Any) -> Any:
+        result = self.exporter.export(spans)
+        self.failing = getattr(result, "name", "SUCCESS") != "SUCCESS"
+        return result
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return bool(self.exporter.force_flush(timeout_millis))
+
+    def shutdown(self) -> None:
+        self.exporter.shutdown()

@@ -65,3 +65,31 @@ def test_dsp_run_with_an_endpoint_or_setting_that_cannot_work_finishes(tmp_path,
     lines = [line for line in done.stderr.splitlines() if "OpenTelemetry" in line]
     assert len(lines) == 1 and lines[0].startswith("dsp: warning: OpenTelemetry: ")
     assert "Traceback" not in done.stderr and "hunter2" not in done.stderr
+
+
+def test_while_exports_fail_the_end_of_a_run_does_not_wait_for_them(monkeypatch):
+    from opentelemetry.sdk.trace.export import SpanExportResult
+
+    class Down:
+        """A collector that is down: each export fails (the real one retries for ~7 s first)."""
+        calls = 0
+
+        def export(self, spans):
+            Down.calls += 1
+            return SpanExportResult.FAILURE
+
+        def force_flush(self, timeout_millis=30000):
+            return True
+
+        def shutdown(self):
+            pass
+
+    export = otel.OtlpExport({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9"})
+    monkeypatch.setattr(export._exporter, "exporter", Down())
+    try:
+        export._send("a", "internal", 1, 2, None, 1.0, 2.0, {}, None)
+        assert export.flush() is True and Down.calls == 1          # the first run's end waits: it fails
+        export._send("b", "internal", 1, 3, None, 1.0, 2.0, {}, None)
+        assert export.flush() is False and Down.calls == 1         # later ones do not wait on a dead collector
+    finally:
+        export.processor.shutdown()
