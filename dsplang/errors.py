@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -368,6 +369,9 @@ def _clip(line: str, col: int) -> tuple[str, int]:
     return lead + line[start:start + SHOWN_WIDTH] + tail, col - start + len(lead)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")    # shown from a hostile file, they would drive the terminal
+
+
 def render(err: DspError, sources: SourceRegistry | None = None) -> str:
     """`file:line:col: kind: message`, then the source line with a caret, then hints and notes."""
     sources = sources or SOURCES
@@ -376,7 +380,7 @@ def render(err: DspError, sources: SourceRegistry | None = None) -> str:
     if span is not None:
         text = sources.line(span.file, span.line)
         if text is not None:
-            shown, col = _clip(text.expandtabs(4), span.col)
+            shown, col = _clip(_CONTROL.sub("\ufffd", text.expandtabs(4)), span.col)   # no terminal escapes
             prefix = f"{span.line:>5} | "
             out.append(prefix + shown)
             width = 1

@@ -70,3 +70,13 @@ def test_a_pipe_is_written_to_and_never_replaced(tmp_path, capsys):
     assert received.startswith(b"<!DOCTYPE html>")
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
     capsys.readouterr()
+
+
+def test_a_bad_line_shown_under_its_error_cannot_drive_the_terminal(tmp_path, capsys):
+    trace = tmp_path / "t.jsonl"
+    trace.write_text('{"kind": "x"}\n\x1b]0;pwned\x07\x1b[2J\x9b31m garbage\n', encoding="utf-8")
+    assert main(["report", str(trace), "-o", str(tmp_path / "r.html")]) == 1
+    err = capsys.readouterr().err
+    assert f"{trace}:2:1: file error: not a JSON line" in err
+    assert "\x1b" not in err and "\x07" not in err and "\x9b" not in err
+    assert "\ufffd]0;pwned\ufffd\ufffd[2J\ufffd31m garbage" in err          # one mark a character: the caret still fits
