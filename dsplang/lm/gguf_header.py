@@ -52,16 +52,18 @@ class _Reader:
     def string(self) -> str:
         return self.take(self.scalar(10)).decode("utf-8", "replace")
 
-    def value(self, kind: int) -> Any:
+    def value(self, kind: int, depth: int = 0) -> Any:
         if kind == _STRING:
             return self.string()
         if kind == _ARRAY:
+            if depth > 4:
+                raise ValueError("its metadata nests arrays too deeply")
             item, count = self.scalar(4), self.scalar(10)
             if item in _SCALARS:                       # skipped, not kept: no key read here is an array
                 self.take(count * struct.calcsize(_SCALARS[item]))
             else:
                 for _ in range(count):
-                    self.value(item)
+                    self.value(item, depth + 1)
             return None
         if kind not in _SCALARS:
             raise ValueError(f"a metadata value of unknown type {kind}")
@@ -86,7 +88,9 @@ def read_header(path: str | os.PathLike) -> Header:
             if key in _KEPT_KEYS:
                 header.meta[key] = value
         ends = [_tensor(reader, header) for _ in range(tensors)]
-        align = header.meta.get("general.alignment") or 32
+        align = header.meta.get("general.alignment", 32)
+        if not isinstance(align, int) or isinstance(align, bool) or align < 1:
+            raise ValueError(f"its general.alignment ({align!r}) is not a positive number")
         start = -(-fh.tell() // align) * align
         header.data_end = start + max(ends, default=0)
         if header.data_end > size:

@@ -74,3 +74,27 @@ def test_an_adapter_llama_cpp_would_crash_on_is_an_lm_error_before_loading(files
 def test_an_adapter_path_with_an_unknown_home_is_a_missing_file():
     with pytest.raises(DspLMError, match="no LoRA adapter file at '~no-such-user-x/a.gguf'"):
         local.adapter_path("smollm2+lora=~no-such-user-x/a.gguf")
+
+
+def _crafted(path, *kvs: bytes) -> str:
+    """A GGUF header with no tensors and the given raw key-value entries."""
+    import struct
+    path.write_bytes(b"GGUF" + struct.pack("<IQQ", 3, 0, len(kvs)) + b"".join(kvs))
+    return str(path)
+
+
+def _key(name: str) -> bytes:
+    import struct
+    return struct.pack("<Q", len(name)) + name.encode()
+
+
+def test_crafted_headers_are_value_errors_not_crashes(tmp_path):
+    import struct
+    nested = _key("x") + struct.pack("<I", 9) + (struct.pack("<IQ", 9, 1) * 5000) + struct.pack("<IQ", 4, 0)
+    zero_align = _key("general.alignment") + struct.pack("<II", 4, 0)
+    huge_string = _key("x") + struct.pack("<IQ", 8, 2**62)
+    huge_array = _key("x") + struct.pack("<IIQ", 9, 4, 2**61)
+    for kv, reason in [(nested, "nests arrays too deeply"), (zero_align, r"general.alignment \(0\)"),
+                       (huge_string, "cut short"), (huge_array, "cut short")]:
+        with pytest.raises(ValueError, match=reason):
+            read_header(_crafted(tmp_path / "x.gguf", kv))
