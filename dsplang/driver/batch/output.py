@@ -114,7 +114,7 @@ def previous(path: str, by_key: bool, retry_errors: bool, rows: int | None = Non
 def _record(path: str, number: int, raw: bytes, last: bool) -> dict | None:
     """The line's record; None for a cut-off last line; an error for a line we did not write."""
     try:
-        record = json.loads(raw.decode("utf-8"))
+        record = json.loads(raw.decode("utf-8-sig" if number == 1 else "utf-8"))     # a BOM an editor added
     except UnicodeDecodeError as err:
         if last:
             return None

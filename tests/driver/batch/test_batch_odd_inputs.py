@@ -174,3 +174,9 @@ def test_an_output_that_is_a_pipe_is_written_to_and_a_closed_one_is_a_file_error
     proc.wait(timeout=60)
     assert "file error: cannot write the output to /dev/stdout: Broken pipe" in err
     assert "internal error" not in err and proc.returncode == 1
+
+
+def test_an_output_an_editor_saved_with_a_bom_and_crlf_still_reads(tmp_path):
+    out = tmp_path / "out.jsonl"
+    out.write_bytes(b"\xef\xbb\xbf" + LINE.replace("\n", "\r\n").encode() + b'{"row": 1, "outputs": {}}\r\n')
+    assert previous(str(out), by_key=False, retry_errors=False).done.count == 2
