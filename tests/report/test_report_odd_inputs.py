@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -39,11 +40,11 @@ def test_the_output_may_not_be_the_trace_by_another_name(tmp_path):
     trace = trace_of(tmp_path, CALL)
     os.symlink(trace, tmp_path / "link.jsonl")
     os.link(trace, tmp_path / "hard.jsonl")
-    before = open(trace, encoding="utf-8").read()
+    before = Path(trace).read_text(encoding="utf-8")
     for other in ("link.jsonl", "hard.jsonl"):
         with pytest.raises(DspArgumentError, match="would overwrite its trace"):
             write_report(trace, str(tmp_path / other))
-    assert open(trace, encoding="utf-8").read() == before
+    assert Path(trace).read_text(encoding="utf-8") == before
 
 
 def test_a_link_to_a_report_keeps_pointing_at_it(tmp_path):

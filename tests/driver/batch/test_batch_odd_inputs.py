@@ -110,7 +110,7 @@ def _server(answer: bytes | None) -> tuple[socket.socket, int]:
     """A TCP server on a free port that answers each connection with `answer` and closes it
     (None: it accepts and never answers)."""
     listener = socket.create_server(("127.0.0.1", 0))
-    held: list[socket.socket] = []
+    listener.settimeout(10)
 
     def serve() -> None:
         while True:
@@ -119,7 +119,9 @@ def _server(answer: bytes | None) -> tuple[socket.socket, int]:
             except OSError:
                 return
             if answer is None:
-                held.append(conn)
+                with conn:
+                    while conn.recv(100):           # read, never answer, until the client gives up
+                        pass
             else:
                 conn.recv(100)
                 conn.sendall(answer)
@@ -170,8 +172,7 @@ def test_an_output_that_is_a_pipe_is_written_to_and_a_closed_one_is_a_file_error
     assert proc.returncode == 1 and len(out.splitlines()) == 21 and "21 rows: 17 answered" in err
     proc = _dsp_batch(program, data, "-o", "/dev/stdout", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     proc.stdout.close()                            # the reader went away (`| head -1`)
-    err = proc.stderr.read()
-    proc.wait(timeout=60)
+    _, err = proc.communicate(timeout=60)
     assert "file error: cannot write the output to /dev/stdout: Broken pipe" in err
     assert "internal error" not in err and proc.returncode == 1
 
