@@ -29,6 +29,8 @@ from dsplang.report.summary import Summary
 from dsplang.version import __version__
 
 MAX_CALL_ROWS = 500         # rows of the calls table (the charts and totals count every call)
+MAX_CANDIDATE_ROWS = 500    # rows of a compile's candidates table (and the chosen one)
+MAX_DOTS = 2000             # candidates drawn as dots (evenly spread; the best-so-far line sees every one)
 MAX_TEXT = 20_000           # characters of one prompt message or reply shown
 BAR_ROWS = 12
 
@@ -71,18 +73,34 @@ def _compile_view(compile: Compile) -> dict[str, Any]:
     record = compile.record
     rows = record.candidates
     scored = [(i, r) for i, r in enumerate(rows) if r.score is not None]
+    shown = _thinned(scored, MAX_DOTS, record.chosen)
     dots = charts.Series(
-        "candidate score", [(i + 1, r.score or 0.0) for i, r in scored], charts.PALETTE[0], dots=True, line=False,
-        titles=[f"#{i + 1} {r.label}: {_pct(r.score)} on {r.evaluated} examples {r.note}".strip() for i, r in scored],
-        marked={k for k, (i, _) in enumerate(scored) if i == record.chosen})
-    best, running = [], None
+        "candidate score", [(i + 1, r.score or 0.0) for i, r in shown], charts.PALETTE[0], dots=True, line=False,
+        titles=[f"#{i + 1} {r.label}: {_pct(r.score)} on {r.evaluated} examples {r.note}".strip() for i, r in shown],
+        marked={k for k, (i, _) in enumerate(shown) if i == record.chosen})
+    best: list[tuple[float, float]] = []
+    running = None
     for i, r in scored:
-        running = r.score if running is None or (r.score or 0.0) > running else running
-        best.append((float(i + 1), running or 0.0))
+        if running is None or (r.score or 0.0) > running:      # a step line needs only where it rises
+            running = r.score
+            best.append((float(i + 1), running or 0.0))
+    if scored and best[-1][0] != scored[-1][0] + 1:
+        best.append((float(scored[-1][0] + 1), running or 0.0))
     line = charts.Series("best so far", best, charts.PALETTE[2], step=True)
     chart = charts.line_chart([line, dots], x_label="candidate (in the order tried)", y_label="score (%)",
                               y_min=0.0, y_max=100.0, y_format=lambda v: f"{v:g}%")
-    return {"record": record, "chart": chart, "rounds": compile.rounds}
+    table = [(i, r) for i, r in enumerate(rows) if i < MAX_CANDIDATE_ROWS or i == record.chosen]
+    cut = "" if len(rows) <= MAX_CANDIDATE_ROWS else f" (the table shows the first {MAX_CANDIDATE_ROWS:,}" + (
+        " and the chosen one)" if (record.chosen or 0) >= MAX_CANDIDATE_ROWS else ")")
+    return {"record": record, "chart": chart, "rounds": compile.rounds, "rows": table, "cut": cut}
+
+
+def _thinned(scored: list, most: int, keep: int | None) -> list:
+    """At most about `most` of the (index, candidate) pairs, evenly spread, always with `keep`."""
+    if len(scored) <= most:
+        return scored
+    step = -(-len(scored) // most)
+    return [pair for k, pair in enumerate(scored) if k % step == 0 or pair[0] == keep]
 
 
 def _usage_charts(summary: Summary) -> dict[str, Markup | None]:

@@ -81,3 +81,15 @@ def test_a_bad_line_shown_under_its_error_cannot_drive_the_terminal(tmp_path, ca
     assert f"{trace}:2:1: file error: not a JSON line" in err
     assert "\x1b" not in err and "\x07" not in err and "\x9b" not in err
     assert "\ufffd]0;pwned\ufffd\ufffd[2J\ufffd31m garbage" in err          # one mark a character: the caret still fits
+
+
+def test_a_compile_with_very_many_candidates_keeps_the_page_small(tmp_path):
+    candidates = [{"label": f"c{i}", "score": float(i % 97)} for i in range(20_000)]
+    trace = trace_of(tmp_path, {"kind": "compile_report", "optimizer": "X", "program": "p",
+                                "candidates": candidates, "chosen": 15_000})
+    write_report(trace, str(tmp_path / "r.html"))
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert len(page) < 1_000_000                       # was 5.8 MB: every candidate a row and a dot
+    assert "20,000 candidates (the table shows the first 500 and the chosen one)" in page
+    assert page.count('<tr class="chosen"><td class="num">15001</td><td>c15000</td>') == 1
+    assert page.count("<circle") <= 2001
