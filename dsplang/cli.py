@@ -437,6 +437,10 @@ def cmd_repl(args) -> int:
 
 
 def cmd_report(args) -> int:
+    if not args.output and os.path.exists(args.trace) and not os.path.isfile(args.trace) \
+            and not os.path.isdir(args.trace):
+        from dsplang.errors import DspArgumentError
+        raise DspArgumentError(f"the trace {args.trace} is a pipe or a device: give the report's path with -o PATH")
     output = args.output or os.path.splitext(args.trace)[0] + ".html"
     if os.path.abspath(output) == os.path.abspath(args.trace):
         from dsplang.errors import DspArgumentError

@@ -93,3 +93,19 @@ def test_a_compile_with_very_many_candidates_keeps_the_page_small(tmp_path):
     assert "20,000 candidates (the table shows the first 500 and the chosen one)" in page
     assert page.count('<tr class="chosen"><td class="num">15001</td><td>c15000</td>') == 1
     assert page.count("<circle") <= 2001
+
+
+def test_a_trace_piped_in_needs_an_output_path_and_is_read_once(tmp_path):
+    import subprocess
+    import sys
+    text = Path(trace_of(tmp_path, CALL)).read_text(encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+
+    def report(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "dsplang.cli", "report", "/dev/stdin", *args], input=text,
+                              env=env, capture_output=True, text=True, timeout=60)
+    refused = report()                                  # its default output was /dev/stdin.html
+    assert refused.returncode == 1
+    assert "argument error: the trace /dev/stdin is a pipe or a device: give the report's path" in refused.stderr
+    done = report("-o", str(tmp_path / "piped.html"))
+    assert done.returncode == 0 and done.stdout.endswith(": 1 LM call, 0 compiles, 0 evaluations\n")
