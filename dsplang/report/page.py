@@ -23,12 +23,13 @@ from jinja2 import Environment, StrictUndefined, Template
 from markupsafe import Markup
 
 from dsplang.report import charts
+from dsplang.report.read import KEPT_PROMPTS
 from dsplang.report.records import ExampleScoreRecord
 from dsplang.report.rounds import Compile
 from dsplang.report.summary import Summary
 from dsplang.version import __version__
 
-MAX_CALL_ROWS = 500         # rows of the calls table (the charts and totals count every call)
+MAX_CALL_ROWS = KEPT_PROMPTS    # rows of the calls table (the charts and totals count every call)
 MAX_CANDIDATE_ROWS = 500    # rows of a compile's candidates table (and the chosen one)
 MAX_DOTS = 2000             # candidates drawn as dots (evenly spread; the best-so-far line sees every one)
 MAX_TEXT = 20_000           # characters of one prompt message or reply shown

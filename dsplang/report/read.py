@@ -16,9 +16,10 @@ from typing import BinaryIO
 from pydantic import ValidationError
 
 from dsplang.errors import DspFileError, Span
-from dsplang.report.records import KINDS, Record
+from dsplang.report.records import KINDS, PredictorCallRecord, Record
 
 _MAX_WARNINGS = 20      # then one line counts the rest
+KEPT_PROMPTS = 500      # predictor calls whose messages and replies are kept as read (the calls table's)
 
 
 @dataclass(slots=True)
@@ -29,6 +30,24 @@ class TraceFile:
     records: list[Record] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     skipped: int = 0
+    calls: int = 0
+    # where the calls past the first KEPT_PROMPTS start in the file (line -> byte offset): their
+    # messages and replies are dropped once read (a trace of 100,000 calls held every prompt),
+    # and read again for the few the page shows (`full`)
+    offsets: dict[int, int] = field(default_factory=dict)
+
+    def full(self, call: PredictorCallRecord) -> PredictorCallRecord:
+        """`call` with its messages and replies (read again when they were dropped)."""
+        offset = self.offsets.get(call.line)
+        if offset is None:
+            return call
+        try:
+            with open(self.path, "rb") as fh:
+                fh.seek(offset)
+                data = json.loads(fh.readline().decode("utf-8"))
+            return PredictorCallRecord.model_validate({**data, "line": call.line})
+        except (OSError, ValueError, RecursionError):     # the file changed since: the call as it is
+            return call
 
     def of(self, cls: type[Record]) -> list:
         return [r for r in self.records if isinstance(r, cls)]
@@ -46,13 +65,16 @@ def read_trace(path: str) -> TraceFile:
     The file is read a line at a time: a trace can be hundreds of megabytes."""
     trace = TraceFile(path)
     with _opened(path) as fh:
+        seekable = fh.seekable()
+        offset = 0
         for number, raw in enumerate(fh, start=1):
+            start, offset = offset, offset + len(raw)
             line = _decoded(raw, path, number).rstrip("\r\n")      # columns count from the line's start
             if not line.strip():
                 continue
             data = _parse_line(path, number, line, not raw.endswith(b"\n"), trace)
             if data is not None:
-                _add(trace, number, data)
+                _add(trace, number, data, start if seekable else None)
     return trace
 
 
@@ -97,7 +119,7 @@ def _parse_line(path: str, number: int, line: str, truncated: bool, trace: Trace
     return data
 
 
-def _add(trace: TraceFile, number: int, data: dict) -> None:
+def _add(trace: TraceFile, number: int, data: dict, offset: int | None = None) -> None:
     kind = data.get("kind")
     cls = KINDS.get(kind) if isinstance(kind, str) else None
     if cls is None:
@@ -105,11 +127,18 @@ def _add(trace: TraceFile, number: int, data: dict) -> None:
         trace.warn(number, 1, what)
         return
     try:
-        trace.records.append(cls.model_validate({**data, "line": number}))
+        record = cls.model_validate({**data, "line": number})
     except ValidationError as err:
         first = err.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "the record"
         trace.warn(number, 1, f"a {kind} record whose {where!r} is wrong ({first['msg']})")
+        return
+    if isinstance(record, PredictorCallRecord):
+        trace.calls += 1
+        if trace.calls > KEPT_PROMPTS and offset is not None and (record.messages or record.replies):
+            trace.offsets[number] = offset
+            record = record.model_copy(update={"messages": [], "replies": []})
+    trace.records.append(record)
 
 
 def _json_type(value: object) -> str:

@@ -167,7 +167,7 @@ def _evaluations(trace: TraceFile, calls: list[PredictorCallRecord]) -> list[Eva
     for key, examples in rows.items():
         evaluation = Evaluation(key, examples[0].metric, examples)
         worst = sorted(examples, key=lambda r: (r.score, r.error is None, r.index))[:WORST]
-        evaluation.worst = [(row, _calls_of(row, calls, by_id)) for row in worst]
+        evaluation.worst = [(row, [trace.full(c) for c in _calls_of(row, calls, by_id)]) for row in worst]
         found.append(evaluation)
     return found
 

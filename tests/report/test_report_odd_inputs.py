@@ -109,3 +109,19 @@ def test_a_trace_piped_in_needs_an_output_path_and_is_read_once(tmp_path):
     assert "argument error: the trace /dev/stdin is a pipe or a device: give the report's path" in refused.stderr
     done = report("-o", str(tmp_path / "piped.html"))
     assert done.returncode == 0 and done.stdout.endswith(": 1 LM call, 0 compiles, 0 evaluations\n")
+
+
+def test_prompts_past_the_calls_table_are_not_held_but_a_worst_examples_are_shown(tmp_path):
+    from dsplang.report.read import KEPT_PROMPTS, read_trace
+    calls = [{**CALL, "span_id": f"s{i}", "messages": [{"role": "user", "content": f"prompt number {i}"}]}
+             for i in range(KEPT_PROMPTS + 100)]
+    worst = {"kind": "example_score", "evaluation": "ev", "metric": "m", "example": {"q": "x"}, "score": 0.0,
+             "call_count": 1, "call_ids": [f"s{KEPT_PROMPTS + 50}"]}
+    trace = trace_of(tmp_path, *calls, worst)
+    read = read_trace(trace)
+    assert read.records[KEPT_PROMPTS - 1].messages and not read.records[KEPT_PROMPTS].messages
+    assert read.full(read.records[KEPT_PROMPTS]).messages[0]["content"] == f"prompt number {KEPT_PROMPTS}"
+    write_report(trace, str(tmp_path / "r.html"))
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert f"prompt number {KEPT_PROMPTS + 50}<" in page and f"prompt number {KEPT_PROMPTS - 1}<" in page
+    assert f"prompt number {KEPT_PROMPTS + 49}<" not in page
