@@ -56,8 +56,9 @@ DOCS: dict[str, str] = {
     "MultiChainComparison": "MultiChainComparison(signature, M=3) — compares several attempts.",
     "BestOfN": "BestOfN(module, N, reward_fn, threshold) — runs N times, keeps the best.",
     "Refine": "Refine(module, N, reward_fn, threshold) — retries with feedback until good enough.",
-    "Parallel": "Parallel(num_threads=N) — runs (module, example) pairs concurrently.",
-    "batch": "batch(program, examples, threads=N) — runs a program over many inputs.",
+    "Parallel": "Parallel(num_threads=N) or Parallel(concurrency=N) — runs (module, example) pairs "
+                "concurrently, on threads or as async calls.",
+    "batch": "batch(program, examples, threads=N) or concurrency=N — runs a program over many inputs.",
     "Retrieve": "Retrieve(k=3) — fetches passages from the current retriever.",
     "majority": "majority(predictions) — the most common answer among predictions.",
     "BM25": "BM25(corpus_path) — a lexical retriever over a corpus file.",

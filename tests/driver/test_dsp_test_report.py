@@ -8,8 +8,8 @@ from pathlib import Path
 
 from dsplang.cli import main
 from dsplang.context.run import Options
+from dsplang.driver.testing import runner
 from dsplang.driver.testing.report import Silent
-from dsplang.driver.testing.runner import TestOptions, run_tests
 
 QA = '''\
 use ScriptedLM([{"answer": "4"}, {"answer": "5"}, {"answer": "6"}])
@@ -43,7 +43,7 @@ def test_the_session_trace_has_a_root_span_per_run(tmp_path):
     path = tmp_path / "test_qa.dsp"
     path.write_text(QA)
     trace = tmp_path / "trace.jsonl"
-    session = run_tests([str(path)], TestOptions(Options(trace_path=str(trace), quiet=True)), Silent())
+    session = runner.run_tests([str(path)], runner.TestOptions(Options(trace_path=str(trace), quiet=True)), Silent())
     assert [r.outcome for r in session.results] == ["passed", "failed"]
     records = [json.loads(line) for line in trace.read_text().splitlines()]
     roots = [r for r in records if r["parent_id"] is None]
