@@ -667,7 +667,10 @@ class ExprCompiler(NodeVisitor):
 
 
 def read_attribute(obj: Any, attr: str, span: Span, calling: bool) -> Any:
-    """`obj.attr` as `visit_Attribute` reads it (a field of an Example or Prediction first)."""
+    """`obj.attr` as `visit_Attribute` reads it (a field of an Example or Prediction first).
+
+    `visit_Attribute`'s own closure repeats these steps inline: it is the hot path of every
+    attribute read, and a call more there costs about 10% of a read."""
     if isinstance(obj, FieldValues):
         fields = obj.dsp_fields()
         if attr in fields and not (calling and hasattr(type(obj), attr)):
