@@ -449,7 +449,9 @@ def cmd_report(args) -> int:
     summary = build(args.trace, output)
     for warning in summary.warnings:
         print(f"dsp: warning: {warning}", file=sys.stderr)
-    print(f"{output}: {summary.line()}")
+    # A report written to a pipe or device (`-o /dev/stdout | ...`) keeps the summary out of it.
+    stream = sys.stdout if os.path.isfile(output) else sys.stderr
+    print(f"{output}: {summary.line()}", file=stream)
     return EXIT_OK
 
 

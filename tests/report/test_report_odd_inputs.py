@@ -70,7 +70,15 @@ def test_a_pipe_is_written_to_and_never_replaced(tmp_path, capsys):
         os.close(reader)
     assert received.startswith(b"<!DOCTYPE html>")
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
-    capsys.readouterr()
+    out, err = capsys.readouterr()
+    assert out == ""                            # `-o /dev/stdout | ...` gets the page alone
+    assert err.startswith(f"{fifo}: 1 LM call")
+
+
+def test_the_summary_of_a_report_written_to_a_file_goes_to_stdout(tmp_path, capsys):
+    assert main(["report", trace_of(tmp_path, CALL), "-o", str(tmp_path / "r.html")]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith(f"{tmp_path / 'r.html'}: 1 LM call") and err == ""
 
 
 def test_a_bad_line_shown_under_its_error_cannot_drive_the_terminal(tmp_path, capsys):
