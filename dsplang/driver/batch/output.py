@@ -189,6 +189,8 @@ class OutputWriter:
 
     def __init__(self, path: str) -> None:
         self.path = path
+        self._created = not os.path.lexists(path)      # see close()
+        self._written = False
         try:
             folder = os.path.dirname(path)
             if folder:
@@ -204,10 +206,13 @@ class OutputWriter:
         try:
             self._fh.write(line + "\n")
             self._fh.flush()
+            self._written = True
         except OSError as err:
             raise DspFileError(f"cannot write the output to {self.path}: {err.strerror}") from None
 
-    def close(self) -> None:
+    def close(self, failed: bool = False) -> None:
+        """Flush and close; a file this writer created is removed when the batch `failed` before
+        writing any line (an empty output of a batch that finished, with no rows to run, stays)."""
         try:
             self._fh.flush()
             os.fsync(self._fh.fileno())
@@ -217,3 +222,9 @@ class OutputWriter:
             self._fh.close()
         except OSError:         # what could not be written was said by `write` (a closed pipe)
             pass
+        if failed and self._created and not self._written:    # e.g. Ray unreachable: leave nothing behind
+            try:
+                if os.path.isfile(self.path) and os.path.getsize(self.path) == 0:
+                    os.remove(self.path)
+            except OSError:
+                pass

@@ -101,14 +101,17 @@ def _run_batch(options: BatchOptions, run: Run, progress_to: TextIO | None) -> B
         progress = BatchProgress(total - summary.skipped, progress_to)
         batch = _Batch(options, earlier, writer, progress, summary)
         started = time.monotonic()
+        failed = True
         try:
             batch.run(RowTask(program, options.key is not None, options.input))
+            failed = False
         except KeyboardInterrupt:
             summary.interrupted = True
+            failed = False
         finally:
             summary.seconds = time.monotonic() - started
             progress.close()
-            writer.close()
+            writer.close(failed)
         return summary
 
 

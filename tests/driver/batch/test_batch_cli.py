@@ -101,6 +101,7 @@ def test_bad_names_and_options_are_errors_before_any_row_runs(batch_files, capsy
     assert "--output is the input file" in err
     assert batch(program, "qa", "-i", data, "-o", out, "--ray", "127.0.0.1:1") == 1      # refused at once
     assert batch(program, "qa", "-i", data, "-o", out, "--ray", "head-node") == 1
+    assert not os.path.exists(out)          # a batch that ran no row leaves no empty output behind
     err = capsys.readouterr().err
     if importlib.util.find_spec("ray"):
         assert "cannot connect to the Ray cluster at 127.0.0.1:1" in err and "'head-node' is not a Ray cluster address" in err
