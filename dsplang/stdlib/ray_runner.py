@@ -23,7 +23,8 @@ and `dsp batch --ray`.
   local cluster; "local": a new local cluster; "auto": the cluster already running on this
   machine; or "ray://HOST:10001", "HOST:6379") and shuts it down again in `close()`. The environment
   variables in `PASSED_ENV` (the cache's `DSP_CACHE_URL`, ...) and any named in `env=` are
-  set in the workers.
+  set in the workers, sent with the program through the object store, never in a runtime env
+  (Ray shows those on its dashboard and keeps them in its cluster state).
 
 `ray` is imported here only when a pool is made: nothing else in dsplang imports it.
 """
@@ -106,19 +107,20 @@ class RayPool:
         ray = self.ray
         run = current()
         settings = _Settings(run.options, run.lm or run.options.lm, run.retriever)
+        # The environment travels in the payload (Ray's object store), not in a runtime env,
+        # which Ray keeps in its cluster state and shows on its dashboard: DSP_CACHE_URL may
+        # hold a password, and `env=` names provider keys.
+        passed = {name: os.environ[name] for name in (*PASSED_ENV, *env) if name in os.environ}
         try:
-            payload = ray.put((_folders(), pickle.dumps((fn, settings))))
+            payload = ray.put((_folders(), passed, pickle.dumps((fn, settings))))
         except (pickle.PicklingError, TypeError, AttributeError) as err:
             raise DspRuntimeError(f"the program cannot be sent to Ray workers: {err}",
                                   hint="everything it holds must pickle (a ScriptedLM, an LM, "
                                        "predictors and .dsp functions do)") from None
         cpus = float(ray.cluster_resources().get("CPU", 1.0))
         count = workers if workers is not None else max(1, int(cpus))
-        names = [*PASSED_ENV, *env]
-        passed = {name: os.environ[name] for name in names if name in os.environ}
         actor = ray.remote(_Worker).options(
-            num_cpus=min(1.0, cpus / count), max_restarts=0,
-            scheduling_strategy="SPREAD", runtime_env={"env_vars": passed} if passed else None)
+            num_cpus=min(1.0, cpus / count), max_restarts=0, scheduling_strategy="SPREAD")
         return [actor.remote(payload, threads) for _ in range(count)]
 
     def __enter__(self) -> RayPool:
@@ -295,9 +297,10 @@ def _first_line(err: BaseException) -> str:
 class _Worker:
     """The Ray actor: loads `fn` and the caller's settings once, then runs chunks of items."""
 
-    def __init__(self, payload: tuple[list[str], bytes], threads: int) -> None:
-        folders, pickled = payload
+    def __init__(self, payload: tuple[list[str], dict[str, str], bytes], threads: int) -> None:
+        folders, environment, pickled = payload
         sys.path.extend(f for f in folders if f not in sys.path and os.path.isdir(f))
+        os.environ.update(environment)      # before anything reads it: the cache, litellm, keys
         self.fn, self.settings = pickle.loads(pickled)
         self.threads = threads
 

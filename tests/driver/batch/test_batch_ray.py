@@ -47,10 +47,20 @@ def test_a_batch_on_ray_writes_what_an_in_process_batch_writes_and_resumes(clust
     assert f"LM: {answered} calls (0 cached), {failed} failed" in err and failed >= 2
 
 
-def test_workers_get_the_cache_settings_and_share_the_reply_cache(cluster, tmp_path, capsys):
+def test_workers_get_the_cache_settings_and_share_the_reply_cache(cluster, tmp_path, capsys, monkeypatch):
     """DSP_CACHE_DIR (set by the test fixture after Ray started) reaches the workers: their
-    replies are in the cache this process reads. A Python module next to the .dsp file is
-    found by the workers too."""
+    replies are in the cache this process reads. It travels with the program, never in a
+    runtime env (Ray shows those on its dashboard: DSP_CACHE_URL may hold a password). A Python
+    module next to the .dsp file is found by the workers too."""
+    actor_options: list[dict] = []
+    remote = ray.remote
+
+    def recording_remote(cls):
+        made = remote(cls)
+        options = made.options
+        made.options = lambda **kw: actor_options.append(kw) or options(**kw)
+        return made
+    monkeypatch.setattr(ray, "remote", recording_remote)
     (tmp_path / "tools.py").write_text("def tidy(text):\n    return ' '.join(text.split())\n")
     (tmp_path / "qa.dsp").write_text("from tools import tidy\n" + PROGRAM.replace("})\n", "}, cache=true)\n", 1)
                                      .replace("respond(question=question)", "respond(question=tidy(question))"))
@@ -58,6 +68,7 @@ def test_workers_get_the_cache_settings_and_share_the_reply_cache(cluster, tmp_p
     args = ["batch", str(tmp_path / "qa.dsp"), "qa", "-i", str(tmp_path / "in.jsonl")]
     assert main([*args, "-o", str(tmp_path / "ray.jsonl"), "--ray", "local", "--workers", "2"]) == 1
     assert "LM: 5 calls" in capsys.readouterr().err               # row 3 asks about Narnia: an LM error
+    assert actor_options and all("runtime_env" not in kw for kw in actor_options)
     assert main([*args, "-o", str(tmp_path / "here.jsonl")]) == 1
     assert by_row(tmp_path / "here.jsonl") == by_row(tmp_path / "ray.jsonl")
     assert "LM: 5 calls (5 cached)" in capsys.readouterr().err
