@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from dsplang.lm.cache_warning import DspCacheWarning
+from dsplang.lm.secrets import redact
 
 PREFIX = "dsplang:lm:"
 SCHEMES = ("redis", "rediss", "unix")
@@ -145,9 +146,7 @@ def _reason(exc: BaseException, url: str) -> str:
     """Why the store failed, in words, without the URL's user, password or query values."""
     text = str(exc) or type(exc).__name__
     text = text if isinstance(exc, _UnusableURL) else f"{type(exc).__name__}: {text}"
-    for secret in sorted(_secrets(url), key=len, reverse=True):
-        text = text.replace(secret, "***")
-    return text
+    return redact(text, sorted(_secrets(url), key=len, reverse=True))     # the longest first
 
 
 def _secrets(url: str) -> set[str]:
